@@ -1,0 +1,322 @@
+#!/usr/bin/env node
+// Writes idl/dvpn.json (Anchor IDL spec 0.1.0) from the compact description
+// below. Pinocchio has no macro that emits an IDL, so this file is the one
+// place the wire format is written down; the program follows it and
+// tests/idl.test.ts proves the built program against the JSON.
+//   node scripts/gen-idl.mjs          write idl/dvpn.json
+//   node scripts/gen-idl.mjs --check  fail if idl/dvpn.json is stale
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROGRAM_ID = 'BBo8RXfEDP2qraVWdMNWf9nvaAH7fbB21pwRAy137FRD';
+const SYSTEM = '11111111111111111111111111111111';
+const TOKEN = 'TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn';
+
+const disc = (prefix, name) => [...createHash('sha256').update(`${prefix}:${name}`).digest().subarray(0, 8)];
+const bytes = (s) => [...Buffer.from(s)];
+
+// Account metas: w = writable, s = signer, o = optional (pass the program id for "none").
+const acc = (name, flags = '', extra = {}) => ({
+  name,
+  ...(flags.includes('w') ? { writable: true } : {}),
+  ...(flags.includes('s') ? { signer: true } : {}),
+  ...(flags.includes('o') ? { optional: true } : {}),
+  ...extra,
+});
+const seeds = (...s) => ({ pda: { seeds: s } });
+const c = (s) => ({ kind: 'const', value: bytes(s) });
+const a = (path) => ({ kind: 'account', path });
+const g = (path) => ({ kind: 'arg', path });
+const arg = (name, type) => ({ name, type });
+const opt = (type) => ({ option: type });
+const arr = (type, n) => ({ array: [type, n] });
+const def = (name) => ({ defined: { name } });
+
+const system = acc('system_program', '', { address: SYSTEM });
+const config = acc('config', '', seeds(c('config')));
+// Token accounts of an SPL (USDC) session; a SOL session passes none of them.
+const splTail = (...names) => [
+  ...names.map((n) => acc(n, 'wo')),
+  acc('token_program', 'o', { address: TOKEN }),
+];
+
+const instructions = [
+  {
+    name: 'initialize_config',
+    docs: ['Creates the singleton Config. The first caller becomes the admin (dispute resolver).'],
+    accounts: [acc('admin', 'ws'), acc('config', 'w', seeds(c('config'))), acc('treasury'), acc('token_mint'), system],
+    args: [arg('protocol_fee_bps', 'u16'), arg('min_provider_stake', 'u64'), arg('unbonding_seconds', 'i64'),
+      arg('settle_window_seconds', 'i64'), arg('config_bump', 'u8')],
+  },
+  {
+    name: 'update_config',
+    docs: ['Admin only: replaces every Config value; new_admin may be the current admin.'],
+    accounts: [acc('admin', 's'), acc('config', 'w', seeds(c('config'))), acc('new_admin'), acc('treasury'), acc('token_mint')],
+    args: [arg('protocol_fee_bps', 'u16'), arg('min_provider_stake', 'u64'), arg('unbonding_seconds', 'i64'),
+      arg('settle_window_seconds', 'i64')],
+  },
+  {
+    name: 'register_provider',
+    docs: ['Creates the Provider and its StakeVault for the signing authority.'],
+    accounts: [acc('authority', 'ws'), acc('provider', 'w', seeds(c('provider'), a('authority'))),
+      acc('stake_vault', 'w', seeds(c('stake'), a('provider'))), system],
+    args: [arg('provider_bump', 'u8'), arg('stake_vault_bump', 'u8')],
+  },
+  {
+    name: 'register_node',
+    docs: ['Creates a Node; node_id must equal the provider\'s node_count and the provider must hold min_provider_stake.'],
+    accounts: [acc('authority', 'ws'), config, acc('provider', 'w', seeds(c('provider'), a('authority'))),
+      acc('node', 'w', seeds(c('node'), a('provider'), g('node_id'))), system],
+    args: [arg('node_id', 'u64'), arg('endpoint', 'string'), arg('region', 'string'), arg('price_per_minute', 'u64'),
+      arg('price_per_minute_token', 'u64'), arg('wg_server_pubkey', arr('u8', 32)), arg('max_capacity', 'u32'),
+      arg('node_bump', 'u8')],
+  },
+  {
+    name: 'update_node',
+    docs: ['Provider authority only: changes the given fields of a Node.'],
+    accounts: [acc('authority', 's'), acc('provider', '', seeds(c('provider'), a('authority'))), acc('node', 'w')],
+    args: [arg('price_per_minute', opt('u64')), arg('price_per_minute_token', opt('u64')), arg('max_capacity', opt('u32')),
+      arg('endpoint', opt('string')), arg('region', opt('string')), arg('wg_server_pubkey', opt(arr('u8', 32))),
+      arg('is_active', opt('bool'))],
+  },
+  {
+    name: 'open_session',
+    docs: ['Opens a session paid in SOL; the escrow sits in the Session account.',
+      'Time: escrow = price_per_minute x duration_minutes. Usage: escrow = tick_amount x max_ticks, duration_minutes is the maximum duration.'],
+    accounts: [acc('user', 'ws'), config, acc('provider', 'w'), acc('node', 'w'),
+      acc('session', 'w', seeds(c('session'), a('node'), a('user'), g('session_id'))), system],
+    args: [arg('session_id', 'u64'), arg('mode', def('SessionMode')), arg('duration_minutes', 'u32'), arg('tick_amount', 'u64'),
+      arg('max_ticks', 'u64'), arg('hash_chain_root', arr('u8', 32)), arg('session_bump', 'u8')],
+  },
+  {
+    name: 'open_session_spl',
+    docs: ['Opens a session paid in the Config token mint (USDC); the escrow sits in a token vault owned by the Session.'],
+    accounts: [acc('user', 'ws'), config, acc('provider', 'w'), acc('node', 'w'),
+      acc('session', 'w', seeds(c('session'), a('node'), a('user'), g('session_id'))),
+      acc('vault', 'w', seeds(c('vault'), a('session'))), acc('token_mint'), acc('user_token', 'w'),
+      acc('token_program', '', { address: TOKEN }), system],
+    args: [arg('session_id', 'u64'), arg('mode', def('SessionMode')), arg('duration_minutes', 'u32'), arg('tick_amount', 'u64'),
+      arg('max_ticks', 'u64'), arg('hash_chain_root', arr('u8', 32)), arg('session_bump', 'u8'), arg('vault_bump', 'u8')],
+  },
+  {
+    name: 'claim_chunk',
+    docs: ['Provider authority claims earned escrow. Time: tick = seconds since start claimed through (<= elapsed).',
+      'Usage: tick = hash-chain index; sha256^(tick - last_tick)(preimage) must equal last_proof_hash.'],
+    accounts: [acc('authority', 'ws'), config, acc('provider', 'w'), acc('session', 'w'), acc('treasury', 'w'),
+      ...splTail('vault', 'provider_token', 'treasury_token')],
+    args: [arg('tick', 'u64'), arg('preimage', arr('u8', 32)), arg('bytes_used', 'u64')],
+  },
+  {
+    name: 'close_session',
+    docs: ['The user ends a session. Time: pays elapsed time, refunds the rest, state Closed.',
+      'Usage: state Closing; the provider may claim for settle_window_seconds, then claim_payout refunds the rest.'],
+    accounts: [acc('user', 'ws'), config, acc('provider', 'w'), acc('node', 'w'), acc('session', 'w'),
+      acc('provider_authority', 'w'), acc('treasury', 'w'), ...splTail('vault', 'user_token', 'provider_token', 'treasury_token')],
+    args: [],
+  },
+  {
+    name: 'claim_payout',
+    docs: ['Settles and closes a session: pays what was earned, refunds the rest, frees the node slot, returns rent to the user.',
+      'Anyone may call it after end (or close) + settle_window_seconds; the user may close an already settled (Closed/Resolved) session at once.'],
+    accounts: [acc('caller', 's'), config, acc('provider', 'w'), acc('node', 'w'), acc('session', 'w'), acc('user', 'w'),
+      acc('provider_authority', 'w'), acc('treasury', 'w'), ...splTail('vault', 'user_token', 'provider_token', 'treasury_token')],
+    args: [],
+  },
+  {
+    name: 'raise_dispute',
+    docs: ['The session user or the provider authority freezes the escrow until the admin resolves it.'],
+    accounts: [acc('signer', 's'), config, acc('provider'), acc('session', 'w')],
+    args: [arg('reason', 'u8')],
+  },
+  {
+    name: 'resolve_dispute',
+    docs: ['Admin only: provider_amount of the remaining escrow goes to the provider (less the fee), the rest to the user;',
+      'slash_lamports of provider stake go to the treasury.'],
+    accounts: [acc('admin', 's'), config, acc('provider', 'w'), acc('node', 'w'), acc('session', 'w'), acc('stake_vault', 'w'),
+      acc('user', 'w'), acc('provider_authority', 'w'), acc('treasury', 'w'),
+      ...splTail('vault', 'user_token', 'provider_token', 'treasury_token')],
+    args: [arg('provider_amount', 'u64'), arg('slash_lamports', 'u64')],
+  },
+  {
+    name: 'update_reputation',
+    docs: ['The session user rates an ended session once (1..5).'],
+    accounts: [acc('user', 's'), acc('provider', 'w'), acc('session', 'w')],
+    args: [arg('rating', 'u8')],
+  },
+  {
+    name: 'stake_provider',
+    docs: ['Moves lamports from the authority into the provider stake vault.'],
+    accounts: [acc('authority', 'ws'), acc('provider', 'w', seeds(c('provider'), a('authority'))),
+      acc('stake_vault', 'w', seeds(c('stake'), a('provider'))), system],
+    args: [arg('amount', 'u64')],
+  },
+  {
+    name: 'request_unstake',
+    docs: ['Starts unbonding: amount leaves the active stake and becomes withdrawable after unbonding_seconds.'],
+    accounts: [acc('authority', 's'), config, acc('provider', 'w', seeds(c('provider'), a('authority')))],
+    args: [arg('amount', 'u64')],
+  },
+  {
+    name: 'withdraw_stake',
+    docs: ['After unbonding, sends every unstaking lamport back to the authority.'],
+    accounts: [acc('authority', 'ws'), acc('provider', 'w', seeds(c('provider'), a('authority'))),
+      acc('stake_vault', 'w', seeds(c('stake'), a('provider')))],
+    args: [],
+  },
+];
+
+const struct = (name, fields, docs) => ({ name, ...(docs ? { docs } : {}), type: { kind: 'struct', fields: fields.map(([n, t]) => ({ name: n, type: t })) } });
+const enm = (name, variants) => ({ name, type: { kind: 'enum', variants: variants.map((v) => ({ name: v })) } });
+const P = 'pubkey';
+
+// Field order keeps every integer naturally aligned (the program reads the
+// accounts in place as #[repr(C)] structs); `padding` rounds each to 8 bytes.
+const accountTypes = [
+  struct('Config', [['admin', P], ['treasury', P], ['token_mint', P], ['min_provider_stake', 'u64'],
+    ['unbonding_seconds', 'i64'], ['settle_window_seconds', 'i64'], ['protocol_fee_bps', 'u16'], ['bump', 'u8'],
+    ['padding', arr('u8', 5)]]),
+  struct('Provider', [['authority', P], ['node_count', 'u64'], ['stake_lamports', 'u64'], ['unstaking_lamports', 'u64'],
+    ['unstake_at', 'i64'], ['slashed_lamports', 'u64'], ['rating_sum', 'u64'], ['total_uptime_seconds', 'u64'],
+    ['total_sessions', 'u64'], ['total_earned_lamports', 'u64'], ['total_earned_token', 'u64'], ['registered_at', 'i64'],
+    ['rating_count', 'u32'], ['reputation_score', 'u16'], ['bump', 'u8'], ['stake_vault_bump', 'u8']],
+  ['reputation_score is the average rating scaled to 0..2000 (1 star = 0, 5 stars = 2000); 1000 until the first rating.']),
+  struct('Node', [['provider', P], ['wg_server_pubkey', arr('u8', 32)], ['endpoint', arr('u8', 64)], ['region', arr('u8', 16)],
+    ['node_id', 'u64'], ['price_per_minute', 'u64'], ['price_per_minute_token', 'u64'], ['total_uptime_seconds', 'u64'],
+    ['total_sessions', 'u64'], ['created_at', 'i64'], ['max_capacity', 'u32'], ['active_sessions', 'u32'],
+    ['is_active', 'bool'], ['bump', 'u8'], ['padding', arr('u8', 6)]], ['endpoint and region are UTF-8, zero-padded.']),
+  struct('Session', [['user', P], ['node', P], ['provider', P], ['payment_mint', P], ['vault', P], ['disputed_by', P],
+    ['hash_chain_root', arr('u8', 32)], ['last_proof_hash', arr('u8', 32)], ['session_id', 'u64'], ['start_ts', 'i64'],
+    ['end_ts', 'i64'], ['closed_at', 'i64'], ['dispute_ts', 'i64'], ['escrow_amount', 'u64'], ['remaining_balance', 'u64'],
+    ['claimed_amount', 'u64'], ['fee_amount', 'u64'], ['refunded_amount', 'u64'], ['bytes_used', 'u64'], ['last_tick', 'u64'],
+    ['tick_amount', 'u64'], ['max_ticks', 'u64'], ['mode', def('SessionMode')], ['state', def('SessionState')],
+    ['dispute_reason', 'u8'], ['rated', 'bool'], ['capacity_released', 'bool'], ['bump', 'u8'], ['vault_bump', 'u8'],
+    ['padding', arr('u8', 1)]],
+  ['payment_mint and vault are the default pubkey for SOL sessions.',
+    'claimed_amount counts everything paid for service (provider + fee); escrow = claimed + refunded + remaining.']),
+  struct('StakeVault', [['provider', P], ['bump', 'u8'], ['padding', arr('u8', 7)]]),
+];
+
+const eventTypes = [
+  struct('ConfigUpdated', [['admin', P], ['treasury', P], ['token_mint', P], ['protocol_fee_bps', 'u16'],
+    ['min_provider_stake', 'u64'], ['unbonding_seconds', 'i64'], ['settle_window_seconds', 'i64'], ['timestamp', 'i64']]),
+  struct('ProviderRegistered', [['provider', P], ['authority', P], ['stake_vault', P], ['timestamp', 'i64']]),
+  struct('NodeRegistered', [['node', P], ['provider', P], ['node_id', 'u64'], ['endpoint', 'string'], ['region', 'string'],
+    ['price_per_minute', 'u64'], ['price_per_minute_token', 'u64'], ['wg_server_pubkey', arr('u8', 32)], ['max_capacity', 'u32'],
+    ['timestamp', 'i64']]),
+  struct('NodeUpdated', [['node', P], ['provider', P], ['endpoint', 'string'], ['region', 'string'], ['price_per_minute', 'u64'],
+    ['price_per_minute_token', 'u64'], ['wg_server_pubkey', arr('u8', 32)], ['max_capacity', 'u32'], ['active_sessions', 'u32'],
+    ['is_active', 'bool'], ['timestamp', 'i64']]),
+  struct('SessionOpened', [['session', P], ['user', P], ['node', P], ['provider', P], ['session_id', 'u64'],
+    ['mode', def('SessionMode')], ['payment_mint', P], ['escrow_amount', 'u64'], ['tick_amount', 'u64'], ['max_ticks', 'u64'],
+    ['hash_chain_root', arr('u8', 32)], ['start_ts', 'i64'], ['end_ts', 'i64'], ['node_active_sessions', 'u32'],
+    ['timestamp', 'i64']]),
+  struct('ChunkClaimed', [['session', P], ['node', P], ['provider', P], ['payment_mint', P], ['tick', 'u64'], ['amount', 'u64'],
+    ['provider_amount', 'u64'], ['fee', 'u64'], ['claimed_amount', 'u64'], ['remaining_balance', 'u64'], ['bytes_used', 'u64'],
+    ['timestamp', 'i64']]),
+  struct('SessionClosed', [['session', P], ['user', P], ['node', P], ['provider', P], ['payment_mint', P],
+    ['state', def('SessionState')], ['provider_amount', 'u64'], ['fee', 'u64'], ['refund', 'u64'], ['remaining_balance', 'u64'],
+    ['node_active_sessions', 'u32'], ['timestamp', 'i64']]),
+  struct('PayoutClaimed', [['session', P], ['user', P], ['node', P], ['provider', P], ['payment_mint', P], ['caller', P],
+    ['provider_amount', 'u64'], ['fee', 'u64'], ['refund', 'u64'], ['claimed_amount', 'u64'], ['refunded_amount', 'u64'],
+    ['node_active_sessions', 'u32'], ['timestamp', 'i64']]),
+  struct('DisputeRaised', [['session', P], ['node', P], ['provider', P], ['raised_by', P], ['reason', 'u8'], ['timestamp', 'i64']]),
+  struct('DisputeResolved', [['session', P], ['node', P], ['provider', P], ['payment_mint', P], ['resolver', P],
+    ['provider_amount', 'u64'], ['fee', 'u64'], ['refund', 'u64'], ['slashed', 'u64'], ['node_active_sessions', 'u32'],
+    ['timestamp', 'i64']]),
+  struct('ReputationUpdated', [['provider', P], ['session', P], ['user', P], ['rating', 'u8'], ['reputation_score', 'u16'],
+    ['rating_count', 'u32'], ['timestamp', 'i64']]),
+  struct('StakeChanged', [['provider', P], ['authority', P], ['kind', def('StakeChangeKind')], ['amount', 'u64'],
+    ['stake_lamports', 'u64'], ['unstaking_lamports', 'u64'], ['unstake_at', 'i64'], ['timestamp', 'i64']]),
+  struct('Slashed', [['provider', P], ['session', P], ['amount', 'u64'], ['stake_lamports', 'u64'], ['unstaking_lamports', 'u64'],
+    ['timestamp', 'i64']]),
+];
+
+const enums = [
+  enm('SessionMode', ['Time', 'Usage']),
+  enm('SessionState', ['Active', 'Closing', 'Closed', 'Disputed', 'Resolved']),
+  enm('StakeChangeKind', ['Stake', 'RequestUnstake', 'Withdraw']),
+];
+
+// Codes from 6000 in this order; programs/dvpn/src/error.rs lists the same.
+export const ERRORS = [
+  ['InvalidInstruction', 'Unknown instruction or malformed instruction data'],
+  ['NotEnoughAccounts', 'Not enough accounts for this instruction'],
+  ['MissingSignature', 'A required signer did not sign'],
+  ['AccountNotWritable', 'An account that must be writable is read-only'],
+  ['InvalidAccountOwner', 'Account is not owned by the expected program'],
+  ['InvalidAccountData', 'Account data has the wrong type or size'],
+  ['InvalidPda', 'Account does not match its seeds or the accounts it belongs to'],
+  ['Unauthorized', 'Signer is not the authority for this account'],
+  ['AlreadyInitialized', 'Account already exists'],
+  ['InvalidProgram', 'System or token program account is wrong'],
+  ['InvalidMint', 'Token mint does not match the configured payment mint'],
+  ['InvalidTokenAccount', 'Token account has the wrong mint or owner'],
+  ['InvalidTreasury', 'Treasury account does not match the config'],
+  ['FeeTooHigh', 'Protocol fee is above the 10% cap'],
+  ['InvalidConfigValue', 'Config durations must be positive'],
+  ['ArithmeticOverflow', 'Amount arithmetic overflowed'],
+  ['ZeroAmount', 'Amount must be greater than zero'],
+  ['StringTooLong', 'Endpoint (64 bytes) or region (16 bytes) too long, or empty'],
+  ['InvalidNodeId', 'node_id must equal the provider node_count'],
+  ['InsufficientStake', 'Provider stake is below the configured minimum'],
+  ['InvalidCapacity', 'max_capacity must be greater than zero'],
+  ['NodeInactive', 'Node is not accepting sessions'],
+  ['NodeFull', 'Node has no free capacity'],
+  ['TokenPaymentsDisabled', 'Node does not accept token payments'],
+  ['InvalidSessionParams', 'Session parameters do not match its payment mode'],
+  ['SessionNotActive', 'Session is not active'],
+  ['ClaimBeyondElapsed', 'Claim goes beyond the elapsed session time'],
+  ['StaleClaim', 'Claim tick is not after the last claimed tick'],
+  ['InvalidPreimage', 'Preimage does not hash to the last proof'],
+  ['TickBeyondChain', 'Tick is beyond the committed hash chain'],
+  ['TooManyTicks', 'Too many ticks verified in one claim'],
+  ['BytesUsedDecreased', 'Reported bytes_used went down'],
+  ['ClaimWindowClosed', 'The settle window for claims has passed'],
+  ['SettleWindowOpen', 'Payout must wait for the end of the settle window'],
+  ['SessionDisputed', 'Session escrow is frozen by a dispute'],
+  ['AlreadySettled', 'Session was already settled and closed'],
+  ['NotSessionParty', 'Only the session user or provider may do this'],
+  ['NotDisputed', 'Session is not in dispute'],
+  ['ResolutionExceedsEscrow', 'Resolution pays more than the remaining escrow'],
+  ['SlashExceedsStake', 'Slash is larger than the provider stake'],
+  ['SessionNotEnded', 'Session has not ended yet'],
+  ['AlreadyRated', 'Session was already rated'],
+  ['InvalidRating', 'Rating must be between 1 and 5'],
+  ['InsufficientStakeBalance', 'Amount is more than the active stake'],
+  ['UnbondingNotElapsed', 'Unbonding period has not elapsed'],
+  ['NothingToWithdraw', 'No unstaked lamports to withdraw'],
+];
+
+export function buildIdl() {
+  return {
+    address: PROGRAM_ID,
+    metadata: {
+      name: 'dvpn',
+      version: '0.1.0',
+      spec: '0.1.0',
+      description: 'Decentralized VPN marketplace: provider and node registry, session escrow, hash-chain billing, disputes, staking',
+    },
+    instructions: instructions.map((ix) => ({ name: ix.name, docs: ix.docs, discriminator: disc('global', ix.name),
+      accounts: ix.accounts, args: ix.args })),
+    accounts: accountTypes.map((t) => ({ name: t.name, discriminator: disc('account', t.name) })),
+    events: eventTypes.map((t) => ({ name: t.name, discriminator: disc('event', t.name) })),
+    errors: ERRORS.map(([name, msg], i) => ({ code: 6000 + i, name, msg })),
+    types: [...accountTypes, ...eventTypes, ...enums],
+  };
+}
+
+const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'idl', 'dvpn.json');
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const text = `${JSON.stringify(buildIdl(), null, 2)}\n`;
+  if (process.argv.includes('--check')) {
+    if (readFileSync(out, 'utf8') !== text) {
+      console.error('idl/dvpn.json is stale: run node scripts/gen-idl.mjs');
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(out, text);
+    console.log(`wrote ${out}`);
+  }
+}
