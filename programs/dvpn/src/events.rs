@@ -1,0 +1,101 @@
+//! Events: `sol_log_data` of the Anchor event discriminator followed by the
+//! Borsh-encoded fields (idl/dvpn.json `events`), so Anchor's EventParser and
+//! the indexer read them from `Program data:` log lines.
+
+use pinocchio::Address;
+
+/// `sha256("event:<Name>")[..8]`.
+pub mod discriminator {
+    pub const CONFIG_UPDATED: [u8; 8] = [40, 241, 230, 122, 11, 19, 198, 194];
+    pub const PROVIDER_REGISTERED: [u8; 8] = [38, 209, 137, 78, 185, 19, 147, 14];
+    pub const NODE_REGISTERED: [u8; 8] = [15, 57, 183, 59, 93, 55, 157, 195];
+    pub const NODE_UPDATED: [u8; 8] = [3, 8, 87, 251, 118, 64, 24, 70];
+    pub const SESSION_OPENED: [u8; 8] = [34, 79, 77, 95, 195, 207, 104, 223];
+    pub const CHUNK_CLAIMED: [u8; 8] = [96, 206, 140, 218, 9, 56, 199, 159];
+    pub const SESSION_CLOSED: [u8; 8] = [57, 237, 11, 243, 194, 34, 120, 27];
+    pub const PAYOUT_CLAIMED: [u8; 8] = [200, 39, 105, 112, 116, 63, 58, 149];
+    pub const DISPUTE_RAISED: [u8; 8] = [246, 167, 109, 37, 142, 45, 38, 176];
+    pub const DISPUTE_RESOLVED: [u8; 8] = [121, 64, 249, 153, 139, 128, 236, 187];
+    pub const REPUTATION_UPDATED: [u8; 8] = [26, 36, 187, 150, 235, 90, 106, 89];
+    pub const STAKE_CHANGED: [u8; 8] = [242, 117, 195, 222, 185, 209, 114, 219];
+    pub const SLASHED: [u8; 8] = [98, 59, 249, 154, 233, 53, 98, 194];
+}
+
+/// The largest event (NodeRegistered/NodeUpdated with full strings) fits.
+const MAX_EVENT_LEN: usize = 320;
+
+/// A Borsh writer into a stack buffer. Fields are written in IDL order.
+pub struct Event {
+    buf: [u8; MAX_EVENT_LEN],
+    len: usize,
+}
+
+impl Event {
+    #[inline(always)]
+    pub fn new(discriminator: [u8; 8]) -> Self {
+        let mut e = Event { buf: [0; MAX_EVENT_LEN], len: 0 };
+        e.bytes(&discriminator);
+        e
+    }
+
+    #[inline(always)]
+    pub fn bytes(&mut self, b: &[u8]) -> &mut Self {
+        // Every event's maximum size is below MAX_EVENT_LEN (checked by the
+        // IDL test); a longer write would be a bug, so it panics rather than
+        // emitting a truncated event.
+        self.buf[self.len..self.len + b.len()].copy_from_slice(b);
+        self.len += b.len();
+        self
+    }
+
+    #[inline(always)]
+    pub fn key(&mut self, k: &Address) -> &mut Self {
+        self.bytes(k.as_ref())
+    }
+
+    #[inline(always)]
+    pub fn u8(&mut self, v: u8) -> &mut Self {
+        self.bytes(&[v])
+    }
+
+    #[inline(always)]
+    pub fn u16(&mut self, v: u16) -> &mut Self {
+        self.bytes(&v.to_le_bytes())
+    }
+
+    #[inline(always)]
+    pub fn u32(&mut self, v: u32) -> &mut Self {
+        self.bytes(&v.to_le_bytes())
+    }
+
+    #[inline(always)]
+    pub fn u64(&mut self, v: u64) -> &mut Self {
+        self.bytes(&v.to_le_bytes())
+    }
+
+    #[inline(always)]
+    pub fn i64(&mut self, v: i64) -> &mut Self {
+        self.bytes(&v.to_le_bytes())
+    }
+
+    /// Borsh string: u32 length then the bytes.
+    #[inline(always)]
+    pub fn string(&mut self, s: &[u8]) -> &mut Self {
+        self.u32(s.len() as u32).bytes(s)
+    }
+
+    #[inline(always)]
+    pub fn emit(&self) {
+        #[cfg(any(target_os = "solana", target_arch = "bpf"))]
+        {
+            let data: [&[u8]; 1] = [&self.buf[..self.len]];
+            // SAFETY: one slice descriptor pointing at initialised bytes.
+            unsafe { pinocchio::syscalls::sol_log_data(data.as_ptr() as *const u8, 1) };
+        }
+    }
+
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}

@@ -1,0 +1,97 @@
+//! claim_chunk: the provider claims what a session has earned so far.
+//! Time sessions by elapsed seconds (Clock), usage sessions by revealing a
+//! later preimage of the PayWord hash chain.
+
+use pinocchio::{AccountView, Address, ProgramResult};
+
+use crate::{
+    args::Args,
+    error::DvpnError,
+    events::{discriminator as ev, Event},
+    instructions::shared::{check_session_links, not_active, pay_provider, token_accounts},
+    state::{load, mode, session_state, Config, Provider, Session},
+    take_accounts,
+    utils::{earned_between, mul_checked, now, require, require_signer, require_writable, sha256_n},
+};
+
+/// Hashes verified in one claim at most; bounds the compute a claim can use.
+pub const MAX_TICKS_PER_CLAIM: u64 = 512;
+
+#[inline(always)]
+pub fn process_claim_chunk(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+    take_accounts!(
+        accounts,
+        [authority, config_view, provider_view, session_view, treasury, vault, provider_token, treasury_token, token_program]
+    );
+    let mut args = Args::new(data);
+    let tick = args.u64()?;
+    let preimage: [u8; 32] = args.array()?;
+    let bytes_used = args.u64()?;
+    args.finish()?;
+
+    require_signer(authority)?;
+    require_writable(authority)?;
+    require_writable(provider_view)?;
+    require_writable(session_view)?;
+    require_writable(treasury)?;
+    let config = load::<Config>(config_view, program_id)?;
+    let provider = load::<Provider>(provider_view, program_id)?;
+    require(authority.address() == &provider.authority, DvpnError::Unauthorized)?;
+    let session = load::<Session>(session_view, program_id)?;
+    check_session_links(session, None, provider_view, provider, None, config, Some(treasury))?;
+
+    if session.state != session_state::ACTIVE && session.state != session_state::CLOSING {
+        return Err(not_active(session));
+    }
+    let ts = now()?;
+    require(ts <= session.settle_deadline(config.settle_window_seconds)?, DvpnError::ClaimWindowClosed)?;
+    require(tick > session.last_tick, DvpnError::StaleClaim)?;
+    require(bytes_used >= session.bytes_used, DvpnError::BytesUsedDecreased)?;
+
+    let gross = if session.mode == mode::TIME {
+        let elapsed = ts.saturating_sub(session.start_ts).max(0) as u64;
+        let duration = session.duration_seconds();
+        let limit = if elapsed < duration { elapsed } else { duration };
+        require(tick <= limit, DvpnError::ClaimBeyondElapsed)?;
+        earned_between(session.escrow_amount, duration, session.last_tick, tick)?
+    } else {
+        require(tick <= session.max_ticks, DvpnError::TickBeyondChain)?;
+        let steps = tick - session.last_tick;
+        require(steps <= MAX_TICKS_PER_CLAIM, DvpnError::TooManyTicks)?;
+        require(sha256_n(&preimage, steps) == session.last_proof_hash, DvpnError::InvalidPreimage)?;
+        session.last_proof_hash = preimage;
+        mul_checked(steps, session.tick_amount).ok_or(DvpnError::ArithmeticOverflow)?
+    };
+
+    let tokens = token_accounts(
+        program_id,
+        session,
+        provider,
+        config,
+        vault,
+        None,
+        provider_token,
+        treasury_token,
+        token_program,
+    )?;
+    let (provider_amount, fee) =
+        pay_provider(session_view, session, provider, config, authority, treasury, &tokens, gross)?;
+    session.last_tick = tick;
+    session.bytes_used = bytes_used;
+
+    Event::new(ev::CHUNK_CLAIMED)
+        .key(session_view.address())
+        .key(&session.node)
+        .key(provider_view.address())
+        .key(&session.payment_mint)
+        .u64(tick)
+        .u64(gross)
+        .u64(provider_amount)
+        .u64(fee)
+        .u64(session.claimed_amount)
+        .u64(session.remaining_balance)
+        .u64(bytes_used)
+        .i64(ts)
+        .emit();
+    Ok(())
+}

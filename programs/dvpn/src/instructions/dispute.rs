@@ -1,0 +1,140 @@
+//! raise_dispute (freeze the escrow) and resolve_dispute (the Config admin
+//! splits it and may slash provider stake).
+
+use pinocchio::{AccountView, Address, ProgramResult};
+
+use crate::{
+    args::Args,
+    error::DvpnError,
+    events::{discriminator as ev, Event},
+    instructions::shared::{check_session_links, not_active, pay_provider, refund_rest, release_slot, token_accounts},
+    state::{load, session_state, Config, Node, Provider, Session, StakeVault},
+    take_accounts,
+    utils::{move_lamports, now, require, require_signer, require_writable},
+};
+
+#[inline(always)]
+pub fn process_raise_dispute(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+    take_accounts!(accounts, [signer, config_view, provider_view, session_view]);
+    let mut args = Args::new(data);
+    let reason = args.u8()?;
+    args.finish()?;
+
+    require_signer(signer)?;
+    require_writable(session_view)?;
+    let config = load::<Config>(config_view, program_id)?;
+    let provider = load::<Provider>(provider_view, program_id)?;
+    let session = load::<Session>(session_view, program_id)?;
+    check_session_links(session, None, provider_view, provider, None, config, None)?;
+    require(
+        signer.address() == &session.user || signer.address() == &provider.authority,
+        DvpnError::NotSessionParty,
+    )?;
+    if session.state != session_state::ACTIVE && session.state != session_state::CLOSING {
+        return Err(not_active(session));
+    }
+    let ts = now()?;
+    require(ts <= session.settle_deadline(config.settle_window_seconds)?, DvpnError::ClaimWindowClosed)?;
+
+    session.state = session_state::DISPUTED;
+    session.disputed_by = signer.address().clone();
+    session.dispute_reason = reason;
+    session.dispute_ts = ts;
+
+    Event::new(ev::DISPUTE_RAISED)
+        .key(session_view.address())
+        .key(&session.node)
+        .key(provider_view.address())
+        .key(signer.address())
+        .u8(reason)
+        .i64(ts)
+        .emit();
+    Ok(())
+}
+
+#[inline(always)]
+pub fn process_resolve_dispute(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+    take_accounts!(
+        accounts,
+        [
+            admin, config_view, provider_view, node_view, session_view, stake_vault_view, user, provider_authority,
+            treasury, vault, user_token, provider_token, treasury_token, token_program
+        ]
+    );
+    let mut args = Args::new(data);
+    let provider_share = args.u64()?;
+    let slash = args.u64()?;
+    args.finish()?;
+
+    require_signer(admin)?;
+    for a in [provider_view, node_view, session_view, stake_vault_view, user, provider_authority, treasury] {
+        require_writable(a)?;
+    }
+    let config = load::<Config>(config_view, program_id)?;
+    require(admin.address() == &config.admin, DvpnError::Unauthorized)?;
+    let provider = load::<Provider>(provider_view, program_id)?;
+    let node = load::<Node>(node_view, program_id)?;
+    let session = load::<Session>(session_view, program_id)?;
+    let stake_vault = load::<StakeVault>(stake_vault_view, program_id)?;
+    require(&stake_vault.provider == provider_view.address(), DvpnError::InvalidPda)?;
+    require(user.address() == &session.user, DvpnError::InvalidPda)?;
+    check_session_links(session, Some(node_view), provider_view, provider, Some(provider_authority), config, Some(treasury))?;
+    require(session.state == session_state::DISPUTED, DvpnError::NotDisputed)?;
+    require(provider_share <= session.remaining_balance, DvpnError::ResolutionExceedsEscrow)?;
+    let stake_total =
+        provider.stake_lamports.checked_add(provider.unstaking_lamports).ok_or(DvpnError::ArithmeticOverflow)?;
+    require(slash <= stake_total, DvpnError::SlashExceedsStake)?;
+
+    let tokens = token_accounts(
+        program_id,
+        session,
+        provider,
+        config,
+        vault,
+        Some(user_token),
+        provider_token,
+        treasury_token,
+        token_program,
+    )?;
+    let ts = now()?;
+    let (provider_amount, fee) =
+        pay_provider(session_view, session, provider, config, provider_authority, treasury, &tokens, provider_share)?;
+    let refund = refund_rest(session_view, session, user, &tokens)?;
+    session.state = session_state::RESOLVED;
+    release_slot(session, node, provider, ts)?;
+
+    if slash > 0 {
+        // Active stake first, then what is unbonding: a provider cannot dodge a
+        // slash by requesting an unstake.
+        let from_active = if slash < provider.stake_lamports { slash } else { provider.stake_lamports };
+        provider.stake_lamports -= from_active;
+        provider.unstaking_lamports -= slash - from_active;
+        provider.slashed_lamports = provider.slashed_lamports.checked_add(slash).ok_or(DvpnError::ArithmeticOverflow)?;
+        move_lamports(stake_vault_view, treasury, slash)?;
+    }
+
+    Event::new(ev::DISPUTE_RESOLVED)
+        .key(session_view.address())
+        .key(&session.node)
+        .key(provider_view.address())
+        .key(&session.payment_mint)
+        .key(admin.address())
+        .u64(provider_amount)
+        .u64(fee)
+        .u64(refund)
+        .u64(slash)
+        .u32(node.active_sessions)
+        .i64(ts)
+        .emit();
+    if slash > 0 {
+        Event::new(ev::SLASHED)
+            .key(provider_view.address())
+            .key(session_view.address())
+            .u64(slash)
+            .u64(provider.stake_lamports)
+            .u64(provider.unstaking_lamports)
+            .i64(ts)
+            .emit();
+    }
+    Ok(())
+}

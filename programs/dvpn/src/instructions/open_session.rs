@@ -1,0 +1,242 @@
+//! open_session (SOL escrow in the Session account) and open_session_spl
+//! (token escrow in a vault owned by the Session PDA).
+
+use pinocchio::{cpi::Seed, error::ProgramError, AccountView, Address, ProgramResult};
+use pinocchio_system::instructions::Transfer as SystemTransfer;
+use pinocchio_token::instructions::{InitializeAccount3, Transfer as TokenTransfer};
+
+use crate::{
+    args::Args,
+    error::DvpnError,
+    events::{discriminator as ev, Event},
+    state::{init, load, mode, session_state, AccountState, Config, Node, Provider, Session},
+    take_accounts,
+    utils::{
+        check_system_program, check_token_account, mul_checked, check_token_program, create_pda_account, now, require,
+        require_signer, require_writable, TOKEN_ACCOUNT_LEN, TOKEN_PROGRAM_ID,
+    },
+};
+
+/// Sessions last at most a year (366 days); this also bounds the pro-rata arithmetic.
+pub const MAX_SESSION_MINUTES: u32 = 366 * 24 * 60;
+
+struct OpenArgs {
+    session_id: u64,
+    mode: u8,
+    duration_minutes: u32,
+    tick_amount: u64,
+    max_ticks: u64,
+    hash_chain_root: [u8; 32],
+    session_bump: u8,
+}
+
+#[inline(always)]
+fn read_open_args(args: &mut Args) -> Result<OpenArgs, ProgramError> {
+    Ok(OpenArgs {
+        session_id: args.u64()?,
+        mode: args.u8()?,
+        duration_minutes: args.u32()?,
+        tick_amount: args.u64()?,
+        max_ticks: args.u64()?,
+        hash_chain_root: args.array()?,
+        session_bump: args.u8()?,
+    })
+}
+
+/// Escrow of a session: price x minutes (time) or tick_amount x max_ticks (usage).
+#[inline(always)]
+fn escrow_for(a: &OpenArgs, price_per_minute: u64) -> Result<u64, ProgramError> {
+    require(
+        a.duration_minutes > 0 && a.duration_minutes <= MAX_SESSION_MINUTES,
+        DvpnError::InvalidSessionParams,
+    )?;
+    match a.mode {
+        mode::TIME => {
+            require(a.tick_amount == 0 && a.max_ticks == 0, DvpnError::InvalidSessionParams)?;
+            require(price_per_minute > 0, DvpnError::ZeroAmount)?;
+            mul_checked(price_per_minute, a.duration_minutes as u64).ok_or_else(|| DvpnError::ArithmeticOverflow.into())
+        }
+        mode::USAGE => {
+            require(a.tick_amount > 0 && a.max_ticks > 0, DvpnError::ZeroAmount)?;
+            mul_checked(a.tick_amount, a.max_ticks).ok_or_else(|| DvpnError::ArithmeticOverflow.into())
+        }
+        _ => Err(DvpnError::InvalidSessionParams.into()),
+    }
+}
+
+/// Checks shared by both payment kinds; returns (config, provider, node).
+#[inline(always)]
+fn check_open<'a>(
+    program_id: &Address,
+    user: &AccountView,
+    config_view: &'a AccountView,
+    provider_view: &'a AccountView,
+    node_view: &'a AccountView,
+    session_view: &AccountView,
+) -> Result<(&'a mut Config, &'a mut Provider, &'a mut Node), ProgramError> {
+    require_signer(user)?;
+    require_writable(user)?;
+    require_writable(provider_view)?;
+    require_writable(node_view)?;
+    require_writable(session_view)?;
+    let config = load::<Config>(config_view, program_id)?;
+    let provider = load::<Provider>(provider_view, program_id)?;
+    let node = load::<Node>(node_view, program_id)?;
+    require(&node.provider == provider_view.address(), DvpnError::InvalidPda)?;
+    require(node.is_active != 0, DvpnError::NodeInactive)?;
+    require(node.active_sessions < node.max_capacity, DvpnError::NodeFull)?;
+    require(provider.stake_lamports >= config.min_provider_stake, DvpnError::InsufficientStake)?;
+    Ok((config, provider, node))
+}
+
+#[inline(always)]
+fn create_session(
+    program_id: &Address,
+    user: &AccountView,
+    node_view: &AccountView,
+    session_view: &AccountView,
+    a: &OpenArgs,
+) -> ProgramResult {
+    let id = a.session_id.to_le_bytes();
+    let bump = [a.session_bump];
+    create_pda_account(
+        user,
+        session_view,
+        Session::SPACE,
+        program_id,
+        &[
+            Seed::from(b"session"),
+            Seed::from(node_view.address().as_ref()),
+            Seed::from(user.address().as_ref()),
+            Seed::from(&id),
+            Seed::from(&bump),
+        ],
+    )
+}
+
+/// Writes the new session, takes the node slot, and emits SessionOpened.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn start_session(
+    user: &AccountView,
+    provider_view: &AccountView,
+    provider: &mut Provider,
+    node_view: &AccountView,
+    node: &mut Node,
+    session_view: &AccountView,
+    a: &OpenArgs,
+    escrow: u64,
+    payment_mint: &Address,
+    vault: &Address,
+    vault_bump: u8,
+) -> ProgramResult {
+    let start = now()?;
+    // duration_minutes <= MAX_SESSION_MINUTES, so the product cannot overflow.
+    let end = start.checked_add((a.duration_minutes as i64).wrapping_mul(60)).ok_or(DvpnError::ArithmeticOverflow)?;
+    let session = init::<Session>(session_view)?;
+    session.user = user.address().clone();
+    session.node = node_view.address().clone();
+    session.provider = provider_view.address().clone();
+    session.session_id = a.session_id;
+    session.mode = a.mode;
+    session.state = session_state::ACTIVE;
+    session.payment_mint = payment_mint.clone();
+    session.vault = vault.clone();
+    session.start_ts = start;
+    session.end_ts = end;
+    session.escrow_amount = escrow;
+    session.remaining_balance = escrow;
+    session.hash_chain_root = a.hash_chain_root;
+    session.last_proof_hash = a.hash_chain_root;
+    session.tick_amount = a.tick_amount;
+    session.max_ticks = a.max_ticks;
+    session.bump = a.session_bump;
+    session.vault_bump = vault_bump;
+
+    node.active_sessions = node.active_sessions.checked_add(1).ok_or(DvpnError::ArithmeticOverflow)?;
+    node.total_sessions = node.total_sessions.checked_add(1).ok_or(DvpnError::ArithmeticOverflow)?;
+    provider.total_sessions = provider.total_sessions.checked_add(1).ok_or(DvpnError::ArithmeticOverflow)?;
+
+    Event::new(ev::SESSION_OPENED)
+        .key(session_view.address())
+        .key(user.address())
+        .key(node_view.address())
+        .key(provider_view.address())
+        .u64(a.session_id)
+        .u8(a.mode)
+        .key(payment_mint)
+        .u64(escrow)
+        .u64(a.tick_amount)
+        .u64(a.max_ticks)
+        .bytes(&a.hash_chain_root)
+        .i64(start)
+        .i64(end)
+        .u32(node.active_sessions)
+        .i64(start)
+        .emit();
+    Ok(())
+}
+
+#[inline(always)]
+pub fn process_open_session(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+    take_accounts!(accounts, [user, config_view, provider_view, node_view, session_view, system_program]);
+    let mut args = Args::new(data);
+    let a = read_open_args(&mut args)?;
+    args.finish()?;
+
+    check_system_program(system_program)?;
+    let (_config, provider, node) = check_open(program_id, user, config_view, provider_view, node_view, session_view)?;
+    let escrow = escrow_for(&a, node.price_per_minute)?;
+
+    create_session(program_id, user, node_view, session_view, &a)?;
+    SystemTransfer { from: user, to: session_view, lamports: escrow }.invoke()?;
+    let none = Address::new_from_array([0; 32]);
+    start_session(user, provider_view, provider, node_view, node, session_view, &a, escrow, &none, &none, 0)
+}
+
+#[inline(always)]
+pub fn process_open_session_spl(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+    take_accounts!(
+        accounts,
+        [user, config_view, provider_view, node_view, session_view, vault, token_mint, user_token, token_program, system_program]
+    );
+    let mut args = Args::new(data);
+    let a = read_open_args(&mut args)?;
+    let vault_bump = args.u8()?;
+    args.finish()?;
+
+    check_system_program(system_program)?;
+    check_token_program(token_program)?;
+    let (config, provider, node) = check_open(program_id, user, config_view, provider_view, node_view, session_view)?;
+    require(token_mint.address() == &config.token_mint, DvpnError::InvalidMint)?;
+    check_token_account(user_token, &config.token_mint, user.address())?;
+    require(node.price_per_minute_token > 0, DvpnError::TokenPaymentsDisabled)?;
+    require_writable(vault)?;
+    require_writable(user_token)?;
+    let escrow = escrow_for(&a, node.price_per_minute_token)?;
+
+    create_session(program_id, user, node_view, session_view, &a)?;
+    let vb = [vault_bump];
+    create_pda_account(
+        user,
+        vault,
+        TOKEN_ACCOUNT_LEN,
+        &TOKEN_PROGRAM_ID,
+        &[Seed::from(b"vault"), Seed::from(session_view.address().as_ref()), Seed::from(&vb)],
+    )?;
+    InitializeAccount3::new(vault, token_mint, session_view.address()).invoke()?;
+    TokenTransfer::new(user_token, vault, user, escrow).invoke()?;
+    start_session(
+        user,
+        provider_view,
+        provider,
+        node_view,
+        node,
+        session_view,
+        &a,
+        escrow,
+        token_mint.address(),
+        vault.address(),
+        vault_bump,
+    )
+}

@@ -1,0 +1,214 @@
+//! Escrow moves shared by claim_chunk, close_session, claim_payout and
+//! resolve_dispute. Every unit leaving an escrow goes through `pay_provider`
+//! or `refund_user`, which keep `escrow == claimed + refunded + remaining`.
+
+use pinocchio::{cpi::Seed, error::ProgramError, AccountView, Address, ProgramResult};
+
+use crate::{
+    error::DvpnError,
+    state::{Config, Node, Provider, Session},
+    utils::{
+        check_token_account, check_token_program, is_absent, move_lamports, protocol_fee, require,
+        token_transfer_signed,
+    },
+};
+
+/// Signer seeds of a Session PDA: `"session", node, user, session_id LE, bump`.
+pub struct SessionSeeds {
+    node: [u8; 32],
+    user: [u8; 32],
+    id: [u8; 8],
+    bump: [u8; 1],
+}
+
+impl SessionSeeds {
+    #[inline(always)]
+    pub fn of(session: &Session) -> Self {
+        SessionSeeds {
+            node: *session.node.as_array(),
+            user: *session.user.as_array(),
+            id: session.session_id.to_le_bytes(),
+            bump: [session.bump],
+        }
+    }
+
+    #[inline(always)]
+    pub fn seeds(&self) -> [Seed<'_>; 5] {
+        [
+            Seed::from(b"session"),
+            Seed::from(&self.node),
+            Seed::from(&self.user),
+            Seed::from(&self.id),
+            Seed::from(&self.bump),
+        ]
+    }
+}
+
+/// Token accounts of a token session; `None` for SOL sessions.
+pub struct TokenAccounts<'a> {
+    pub vault: &'a AccountView,
+    pub user_token: Option<&'a AccountView>,
+    pub provider_token: Option<&'a AccountView>,
+    pub treasury_token: Option<&'a AccountView>,
+}
+
+/// Checks the optional token accounts against the session. A SOL session
+/// ignores them; a token session needs the vault, the token program and
+/// those of `user_token` / `provider_token` / `treasury_token` it passes,
+/// each of the session mint and owned by the user, provider authority and
+/// treasury respectively. A missing one is refused where a payment needs it.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn token_accounts<'a>(
+    program_id: &Address,
+    session: &Session,
+    provider: &Provider,
+    config: &Config,
+    vault: &'a AccountView,
+    user_token: Option<&'a AccountView>,
+    provider_token: &'a AccountView,
+    treasury_token: &'a AccountView,
+    token_program: &'a AccountView,
+) -> Result<Option<TokenAccounts<'a>>, ProgramError> {
+    if !session.is_token() {
+        return Ok(None);
+    }
+    check_token_program(token_program)?;
+    require(vault.address() == &session.vault, DvpnError::InvalidTokenAccount)?;
+    let present = |a: &'a AccountView| if is_absent(a, program_id) { None } else { Some(a) };
+    let user_token = user_token.and_then(present);
+    let provider_token = present(provider_token);
+    let treasury_token = present(treasury_token);
+    if let Some(a) = user_token {
+        check_token_account(a, &session.payment_mint, &session.user)?;
+    }
+    if let Some(a) = provider_token {
+        check_token_account(a, &session.payment_mint, &provider.authority)?;
+    }
+    if let Some(a) = treasury_token {
+        check_token_account(a, &session.payment_mint, &config.treasury)?;
+    }
+    Ok(Some(TokenAccounts { vault, user_token, provider_token, treasury_token }))
+}
+
+#[inline(always)]
+fn needed(account: Option<&AccountView>) -> Result<&AccountView, ProgramError> {
+    account.ok_or_else(|| DvpnError::InvalidTokenAccount.into())
+}
+
+/// Pays `gross` of the escrow for service: the protocol fee to the treasury,
+/// the rest to the provider authority. Returns (provider_amount, fee).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn pay_provider(
+    session_view: &AccountView,
+    session: &mut Session,
+    provider: &mut Provider,
+    config: &Config,
+    provider_authority: &AccountView,
+    treasury: &AccountView,
+    tokens: &Option<TokenAccounts>,
+    gross: u64,
+) -> Result<(u64, u64), ProgramError> {
+    if gross == 0 {
+        return Ok((0, 0));
+    }
+    let remaining = session.remaining_balance.checked_sub(gross).ok_or(DvpnError::ArithmeticOverflow)?;
+    let fee = protocol_fee(gross, config.protocol_fee_bps);
+    let net = gross - fee; // fee <= gross by construction
+    match tokens {
+        None => {
+            move_lamports(session_view, provider_authority, net)?;
+            move_lamports(session_view, treasury, fee)?;
+            provider.total_earned_lamports =
+                provider.total_earned_lamports.checked_add(net).ok_or(DvpnError::ArithmeticOverflow)?;
+        }
+        Some(t) => {
+            let seeds = SessionSeeds::of(session);
+            token_transfer_signed(t.vault, needed(t.provider_token)?, session_view, net, &seeds.seeds())?;
+            token_transfer_signed(t.vault, needed(t.treasury_token)?, session_view, fee, &seeds.seeds())?;
+            provider.total_earned_token =
+                provider.total_earned_token.checked_add(net).ok_or(DvpnError::ArithmeticOverflow)?;
+        }
+    }
+    session.remaining_balance = remaining;
+    session.claimed_amount = session.claimed_amount.checked_add(gross).ok_or(DvpnError::ArithmeticOverflow)?;
+    session.fee_amount = session.fee_amount.checked_add(fee).ok_or(DvpnError::ArithmeticOverflow)?;
+    Ok((net, fee))
+}
+
+/// Returns everything still in escrow to the user. Returns the amount.
+#[inline(always)]
+pub fn refund_rest(
+    session_view: &AccountView,
+    session: &mut Session,
+    user: &AccountView,
+    tokens: &Option<TokenAccounts>,
+) -> Result<u64, ProgramError> {
+    let amount = session.remaining_balance;
+    if amount == 0 {
+        return Ok(0);
+    }
+    match tokens {
+        None => move_lamports(session_view, user, amount)?,
+        Some(t) => {
+            let seeds = SessionSeeds::of(session);
+            token_transfer_signed(t.vault, needed(t.user_token)?, session_view, amount, &seeds.seeds())?;
+        }
+    }
+    session.remaining_balance = 0;
+    session.refunded_amount = session.refunded_amount.checked_add(amount).ok_or(DvpnError::ArithmeticOverflow)?;
+    Ok(amount)
+}
+
+/// Frees the node slot a session holds (once) and books its uptime:
+/// `min(now, end_ts) - start_ts` seconds to the node and the provider.
+#[inline(always)]
+pub fn release_slot(session: &mut Session, node: &mut Node, provider: &mut Provider, now: i64) -> ProgramResult {
+    if session.capacity_released != 0 {
+        return Ok(());
+    }
+    node.active_sessions = node.active_sessions.checked_sub(1).ok_or(DvpnError::ArithmeticOverflow)?;
+    let end = if now < session.end_ts { now } else { session.end_ts };
+    let uptime = end.saturating_sub(session.start_ts).max(0) as u64;
+    node.total_uptime_seconds = node.total_uptime_seconds.checked_add(uptime).ok_or(DvpnError::ArithmeticOverflow)?;
+    provider.total_uptime_seconds =
+        provider.total_uptime_seconds.checked_add(uptime).ok_or(DvpnError::ArithmeticOverflow)?;
+    session.capacity_released = 1;
+    Ok(())
+}
+
+/// The links every settlement checks: this session's node, provider, the
+/// provider's authority wallet and the configured treasury.
+#[inline(always)]
+pub fn check_session_links(
+    session: &Session,
+    node: Option<&AccountView>,
+    provider_view: &AccountView,
+    provider: &Provider,
+    provider_authority: Option<&AccountView>,
+    config: &Config,
+    treasury: Option<&AccountView>,
+) -> ProgramResult {
+    require(provider_view.address() == &session.provider, DvpnError::InvalidPda)?;
+    if let Some(node) = node {
+        require(node.address() == &session.node, DvpnError::InvalidPda)?;
+    }
+    if let Some(a) = provider_authority {
+        require(a.address() == &provider.authority, DvpnError::InvalidPda)?;
+    }
+    if let Some(t) = treasury {
+        require(t.address() == &config.treasury, DvpnError::InvalidTreasury)?;
+    }
+    Ok(())
+}
+
+/// The error for a session that is not in a claimable/closable state.
+#[inline(always)]
+pub fn not_active(session: &Session) -> ProgramError {
+    if session.state == crate::state::session_state::DISPUTED {
+        DvpnError::SessionDisputed.into()
+    } else {
+        DvpnError::SessionNotActive.into()
+    }
+}

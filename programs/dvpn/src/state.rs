@@ -1,0 +1,242 @@
+//! Account layouts, read in place. Each account is an 8-byte Anchor
+//! discriminator followed by one of these `#[repr(C)]` structs; field order
+//! keeps every integer naturally aligned so the struct has no implicit
+//! padding and matches the Borsh layout in idl/dvpn.json byte for byte.
+
+use pinocchio::{error::ProgramError, AccountView, Address};
+
+use crate::error::DvpnError;
+
+/// Anchor account discriminators: `sha256("account:<Name>")[..8]`.
+pub mod discriminator {
+    pub const CONFIG: [u8; 8] = [155, 12, 170, 224, 30, 250, 204, 130];
+    pub const PROVIDER: [u8; 8] = [164, 180, 71, 17, 75, 216, 80, 195];
+    pub const NODE: [u8; 8] = [208, 53, 1, 3, 49, 122, 180, 49];
+    pub const SESSION: [u8; 8] = [243, 81, 72, 115, 214, 188, 72, 144];
+    pub const STAKE_VAULT: [u8; 8] = [192, 112, 65, 125, 129, 151, 173, 226];
+}
+
+/// An account type stored by this program.
+pub trait AccountState: Sized {
+    const DISCRIMINATOR: [u8; 8];
+    /// Account data length including the discriminator.
+    const SPACE: usize = 8 + core::mem::size_of::<Self>();
+}
+
+/// Loads a program-owned account of type `T` for reading and writing.
+///
+/// Refuses accounts of another owner, size or type, so a caller cannot pass
+/// a Node where a Provider belongs, or a look-alike from another program.
+#[inline(always)]
+#[allow(clippy::mut_from_ref)]
+pub fn load<'a, T: AccountState>(
+    account: &'a AccountView,
+    program_id: &Address,
+) -> Result<&'a mut T, ProgramError> {
+    if !account.owned_by(program_id) {
+        return Err(DvpnError::InvalidAccountOwner.into());
+    }
+    if account.data_len() != T::SPACE {
+        return Err(DvpnError::InvalidAccountData.into());
+    }
+    let data = account.data_ptr();
+    // SAFETY: the length was checked above; the runtime aligns account data to
+    // 8 bytes, so `data + 8` is aligned for every field of `T` (checked in the
+    // `const` asserts below). Instructions load each account at most once.
+    unsafe {
+        if *(data as *const [u8; 8]) != T::DISCRIMINATOR {
+            return Err(DvpnError::InvalidAccountData.into());
+        }
+        Ok(&mut *(data.add(8) as *mut T))
+    }
+}
+
+/// Writes the discriminator of a freshly created account and returns its state.
+#[inline(always)]
+#[allow(clippy::mut_from_ref)]
+pub fn init<'a, T: AccountState>(account: &'a AccountView) -> Result<&'a mut T, ProgramError> {
+    if account.data_len() != T::SPACE {
+        return Err(DvpnError::InvalidAccountData.into());
+    }
+    let data = account.data_ptr() as *mut u8;
+    // SAFETY: as in `load`; the account was just created zeroed by the System program.
+    unsafe {
+        *(data as *mut [u8; 8]) = T::DISCRIMINATOR;
+        Ok(&mut *(data.add(8) as *mut T))
+    }
+}
+
+#[repr(C)]
+pub struct Config {
+    pub admin: Address,
+    pub treasury: Address,
+    pub token_mint: Address,
+    pub min_provider_stake: u64,
+    pub unbonding_seconds: i64,
+    pub settle_window_seconds: i64,
+    pub protocol_fee_bps: u16,
+    pub bump: u8,
+    pub padding: [u8; 5],
+}
+
+#[repr(C)]
+pub struct Provider {
+    pub authority: Address,
+    pub node_count: u64,
+    pub stake_lamports: u64,
+    pub unstaking_lamports: u64,
+    pub unstake_at: i64,
+    pub slashed_lamports: u64,
+    pub rating_sum: u64,
+    pub total_uptime_seconds: u64,
+    pub total_sessions: u64,
+    pub total_earned_lamports: u64,
+    pub total_earned_token: u64,
+    pub registered_at: i64,
+    pub rating_count: u32,
+    pub reputation_score: u16,
+    pub bump: u8,
+    pub stake_vault_bump: u8,
+}
+
+pub const ENDPOINT_LEN: usize = 64;
+pub const REGION_LEN: usize = 16;
+
+#[repr(C)]
+pub struct Node {
+    pub provider: Address,
+    pub wg_server_pubkey: [u8; 32],
+    pub endpoint: [u8; ENDPOINT_LEN],
+    pub region: [u8; REGION_LEN],
+    pub node_id: u64,
+    pub price_per_minute: u64,
+    pub price_per_minute_token: u64,
+    pub total_uptime_seconds: u64,
+    pub total_sessions: u64,
+    pub created_at: i64,
+    pub max_capacity: u32,
+    pub active_sessions: u32,
+    pub is_active: u8,
+    pub bump: u8,
+    pub padding: [u8; 6],
+}
+
+impl Node {
+    /// The zero-padded endpoint as written at registration.
+    #[inline(always)]
+    pub fn endpoint_str(&self) -> &[u8] {
+        trim_zeros(&self.endpoint)
+    }
+    #[inline(always)]
+    pub fn region_str(&self) -> &[u8] {
+        trim_zeros(&self.region)
+    }
+}
+
+#[inline(always)]
+fn trim_zeros(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+    &bytes[..end]
+}
+
+/// How a session is paid.
+pub mod mode {
+    /// Pro-rata by elapsed time.
+    pub const TIME: u8 = 0;
+    /// PayWord hash chain ticks.
+    pub const USAGE: u8 = 1;
+}
+
+/// Session lifecycle; see docs/PROGRAM.md.
+pub mod session_state {
+    pub const ACTIVE: u8 = 0;
+    pub const CLOSING: u8 = 1;
+    pub const CLOSED: u8 = 2;
+    pub const DISPUTED: u8 = 3;
+    pub const RESOLVED: u8 = 4;
+}
+
+#[repr(C)]
+pub struct Session {
+    pub user: Address,
+    pub node: Address,
+    pub provider: Address,
+    pub payment_mint: Address,
+    pub vault: Address,
+    pub disputed_by: Address,
+    pub hash_chain_root: [u8; 32],
+    pub last_proof_hash: [u8; 32],
+    pub session_id: u64,
+    pub start_ts: i64,
+    pub end_ts: i64,
+    pub closed_at: i64,
+    pub dispute_ts: i64,
+    pub escrow_amount: u64,
+    pub remaining_balance: u64,
+    pub claimed_amount: u64,
+    pub fee_amount: u64,
+    pub refunded_amount: u64,
+    pub bytes_used: u64,
+    pub last_tick: u64,
+    pub tick_amount: u64,
+    pub max_ticks: u64,
+    pub mode: u8,
+    pub state: u8,
+    pub dispute_reason: u8,
+    pub rated: u8,
+    pub capacity_released: u8,
+    pub bump: u8,
+    pub vault_bump: u8,
+    pub padding: [u8; 1],
+}
+
+impl Session {
+    /// A token (USDC) session keeps its escrow in `vault`; a SOL session in itself.
+    #[inline(always)]
+    pub fn is_token(&self) -> bool {
+        self.payment_mint != Address::new_from_array([0; 32])
+    }
+
+    /// Last moment the provider may claim; after it anyone may settle.
+    #[inline(always)]
+    pub fn settle_deadline(&self, settle_window: i64) -> Result<i64, ProgramError> {
+        let base = if self.closed_at != 0 { self.closed_at } else { self.end_ts };
+        base.checked_add(settle_window)
+            .ok_or_else(|| DvpnError::ArithmeticOverflow.into())
+    }
+
+    #[inline(always)]
+    pub fn duration_seconds(&self) -> u64 {
+        self.end_ts.saturating_sub(self.start_ts) as u64
+    }
+}
+
+#[repr(C)]
+pub struct StakeVault {
+    pub provider: Address,
+    pub bump: u8,
+    pub padding: [u8; 7],
+}
+
+impl AccountState for Config {
+    const DISCRIMINATOR: [u8; 8] = discriminator::CONFIG;
+}
+impl AccountState for Provider {
+    const DISCRIMINATOR: [u8; 8] = discriminator::PROVIDER;
+}
+impl AccountState for Node {
+    const DISCRIMINATOR: [u8; 8] = discriminator::NODE;
+}
+impl AccountState for Session {
+    const DISCRIMINATOR: [u8; 8] = discriminator::SESSION;
+}
+impl AccountState for StakeVault {
+    const DISCRIMINATOR: [u8; 8] = discriminator::STAKE_VAULT;
+}
+
+// The layouts in idl/dvpn.json: any change here must change the IDL too.
+const _: () = assert!(Config::SPACE == 136 && core::mem::align_of::<Config>() == 8);
+const _: () = assert!(Provider::SPACE == 136 && core::mem::align_of::<Provider>() == 8);
+const _: () = assert!(Node::SPACE == 216 && core::mem::align_of::<Node>() == 8);
+const _: () = assert!(Session::SPACE == 384 && core::mem::align_of::<Session>() == 8);
+const _: () = assert!(StakeVault::SPACE == 48 && core::mem::align_of::<StakeVault>() == 1);
