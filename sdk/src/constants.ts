@@ -1,0 +1,48 @@
+import { PublicKey } from '@solana/web3.js';
+import { IDL } from './idl.js';
+
+export { IDL } from './idl.js';
+export type { DvpnIdl } from './idl.js';
+
+export const DVPN_PROGRAM_ID = new PublicKey(IDL.address);
+export const SYSTEM_PROGRAM_ID = new PublicKey('11111111111111111111111111111111');
+export const TOKEN_PROGRAM_ID = new PublicKey('TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn');
+
+export enum SessionMode {
+  Time = 0,
+  Usage = 1,
+}
+
+export enum SessionState {
+  Active = 0,
+  Closing = 1,
+  Closed = 2,
+  Disputed = 3,
+  Resolved = 4,
+}
+
+export enum StakeChangeKind {
+  Stake = 0,
+  RequestUnstake = 1,
+  Withdraw = 2,
+}
+
+/** PDA seed prefixes (docs/PROGRAM.md). */
+export const SEEDS = {
+  config: 'config',
+  provider: 'provider',
+  stake: 'stake',
+  node: 'node',
+  session: 'session',
+  vault: 'vault',
+} as const;
+
+/** Time sessions carry no hash chain: root and claim preimages are 32 zero bytes. */
+export const ZERO_HASH: Uint8Array = new Uint8Array(32);
+
+/** Program limits mirrored for client-side validation. */
+export const MAX_ENDPOINT_LEN = 64;
+export const MAX_REGION_LEN = 16;
+export const MAX_TICKS_PER_CLAIM = 512;
+export const MAX_PROTOCOL_FEE_BPS = 1000;
+export const BPS_DENOMINATOR = 10_000n;

@@ -1,0 +1,11 @@
+// @dvpn/sdk: browser-safe client of the dvpn program (no node: imports here).
+export * from './constants.js';
+export * from './pda.js';
+export * from './instructions.js';
+export * from './accounts.js';
+export * from './events.js';
+export * from './errors.js';
+export * from './hashchain.js';
+export * from './auth.js';
+export * from './amounts.js';
+export type { Decoded, TsOf } from './decode.js';
