@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 export const PROGRAM_ID = 'BBo8RXfEDP2qraVWdMNWf9nvaAH7fbB21pwRAy137FRD';
 const SYSTEM = '11111111111111111111111111111111';
-const TOKEN = 'TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn';
+const TOKEN = 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA';
 
 const disc = (prefix, name) => [...createHash('sha256').update(`${prefix}:${name}`).digest().subarray(0, 8)];
 const bytes = (s) => [...Buffer.from(s)];

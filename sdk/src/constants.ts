@@ -6,7 +6,8 @@ export type { DvpnIdl } from './idl.js';
 
 export const DVPN_PROGRAM_ID = new PublicKey(IDL.address);
 export const SYSTEM_PROGRAM_ID = new PublicKey('11111111111111111111111111111111');
-export const TOKEN_PROGRAM_ID = new PublicKey('TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn');
+// Classic SPL Token (the same id @solana/spl-token exports as TOKEN_PROGRAM_ID).
+export const TOKEN_PROGRAM_ID = new PublicKey('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA');
 
 export enum SessionMode {
   Time = 0,

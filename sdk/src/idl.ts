@@ -545,7 +545,7 @@ export type DvpnIdl = {
         },
         {
           "name": "token_program",
-          "address": "TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn"
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         },
         {
           "name": "system_program",
@@ -650,7 +650,7 @@ export type DvpnIdl = {
         {
           "name": "token_program",
           "optional": true,
-          "address": "TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn"
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
       "args": [
@@ -740,7 +740,7 @@ export type DvpnIdl = {
         {
           "name": "token_program",
           "optional": true,
-          "address": "TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn"
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
       "args": []
@@ -815,7 +815,7 @@ export type DvpnIdl = {
         {
           "name": "token_program",
           "optional": true,
-          "address": "TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn"
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
       "args": []
@@ -931,7 +931,7 @@ export type DvpnIdl = {
         {
           "name": "token_program",
           "optional": true,
-          "address": "TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn"
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
       "args": [
@@ -3051,7 +3051,7 @@ export const IDL: DvpnIdl = {
         },
         {
           "name": "token_program",
-          "address": "TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn"
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         },
         {
           "name": "system_program",
@@ -3156,7 +3156,7 @@ export const IDL: DvpnIdl = {
         {
           "name": "token_program",
           "optional": true,
-          "address": "TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn"
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
       "args": [
@@ -3246,7 +3246,7 @@ export const IDL: DvpnIdl = {
         {
           "name": "token_program",
           "optional": true,
-          "address": "TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn"
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
       "args": []
@@ -3321,7 +3321,7 @@ export const IDL: DvpnIdl = {
         {
           "name": "token_program",
           "optional": true,
-          "address": "TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn"
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
       "args": []
@@ -3437,7 +3437,7 @@ export const IDL: DvpnIdl = {
         {
           "name": "token_program",
           "optional": true,
-          "address": "TokenkegQfeZyiNwAJbNbGQPpGdBgYWZmL6yDwRq8Sn"
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
       "args": [

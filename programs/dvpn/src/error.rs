@@ -151,17 +151,26 @@ pub const ERROR_NAMES: [&str; 46] = [
     "NothingToWithdraw",
 ];
 
+/// The names again as one string plus end offsets: a table of `&str` would
+/// put pointers in read-only data, which the sbpf-linker chain leaves
+/// unrelocated (reading one faults), while one string and plain integers work.
+const NAME_BLOB: &str = "InvalidInstructionNotEnoughAccountsMissingSignatureAccountNotWritableInvalidAccountOwnerInvalidAccountDataInvalidPdaUnauthorizedAlreadyInitializedInvalidProgramInvalidMintInvalidTokenAccountInvalidTreasuryFeeTooHighInvalidConfigValueArithmeticOverflowZeroAmountStringTooLongInvalidNodeIdInsufficientStakeInvalidCapacityNodeInactiveNodeFullTokenPaymentsDisabledInvalidSessionParamsSessionNotActiveClaimBeyondElapsedStaleClaimInvalidPreimageTickBeyondChainTooManyTicksBytesUsedDecreasedClaimWindowClosedSettleWindowOpenSessionDisputedAlreadySettledNotSessionPartyNotDisputedResolutionExceedsEscrowSlashExceedsStakeSessionNotEndedAlreadyRatedInvalidRatingInsufficientStakeBalanceUnbondingNotElapsedNothingToWithdraw";
+const NAME_ENDS: [u16; 46] = [18, 35, 51, 69, 88, 106, 116, 128, 146, 160, 171, 190, 205, 215, 233, 251, 261, 274, 287, 304, 319, 331, 339, 360, 380, 396, 414, 424, 439, 454, 466, 484, 501, 517, 532, 546, 561, 572, 595, 612, 627, 639, 652, 676, 695, 712];
+
 impl DvpnError {
     /// The name the IDL gives this error.
     #[inline(always)]
     pub fn name(self) -> &'static str {
-        ERROR_NAMES[(self as u32 - 6000) as usize]
+        Self::name_of(self as u32).unwrap_or("")
     }
 
     /// The name of a custom code, if it is one of ours.
     #[inline(always)]
     pub fn name_of(code: u32) -> Option<&'static str> {
-        code.checked_sub(6000).and_then(|i| ERROR_NAMES.get(i as usize).copied())
+        let i = code.checked_sub(6000)? as usize;
+        let end = *NAME_ENDS.get(i)? as usize;
+        let start = if i == 0 { 0 } else { NAME_ENDS[i - 1] as usize };
+        NAME_BLOB.get(start..end)
     }
 }
 

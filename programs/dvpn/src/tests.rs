@@ -191,3 +191,11 @@ fn u64_arithmetic_matches_u128_reference() {
         assert_eq!(mul_checked(a, b), a.checked_mul(b));
     }
 }
+
+#[test]
+fn error_name_blob_matches_the_name_list() {
+    for (i, name) in ERROR_NAMES.iter().enumerate() {
+        assert_eq!(DvpnError::name_of(6000 + i as u32), Some(*name));
+    }
+    assert_eq!(DvpnError::name_of(6000 + ERROR_NAMES.len() as u32), None);
+}

@@ -75,7 +75,7 @@ pub fn process_initialize_config(program_id: &Address, accounts: &[AccountView],
     check_mint(token_mint)?;
 
     let bump_seed = [bump];
-    create_pda_account(admin, config_view, Config::SPACE, program_id, &[Seed::from(b"config"), Seed::from(&bump_seed)])?;
+    create_pda_account(admin, config_view, Config::SPACE, program_id, program_id, &[Seed::from(b"config"), Seed::from(&bump_seed)])?;
     let config = init::<Config>(config_view)?;
     config.bump = bump;
     write(config, admin.address(), treasury.address(), token_mint.address(), &values)

@@ -44,6 +44,7 @@ pub fn process_register_node(program_id: &Address, accounts: &[AccountView], dat
         node_view,
         Node::SPACE,
         program_id,
+        program_id,
         &[Seed::from(b"node"), Seed::from(provider_view.address().as_ref()), Seed::from(&id), Seed::from(&bump)],
     )?;
     let ts = now()?;

@@ -104,6 +104,7 @@ fn create_session(
         session_view,
         Session::SPACE,
         program_id,
+        program_id,
         &[
             Seed::from(b"session"),
             Seed::from(node_view.address().as_ref()),
@@ -222,6 +223,7 @@ pub fn process_open_session_spl(program_id: &Address, accounts: &[AccountView], 
         vault,
         TOKEN_ACCOUNT_LEN,
         &TOKEN_PROGRAM_ID,
+        program_id,
         &[Seed::from(b"vault"), Seed::from(session_view.address().as_ref()), Seed::from(&vb)],
     )?;
     InitializeAccount3::new(vault, token_mint, session_view.address()).invoke()?;

@@ -41,6 +41,7 @@ pub fn process_register_provider(program_id: &Address, accounts: &[AccountView],
         provider_view,
         Provider::SPACE,
         program_id,
+        program_id,
         &[Seed::from(b"provider"), Seed::from(authority.address().as_ref()), Seed::from(&pb)],
     )?;
     let vb = [vault_bump];
@@ -48,6 +49,7 @@ pub fn process_register_provider(program_id: &Address, accounts: &[AccountView],
         authority,
         stake_vault_view,
         StakeVault::SPACE,
+        program_id,
         program_id,
         &[Seed::from(b"stake"), Seed::from(provider_view.address().as_ref()), Seed::from(&vb)],
     )?;
