@@ -6,18 +6,21 @@ BPF_RUSTC ?= /usr/bin/rustc
 PROGRAM_SO := target/deploy/dvpn.so
 PROGRAM_SRC := $(shell find programs/dvpn/src -name '*.rs') programs/dvpn/Cargo.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: all toolchain deps program test test-rust test-ts dev bench idl clean
+.PHONY: all toolchain system deps program test test-rust test-ts dev bench idl clean
 
 all: program
 
 toolchain:
 	@scripts/setup-toolchain.sh
 
+system:
+	@scripts/setup-system.sh
+
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-deps: toolchain node_modules/.package-lock.json
+deps: toolchain system node_modules/.package-lock.json
 
 program: $(PROGRAM_SO)
 

@@ -1844,10 +1844,6 @@ export type DvpnIdl = {
             "type": "pubkey"
           },
           {
-            "name": "protocol_fee_bps",
-            "type": "u16"
-          },
-          {
             "name": "min_provider_stake",
             "type": "u64"
           },
@@ -1862,6 +1858,10 @@ export type DvpnIdl = {
           {
             "name": "timestamp",
             "type": "i64"
+          },
+          {
+            "name": "protocol_fee_bps",
+            "type": "u16"
           }
         ]
       }
@@ -1904,16 +1904,17 @@ export type DvpnIdl = {
             "type": "pubkey"
           },
           {
+            "name": "wg_server_pubkey",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
             "name": "node_id",
             "type": "u64"
-          },
-          {
-            "name": "endpoint",
-            "type": "string"
-          },
-          {
-            "name": "region",
-            "type": "string"
           },
           {
             "name": "price_per_minute",
@@ -1924,21 +1925,20 @@ export type DvpnIdl = {
             "type": "u64"
           },
           {
-            "name": "wg_server_pubkey",
-            "type": {
-              "array": [
-                "u8",
-                32
-              ]
-            }
+            "name": "timestamp",
+            "type": "i64"
           },
           {
             "name": "max_capacity",
             "type": "u32"
           },
           {
-            "name": "timestamp",
-            "type": "i64"
+            "name": "endpoint",
+            "type": "string"
+          },
+          {
+            "name": "region",
+            "type": "string"
           }
         ]
       }
@@ -1957,12 +1957,13 @@ export type DvpnIdl = {
             "type": "pubkey"
           },
           {
-            "name": "endpoint",
-            "type": "string"
-          },
-          {
-            "name": "region",
-            "type": "string"
+            "name": "wg_server_pubkey",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
           },
           {
             "name": "price_per_minute",
@@ -1973,13 +1974,8 @@ export type DvpnIdl = {
             "type": "u64"
           },
           {
-            "name": "wg_server_pubkey",
-            "type": {
-              "array": [
-                "u8",
-                32
-              ]
-            }
+            "name": "timestamp",
+            "type": "i64"
           },
           {
             "name": "max_capacity",
@@ -1994,8 +1990,12 @@ export type DvpnIdl = {
             "type": "bool"
           },
           {
-            "name": "timestamp",
-            "type": "i64"
+            "name": "endpoint",
+            "type": "string"
+          },
+          {
+            "name": "region",
+            "type": "string"
           }
         ]
       }
@@ -2022,20 +2022,21 @@ export type DvpnIdl = {
             "type": "pubkey"
           },
           {
-            "name": "session_id",
-            "type": "u64"
+            "name": "payment_mint",
+            "type": "pubkey"
           },
           {
-            "name": "mode",
+            "name": "hash_chain_root",
             "type": {
-              "defined": {
-                "name": "SessionMode"
-              }
+              "array": [
+                "u8",
+                32
+              ]
             }
           },
           {
-            "name": "payment_mint",
-            "type": "pubkey"
+            "name": "session_id",
+            "type": "u64"
           },
           {
             "name": "escrow_amount",
@@ -2050,15 +2051,6 @@ export type DvpnIdl = {
             "type": "u64"
           },
           {
-            "name": "hash_chain_root",
-            "type": {
-              "array": [
-                "u8",
-                32
-              ]
-            }
-          },
-          {
             "name": "start_ts",
             "type": "i64"
           },
@@ -2067,12 +2059,20 @@ export type DvpnIdl = {
             "type": "i64"
           },
           {
+            "name": "timestamp",
+            "type": "i64"
+          },
+          {
             "name": "node_active_sessions",
             "type": "u32"
           },
           {
-            "name": "timestamp",
-            "type": "i64"
+            "name": "mode",
+            "type": {
+              "defined": {
+                "name": "SessionMode"
+              }
+            }
           }
         ]
       }
@@ -2159,14 +2159,6 @@ export type DvpnIdl = {
             "type": "pubkey"
           },
           {
-            "name": "state",
-            "type": {
-              "defined": {
-                "name": "SessionState"
-              }
-            }
-          },
-          {
             "name": "provider_amount",
             "type": "u64"
           },
@@ -2183,12 +2175,20 @@ export type DvpnIdl = {
             "type": "u64"
           },
           {
+            "name": "timestamp",
+            "type": "i64"
+          },
+          {
             "name": "node_active_sessions",
             "type": "u32"
           },
           {
-            "name": "timestamp",
-            "type": "i64"
+            "name": "state",
+            "type": {
+              "defined": {
+                "name": "SessionState"
+              }
+            }
           }
         ]
       }
@@ -2243,12 +2243,12 @@ export type DvpnIdl = {
             "type": "u64"
           },
           {
-            "name": "node_active_sessions",
-            "type": "u32"
-          },
-          {
             "name": "timestamp",
             "type": "i64"
+          },
+          {
+            "name": "node_active_sessions",
+            "type": "u32"
           }
         ]
       }
@@ -2275,12 +2275,12 @@ export type DvpnIdl = {
             "type": "pubkey"
           },
           {
-            "name": "reason",
-            "type": "u8"
-          },
-          {
             "name": "timestamp",
             "type": "i64"
+          },
+          {
+            "name": "reason",
+            "type": "u8"
           }
         ]
       }
@@ -2327,12 +2327,12 @@ export type DvpnIdl = {
             "type": "u64"
           },
           {
-            "name": "node_active_sessions",
-            "type": "u32"
-          },
-          {
             "name": "timestamp",
             "type": "i64"
+          },
+          {
+            "name": "node_active_sessions",
+            "type": "u32"
           }
         ]
       }
@@ -2355,20 +2355,20 @@ export type DvpnIdl = {
             "type": "pubkey"
           },
           {
-            "name": "rating",
-            "type": "u8"
-          },
-          {
-            "name": "reputation_score",
-            "type": "u16"
+            "name": "timestamp",
+            "type": "i64"
           },
           {
             "name": "rating_count",
             "type": "u32"
           },
           {
-            "name": "timestamp",
-            "type": "i64"
+            "name": "reputation_score",
+            "type": "u16"
+          },
+          {
+            "name": "rating",
+            "type": "u8"
           }
         ]
       }
@@ -2385,14 +2385,6 @@ export type DvpnIdl = {
           {
             "name": "authority",
             "type": "pubkey"
-          },
-          {
-            "name": "kind",
-            "type": {
-              "defined": {
-                "name": "StakeChangeKind"
-              }
-            }
           },
           {
             "name": "amount",
@@ -2413,6 +2405,14 @@ export type DvpnIdl = {
           {
             "name": "timestamp",
             "type": "i64"
+          },
+          {
+            "name": "kind",
+            "type": {
+              "defined": {
+                "name": "StakeChangeKind"
+              }
+            }
           }
         ]
       }
@@ -4350,10 +4350,6 @@ export const IDL: DvpnIdl = {
             "type": "pubkey"
           },
           {
-            "name": "protocol_fee_bps",
-            "type": "u16"
-          },
-          {
             "name": "min_provider_stake",
             "type": "u64"
           },
@@ -4368,6 +4364,10 @@ export const IDL: DvpnIdl = {
           {
             "name": "timestamp",
             "type": "i64"
+          },
+          {
+            "name": "protocol_fee_bps",
+            "type": "u16"
           }
         ]
       }
@@ -4410,16 +4410,17 @@ export const IDL: DvpnIdl = {
             "type": "pubkey"
           },
           {
+            "name": "wg_server_pubkey",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
             "name": "node_id",
             "type": "u64"
-          },
-          {
-            "name": "endpoint",
-            "type": "string"
-          },
-          {
-            "name": "region",
-            "type": "string"
           },
           {
             "name": "price_per_minute",
@@ -4430,21 +4431,20 @@ export const IDL: DvpnIdl = {
             "type": "u64"
           },
           {
-            "name": "wg_server_pubkey",
-            "type": {
-              "array": [
-                "u8",
-                32
-              ]
-            }
+            "name": "timestamp",
+            "type": "i64"
           },
           {
             "name": "max_capacity",
             "type": "u32"
           },
           {
-            "name": "timestamp",
-            "type": "i64"
+            "name": "endpoint",
+            "type": "string"
+          },
+          {
+            "name": "region",
+            "type": "string"
           }
         ]
       }
@@ -4463,12 +4463,13 @@ export const IDL: DvpnIdl = {
             "type": "pubkey"
           },
           {
-            "name": "endpoint",
-            "type": "string"
-          },
-          {
-            "name": "region",
-            "type": "string"
+            "name": "wg_server_pubkey",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
           },
           {
             "name": "price_per_minute",
@@ -4479,13 +4480,8 @@ export const IDL: DvpnIdl = {
             "type": "u64"
           },
           {
-            "name": "wg_server_pubkey",
-            "type": {
-              "array": [
-                "u8",
-                32
-              ]
-            }
+            "name": "timestamp",
+            "type": "i64"
           },
           {
             "name": "max_capacity",
@@ -4500,8 +4496,12 @@ export const IDL: DvpnIdl = {
             "type": "bool"
           },
           {
-            "name": "timestamp",
-            "type": "i64"
+            "name": "endpoint",
+            "type": "string"
+          },
+          {
+            "name": "region",
+            "type": "string"
           }
         ]
       }
@@ -4528,20 +4528,21 @@ export const IDL: DvpnIdl = {
             "type": "pubkey"
           },
           {
-            "name": "session_id",
-            "type": "u64"
+            "name": "payment_mint",
+            "type": "pubkey"
           },
           {
-            "name": "mode",
+            "name": "hash_chain_root",
             "type": {
-              "defined": {
-                "name": "SessionMode"
-              }
+              "array": [
+                "u8",
+                32
+              ]
             }
           },
           {
-            "name": "payment_mint",
-            "type": "pubkey"
+            "name": "session_id",
+            "type": "u64"
           },
           {
             "name": "escrow_amount",
@@ -4556,15 +4557,6 @@ export const IDL: DvpnIdl = {
             "type": "u64"
           },
           {
-            "name": "hash_chain_root",
-            "type": {
-              "array": [
-                "u8",
-                32
-              ]
-            }
-          },
-          {
             "name": "start_ts",
             "type": "i64"
           },
@@ -4573,12 +4565,20 @@ export const IDL: DvpnIdl = {
             "type": "i64"
           },
           {
+            "name": "timestamp",
+            "type": "i64"
+          },
+          {
             "name": "node_active_sessions",
             "type": "u32"
           },
           {
-            "name": "timestamp",
-            "type": "i64"
+            "name": "mode",
+            "type": {
+              "defined": {
+                "name": "SessionMode"
+              }
+            }
           }
         ]
       }
@@ -4665,14 +4665,6 @@ export const IDL: DvpnIdl = {
             "type": "pubkey"
           },
           {
-            "name": "state",
-            "type": {
-              "defined": {
-                "name": "SessionState"
-              }
-            }
-          },
-          {
             "name": "provider_amount",
             "type": "u64"
           },
@@ -4689,12 +4681,20 @@ export const IDL: DvpnIdl = {
             "type": "u64"
           },
           {
+            "name": "timestamp",
+            "type": "i64"
+          },
+          {
             "name": "node_active_sessions",
             "type": "u32"
           },
           {
-            "name": "timestamp",
-            "type": "i64"
+            "name": "state",
+            "type": {
+              "defined": {
+                "name": "SessionState"
+              }
+            }
           }
         ]
       }
@@ -4749,12 +4749,12 @@ export const IDL: DvpnIdl = {
             "type": "u64"
           },
           {
-            "name": "node_active_sessions",
-            "type": "u32"
-          },
-          {
             "name": "timestamp",
             "type": "i64"
+          },
+          {
+            "name": "node_active_sessions",
+            "type": "u32"
           }
         ]
       }
@@ -4781,12 +4781,12 @@ export const IDL: DvpnIdl = {
             "type": "pubkey"
           },
           {
-            "name": "reason",
-            "type": "u8"
-          },
-          {
             "name": "timestamp",
             "type": "i64"
+          },
+          {
+            "name": "reason",
+            "type": "u8"
           }
         ]
       }
@@ -4833,12 +4833,12 @@ export const IDL: DvpnIdl = {
             "type": "u64"
           },
           {
-            "name": "node_active_sessions",
-            "type": "u32"
-          },
-          {
             "name": "timestamp",
             "type": "i64"
+          },
+          {
+            "name": "node_active_sessions",
+            "type": "u32"
           }
         ]
       }
@@ -4861,20 +4861,20 @@ export const IDL: DvpnIdl = {
             "type": "pubkey"
           },
           {
-            "name": "rating",
-            "type": "u8"
-          },
-          {
-            "name": "reputation_score",
-            "type": "u16"
+            "name": "timestamp",
+            "type": "i64"
           },
           {
             "name": "rating_count",
             "type": "u32"
           },
           {
-            "name": "timestamp",
-            "type": "i64"
+            "name": "reputation_score",
+            "type": "u16"
+          },
+          {
+            "name": "rating",
+            "type": "u8"
           }
         ]
       }
@@ -4891,14 +4891,6 @@ export const IDL: DvpnIdl = {
           {
             "name": "authority",
             "type": "pubkey"
-          },
-          {
-            "name": "kind",
-            "type": {
-              "defined": {
-                "name": "StakeChangeKind"
-              }
-            }
           },
           {
             "name": "amount",
@@ -4919,6 +4911,14 @@ export const IDL: DvpnIdl = {
           {
             "name": "timestamp",
             "type": "i64"
+          },
+          {
+            "name": "kind",
+            "type": {
+              "defined": {
+                "name": "StakeChangeKind"
+              }
+            }
           }
         ]
       }

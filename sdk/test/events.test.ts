@@ -20,16 +20,16 @@ const chunkClaimed = new Writer().bytes(disc('event', 'ChunkClaimed'))
 
 const sessionClosed = new Writer().bytes(disc('event', 'SessionClosed'))
   .bytes(key(5).toBytes()).bytes(key(6).toBytes()).bytes(key(7).toBytes()).bytes(key(8).toBytes()).bytes(key(9).toBytes())
-  .u8(2) // state Closed
   .u64(500n).u64(12n).u64(488n).u64(0n)
-  .u32(3)
   .i64(1_700_000_500n)
+  .u32(3)
+  .u8(2) // state Closed
   .done().toString('base64');
 
 const stakeChanged = new Writer().bytes(disc('event', 'StakeChanged'))
   .bytes(key(10).toBytes()).bytes(key(11).toBytes())
-  .u8(1) // RequestUnstake
   .u64(5n).u64(95n).u64(5n).i64(1_700_086_400n).i64(1_700_000_000n)
+  .u8(1) // RequestUnstake
   .done().toString('base64');
 
 describe('parseEvents', () => {

@@ -5,6 +5,9 @@
 use pinocchio::Address;
 
 /// `sha256("event:<Name>")[..8]`.
+///
+/// Most of an event's cost is `sol_log_data`'s charge per byte logged, so
+/// events carry what the indexer needs and nothing more.
 pub mod discriminator {
     pub const CONFIG_UPDATED: [u8; 8] = [40, 241, 230, 122, 11, 19, 198, 194];
     pub const PROVIDER_REGISTERED: [u8; 8] = [38, 209, 137, 78, 185, 19, 147, 14];
@@ -51,6 +54,11 @@ impl Event {
     #[inline(always)]
     pub fn key(&mut self, k: &Address) -> &mut Self {
         self.bytes(k.as_ref())
+    }
+
+    #[inline(always)]
+    pub fn bytes32(&mut self, b: &[u8; 32]) -> &mut Self {
+        self.bytes(b)
     }
 
     #[inline(always)]

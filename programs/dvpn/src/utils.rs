@@ -317,14 +317,31 @@ pub fn write_padded(dst: &mut [u8], src: &[u8]) -> ProgramResult {
     Ok(())
 }
 
-/// sha256 applied `n` times to `value`.
+/// sha256 applied `n` times to `value`, hashing in place: the syscall reads
+/// its whole input before it writes the digest, so one buffer serves both.
 #[inline(always)]
 pub fn sha256_n(value: &[u8; 32], n: u64) -> [u8; 32] {
     let mut out = *value;
-    let mut i = 0;
-    while i < n {
-        out = sha256(&out);
-        i += 1;
+    #[cfg(any(target_os = "solana", target_arch = "bpf"))]
+    {
+        let input: [&[u8]; 1] = [&out];
+        let descriptor = input.as_ptr() as *const u8;
+        let digest = out.as_ptr() as *mut u8;
+        let mut i = 0;
+        while i < n {
+            // SAFETY: `descriptor` describes the 32-byte `out`, which is also
+            // the 32-byte destination.
+            unsafe { pinocchio::syscalls::sol_sha256(descriptor, 1, digest) };
+            i += 1;
+        }
+    }
+    #[cfg(not(any(target_os = "solana", target_arch = "bpf")))]
+    {
+        let mut i = 0;
+        while i < n {
+            out = sha256(&out);
+            i += 1;
+        }
     }
     out
 }

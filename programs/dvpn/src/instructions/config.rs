@@ -52,11 +52,11 @@ fn write(config: &mut Config, admin: &Address, treasury: &Address, mint: &Addres
         .key(admin)
         .key(treasury)
         .key(mint)
-        .u16(v.protocol_fee_bps)
         .u64(v.min_provider_stake)
         .i64(v.unbonding_seconds)
         .i64(v.settle_window_seconds)
         .i64(now()?)
+        .u16(v.protocol_fee_bps)
         .emit();
     Ok(())
 }

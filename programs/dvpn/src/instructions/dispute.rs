@@ -46,8 +46,8 @@ pub fn process_raise_dispute(program_id: &Address, accounts: &[AccountView], dat
         .key(&session.node)
         .key(provider_view.address())
         .key(signer.address())
-        .u8(reason)
         .i64(ts)
+        .u8(reason)
         .emit();
     Ok(())
 }
@@ -123,8 +123,8 @@ pub fn process_resolve_dispute(program_id: &Address, accounts: &[AccountView], d
         .u64(fee)
         .u64(refund)
         .u64(slash)
-        .u32(node.active_sessions)
         .i64(ts)
+        .u32(node.active_sessions)
         .emit();
     if slash > 0 {
         Event::new(ev::SLASHED)

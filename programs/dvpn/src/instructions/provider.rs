@@ -100,12 +100,12 @@ fn emit_stake_changed(provider_view: &AccountView, provider: &Provider, kind: u8
     Event::new(ev::STAKE_CHANGED)
         .key(provider_view.address())
         .key(&provider.authority)
-        .u8(kind)
         .u64(amount)
         .u64(provider.stake_lamports)
         .u64(provider.unstaking_lamports)
         .i64(provider.unstake_at)
         .i64(ts)
+        .u8(kind)
         .emit();
 }
 

@@ -52,10 +52,10 @@ pub fn process_update_reputation(program_id: &Address, accounts: &[AccountView],
         .key(provider_view.address())
         .key(session_view.address())
         .key(user.address())
-        .u8(rating)
-        .u16(provider.reputation_score)
-        .u32(provider.rating_count)
         .i64(ts)
+        .u32(provider.rating_count)
+        .u16(provider.reputation_score)
+        .u8(rating)
         .emit();
     Ok(())
 }

@@ -82,13 +82,13 @@ pub fn process_close_session(program_id: &Address, accounts: &[AccountView], dat
         .key(&session.node)
         .key(&session.provider)
         .key(&session.payment_mint)
-        .u8(session.state)
         .u64(provider_amount)
         .u64(fee)
         .u64(refund)
         .u64(session.remaining_balance)
-        .u32(node.active_sessions)
         .i64(ts)
+        .u32(node.active_sessions)
+        .u8(session.state)
         .emit();
     Ok(())
 }
@@ -168,8 +168,8 @@ pub fn process_claim_payout(program_id: &Address, accounts: &[AccountView], data
             .u64(refund)
             .u64(session.claimed_amount)
             .u64(session.refunded_amount)
-            .u32(node.active_sessions)
-            .i64(ts);
+            .i64(ts)
+            .u32(node.active_sessions);
         e
     };
 

