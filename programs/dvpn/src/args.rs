@@ -82,7 +82,10 @@ impl<'a> Args<'a> {
 
     /// Borsh Option: 0 = None, 1 = Some(value).
     #[inline(always)]
-    pub fn option<T>(&mut self, read: impl FnOnce(&mut Self) -> Result<T, ProgramError>) -> Result<Option<T>, ProgramError> {
+    pub fn option<T>(
+        &mut self,
+        read: impl FnOnce(&mut Self) -> Result<T, ProgramError>,
+    ) -> Result<Option<T>, ProgramError> {
         match self.u8()? {
             0 => Ok(None),
             1 => Ok(Some(read(self)?)),

@@ -155,7 +155,10 @@ pub const ERROR_NAMES: [&str; 46] = [
 /// put pointers in read-only data, which the sbpf-linker chain leaves
 /// unrelocated (reading one faults), while one string and plain integers work.
 const NAME_BLOB: &str = "InvalidInstructionNotEnoughAccountsMissingSignatureAccountNotWritableInvalidAccountOwnerInvalidAccountDataInvalidPdaUnauthorizedAlreadyInitializedInvalidProgramInvalidMintInvalidTokenAccountInvalidTreasuryFeeTooHighInvalidConfigValueArithmeticOverflowZeroAmountStringTooLongInvalidNodeIdInsufficientStakeInvalidCapacityNodeInactiveNodeFullTokenPaymentsDisabledInvalidSessionParamsSessionNotActiveClaimBeyondElapsedStaleClaimInvalidPreimageTickBeyondChainTooManyTicksBytesUsedDecreasedClaimWindowClosedSettleWindowOpenSessionDisputedAlreadySettledNotSessionPartyNotDisputedResolutionExceedsEscrowSlashExceedsStakeSessionNotEndedAlreadyRatedInvalidRatingInsufficientStakeBalanceUnbondingNotElapsedNothingToWithdraw";
-const NAME_ENDS: [u16; 46] = [18, 35, 51, 69, 88, 106, 116, 128, 146, 160, 171, 190, 205, 215, 233, 251, 261, 274, 287, 304, 319, 331, 339, 360, 380, 396, 414, 424, 439, 454, 466, 484, 501, 517, 532, 546, 561, 572, 595, 612, 627, 639, 652, 676, 695, 712];
+const NAME_ENDS: [u16; 46] = [
+    18, 35, 51, 69, 88, 106, 116, 128, 146, 160, 171, 190, 205, 215, 233, 251, 261, 274, 287, 304, 319, 331, 339, 360,
+    380, 396, 414, 424, 439, 454, 466, 484, 501, 517, 532, 546, 561, 572, 595, 612, 627, 639, 652, 676, 695, 712,
+];
 
 impl DvpnError {
     /// The name the IDL gives this error.

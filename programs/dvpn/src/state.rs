@@ -29,10 +29,7 @@ pub trait AccountState: Sized {
 /// a Node where a Provider belongs, or a look-alike from another program.
 #[inline(always)]
 #[allow(clippy::mut_from_ref)]
-pub fn load<'a, T: AccountState>(
-    account: &'a AccountView,
-    program_id: &Address,
-) -> Result<&'a mut T, ProgramError> {
+pub fn load<'a, T: AccountState>(account: &'a AccountView, program_id: &Address) -> Result<&'a mut T, ProgramError> {
     if !account.owned_by(program_id) {
         return Err(DvpnError::InvalidAccountOwner.into());
     }
@@ -54,7 +51,7 @@ pub fn load<'a, T: AccountState>(
 /// Writes the discriminator of a freshly created account and returns its state.
 #[inline(always)]
 #[allow(clippy::mut_from_ref)]
-pub fn init<'a, T: AccountState>(account: &'a AccountView) -> Result<&'a mut T, ProgramError> {
+pub fn init<T: AccountState>(account: &AccountView) -> Result<&mut T, ProgramError> {
     if account.data_len() != T::SPACE {
         return Err(DvpnError::InvalidAccountData.into());
     }
@@ -201,8 +198,7 @@ impl Session {
     #[inline(always)]
     pub fn settle_deadline(&self, settle_window: i64) -> Result<i64, ProgramError> {
         let base = if self.closed_at != 0 { self.closed_at } else { self.end_ts };
-        base.checked_add(settle_window)
-            .ok_or_else(|| DvpnError::ArithmeticOverflow.into())
+        base.checked_add(settle_window).ok_or_else(|| DvpnError::ArithmeticOverflow.into())
     }
 
     #[inline(always)]

@@ -183,10 +183,7 @@ fn u64_arithmetic_matches_u128_reference() {
         let duration = 60 * (1 + next() % (366 * 24 * 60));
         let escrow = if i % 2 == 0 { next() } else { next() % 1_000_000_000_000 };
         let t = next() % (duration + 1);
-        assert_eq!(
-            time_earned(escrow, duration, t).unwrap() as u128,
-            escrow as u128 * t as u128 / duration as u128
-        );
+        assert_eq!(time_earned(escrow, duration, t).unwrap() as u128, escrow as u128 * t as u128 / duration as u128);
         let (a, b) = (next() >> (next() % 64), next() >> (next() % 64));
         assert_eq!(mul_checked(a, b), a.checked_mul(b));
     }

@@ -206,7 +206,7 @@ pub fn close_program_account(account: &AccountView, destination: &AccountView) -
     // SAFETY: no data borrow is alive for `account` (processors read state
     // through `state::load`, whose references end before this call).
     unsafe {
-        let mut view = account.clone();
+        let mut view = *account;
         view.close_unchecked();
     }
     Ok(())

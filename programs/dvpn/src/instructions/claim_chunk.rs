@@ -21,7 +21,17 @@ pub const MAX_TICKS_PER_CLAIM: u64 = 512;
 pub fn process_claim_chunk(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
     take_accounts!(
         accounts,
-        [authority, config_view, provider_view, session_view, treasury, vault, provider_token, treasury_token, token_program]
+        [
+            authority,
+            config_view,
+            provider_view,
+            session_view,
+            treasury,
+            vault,
+            provider_token,
+            treasury_token,
+            token_program
+        ]
     );
     let mut args = Args::new(data);
     let tick = args.u64()?;

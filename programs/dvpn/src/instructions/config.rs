@@ -8,7 +8,10 @@ use crate::{
     events::{discriminator as ev, Event},
     state::{init, load, AccountState, Config},
     take_accounts,
-    utils::{check_system_program, create_pda_account, now, require, require_signer, require_writable, MINT_LEN, TOKEN_PROGRAM_ID},
+    utils::{
+        check_system_program, create_pda_account, now, require, require_signer, require_writable, MINT_LEN,
+        TOKEN_PROGRAM_ID,
+    },
 };
 
 /// The protocol fee can never exceed 10% of a payment.
@@ -41,9 +44,9 @@ fn check_mint(mint: &AccountView) -> ProgramResult {
 
 #[inline(always)]
 fn write(config: &mut Config, admin: &Address, treasury: &Address, mint: &Address, v: &ConfigValues) -> ProgramResult {
-    config.admin = admin.clone();
-    config.treasury = treasury.clone();
-    config.token_mint = mint.clone();
+    config.admin = *admin;
+    config.treasury = *treasury;
+    config.token_mint = *mint;
     config.protocol_fee_bps = v.protocol_fee_bps;
     config.min_provider_stake = v.min_provider_stake;
     config.unbonding_seconds = v.unbonding_seconds;
@@ -75,7 +78,14 @@ pub fn process_initialize_config(program_id: &Address, accounts: &[AccountView],
     check_mint(token_mint)?;
 
     let bump_seed = [bump];
-    create_pda_account(admin, config_view, Config::SPACE, program_id, program_id, &[Seed::from(b"config"), Seed::from(&bump_seed)])?;
+    create_pda_account(
+        admin,
+        config_view,
+        Config::SPACE,
+        program_id,
+        program_id,
+        &[Seed::from(b"config"), Seed::from(&bump_seed)],
+    )?;
     let config = init::<Config>(config_view)?;
     config.bump = bump;
     write(config, admin.address(), treasury.address(), token_mint.address(), &values)

@@ -26,10 +26,7 @@ pub fn process_raise_dispute(program_id: &Address, accounts: &[AccountView], dat
     let provider = load::<Provider>(provider_view, program_id)?;
     let session = load::<Session>(session_view, program_id)?;
     check_session_links(session, None, provider_view, provider, None, config, None)?;
-    require(
-        signer.address() == &session.user || signer.address() == &provider.authority,
-        DvpnError::NotSessionParty,
-    )?;
+    require(signer.address() == &session.user || signer.address() == &provider.authority, DvpnError::NotSessionParty)?;
     if session.state != session_state::ACTIVE && session.state != session_state::CLOSING {
         return Err(not_active(session));
     }
@@ -37,7 +34,7 @@ pub fn process_raise_dispute(program_id: &Address, accounts: &[AccountView], dat
     require(ts <= session.settle_deadline(config.settle_window_seconds)?, DvpnError::ClaimWindowClosed)?;
 
     session.state = session_state::DISPUTED;
-    session.disputed_by = signer.address().clone();
+    session.disputed_by = *signer.address();
     session.dispute_reason = reason;
     session.dispute_ts = ts;
 
@@ -57,8 +54,20 @@ pub fn process_resolve_dispute(program_id: &Address, accounts: &[AccountView], d
     take_accounts!(
         accounts,
         [
-            admin, config_view, provider_view, node_view, session_view, stake_vault_view, user, provider_authority,
-            treasury, vault, user_token, provider_token, treasury_token, token_program
+            admin,
+            config_view,
+            provider_view,
+            node_view,
+            session_view,
+            stake_vault_view,
+            user,
+            provider_authority,
+            treasury,
+            vault,
+            user_token,
+            provider_token,
+            treasury_token,
+            token_program
         ]
     );
     let mut args = Args::new(data);
@@ -78,7 +87,15 @@ pub fn process_resolve_dispute(program_id: &Address, accounts: &[AccountView], d
     let stake_vault = load::<StakeVault>(stake_vault_view, program_id)?;
     require(&stake_vault.provider == provider_view.address(), DvpnError::InvalidPda)?;
     require(user.address() == &session.user, DvpnError::InvalidPda)?;
-    check_session_links(session, Some(node_view), provider_view, provider, Some(provider_authority), config, Some(treasury))?;
+    check_session_links(
+        session,
+        Some(node_view),
+        provider_view,
+        provider,
+        Some(provider_authority),
+        config,
+        Some(treasury),
+    )?;
     require(session.state == session_state::DISPUTED, DvpnError::NotDisputed)?;
     require(provider_share <= session.remaining_balance, DvpnError::ResolutionExceedsEscrow)?;
     let stake_total =
@@ -109,7 +126,8 @@ pub fn process_resolve_dispute(program_id: &Address, accounts: &[AccountView], d
         let from_active = if slash < provider.stake_lamports { slash } else { provider.stake_lamports };
         provider.stake_lamports -= from_active;
         provider.unstaking_lamports -= slash - from_active;
-        provider.slashed_lamports = provider.slashed_lamports.checked_add(slash).ok_or(DvpnError::ArithmeticOverflow)?;
+        provider.slashed_lamports =
+            provider.slashed_lamports.checked_add(slash).ok_or(DvpnError::ArithmeticOverflow)?;
         move_lamports(stake_vault_view, treasury, slash)?;
     }
 

@@ -49,7 +49,7 @@ pub fn process_register_node(program_id: &Address, accounts: &[AccountView], dat
     )?;
     let ts = now()?;
     let node = init::<Node>(node_view)?;
-    node.provider = provider_view.address().clone();
+    node.provider = *provider_view.address();
     node.node_id = node_id;
     write_padded(&mut node.endpoint, endpoint)?;
     write_padded(&mut node.region, region)?;

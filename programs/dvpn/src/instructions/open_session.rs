@@ -12,7 +12,7 @@ use crate::{
     state::{init, load, mode, session_state, AccountState, Config, Node, Provider, Session},
     take_accounts,
     utils::{
-        check_system_program, check_token_account, mul_checked, check_token_program, create_pda_account, now, require,
+        check_system_program, check_token_account, check_token_program, create_pda_account, mul_checked, now, require,
         require_signer, require_writable, TOKEN_ACCOUNT_LEN, TOKEN_PROGRAM_ID,
     },
 };
@@ -46,10 +46,7 @@ fn read_open_args(args: &mut Args) -> Result<OpenArgs, ProgramError> {
 /// Escrow of a session: price x minutes (time) or tick_amount x max_ticks (usage).
 #[inline(always)]
 fn escrow_for(a: &OpenArgs, price_per_minute: u64) -> Result<u64, ProgramError> {
-    require(
-        a.duration_minutes > 0 && a.duration_minutes <= MAX_SESSION_MINUTES,
-        DvpnError::InvalidSessionParams,
-    )?;
+    require(a.duration_minutes > 0 && a.duration_minutes <= MAX_SESSION_MINUTES, DvpnError::InvalidSessionParams)?;
     match a.mode {
         mode::TIME => {
             require(a.tick_amount == 0 && a.max_ticks == 0, DvpnError::InvalidSessionParams)?;
@@ -135,14 +132,14 @@ fn start_session(
     // duration_minutes <= MAX_SESSION_MINUTES, so the product cannot overflow.
     let end = start.checked_add((a.duration_minutes as i64).wrapping_mul(60)).ok_or(DvpnError::ArithmeticOverflow)?;
     let session = init::<Session>(session_view)?;
-    session.user = user.address().clone();
-    session.node = node_view.address().clone();
-    session.provider = provider_view.address().clone();
+    session.user = *user.address();
+    session.node = *node_view.address();
+    session.provider = *provider_view.address();
     session.session_id = a.session_id;
     session.mode = a.mode;
     session.state = session_state::ACTIVE;
-    session.payment_mint = payment_mint.clone();
-    session.vault = vault.clone();
+    session.payment_mint = *payment_mint;
+    session.vault = *vault;
     session.start_ts = start;
     session.end_ts = end;
     session.escrow_amount = escrow;
@@ -199,7 +196,18 @@ pub fn process_open_session(program_id: &Address, accounts: &[AccountView], data
 pub fn process_open_session_spl(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
     take_accounts!(
         accounts,
-        [user, config_view, provider_view, node_view, session_view, vault, token_mint, user_token, token_program, system_program]
+        [
+            user,
+            config_view,
+            provider_view,
+            node_view,
+            session_view,
+            vault,
+            token_mint,
+            user_token,
+            token_program,
+            system_program
+        ]
     );
     let mut args = Args::new(data);
     let a = read_open_args(&mut args)?;

@@ -56,13 +56,13 @@ pub fn process_register_provider(program_id: &Address, accounts: &[AccountView],
 
     let ts = now()?;
     let provider = init::<Provider>(provider_view)?;
-    provider.authority = authority.address().clone();
+    provider.authority = *authority.address();
     provider.reputation_score = INITIAL_REPUTATION;
     provider.registered_at = ts;
     provider.bump = provider_bump;
     provider.stake_vault_bump = vault_bump;
     let vault = init::<StakeVault>(stake_vault_view)?;
-    vault.provider = provider_view.address().clone();
+    vault.provider = *provider_view.address();
     vault.bump = vault_bump;
 
     Event::new(ev::PROVIDER_REGISTERED)

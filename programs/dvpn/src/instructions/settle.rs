@@ -13,7 +13,9 @@ use crate::{
     },
     state::{load, mode, session_state, Config, Node, Provider, Session},
     take_accounts,
-    utils::{close_program_account, now, require, require_signer, require_writable, earned_between, token_close_signed},
+    utils::{
+        close_program_account, earned_between, now, require, require_signer, require_writable, token_close_signed,
+    },
 };
 
 #[inline(always)]
@@ -21,8 +23,18 @@ pub fn process_close_session(program_id: &Address, accounts: &[AccountView], dat
     take_accounts!(
         accounts,
         [
-            user, config_view, provider_view, node_view, session_view, provider_authority, treasury, vault, user_token,
-            provider_token, treasury_token, token_program
+            user,
+            config_view,
+            provider_view,
+            node_view,
+            session_view,
+            provider_authority,
+            treasury,
+            vault,
+            user_token,
+            provider_token,
+            treasury_token,
+            token_program
         ]
     );
     Args::new(data).finish()?;
@@ -36,7 +48,15 @@ pub fn process_close_session(program_id: &Address, accounts: &[AccountView], dat
     let node = load::<Node>(node_view, program_id)?;
     let session = load::<Session>(session_view, program_id)?;
     require(user.address() == &session.user, DvpnError::NotSessionParty)?;
-    check_session_links(session, Some(node_view), provider_view, provider, Some(provider_authority), config, Some(treasury))?;
+    check_session_links(
+        session,
+        Some(node_view),
+        provider_view,
+        provider,
+        Some(provider_authority),
+        config,
+        Some(treasury),
+    )?;
     if session.state != session_state::ACTIVE {
         return Err(not_active(session));
     }
@@ -98,8 +118,19 @@ pub fn process_claim_payout(program_id: &Address, accounts: &[AccountView], data
     take_accounts!(
         accounts,
         [
-            caller, config_view, provider_view, node_view, session_view, user, provider_authority, treasury, vault,
-            user_token, provider_token, treasury_token, token_program
+            caller,
+            config_view,
+            provider_view,
+            node_view,
+            session_view,
+            user,
+            provider_authority,
+            treasury,
+            vault,
+            user_token,
+            provider_token,
+            treasury_token,
+            token_program
         ]
     );
     Args::new(data).finish()?;
@@ -117,7 +148,15 @@ pub fn process_claim_payout(program_id: &Address, accounts: &[AccountView], data
     let node = load::<Node>(node_view, program_id)?;
     let session = load::<Session>(session_view, program_id)?;
     require(user.address() == &session.user, DvpnError::InvalidPda)?;
-    check_session_links(session, Some(node_view), provider_view, provider, Some(provider_authority), config, Some(treasury))?;
+    check_session_links(
+        session,
+        Some(node_view),
+        provider_view,
+        provider,
+        Some(provider_authority),
+        config,
+        Some(treasury),
+    )?;
 
     let ts = now()?;
     let deadline = session.settle_deadline(config.settle_window_seconds)?;
