@@ -1,0 +1,134 @@
+import { Command } from 'commander';
+import { StakeChangeKind, findProviderPda, findStakeVaultPda, ix } from '@dvpn/sdk';
+import { resolveProvider } from '../accounts.js';
+import { CliError } from '../errors.js';
+import { formatSol, formatUnits, isoTime, parseSol } from '../format.js';
+import { withContext } from '../run.js';
+import type { Context } from '../context.js';
+
+const stakeKindName = (k: number) => StakeChangeKind[k] ?? String(k);
+
+async function printStake(ctx: Context, title: string, res: { signature: string; events: { name: string; data: unknown }[] }) {
+  const ev = res.events.find((e) => e.name === 'StakeChanged')?.data as
+    | { kind: number; amount: bigint; stakeLamports: bigint; unstakingLamports: bigint; unstakeAt: bigint }
+    | undefined;
+  const value = { signature: res.signature, ...(ev ? { ...ev, kind: stakeKindName(ev.kind) } : {}), events: res.events };
+  ctx.printRows(value, title, [
+    ['amount', ev ? formatSol(ev.amount) : undefined],
+    ['active stake', ev ? formatSol(ev.stakeLamports) : undefined],
+    ['unstaking', ev ? formatSol(ev.unstakingLamports) : undefined],
+    ['withdrawable at', ev && ev.unstakingLamports > 0n ? isoTime(ev.unstakeAt) : undefined],
+    ['signature', res.signature],
+  ]);
+}
+
+export function providerCommand(): Command {
+  const cmd = new Command('provider').description('Provider account of your keypair: registration and stake')
+    .addHelpText('after', '\nExamples:\n  $ dvpn provider register --stake 1\n  $ dvpn provider show\n  $ dvpn provider unstake 0.5 && dvpn provider withdraw   # withdraw after the unbonding period');
+
+  cmd
+    .command('register')
+    .description('Register your keypair as a provider (creates the Provider and its stake vault)')
+    .option('--stake <SOL>', 'also stake this much SOL in the same transaction')
+    .addHelpText('after', '\nExamples:\n  $ dvpn provider register\n  $ dvpn provider register --stake 2 --keypair ~/.config/solana/provider.json')
+    .action(
+      withContext(async (ctx, o: { stake?: string }) => {
+        const authority = ctx.signer.publicKey;
+        const ixs = [ix.registerProvider({ authority })];
+        const stake = o.stake !== undefined ? parseSol(o.stake, '--stake') : 0n;
+        if (stake > 0n) ixs.push(ix.stakeProvider({ authority, amount: stake }));
+        const res = await ctx.send(ixs);
+        const [provider] = findProviderPda(authority);
+        const [stakeVault] = findStakeVaultPda(provider);
+        ctx.printRows({ signature: res.signature, provider, authority, stakeVault, stakeLamports: stake, events: res.events }, 'Provider registered', [
+          ['provider', provider],
+          ['authority', authority],
+          ['stake vault', stakeVault],
+          ['stake', formatSol(stake)],
+          ['signature', res.signature],
+        ]);
+      }),
+    );
+
+  cmd
+    .command('show')
+    .argument('[PROVIDER]', 'provider authority (wallet) or Provider account; default: your keypair')
+    .description('Show a provider: stake, unbonding, reputation, totals')
+    .addHelpText('after', '\nExamples:\n  $ dvpn provider show\n  $ dvpn provider show 7xKX...9fQ --json')
+    .action(
+      withContext(async (ctx, arg: string | undefined) => {
+        const { address, account: p } = await resolveProvider(ctx, arg);
+        const [stakeVault] = findStakeVaultPda(address);
+        const vaultLamports = BigInt(await ctx.connection.getBalance(stakeVault));
+        const now = await ctx.clockNow();
+        let earnedToken = `${p.totalEarnedToken} token base units`;
+        try {
+          const mint = (await ctx.config()).tokenMint;
+          earnedToken = `${formatUnits(p.totalEarnedToken, await ctx.mintDecimals(mint))} USDC`;
+        } catch {
+          /* no Config or mint: base units */
+        }
+        const stars = p.ratingCount > 0 ? (1 + p.reputationScore / 500).toFixed(2) : 'unrated';
+        ctx.printRows({ address, stakeVault, stakeVaultLamports: vaultLamports, ...p }, `Provider ${address.toBase58()}`, [
+          ['authority', p.authority],
+          ['stake', formatSol(p.stakeLamports)],
+          ['unstaking', formatSol(p.unstakingLamports)],
+          [
+            'withdrawable at',
+            p.unstakingLamports > 0n ? `${isoTime(p.unstakeAt)}${p.unstakeAt <= now ? ' (now)' : ` (in ${p.unstakeAt - now} s)`}` : undefined,
+          ],
+          ['slashed', formatSol(p.slashedLamports)],
+          ['stake vault', `${stakeVault.toBase58()} (${formatSol(vaultLamports)})`],
+          ['nodes', p.nodeCount],
+          ['sessions', p.totalSessions],
+          ['uptime', `${p.totalUptimeSeconds} s`],
+          ['earned (SOL)', formatSol(p.totalEarnedLamports)],
+          ['earned (token)', earnedToken],
+          ['reputation', `${p.reputationScore}/2000 (${stars}${p.ratingCount > 0 ? ` stars, ${p.ratingCount} ratings` : ''})`],
+          ['registered', isoTime(p.registeredAt)],
+        ]);
+      }),
+    );
+
+  cmd
+    .command('stake')
+    .argument('<SOL>', 'amount of SOL to add to your stake')
+    .description('Move SOL from your wallet into your stake vault')
+    .addHelpText('after', '\nExamples:\n  $ dvpn provider stake 1.5')
+    .action(
+      withContext(async (ctx, amount: string) => {
+        const lamports = parseSol(amount, 'SOL');
+        if (lamports === 0n) throw new CliError('stake amount must be greater than zero');
+        await resolveProvider(ctx);
+        const res = await ctx.send([ix.stakeProvider({ authority: ctx.signer.publicKey, amount: lamports })]);
+        await printStake(ctx, 'Staked', res);
+      }),
+    );
+
+  cmd
+    .command('unstake')
+    .argument('<SOL>', 'amount of active stake to start unbonding')
+    .description('Start unbonding part of your stake (withdrawable after the unbonding period; a new request restarts the clock)')
+    .addHelpText('after', '\nExamples:\n  $ dvpn provider unstake 0.5\n  $ dvpn provider unstake 0.5 && sleep 604800 && dvpn provider withdraw')
+    .action(
+      withContext(async (ctx, amount: string) => {
+        const lamports = parseSol(amount, 'SOL');
+        await resolveProvider(ctx);
+        const res = await ctx.send([ix.requestUnstake({ authority: ctx.signer.publicKey, amount: lamports })]);
+        await printStake(ctx, 'Unstake requested', res);
+      }),
+    );
+
+  cmd
+    .command('withdraw')
+    .description('Withdraw every unbonded lamport to your wallet (after the unbonding period)')
+    .addHelpText('after', '\nExamples:\n  $ dvpn provider withdraw')
+    .action(
+      withContext(async (ctx) => {
+        await resolveProvider(ctx);
+        const res = await ctx.send([ix.withdrawStake({ authority: ctx.signer.publicKey })]);
+        await printStake(ctx, 'Stake withdrawn', res);
+      }),
+    );
+  return cmd;
+}

@@ -1,0 +1,297 @@
+// The user side of `dvpn` (and the provider's claims), run as a child process
+// against the harness chain: SOL and USDC time sessions, a usage session with
+// its locally stored hash chain, disputes, ratings, and program errors.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PublicKey, type Keypair } from '@solana/web3.js';
+import { ACCOUNT_SIZES, SessionState, createHashChain, fetchNode, fetchProvider, fetchSession, findSessionPda, findSessionVaultPda } from '@dvpn/sdk';
+import { startChain, type Chain } from '../../tests/harness/surfnet.js';
+import {
+  USDC,
+  createProviderWithNode,
+  earned,
+  initConfig,
+  openTimeSession,
+  rentFor,
+  split,
+  type ConfigCtx,
+  type NodeCtx,
+} from '../../tests/harness/fixtures.js';
+import { cliEnv, type CliEnv } from './helpers.js';
+
+const FEE_BPS = 250;
+const PRICE = 1_000_000n; // 0.001 SOL per minute
+const PRICE_TOKEN = 50_000n; // 0.05 USDC per minute
+
+let chain: Chain;
+let cli: CliEnv;
+let cfg: ConfigCtx;
+let node: NodeCtx;
+let user: Keypair;
+let provider: Keypair;
+let userHome: string;
+let providerHome: string;
+let sessionRent: bigint;
+
+type Json = Record<string, unknown>;
+
+beforeAll(async () => {
+  chain = await startChain();
+  cli = cliEnv(chain);
+  cfg = await initConfig(chain, { protocolFeeBps: FEE_BPS, settleWindowSeconds: 600n });
+  node = await createProviderWithNode(chain, { pricePerMinute: PRICE, pricePerMinuteToken: PRICE_TOKEN, maxCapacity: 10 });
+  provider = node.owner.authority;
+  user = await chain.fundedKeypair(10);
+  await chain.fundTokens(user.publicKey, 100n * USDC);
+  userHome = join(cli.dir, 'user-home');
+  providerHome = join(cli.dir, 'provider-home');
+  sessionRent = await rentFor(chain, ACCOUNT_SIZES.Session);
+});
+afterAll(() => {
+  cli?.cleanup();
+  chain?.close();
+});
+
+const asUser = { get keypair() { return user; }, get home() { return userHome; } };
+const asProvider = { get keypair() { return provider; }, get home() { return providerHome; } };
+
+describe('a SOL time session through the CLI', () => {
+  let session: string;
+
+  it('session open --sol --minutes escrows price x minutes', async () => {
+    const out = await cli.json<Json>(['session', 'open', '--node', node.node.toBase58(), '--sol', '--minutes', '10'], asUser);
+    const [pda] = findSessionPda(node.node, user.publicKey, 0n);
+    session = pda.toBase58();
+    expect(out.session).toBe(session);
+    expect(out.sessionId).toBe('0');
+    expect(out.mode).toBe('Time');
+    expect(out.currency).toBe('SOL');
+    expect(out.escrowAmount).toBe('10000000');
+    expect(out.stateFile).toBeNull();
+    expect((out.events as Json[]).map((e) => e.name)).toEqual(['SessionOpened']);
+
+    const s = (await fetchSession(chain.connection, pda))!;
+    expect(s.state).toBe(SessionState.Active);
+    expect(s.escrowAmount).toBe(10n * PRICE);
+    expect(await chain.lamports(pda)).toBe(sessionRent + 10n * PRICE);
+    expect((await fetchNode(chain.connection, node.node))!.activeSessions).toBe(1);
+  });
+
+  it('session show prints its state (JSON and text)', async () => {
+    const out = await cli.json<Json>(['session', 'show', session]);
+    expect(out).toMatchObject({
+      address: session,
+      state: 'Active',
+      mode: 'Time',
+      currency: 'SOL',
+      user: user.publicKey.toBase58(),
+      node: node.node.toBase58(),
+      provider: node.owner.provider.toBase58(),
+      escrowAmount: '10000000',
+      remainingBalance: '10000000',
+      earnedNow: '0',
+    });
+    const text = await cli.run(['session', 'show', session]);
+    expect(text.stdout).toMatch(/escrow\s+0\.01 SOL/);
+    expect(text.stdout).toMatch(/state\s+Active/);
+  });
+
+  it('session list filters by user, node and provider', async () => {
+    const mine = await cli.json<Json[]>(['session', 'list', '--mine'], asUser);
+    expect(mine.map((s) => s.address)).toEqual([session]);
+    expect((await cli.json<Json[]>(['session', 'list', '--node', node.node.toBase58()])).map((s) => s.address)).toEqual([session]);
+    expect((await cli.json<Json[]>(['session', 'list', '--provider', provider.publicKey.toBase58()])).map((s) => s.address)).toEqual([session]);
+    expect(await cli.json<Json[]>(['session', 'list', '--user', provider.publicKey.toBase58()])).toEqual([]);
+  });
+
+  it('the provider claims the elapsed time with session claim', async () => {
+    await chain.warpSeconds(120);
+    const before = await chain.lamports(cfg.treasury.publicKey);
+    const out = await cli.json<Json>(['session', 'claim', session], asProvider);
+    const pay = earned(10n * PRICE, 600n, 120n); // 2_000_000
+    const { fee, provider: share } = split(pay, FEE_BPS);
+    expect(out.tick).toBe('120');
+    expect(out.amount).toBe(pay.toString());
+    expect(out.providerAmount).toBe(share.toString());
+    expect(out.fee).toBe(fee.toString());
+    expect((await fetchSession(chain.connection, findSessionPda(node.node, user.publicKey, 0n)[0]))!.lastTick).toBe(120n);
+    expect(await chain.lamports(cfg.treasury.publicKey)).toBe(before + fee);
+  });
+
+  it('session close refunds the unused time to the user', async () => {
+    await chain.warpSeconds(60);
+    const out = await cli.json<Json>(['session', 'close', session], asUser);
+    const total = earned(10n * PRICE, 600n, 180n);
+    expect(out.state).toBe('Closed');
+    expect(out.refund).toBe((10n * PRICE - total).toString());
+    expect(out.providerAmount).toBe(split(total - earned(10n * PRICE, 600n, 120n), FEE_BPS).provider.toString());
+    const s = (await fetchSession(chain.connection, findSessionPda(node.node, user.publicKey, 0n)[0]))!;
+    expect([s.state, s.refundedAmount, s.claimedAmount]).toEqual([SessionState.Closed, 10n * PRICE - total, total]);
+    expect((await fetchNode(chain.connection, node.node))!.activeSessions).toBe(0);
+  });
+
+  it('session rate updates the provider reputation', async () => {
+    const out = await cli.json<Json>(['session', 'rate', session, '4'], asUser);
+    expect(out.reputationScore).toBe(1500);
+    expect((await fetchProvider(chain.connection, node.owner.provider))!.reputationScore).toBe(1500);
+  });
+
+  it('session payout closes the account and returns the rent', async () => {
+    const out = await cli.json<Json>(['session', 'payout', session], asUser);
+    expect(out.refund).toBe('0');
+    expect(await chain.connection.getAccountInfo(findSessionPda(node.node, user.publicKey, 0n)[0])).toBeNull();
+    const gone = await cli.run(['session', 'show', session]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('not found');
+    // A second payout is a program error: the account is gone.
+    const again = await cli.run(['session', 'payout', session], asUser);
+    expect(again.code).toBe(1);
+  });
+});
+
+describe('a USDC time session through the CLI', () => {
+  it('session open --usdc escrows tokens in the session vault; close refunds tokens', async () => {
+    const tokensBefore = await chain.tokenBalance(user.publicKey);
+    const out = await cli.json<Json>(['session', 'open', '--node', node.node.toBase58(), '--usdc', '--minutes', '4'], asUser);
+    // Session id 0 was settled and closed, so 0 is free again.
+    const [pda] = findSessionPda(node.node, user.publicKey, BigInt(out.sessionId as string));
+    expect(out.session).toBe(pda.toBase58());
+    expect(out.currency).toBe('USDC');
+    expect(out.escrowAmount).toBe((4n * PRICE_TOKEN).toString());
+    const [vault] = findSessionVaultPda(pda);
+    expect(await chain.tokenAccountAmount(vault)).toBe(4n * PRICE_TOKEN);
+    expect(await chain.tokenBalance(user.publicKey)).toBe(tokensBefore - 4n * PRICE_TOKEN);
+    const s = (await fetchSession(chain.connection, pda))!;
+    expect(s.paymentMint.toBase58()).toBe(chain.mint.toBase58());
+
+    const shown = await cli.run(['session', 'show', pda.toBase58()]);
+    expect(shown.stdout).toMatch(/escrow\s+0\.2 USDC/);
+
+    await chain.warpSeconds(60);
+    const closed = await cli.json<Json>(['session', 'close', pda.toBase58()], asUser);
+    const total = earned(4n * PRICE_TOKEN, 240n, 60n);
+    expect(closed.refund).toBe((4n * PRICE_TOKEN - total).toString());
+    expect(await chain.tokenBalance(user.publicKey)).toBe(tokensBefore - total);
+    expect(await chain.tokenBalance(provider.publicKey)).toBe(split(total, FEE_BPS).provider);
+    await cli.json(['session', 'payout', pda.toBase58()], asUser);
+    expect(await chain.connection.getAccountInfo(vault)).toBeNull();
+  });
+});
+
+describe('a usage session through the CLI', () => {
+  let session: string;
+  let stateFile: string;
+
+  it('session open --usage stores the hash-chain secret locally (0600) and commits its root', async () => {
+    const out = await cli.json<Json>(
+      ['session', 'open', '--node', node.node.toBase58(), '--sol', '--usage', '--ticks', '50', '--tick-amount', '0.00001', '--minutes', '30'],
+      asUser,
+    );
+    session = out.session as string;
+    stateFile = out.stateFile as string;
+    expect(out.mode).toBe('Usage');
+    expect(out.escrowAmount).toBe((50n * 10_000n).toString());
+    expect(stateFile).toBe(join(userHome, 'sessions', `${session}.json`));
+    expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { seed: string; root: string; maxTicks: string };
+    expect(state.maxTicks).toBe('50');
+    const hashChain = createHashChain(50, Buffer.from(state.seed, 'hex'));
+    expect(Buffer.from(hashChain.root).toString('hex')).toBe(state.root);
+    const s = (await fetchSession(chain.connection, new PublicKey(session)))!;
+    expect(Buffer.from(s.hashChainRoot).toString('hex')).toBe(state.root);
+    expect([s.tickAmount, s.maxTicks]).toEqual([10_000n, 50n]);
+  });
+
+  it('session tick prints the preimage for a tick; the provider claims with it (no local secret needed)', async () => {
+    const tick = await cli.json<Json>(['session', 'tick', session, '10'], asUser);
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { seed: string };
+    const expected = Buffer.from(createHashChain(50, Buffer.from(state.seed, 'hex')).preimage(10)).toString('hex');
+    expect(tick.preimage).toBe(expected);
+
+    expect(existsSync(join(providerHome, 'sessions', `${session}.json`))).toBe(false);
+    const out = await cli.json<Json>(['session', 'claim', session, '--tick', '10', '--preimage', tick.preimage as string, '--bytes-used', '1048576'], asProvider);
+    expect(out.amount).toBe((10n * 10_000n).toString());
+    const s = (await fetchSession(chain.connection, new PublicKey(session)))!;
+    expect(s.lastTick).toBe(10n);
+    expect(s.bytesUsed).toBe(1_048_576n);
+    expect(Buffer.from(s.lastProofHash).toString('hex')).toBe(expected);
+  });
+
+  it('session claim uses the stored secret when it runs where the secret is (same DVPN_HOME)', async () => {
+    const out = await cli.json<Json>(['session', 'claim', session, '--tick', '25'], { keypair: provider, home: userHome });
+    expect(out.amount).toBe((15n * 10_000n).toString());
+    expect((await fetchSession(chain.connection, new PublicKey(session)))!.lastTick).toBe(25n);
+  });
+
+  it('without a preimage or the secret the claim is refused before sending', async () => {
+    const res = await cli.run(['session', 'claim', session, '--tick', '30'], asProvider);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('no preimage');
+  });
+
+  it('a wrong preimage is refused by the program with InvalidPreimage', async () => {
+    const res = await cli.run(['session', 'claim', session, '--tick', '30', '--preimage', '00'.repeat(32)], asProvider);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe('Error: InvalidPreimage — Preimage does not hash to the last proof');
+  });
+
+  it('the user disputes it and the admin resolves it', async () => {
+    const d = await cli.json<Json>(['session', 'dispute', session, '--reason', '2'], asUser);
+    expect(d.reason).toBe(2);
+    expect((await fetchSession(chain.connection, new PublicKey(session)))!.state).toBe(SessionState.Disputed);
+    const notAdmin = await cli.run(['session', 'resolve', session, '--provider-amount', '0.0001'], asUser);
+    expect(notAdmin.code).toBe(1);
+    expect(notAdmin.stderr.trim()).toBe('Error: Unauthorized — Signer is not the authority for this account');
+    const r = await cli.json<Json>(['session', 'resolve', session, '--provider-amount', '0.0001'], { keypair: cfg.admin });
+    const { fee, provider: share } = split(100_000n, FEE_BPS);
+    expect([r.providerAmount, r.fee, r.refund, r.slashed]).toEqual([share.toString(), fee.toString(), (250_000n - 100_000n).toString(), '0']);
+    expect((await fetchSession(chain.connection, new PublicKey(session)))!.state).toBe(SessionState.Resolved);
+    // Payout by the user settles and removes the local secret.
+    await cli.json(['session', 'payout', session], asUser);
+    expect(existsSync(stateFile)).toBe(false);
+  });
+});
+
+describe('errors', () => {
+  it('session open on a full node prints NodeFull and exits non-zero', async () => {
+    const small = await createProviderWithNode(chain, { maxCapacity: 1 });
+    await openTimeSession(chain, small, 5);
+    const res = await cli.run(['session', 'open', '--node', small.node.toBase58(), '--sol', '--minutes', '5'], asUser);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe('Error: NodeFull — Node has no free capacity');
+    expect(res.stdout).toBe('');
+    const json = await cli.run(['session', 'open', '--node', small.node.toBase58(), '--sol', '--minutes', '5', '--json'], asUser);
+    expect(JSON.parse(json.stdout).error).toMatchObject({ name: 'NodeFull', code: 6022, msg: 'Node has no free capacity' });
+    // No session and no secret left behind.
+    expect(await chain.connection.getAccountInfo(findSessionPda(small.node, user.publicKey, 0n)[0])).toBeNull();
+  });
+
+  it('a failed usage open leaves no secret file behind', async () => {
+    const small = await createProviderWithNode(chain, { maxCapacity: 1 });
+    await openTimeSession(chain, small, 5);
+    const res = await cli.run(
+      ['session', 'open', '--node', small.node.toBase58(), '--sol', '--usage', '--ticks', '5', '--tick-amount', '0.001', '--minutes', '5'],
+      asUser,
+    );
+    expect(res.stderr.trim()).toBe('Error: NodeFull — Node has no free capacity');
+    const [pda] = findSessionPda(small.node, user.publicKey, 0n);
+    expect(existsSync(join(userHome, 'sessions', `${pda.toBase58()}.json`))).toBe(false);
+  });
+
+  it('bad input is refused before anything is sent', async () => {
+    const noPay = await cli.run(['session', 'open', '--node', node.node.toBase58(), '--minutes', '5'], asUser);
+    expect(noPay.code).toBe(1);
+    expect(noPay.stderr).toContain('--sol or --usdc');
+    const both = await cli.run(['session', 'open', '--node', node.node.toBase58(), '--sol', '--usdc', '--minutes', '5'], asUser);
+    expect(both.code).not.toBe(0);
+    const noKey = await cli.run(['provider', 'show'], { env: { HOME: join(cli.dir, 'empty-home') } });
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toContain('no keypair');
+    const missing = await cli.run(['provider', 'show', '--keypair', join(cli.dir, 'nope.json')]);
+    expect(missing.stderr).toContain('keypair file not found');
+    const decimals = await cli.run(['provider', 'stake', '0.0000000001'], asProvider);
+    expect(decimals.stderr).toContain('more than 9 decimals');
+  });
+});
