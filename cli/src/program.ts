@@ -1,6 +1,7 @@
 // The `dvpn` command tree (commander); main.ts runs it.
 import { Command, Option } from 'commander';
 import { configCommand } from './commands/config.js';
+import { connectCommand } from './commands/connect.js';
 import { nodeCommand } from './commands/node.js';
 import { providerCommand } from './commands/provider.js';
 import { sessionCommand } from './commands/session.js';
@@ -32,5 +33,6 @@ Examples:
   program.addCommand(providerCommand());
   program.addCommand(nodeCommand());
   program.addCommand(sessionCommand());
+  program.addCommand(connectCommand());
   return program;
 }

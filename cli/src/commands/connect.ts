@@ -1,0 +1,573 @@
+// `dvpn connect <NODE>`: open (or reuse) a session on a node, generate a
+// WireGuard key, authenticate with the node's daemon (wallet signature over
+// the SDK auth message), write the client config, optionally bring the tunnel
+// up here (wireguard-go + wg setconf + ip), and in usage mode pay ticks
+// (hash-chain preimages) while the tunnel serves — and stop paying when it
+// does not.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Command, Option } from 'commander';
+import { PublicKey } from '@solana/web3.js';
+import { getAssociatedTokenAddressSync } from '@solana/spl-token';
+import nacl from 'tweetnacl';
+import {
+  SessionMode,
+  SessionState,
+  authMessage,
+  createHashChain,
+  findSessionPda,
+  ix,
+  signAuthMessage,
+  type HashChain,
+  type NodeAccount,
+  type SessionAccount,
+} from '@dvpn/sdk';
+import { listSessions, loadSession, resolveNode } from '../accounts.js';
+import { out, type Context } from '../context.js';
+import { CliError, TxFailedError } from '../errors.js';
+import { hex, parseInteger, parseSol, parseUnits, toPlain } from '../format.js';
+import { withContext } from '../run.js';
+import { chainFromState, dvpnHome, readSessionState, removeSessionState, writeSessionState } from '../state.js';
+
+export interface ConnectOptions {
+  session?: string;
+  new?: boolean;
+  sol?: boolean;
+  usdc?: boolean;
+  minutes?: string;
+  usage?: boolean;
+  ticks?: string;
+  tickAmount?: string;
+  api?: string;
+  out?: string;
+  apply?: boolean;
+  interface?: string;
+  wireguardGo: string;
+  handshakeTimeout: string;
+}
+
+/** Answer of the daemon's POST /session/auth. */
+export interface AuthAnswer {
+  session: string;
+  mode: 'time' | 'usage';
+  clientPublicKey: string;
+  expiresAt: string;
+  wireguard: {
+    interface: { address: string; dns: string[]; mtu?: number };
+    peer: { publicKey: string; endpoint: string; allowedIps: string[]; persistentKeepalive: number };
+  };
+  config: string;
+  payment: PaymentState;
+  /** URL to GET through the tunnel to check that it serves (null: the node offers none). */
+  probe?: string | null;
+}
+
+interface PaymentState {
+  mode: 'time' | 'usage';
+  tickIntervalSeconds?: number;
+  tickGraceSeconds?: number;
+  bytesPerTick?: number;
+  paidTick?: string;
+  owedTick?: string;
+  maxTicks?: string;
+  claimedTick?: string;
+}
+
+/** A handshake older than this means the tunnel is not serving (WireGuard's REJECT_AFTER_TIME). */
+const HANDSHAKE_FRESH_SECONDS = 180;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// --- WireGuard helpers (execFile, never a shell) ---------------------------------
+
+const WG_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+const IFACE = /^[A-Za-z0-9_=+.][A-Za-z0-9_=+.-]{0,14}$/;
+
+/** An X25519 keypair in WireGuard's base64 format (private key clamped like `wg genkey`). */
+export function generateWgKeypair(): { privateKey: string; publicKey: string } {
+  const secret = nacl.randomBytes(32);
+  secret[0] &= 248;
+  secret[31] = (secret[31] & 127) | 64;
+  return {
+    privateKey: Buffer.from(secret).toString('base64'),
+    publicKey: Buffer.from(nacl.scalarMult.base(secret)).toString('base64'),
+  };
+}
+
+function run(bin: string, args: string[], timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { shell: false, timeout: timeoutMs }, (err, stdout, stderr) => {
+      if (err) reject(new CliError(`${bin} ${args.join(' ')} failed: ${String(stderr || err.message).trim()}`));
+      else resolve(String(stdout));
+    });
+  });
+}
+
+/** The wg-quick file for the client (includes the private key: written 0600). */
+export function wgQuickConfig(answer: AuthAnswer, privateKey: string): string {
+  const w = answer.wireguard;
+  const lines = ['[Interface]', `PrivateKey = ${privateKey}`, `Address = ${w.interface.address}`];
+  if (w.interface.dns.length > 0) lines.push(`DNS = ${w.interface.dns.join(', ')}`);
+  if (w.interface.mtu) lines.push(`MTU = ${w.interface.mtu}`);
+  lines.push('', '[Peer]', `PublicKey = ${w.peer.publicKey}`, `Endpoint = ${w.peer.endpoint}`, `AllowedIPs = ${w.peer.allowedIps.join(', ')}`);
+  if (w.peer.persistentKeepalive > 0) lines.push(`PersistentKeepalive = ${w.peer.persistentKeepalive}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The same without wg-quick's Address/DNS/MTU: what `wg setconf` reads. */
+function wgSetconfText(answer: AuthAnswer, privateKey: string): string {
+  const p = answer.wireguard.peer;
+  const lines = ['[Interface]', `PrivateKey = ${privateKey}`, '', '[Peer]', `PublicKey = ${p.publicKey}`, `Endpoint = ${p.endpoint}`, `AllowedIPs = ${p.allowedIps.join(', ')}`];
+  if (p.persistentKeepalive > 0) lines.push(`PersistentKeepalive = ${p.persistentKeepalive}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** A tunnel brought up by this process: wireguard-go in the foreground as our child. */
+class LocalTunnel {
+  private child: ChildProcess | null = null;
+
+  constructor(
+    readonly iface: string,
+    private readonly wireguardGo: string,
+  ) {}
+
+  async up(answer: AuthAnswer, privateKey: string): Promise<void> {
+    if (existsSync(`/var/run/wireguard/${this.iface}.sock`)) {
+      throw new CliError(`interface ${this.iface} already exists (its wireguard-go socket is present); choose another with --interface`);
+    }
+    this.child = spawn(this.wireguardGo, ['-f', this.iface], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'error' } });
+    let stderr = '';
+    this.child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => this.child!.once('exit', (code) => resolve(code)));
+    for (let i = 0; ; i++) {
+      if (existsSync(`/var/run/wireguard/${this.iface}.sock`)) break;
+      const done = await Promise.race([exited, sleep(50).then(() => undefined)]);
+      if (done !== undefined) throw new CliError(`wireguard-go exited (${done}): ${stderr.trim()}`);
+      if (i > 200) throw new CliError('wireguard-go did not create its interface within 10 s');
+    }
+    const dir = join(tmpdir(), `dvpn-${process.pid}-${Date.now()}`);
+    mkdirSync(dir, { mode: 0o700 });
+    const file = join(dir, 'setconf.conf');
+    try {
+      writeFileSync(file, wgSetconfText(answer, privateKey), { mode: 0o600 });
+      await run('wg', ['setconf', this.iface, file]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const w = answer.wireguard;
+    await run('ip', ['address', 'add', w.interface.address, 'dev', this.iface]);
+    if (w.interface.mtu) await run('ip', ['link', 'set', 'dev', this.iface, 'mtu', String(w.interface.mtu)]);
+    await run('ip', ['link', 'set', 'dev', this.iface, 'up']);
+    for (const cidr of w.peer.allowedIps) {
+      if (cidr.endsWith('/0')) continue; // full tunnel needs policy routing: wg-quick does that
+      await run('ip', ['route', 'replace', cidr, 'dev', this.iface]);
+    }
+    // The node's tunnel address (where the probe answers) always goes through the tunnel.
+    const probeHost = answer.probe ? new URL(answer.probe).hostname : null;
+    if (probeHost && /^\d{1,3}(\.\d{1,3}){3}$/.test(probeHost)) await run('ip', ['route', 'replace', `${probeHost}/32`, 'dev', this.iface]);
+  }
+
+  async down(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(3000)]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** Seconds since the newest handshake on the interface (Infinity when none or unreadable). */
+export async function handshakeAge(iface: string): Promise<number> {
+  try {
+    const text = await run('wg', ['show', iface, 'latest-handshakes'], 5000);
+    const latest = Math.max(0, ...text.split('\n').map((l) => Number(l.split('\t')[1] ?? 0) || 0));
+    return latest === 0 ? Infinity : Math.floor(Date.now() / 1000) - latest;
+  } catch {
+    return Infinity;
+  }
+}
+
+/** Whether the node answers through the tunnel (any HTTP answer counts). */
+export async function probeTunnel(url: string, timeoutMs = 2000): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The tick to pay now: one ahead of what the node says is owed, within the chain, only while the tunnel serves. */
+export function tickToPay(p: { paid: bigint; owed: bigint; maxTicks: bigint; serving: boolean }): bigint | null {
+  if (!p.serving) return null;
+  let target = p.owed + 1n;
+  if (target > p.maxTicks) target = p.maxTicks;
+  return target > p.paid ? target : null;
+}
+
+// --- node API --------------------------------------------------------------
+
+class ApiError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: unknown,
+  ) {
+    super(`node daemon: ${message} (${status} ${code})`, { status, code });
+  }
+}
+
+async function api<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, base), {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    throw new CliError(`cannot reach the node daemon at ${base}: ${(err as Error).message}`);
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(res.status, e?.code ?? 'http_error', e?.message ?? text.slice(0, 200), json);
+  }
+  return json as T;
+}
+
+/** http://HOST:PORT of the node's endpoint: the daemon serves its API on the WireGuard port number over TCP. */
+export function defaultApiUrl(endpoint: string): string {
+  if (!/^[A-Za-z0-9.\-:[\]]+:\d{1,5}$/.test(endpoint)) throw new CliError(`node endpoint "${endpoint}" is not HOST:PORT; pass --api URL`);
+  return `http://${endpoint}`;
+}
+
+// --- sessions --------------------------------------------------------------
+
+interface Chosen {
+  address: PublicKey;
+  account: SessionAccount;
+  hashChain: HashChain | null;
+  opened: boolean;
+}
+
+async function chooseSession(ctx: Context, node: PublicKey, nodeAcc: NodeAccount, o: ConnectOptions): Promise<Chosen> {
+  const user = ctx.signer.publicKey;
+  const now = await ctx.clockNow();
+  const usable = (s: SessionAccount) => s.state === SessionState.Active && s.endTs > now && s.remainingBalance > 0n;
+  const secret = (address: PublicKey, s: SessionAccount): HashChain | null => {
+    if (s.mode !== SessionMode.Usage) return null;
+    const state = readSessionState(address.toBase58());
+    return state ? chainFromState(state) : null;
+  };
+  if (o.session) {
+    const { address, account } = await loadSession(ctx, o.session);
+    if (!account.user.equals(user)) throw new CliError(`session ${address.toBase58()} belongs to ${account.user.toBase58()}, not to your keypair`);
+    if (!account.node.equals(node)) throw new CliError(`session ${address.toBase58()} is on node ${account.node.toBase58()}, not ${node.toBase58()}`);
+    if (!usable(account)) throw new CliError(`session ${address.toBase58()} is not usable (state ${SessionState[account.state]}, ends ${account.endTs}, now ${now})`);
+    const hashChain = secret(address, account);
+    if (account.mode === SessionMode.Usage && !hashChain) throw new CliError(`no local hash-chain secret for usage session ${address.toBase58()}`);
+    return { address, account, hashChain, opened: false };
+  }
+  if (!o.new) {
+    const mine = (await listSessions(ctx, { user, node }))
+      .filter(({ account }) => usable(account))
+      .filter(({ address, account }) => account.mode === SessionMode.Time || secret(address, account) !== null)
+      .sort((a, b) => (a.account.startTs > b.account.startTs ? -1 : 1));
+    if (mine.length > 0) {
+      const { address, account } = mine[0];
+      return { address, account, hashChain: secret(address, account), opened: false };
+    }
+  }
+  return openSession(ctx, node, nodeAcc, o);
+}
+
+async function openSession(ctx: Context, node: PublicKey, nodeAcc: NodeAccount, o: ConnectOptions): Promise<Chosen> {
+  if (!o.sol && !o.usdc) throw new CliError('no usable session on this node: to open one, choose how to pay (--sol or --usdc) and --minutes');
+  if (!o.minutes) throw new CliError('--minutes is required to open a session');
+  const durationMinutes = Number(parseInteger(o.minutes, '--minutes', 1n, 0xffff_ffffn));
+  if (o.usage && (!o.ticks || !o.tickAmount)) throw new CliError('--usage needs --ticks N and --tick-amount AMOUNT');
+  const user = ctx.signer.publicKey;
+  const config = o.usdc ? await ctx.config() : undefined;
+  const decimals = config ? await ctx.mintDecimals(config.tokenMint) : 9;
+  const mine = await listSessions(ctx, { user, node });
+  const sessionId = mine.reduce((max, s) => (s.account.sessionId >= max ? s.account.sessionId + 1n : max), 0n);
+  const [session] = findSessionPda(node, user, sessionId);
+  let hashChain: HashChain | null = null;
+  let usage: { maxTicks: bigint; tickAmount: bigint } | undefined;
+  if (o.usage) {
+    const maxTicks = parseInteger(o.ticks!, '--ticks', 1n, BigInt(Number.MAX_SAFE_INTEGER));
+    const tickAmount = config ? parseUnits(o.tickAmount!, decimals, '--tick-amount') : parseSol(o.tickAmount!, '--tick-amount');
+    if (tickAmount === 0n) throw new CliError('--tick-amount must be greater than zero');
+    hashChain = createHashChain(Number(maxTicks));
+    usage = { maxTicks, tickAmount };
+    // Written before sending: the secret must survive this process.
+    writeSessionState({
+      version: 1,
+      session: session.toBase58(),
+      node: node.toBase58(),
+      user: user.toBase58(),
+      provider: nodeAcc.provider.toBase58(),
+      sessionId: sessionId.toString(),
+      paymentMint: config ? config.tokenMint.toBase58() : null,
+      maxTicks: maxTicks.toString(),
+      tickAmount: tickAmount.toString(),
+      seed: hex(hashChain.seed),
+      root: hex(hashChain.root),
+      rpcUrl: ctx.rpcUrl,
+      createdAt: new Date().toISOString(),
+    });
+  }
+  const params = {
+    user,
+    provider: nodeAcc.provider,
+    node,
+    sessionId,
+    mode: usage ? SessionMode.Usage : SessionMode.Time,
+    durationMinutes,
+    ...(usage && hashChain ? { tickAmount: usage.tickAmount, maxTicks: usage.maxTicks, hashChainRoot: hashChain.root } : {}),
+  };
+  const instruction = config
+    ? ix.openSessionSpl({ ...params, tokenMint: config.tokenMint, userToken: getAssociatedTokenAddressSync(config.tokenMint, user, true) })
+    : ix.openSession(params);
+  try {
+    await ctx.send([instruction]);
+  } catch (err) {
+    if (hashChain && err instanceof TxFailedError) removeSessionState(session.toBase58());
+    throw err;
+  }
+  const { account } = await loadSession(ctx, session.toBase58());
+  return { address: session, account, hashChain, opened: true };
+}
+
+// --- the command --------------------------------------------------------------
+
+function emit(ctx: Context, event: string, value: Record<string, unknown>, human: string): void {
+  if (ctx.json) process.stdout.write(`${JSON.stringify(toPlain({ event, ...value }))}\n`);
+  else out(human);
+}
+
+export async function connect(ctx: Context, nodeArg: string, o: ConnectOptions): Promise<void> {
+  if (o.interface !== undefined && !IFACE.test(o.interface)) throw new CliError(`--interface: "${o.interface}" is not an interface name`);
+  const iface = o.interface ?? (o.apply ? 'dvpn0' : undefined);
+  const needsInterface = 'usage sessions pay while the tunnel serves: pass --apply, or --interface NAME of the tunnel you bring up with the written config';
+  if (o.usage && !iface) throw new CliError(needsInterface);
+  const { address: node, account: nodeAcc } = await resolveNode(ctx, nodeArg);
+  const base = o.api ?? defaultApiUrl(nodeAcc.endpoint);
+  const chosen = await chooseSession(ctx, node, nodeAcc, o);
+  const session = chosen.address.toBase58();
+  const usageMode = chosen.account.mode === SessionMode.Usage;
+  if (usageMode && !iface) throw new CliError(needsInterface);
+  emit(ctx, 'session', { session, opened: chosen.opened, mode: usageMode ? 'usage' : 'time', endTs: chosen.account.endTs }, `${chosen.opened ? 'Opened' : 'Using'} session ${session} (${usageMode ? 'usage' : 'time'})`);
+
+  const keys = generateWgKeypair();
+  let lastTimestamp = 0;
+  const authenticate = () => {
+    // A new message every time (a repeated one would be refused as a replay).
+    const timestamp = Math.max(Math.floor(Date.now() / 1000), lastTimestamp + 1);
+    lastTimestamp = timestamp;
+    const message = authMessage({ sessionPda: session, clientWgPubkey: keys.publicKey, timestamp });
+    const signature = Buffer.from(signAuthMessage(message, ctx.signer.secretKey)).toString('base64');
+    return api<AuthAnswer>(base, 'POST', '/session/auth', { sessionPda: session, clientWgPubkey: keys.publicKey, signature, timestamp });
+  };
+  let answer: AuthAnswer;
+  try {
+    answer = await authenticate();
+  } catch (err) {
+    // Cut earlier for not paying: settle what the node says is owed, then come back.
+    const owed = (err instanceof ApiError && err.code === 'payment_required' && (err.body as { error?: { details?: { owedTick?: string } } })?.error?.details?.owedTick) || null;
+    if (!owed || !chosen.hashChain) throw err;
+    const tick = BigInt(owed);
+    if (tick > BigInt(chosen.hashChain.length)) throw err;
+    await api(base, 'POST', `/session/${session}/ticks`, { tick: Number(tick), preimage: hex(chosen.hashChain.preimage(tick)) });
+    emit(ctx, 'tick', { session, tick, owed: tick }, `Paid the ${tick} ticks owed from before`);
+    answer = await authenticate();
+  }
+
+  // The daemon's server key must be the one the node announces on chain.
+  const chainKey = Buffer.from(nodeAcc.wgServerPubkey).toString('base64');
+  if (answer.wireguard.peer.publicKey !== chainKey || !WG_KEY.test(answer.wireguard.peer.publicKey)) {
+    throw new CliError(`the node daemon answered server key ${answer.wireguard.peer.publicKey}, but the node announces ${chainKey} on chain: refusing`);
+  }
+  const configPath = o.out ?? join(dvpnHome(), 'wireguard', `${session}.conf`);
+  mkdirSync(dirname(configPath), { recursive: true, mode: 0o700 });
+  writeFileSync(configPath, wgQuickConfig(answer, keys.privateKey), { mode: 0o600 });
+  chmodSync(configPath, 0o600);
+
+  let tunnel: LocalTunnel | null = null;
+  if (o.apply) {
+    tunnel = new LocalTunnel(iface!, o.wireguardGo);
+    try {
+      await tunnel.up(answer, keys.privateKey);
+    } catch (err) {
+      await tunnel.down();
+      throw err;
+    }
+  }
+  emit(
+    ctx,
+    'connected',
+    {
+      session,
+      address: answer.wireguard.interface.address,
+      serverPublicKey: answer.wireguard.peer.publicKey,
+      endpoint: answer.wireguard.peer.endpoint,
+      clientPublicKey: keys.publicKey,
+      config: configPath,
+      interface: o.apply ? iface : null,
+      payment: answer.payment,
+    },
+    `Connected: ${answer.wireguard.interface.address} via ${answer.wireguard.peer.endpoint}\n  config written to ${configPath}${o.apply ? `\n  interface ${iface} is up` : `\n  bring it up with: wg-quick up ${configPath}`}`,
+  );
+
+  // A time session without --apply: the config is written; there is nothing to pay or watch here.
+  if (!usageMode && !o.apply) return;
+
+  let stop = false;
+  let reason = 'interrupted';
+  const onSignal = () => {
+    stop = true;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    reason = await serve(ctx, { base, session, answer, chain: chosen.hashChain, iface: iface!, o, stopped: () => stop });
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await tunnel?.down();
+  }
+  emit(ctx, 'disconnected', { session, reason }, `Disconnected (${reason})`);
+}
+
+/** Keeps the session going: usage ticks while the tunnel serves; returns why it stopped. */
+async function serve(
+  ctx: Context,
+  p: { base: string; session: string; answer: AuthAnswer; chain: HashChain | null; iface: string; o: ConnectOptions; stopped: () => boolean },
+): Promise<string> {
+  const usage = p.answer.payment.mode === 'usage' && p.chain !== null;
+  const intervalMs = Math.max(1, p.answer.payment.tickIntervalSeconds ?? 10) * 1000;
+  const handshakeLimit = Number(parseInteger(p.o.handshakeTimeout, '--handshake-timeout', 1n, 3600n));
+  let paid = BigInt(p.answer.payment.paidTick ?? '0');
+  let owed = BigInt(p.answer.payment.owedTick ?? '0');
+  const maxTicks = BigInt(p.answer.payment.maxTicks ?? '0');
+  let wasServing: boolean | null = null;
+  let lastStatusAt = 0;
+  const connectedAt = Date.now();
+  while (!p.stopped()) {
+    // Serving: the node answers through the tunnel (its probe), else at least a fresh handshake.
+    const age = await handshakeAge(p.iface);
+    const serving = p.answer.probe ? await probeTunnel(p.answer.probe) : age <= HANDSHAKE_FRESH_SECONDS;
+    if (!serving && wasServing === null && Date.now() - connectedAt > handshakeLimit * 1000) {
+      return 'the tunnel never came up';
+    }
+    if (wasServing !== serving && (serving || wasServing !== null)) {
+      emit(ctx, serving ? 'serving' : 'not-serving', { session: p.session, handshakeAgeSeconds: Number.isFinite(age) ? age : null }, serving ? 'Tunnel is serving' : 'Tunnel is not serving: not paying');
+      wasServing = serving;
+    }
+    if (usage) {
+      const target = tickToPay({ paid, owed, maxTicks, serving });
+      if (target !== null) {
+        try {
+          const r = await api<{ paidTick: string; owedTick: string; phase: string; peerActive: boolean }>(p.base, 'POST', `/session/${p.session}/ticks`, {
+            tick: Number(target),
+            preimage: hex(p.chain!.preimage(target)),
+          });
+          paid = BigInt(r.paidTick);
+          owed = BigInt(r.owedTick);
+          emit(ctx, 'tick', { session: p.session, tick: paid, owed }, `Paid through tick ${paid}`);
+          if (r.phase !== 'active') return `session ${r.phase}`;
+          if (!r.peerActive) return 'peer removed by the node';
+        } catch (err) {
+          if (err instanceof ApiError) {
+            const details = (err.body as { error?: { details?: { paidTick?: string } } })?.error?.details;
+            if (err.code === 'stale_tick' && details?.paidTick) paid = BigInt(details.paidTick);
+            else if (err.status === 410 || err.status === 404) return `node refused ticks: ${err.code}`;
+            else emit(ctx, 'warning', { session: p.session, error: err.message }, `warning: ${err.message}`);
+          } else emit(ctx, 'warning', { session: p.session, error: (err as Error).message }, `warning: ${(err as Error).message}`);
+        }
+      }
+    }
+    // Refresh the node's view now and then: how much is owed, and whether the session is over.
+    if (Date.now() - lastStatusAt >= Math.min(intervalMs * 3, 30_000)) {
+      lastStatusAt = Date.now();
+      try {
+        const v = await api<{ daemon: { phase: string; payment: PaymentState; peer: { publicKey: string } | null; peerRemoved: { reason: string } | null } | null }>(
+          p.base,
+          'GET',
+          `/session/${p.session}`,
+        );
+        if (v.daemon) {
+          if (v.daemon.phase !== 'active') return `session ${v.daemon.phase}`;
+          if (v.daemon.peer?.publicKey !== p.answer.clientPublicKey) {
+            return `peer removed by the node (${v.daemon.peerRemoved?.reason ?? 'replaced'})`;
+          }
+          if (v.daemon.payment.owedTick) owed = BigInt(v.daemon.payment.owedTick);
+          if (v.daemon.payment.paidTick && BigInt(v.daemon.payment.paidTick) > paid) paid = BigInt(v.daemon.payment.paidTick);
+          if (usage && paid >= maxTicks && owed >= maxTicks) return 'all ticks used';
+        }
+      } catch {
+        /* the node may be restarting: keep going */
+      }
+    }
+    for (let waited = 0; waited < intervalMs && !p.stopped(); waited += 100) await sleep(100);
+  }
+  return 'interrupted';
+}
+
+export function connectCommand(): Command {
+  return new Command('connect')
+    .argument('<NODE>', 'Node address (or the node id of your own provider)')
+    .description('Connect to a node: open or reuse a session, authenticate with its daemon, write (and --apply) the WireGuard config; usage sessions pay ticks while the tunnel serves')
+    .option('--session <SESSION>', 'use this session (default: your newest usable session on the node, else open one)')
+    .option('--new', 'always open a new session')
+    .addOption(new Option('--sol', 'open the session paying SOL').conflicts('usdc'))
+    .addOption(new Option('--usdc', 'open the session paying the Config token (USDC)').conflicts('sol'))
+    .option('--minutes <N>', 'new session: minutes bought (time) or maximum duration (usage)')
+    .option('--usage', 'new session: pay per tick through a hash chain (needs --ticks and --tick-amount)')
+    .option('--ticks <N>', 'new usage session: ticks escrowed (hash chain length)')
+    .option('--tick-amount <AMOUNT>', 'new usage session: price of one tick in SOL or USDC')
+    .option('--api <URL>', "node daemon API (default: http://<node endpoint>, the daemon's TCP port equals WireGuard's UDP port)")
+    .option('--out <PATH>', 'where to write the WireGuard config (default: $DVPN_HOME/wireguard/<session>.conf, mode 0600)')
+    .option('--apply', 'bring the tunnel up in this network namespace with wireguard-go + wg setconf + ip (root); taken down on exit')
+    .option('--interface <NAME>', 'interface name (--apply: created, default dvpn0; otherwise the tunnel you brought up, watched before paying)')
+    .option('--wireguard-go <PATH>', 'wireguard-go binary for --apply', 'wireguard-go')
+    .option('--handshake-timeout <SECONDS>', 'give up when the tunnel does not serve within this many seconds of connecting', '60')
+    .addHelpText(
+      'after',
+      `
+The node's daemon checks the session on chain and your wallet signature, adds
+your WireGuard key as a peer and answers the tunnel config; the server key is
+checked against the node's key on chain. Usage sessions pay one tick ahead of
+what the node says is owed, only while the node answers through the tunnel
+(its probe address, else a fresh handshake): stop the command (Ctrl-C) or lose
+the tunnel and payments stop. Cut for not paying? Run it again with --session:
+it pays what is owed and reconnects.
+
+Examples:
+  $ dvpn connect 5Fh3...Xk --sol --minutes 30 --out wg-dvpn.conf && wg-quick up ./wg-dvpn.conf
+  $ sudo dvpn connect 5Fh3...Xk --sol --usage --ticks 1000 --tick-amount 0.00001 --minutes 120 --apply
+  $ sudo dvpn connect 5Fh3...Xk --session 9qW2...Lm --apply --interface dvpn1 --json`,
+    )
+    .action(withContext(async (ctx, nodeArg: string, o: ConnectOptions) => connect(ctx, nodeArg, o)));
+}
+
+/** Adds `connect` to the `dvpn` program (the CLI main calls this, like the other commands' factories). */
+export function registerConnect(program: Command, _ctx?: unknown): Command {
+  program.addCommand(connectCommand());
+  return program;
+}

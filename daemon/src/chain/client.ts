@@ -1,0 +1,227 @@
+// The daemon's view of the chain: reads (sessions with the Clock in one RPC
+// call, the node, the config) and claim transactions signed by the provider
+// authority. Every layout and instruction comes from @dvpn/sdk; the only raw
+// read here is the Clock sysvar's unix_timestamp.
+import {
+  Connection,
+  PublicKey,
+  SendTransactionError,
+  SYSVAR_CLOCK_PUBKEY,
+  Transaction,
+  type Commitment,
+  type Keypair,
+  type TransactionInstruction,
+} from '@solana/web3.js';
+import bs58 from 'bs58';
+import type { Logger } from 'pino';
+import {
+  DVPN_PROGRAM_ID,
+  decodeSession,
+  fetchConfig,
+  fetchNode,
+  parseEvents,
+  programErrorFrom,
+  type ConfigAccount,
+  type DvpnErrorInfo,
+  type DvpnEvent,
+  type NodeAccount,
+  type SessionAccount,
+} from '@dvpn/sdk';
+
+/** A transaction the chain refused (program error when the program said why), or one that never confirmed. */
+export class ChainTxError extends Error {
+  constructor(
+    message: string,
+    readonly program: DvpnErrorInfo | undefined,
+    readonly logs: string[],
+    /** The transaction did not land and can be retried with a new blockhash. */
+    readonly expired = false,
+  ) {
+    super(program ? `${program.name}: ${program.msg}` : message);
+    this.name = 'ChainTxError';
+  }
+}
+
+export interface SentTx {
+  signature: string;
+  logs: string[];
+  events: DvpnEvent[];
+}
+
+export type SessionLookup =
+  | { kind: 'session'; account: SessionAccount }
+  | { kind: 'missing' }
+  /** The address holds something that is not a dvpn Session. */
+  | { kind: 'foreign' };
+
+export interface ChainClientOptions {
+  rpcUrl: string;
+  wsUrl?: string;
+  commitment: Commitment;
+  authority: Keypair;
+  confirmTimeoutMs: number;
+  log: Logger;
+  programId?: PublicKey;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class ChainClient {
+  readonly connection: Connection;
+  readonly authority: Keypair;
+  readonly programId: PublicKey;
+  private readonly commitment: Commitment;
+  private readonly confirmTimeoutMs: number;
+  private readonly log: Logger;
+  private configCache: { at: number; value: ConfigAccount } | null = null;
+
+  constructor(opts: ChainClientOptions) {
+    this.connection = new Connection(opts.rpcUrl, {
+      commitment: opts.commitment,
+      ...(opts.wsUrl ? { wsEndpoint: opts.wsUrl } : {}),
+      disableRetryOnRateLimit: false,
+    });
+    // A fresh blockhash per transaction (the web3.js cache can outlive fast-moving slots).
+    (this.connection as unknown as { _disableBlockhashCaching: boolean })._disableBlockhashCaching = true;
+    this.authority = opts.authority;
+    this.programId = opts.programId ?? DVPN_PROGRAM_ID;
+    this.commitment = opts.commitment;
+    this.confirmTimeoutMs = opts.confirmTimeoutMs;
+    this.log = opts.log;
+  }
+
+  /** Sessions and the Clock's unix_timestamp, read together (batches of 99 + Clock). */
+  async readSessions(addresses: PublicKey[]): Promise<{ now: bigint; sessions: Map<string, SessionLookup> }> {
+    const sessions = new Map<string, SessionLookup>();
+    let now: bigint | null = null;
+    const batches: PublicKey[][] = [];
+    for (let i = 0; i < addresses.length; i += 99) batches.push(addresses.slice(i, i + 99));
+    if (batches.length === 0) batches.push([]);
+    for (const batch of batches) {
+      const infos = await this.connection.getMultipleAccountsInfo([SYSVAR_CLOCK_PUBKEY, ...batch], this.commitment);
+      const clock = infos[0];
+      if (!clock) throw new Error('Clock sysvar missing');
+      now = clock.data.readBigInt64LE(32); // Clock: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp
+      batch.forEach((address, i) => {
+        const info = infos[i + 1];
+        let lookup: SessionLookup;
+        if (!info || info.data.length === 0) lookup = { kind: 'missing' };
+        else if (!info.owner.equals(this.programId)) lookup = { kind: 'foreign' };
+        else {
+          try {
+            lookup = { kind: 'session', account: decodeSession(info.data) };
+          } catch {
+            lookup = { kind: 'foreign' };
+          }
+        }
+        sessions.set(address.toBase58(), lookup);
+      });
+    }
+    return { now: now!, sessions };
+  }
+
+  async readSession(address: PublicKey): Promise<{ now: bigint; session: SessionLookup }> {
+    const { now, sessions } = await this.readSessions([address]);
+    return { now, session: sessions.get(address.toBase58())! };
+  }
+
+  async clockNow(): Promise<bigint> {
+    return (await this.readSessions([])).now;
+  }
+
+  async node(address: PublicKey): Promise<NodeAccount | null> {
+    return fetchNode(this.connection, address, { commitment: this.commitment, programId: this.programId });
+  }
+
+  /** The Config account (cached for 30 s: it changes rarely). */
+  async config(): Promise<ConfigAccount> {
+    if (this.configCache && Date.now() - this.configCache.at < 30_000) return this.configCache.value;
+    const value = await fetchConfig(this.connection, { commitment: this.commitment, programId: this.programId });
+    if (!value) throw new Error('the dvpn Config account does not exist on this cluster');
+    this.configCache = { at: Date.now(), value };
+    return value;
+  }
+
+  async blockHeight(): Promise<number> {
+    return this.connection.getBlockHeight(this.commitment);
+  }
+
+  /**
+   * Signs `ixs` with the authority (fee payer), reports the signature through
+   * `onSigned` (the caller persists it) before sending, then waits for
+   * confirmation by polling signature statuses.
+   */
+  async send(
+    ixs: TransactionInstruction[],
+    onSigned: (signature: string, lastValidBlockHeight: number) => Promise<void>,
+  ): Promise<SentTx> {
+    const { blockhash, lastValidBlockHeight } = await this.connection.getLatestBlockhash(this.commitment);
+    const tx = new Transaction({ feePayer: this.authority.publicKey, blockhash, lastValidBlockHeight }).add(...ixs);
+    tx.sign(this.authority);
+    const signature = bs58.encode(tx.signature!);
+    await onSigned(signature, lastValidBlockHeight);
+    try {
+      await this.connection.sendRawTransaction(tx.serialize(), { preflightCommitment: this.commitment, maxRetries: 5 });
+    } catch (err) {
+      let logs: string[] = [];
+      if (err instanceof SendTransactionError) logs = err.logs ?? (await err.getLogs(this.connection).catch(() => [])) ?? [];
+      const program = programErrorFrom(logs) ?? programErrorFrom(err);
+      const message = err instanceof Error ? err.message : String(err);
+      // "already processed": an identical transaction landed before; let confirmation tell.
+      if (!program && /already been processed|AlreadyProcessed/i.test(message)) {
+        return this.confirm(signature, lastValidBlockHeight);
+      }
+      if (program || err instanceof SendTransactionError) throw new ChainTxError(message, program, logs, !program);
+      throw err; // transport error: the caller retries with backoff
+    }
+    return this.confirm(signature, lastValidBlockHeight);
+  }
+
+  /** Polls until `signature` is confirmed, failed, or its blockhash expired. */
+  async confirm(signature: string, lastValidBlockHeight: number): Promise<SentTx> {
+    const deadline = Date.now() + this.confirmTimeoutMs;
+    for (let i = 0; ; i++) {
+      const status = await this.status(signature);
+      if (status === 'failed' || status === 'confirmed') {
+        const logs = await this.transactionLogs(signature);
+        if (status === 'failed') {
+          throw new ChainTxError(`transaction ${signature} failed`, programErrorFrom(logs.logs) ?? programErrorFrom(logs.err), logs.logs);
+        }
+        return { signature, logs: logs.logs, events: parseEvents(logs.logs, this.programId) };
+      }
+      if (i % 8 === 7 && (await this.blockHeight()) > lastValidBlockHeight) {
+        // One last look: it may have landed right before expiring.
+        const last = await this.status(signature);
+        if (last === 'pending') throw new ChainTxError(`transaction ${signature} expired unconfirmed`, undefined, [], true);
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`transaction ${signature} not confirmed after ${this.confirmTimeoutMs} ms`);
+      await sleep(Math.min(100 * (i + 1), 500));
+    }
+  }
+
+  /** 'pending' also covers "unknown to this RPC node". */
+  async status(signature: string): Promise<'pending' | 'confirmed' | 'failed'> {
+    const { value } = await this.connection.getSignatureStatuses([signature], { searchTransactionHistory: true });
+    const s = value[0];
+    if (!s) return 'pending';
+    if (s.err) return 'failed';
+    if (s.confirmationStatus === 'confirmed' || s.confirmationStatus === 'finalized') return 'confirmed';
+    return this.commitment === 'processed' ? 'confirmed' : 'pending';
+  }
+
+  async transactionLogs(signature: string): Promise<{ logs: string[]; err: unknown }> {
+    for (let i = 0; i < 20; i++) {
+      const tx = await this.connection.getTransaction(signature, {
+        commitment: this.commitment === 'processed' ? 'confirmed' : (this.commitment as 'confirmed' | 'finalized'),
+        maxSupportedTransactionVersion: 0,
+      });
+      if (tx?.meta) return { logs: tx.meta.logMessages ?? [], err: tx.meta.err };
+      await sleep(50 * (i + 1));
+    }
+    this.log.warn({ signature }, 'transaction logs not available');
+    return { logs: [], err: null };
+  }
+}
+
+export const sessionAddress = (s: string): PublicKey => new PublicKey(s);

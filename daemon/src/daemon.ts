@@ -1,0 +1,96 @@
+// The daemon as a library: create(config) builds everything (and checks the
+// node, the authority and the interface), start() restores peers and serves,
+// destroy() shuts down in order. run() is what the bin calls: config from the
+// environment, SIGINT/SIGTERM tied to a graceful shutdown.
+import type { AddressInfo } from 'node:net';
+import { loadConfig, type DaemonConfig } from './config.js';
+import { AppContext, type ContextOverrides } from './context.js';
+import { ApiServer } from './http/server.js';
+import { createLogger } from './logger.js';
+
+export class DvpnDaemon {
+  private started = false;
+
+  private constructor(
+    readonly ctx: AppContext,
+    readonly server: ApiServer,
+  ) {}
+
+  static async create(config: DaemonConfig, overrides: ContextOverrides = {}): Promise<DvpnDaemon> {
+    const ctx = await AppContext.create(config, overrides);
+    return new DvpnDaemon(ctx, new ApiServer(ctx));
+  }
+
+  async start(): Promise<AddressInfo> {
+    await this.ctx.start();
+    const address = await this.server.listen();
+    this.started = true;
+    this.ctx.log.info(
+      {
+        node: this.ctx.node.address.toBase58(),
+        iface: this.ctx.wg.iface,
+        endpoint: this.ctx.node.endpoint,
+        serverPublicKey: this.ctx.node.serverPublicKey,
+        sessions: this.ctx.store.sessions.size,
+      },
+      'dvpn daemon started',
+    );
+    return address;
+  }
+
+  /** HTTP first (no new work), then the loop and claims, then the state. */
+  async destroy(): Promise<void> {
+    this.ctx.log.info('dvpn daemon stopping');
+    if (this.started) await this.server.close(Math.min(5000, this.ctx.config.lifecycle.shutdownTimeoutMs));
+    await this.ctx.destroy();
+    this.ctx.log.info('dvpn daemon stopped');
+  }
+}
+
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<DvpnDaemon | null> {
+  let config: DaemonConfig;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+  const log = createLogger(config.log.level);
+  let daemon: DvpnDaemon | undefined;
+  try {
+    daemon = await DvpnDaemon.create(config, { logger: log });
+    await daemon.start();
+  } catch (err) {
+    log.fatal({ err }, 'daemon failed to start');
+    await daemon?.destroy().catch(() => undefined);
+    process.exitCode = 1;
+    // Whatever still holds the event loop (sockets, timers) must not keep a failed daemon alive.
+    setTimeout(() => process.exit(1), 200).unref();
+    return null;
+  }
+  const running = daemon;
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown timed out');
+      process.exit(1);
+    }, config.lifecycle.shutdownTimeoutMs + 5000);
+    force.unref();
+    running
+      .destroy()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  return running;
+}

@@ -1,0 +1,196 @@
+// The HTTP API on node:http: routing, per-client rate limit, JSON answers and
+// errors, request metrics and logs. Listens on TCP and, optionally, on a
+// Unix socket with the same handler.
+import { existsSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AppContext } from '../context.js';
+import { HttpError } from '../errors.js';
+import { routes } from '../routes/index.js';
+import { bigintReplacer } from '../state/types.js';
+import { RateLimiter } from './rate-limit.js';
+import { Router, type RouteResponse } from './router.js';
+
+const address0 = (s: Server) => (s.address() as AddressInfo).port;
+
+export class ApiServer {
+  private readonly router = new Router(routes);
+  private readonly limiter: RateLimiter;
+  private readonly servers: Server[] = [];
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly log;
+
+  constructor(private readonly ctx: AppContext) {
+    const { perSecond, burst } = ctx.config.http.rateLimit;
+    this.limiter = new RateLimiter(perSecond, burst);
+    this.log = ctx.log.child({ component: 'http' });
+  }
+
+  private clientOf(req: IncomingMessage): string {
+    if (this.ctx.config.http.trustProxy) {
+      const fwd = req.headers['x-forwarded-for'];
+      const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
+      if (first) return first;
+    }
+    return req.socket.remoteAddress ?? 'unix';
+  }
+
+  private send(res: ServerResponse, status: number, out: RouteResponse, headOnly: boolean): void {
+    const headers: Record<string, string> = {
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      ...(out.headers ?? {}),
+    };
+    let body: string;
+    if (out.text !== undefined) {
+      body = out.text;
+      headers['content-type'] = out.contentType ?? 'text/plain; charset=utf-8';
+    } else {
+      body = `${JSON.stringify(out.json ?? null, bigintReplacer)}\n`;
+      headers['content-type'] = 'application/json; charset=utf-8';
+    }
+    headers['content-length'] = String(Buffer.byteLength(body));
+    res.writeHead(status, headers);
+    res.end(headOnly ? undefined : body);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const client = this.clientOf(req);
+    let routeName = 'unmatched';
+    let status = 500;
+    try {
+      let pathname: string;
+      try {
+        pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+      } catch {
+        throw new HttpError(400, 'bad_url', 'malformed request URL');
+      }
+      const match = this.router.match(req.method ?? 'GET', pathname);
+      if (match.kind === 'none') throw new HttpError(404, 'not_found', `no route for ${pathname}`);
+      if (match.kind === 'method') {
+        throw new HttpError(405, 'method_not_allowed', `use ${match.allow.join(' or ')} for ${pathname}`, undefined, {
+          allow: match.allow.join(', '),
+        });
+      }
+      routeName = match.route.name;
+      if (match.route.rateLimited !== false) {
+        const wait = this.limiter.take(client);
+        if (wait > 0) {
+          this.ctx.metrics.rateLimited.inc({ route: routeName });
+          throw new HttpError(429, 'rate_limited', `too many requests; retry in ${wait} s`, undefined, { 'retry-after': String(wait) });
+        }
+      }
+      const out = await match.route.handle({ req, params: match.params, client }, this.ctx);
+      status = out.status ?? 200;
+      this.send(res, status, out, req.method === 'HEAD');
+    } catch (err) {
+      if (err instanceof HttpError) {
+        status = err.status;
+        // An oversized body carries `connection: close`: Node closes the socket once the answer is out.
+        this.send(res, status, { json: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }, headers: err.headers }, false);
+      } else {
+        status = 500;
+        this.log.error({ err, route: routeName }, 'request failed');
+        this.send(res, 500, { json: { error: { code: 'internal_error', message: 'internal error' } } }, false);
+      }
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.ctx.metrics.httpRequests.inc({ route: routeName, status: String(status) });
+      this.ctx.metrics.httpDuration.observe({ route: routeName }, seconds);
+      this.log.debug({ method: req.method, url: req.url, route: routeName, status, client, ms: Math.round(seconds * 1000) }, 'request');
+    }
+  }
+
+  private makeServer(): Server {
+    const server = createServer(
+      {
+        requestTimeout: this.ctx.config.http.requestTimeoutMs,
+        headersTimeout: Math.min(this.ctx.config.http.requestTimeoutMs, 10_000),
+        maxHeaderSize: 16 * 1024,
+      },
+      (req, res) => void this.handle(req, res),
+    );
+    server.keepAliveTimeout = 5000;
+    return server;
+  }
+
+  /** Listens on host:port (and the Unix socket when configured). Returns the TCP address. */
+  async listen(): Promise<AddressInfo> {
+    const { host, port, socketPath } = this.ctx.config.http;
+    const tcp = this.makeServer();
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(port, host, () => resolve());
+    });
+    this.servers.push(tcp);
+    if (this.ctx.config.http.tunnelProbe) await this.listenInTunnel(host, address0(tcp));
+    if (socketPath) {
+      if (existsSync(socketPath)) rmSync(socketPath, { force: true });
+      const unix = this.makeServer();
+      await new Promise<void>((resolve, reject) => {
+        unix.once('error', reject);
+        unix.listen(socketPath, () => resolve());
+      });
+      this.servers.push(unix);
+    }
+    this.sweepTimer = setInterval(() => this.limiter.sweep(), 60_000);
+    this.sweepTimer.unref();
+    const address = tcp.address() as AddressInfo;
+    this.log.info({ address: `${address.address}:${address.port}`, socketPath: socketPath ?? null, probe: this.ctx.node.probeUrl }, 'HTTP API listening');
+    return address;
+  }
+
+  /**
+   * Clients check that the tunnel serves by reaching the API through it: on the
+   * pool's server address (a second listener unless the main one is a wildcard).
+   */
+  private async listenInTunnel(host: string, port: number): Promise<void> {
+    const tunnelHost = this.ctx.pool.serverAddress;
+    const url = `http://${tunnelHost}:${port}/healthz`;
+    if (host === '0.0.0.0' || host === '::' || host === tunnelHost) {
+      this.ctx.node.probeUrl = url;
+      return;
+    }
+    const server = this.makeServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, tunnelHost, () => resolve());
+      });
+      this.servers.push(server);
+      this.ctx.node.probeUrl = url;
+    } catch (err) {
+      this.log.warn({ err, address: `${tunnelHost}:${port}` }, 'cannot listen on the tunnel address; clients will not probe the tunnel');
+    }
+  }
+
+  get address(): AddressInfo | null {
+    return (this.servers[0]?.address() as AddressInfo | null) ?? null;
+  }
+
+  /** Stops accepting, lets requests in progress finish (bounded), closes idle connections. */
+  async close(timeoutMs = 5000): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await Promise.all(
+      this.servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            const force = setTimeout(() => {
+              s.closeAllConnections();
+              resolve();
+            }, timeoutMs);
+            force.unref();
+            s.close(() => {
+              clearTimeout(force);
+              resolve();
+            });
+            s.closeIdleConnections();
+          }),
+      ),
+    );
+    this.servers.length = 0;
+    const socketPath = this.ctx.config.http.socketPath;
+    if (socketPath && existsSync(socketPath)) rmSync(socketPath, { force: true });
+  }
+}

@@ -1,0 +1,26 @@
+// GET /healthz — 200 while the lifecycle loop polls successfully, 503 when its
+// last poll is stale or failed (so a supervisor or load balancer can react).
+import type { Route } from '../http/router.js';
+
+export const healthzRoute: Route = {
+  method: 'GET',
+  path: '/healthz',
+  name: 'healthz',
+  rateLimited: false,
+  async handle(_r, ctx) {
+    const { lifecycle, config } = ctx;
+    const staleAfter = Math.max(3 * config.lifecycle.pollIntervalMs, 10_000);
+    const last = lifecycle.lastPollAt;
+    const healthy = last !== null && Date.now() - last < staleAfter && lifecycle.lastPollOk;
+    return {
+      status: healthy ? 200 : 503,
+      json: {
+        status: healthy ? 'ok' : 'degraded',
+        lastPollAt: last ? new Date(last).toISOString() : null,
+        lastPollOk: lifecycle.lastPollOk,
+        uptimeSeconds: Math.floor((Date.now() - ctx.startedAt) / 1000),
+        peers: ctx.sessions.peerCount,
+      },
+    };
+  },
+};

@@ -1,0 +1,15 @@
+// POST /session/auth {sessionPda, clientWgPubkey, signature, timestamp}
+// -> the client's WireGuard config once the session and signature check out.
+import { readJson } from '../http/body.js';
+import type { Route } from '../http/router.js';
+import { AuthRequest } from '../validation.js';
+
+export const sessionAuthRoute: Route = {
+  method: 'POST',
+  path: '/session/auth',
+  name: 'session_auth',
+  async handle({ req }, ctx) {
+    const body = await readJson(req, ctx.config.http.bodyLimitBytes, AuthRequest);
+    return { status: 200, json: await ctx.sessions.authenticate(body) };
+  },
+};

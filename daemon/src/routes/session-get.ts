@@ -1,0 +1,53 @@
+// GET /session/:pda — the daemon's view of a session (peer, usage, ticks,
+// claims) next to what the chain says now.
+import { PublicKey } from '@solana/web3.js';
+import { SessionMode, SessionState } from '@dvpn/sdk';
+import { HttpError } from '../errors.js';
+import { validate } from '../http/body.js';
+import type { Route } from '../http/router.js';
+import { PubkeyString } from '../validation.js';
+
+export const sessionGetRoute: Route = {
+  method: 'GET',
+  path: '/session/:pda',
+  name: 'session_get',
+  async handle({ params }, ctx) {
+    const pda = validate(PubkeyString, params.pda);
+    const rec = ctx.store.sessions.get(pda);
+    let chain: Record<string, unknown> | null = null;
+    let onChain = false;
+    let chainError: string | null = null;
+    try {
+      const { now, session } = await ctx.chain.readSession(new PublicKey(pda));
+      if (session.kind === 'session') {
+        const s = session.account;
+        onChain = true;
+        chain = {
+          state: SessionState[s.state],
+          mode: SessionMode[s.mode],
+          node: s.node.toBase58(),
+          user: s.user.toBase58(),
+          startTs: s.startTs,
+          endTs: s.endTs,
+          closedAt: s.closedAt,
+          now,
+          escrowAmount: s.escrowAmount,
+          remainingBalance: s.remainingBalance,
+          claimedAmount: s.claimedAmount,
+          feeAmount: s.feeAmount,
+          refundedAmount: s.refundedAmount,
+          lastTick: s.lastTick,
+          maxTicks: s.maxTicks,
+          tickAmount: s.tickAmount,
+          bytesUsed: s.bytesUsed,
+        };
+      } else chain = { state: session.kind === 'missing' ? 'Closed (account gone)' : 'not a dvpn session', now };
+    } catch (err) {
+      chainError = err instanceof Error ? err.message : String(err);
+    }
+    if (!rec && !onChain) {
+      throw new HttpError(404, 'session_not_found', `this node knows no session ${pda}`);
+    }
+    return { json: { session: pda, known: !!rec, daemon: rec ? ctx.sessions.view(rec) : null, chain, chainError } };
+  },
+};

@@ -1,0 +1,129 @@
+// The loop that keeps sessions honest, every pollIntervalMs: meter the
+// peers (`wg show dump`), read every open session and the Clock from the
+// chain in one batch, end what ended (peer removed), cut usage sessions that
+// stopped paying, and hand due claims to the claimer.
+import { PublicKey } from '@solana/web3.js';
+import type { Logger } from 'pino';
+import type { ChainClient } from '../chain/client.js';
+import type { DaemonConfig } from '../config.js';
+import type { Metrics } from '../metrics.js';
+import type { StateStore } from '../state/store.js';
+import type { WgDriver } from '../wireguard/wg.js';
+import type { Claimer } from './claimer.js';
+import type { SessionManager } from './manager.js';
+import type { NodeState } from './node.js';
+
+export interface LifecycleDeps {
+  config: DaemonConfig;
+  log: Logger;
+  chain: ChainClient;
+  wg: WgDriver;
+  store: StateStore;
+  metrics: Metrics;
+  manager: SessionManager;
+  claimer: Claimer;
+  node: NodeState;
+}
+
+export class Lifecycle {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = true;
+  private polls = 0;
+  private meterPersistedAt = Date.now();
+  lastPollAt: number | null = null;
+  lastPollOk = false;
+
+  constructor(private readonly d: LifecycleDeps) {}
+
+  /** Restores peers from the state, then polls until stop(). */
+  async start(): Promise<void> {
+    this.stopped = false;
+    const dump = await this.d.wg.dump();
+    this.d.manager.applyDump(dump);
+    await this.d.manager.reconcile(dump);
+    await this.pollOnce();
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.pollOnce().finally(() => this.arm());
+    }, this.d.config.lifecycle.pollIntervalMs);
+  }
+
+  /** One poll; concurrent callers share the one in progress. */
+  pollOnce(): Promise<void> {
+    if (!this.running) {
+      this.running = this.poll().finally(() => {
+        this.running = null;
+      });
+    }
+    return this.running;
+  }
+
+  private async poll(): Promise<void> {
+    const { manager, chain, store, metrics, log, claimer, node } = this.d;
+    this.polls++;
+    let ok = true;
+    try {
+      await manager.meterOnce();
+    } catch (err) {
+      ok = false;
+      metrics.pollErrors.inc({ stage: 'meter' });
+      log.warn({ err }, 'metering failed');
+    }
+    const open = manager.records().filter((r) => r.phase !== 'settled');
+    try {
+      const { now, sessions } = await chain.readSessions(open.map((r) => new PublicKey(r.session)));
+      for (const rec of open) {
+        const lookup = sessions.get(rec.session);
+        if (!lookup) continue;
+        try {
+          await manager.applyChain(rec, lookup, now);
+          await manager.enforcePayment(rec);
+        } catch (err) {
+          ok = false;
+          metrics.pollErrors.inc({ stage: 'session' });
+          log.warn({ err, session: rec.session }, 'session upkeep failed');
+        }
+        if (!this.stopped) claimer.schedule(rec, lookup, now);
+      }
+      if (this.polls % 10 === 1) {
+        const account = await chain.node(node.address);
+        if (account) {
+          node.account = account;
+          node.refreshedAt = Date.now();
+        }
+      }
+    } catch (err) {
+      ok = false;
+      metrics.pollErrors.inc({ stage: 'chain' });
+      log.warn({ err }, 'chain refresh failed');
+    }
+    if (this.polls % 20 === 0) store.pruneReplay();
+    if (Date.now() - this.meterPersistedAt >= this.d.config.lifecycle.meterPersistSeconds * 1000) {
+      manager.persistMeter();
+      this.meterPersistedAt = Date.now();
+    }
+    try {
+      await store.flush();
+    } catch (err) {
+      ok = false;
+      metrics.pollErrors.inc({ stage: 'state' });
+      log.error({ err }, 'state flush failed');
+    }
+    this.lastPollAt = Date.now();
+    this.lastPollOk = ok;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.running) await this.running;
+    this.d.manager.persistMeter();
+  }
+}

@@ -1,0 +1,561 @@
+// Sessions admitted by this daemon: authentication (chain checks, signature,
+// replay), peers and their addresses, usage ticks, metering, and the rules
+// that take a peer away (session ended on chain, expired, stopped paying).
+import { createHash } from 'node:crypto';
+import { PublicKey } from '@solana/web3.js';
+import type { Logger } from 'pino';
+import { SessionMode, SessionState, authMessage, hashN, verifyAuthSignature, verifyTick, type SessionAccount } from '@dvpn/sdk';
+import type { ChainClient, SessionLookup } from '../chain/client.js';
+import type { DaemonConfig } from '../config.js';
+import { HttpError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { StateStore } from '../state/store.js';
+import type { SessionRecord } from '../state/types.js';
+import type { AuthRequest, TickRequest } from '../validation.js';
+import { clientConfigText, type ClientConfig } from '../wireguard/client-config.js';
+import { AddressPool, PoolExhaustedError } from '../wireguard/pool.js';
+import type { WgDriver, WgDump } from '../wireguard/wg.js';
+import type { NodeState } from './node.js';
+
+export const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
+const stateName = (s: number) => SessionState[s] ?? String(s);
+
+export interface ManagerDeps {
+  config: DaemonConfig;
+  log: Logger;
+  chain: ChainClient;
+  wg: WgDriver;
+  store: StateStore;
+  pool: AddressPool;
+  metrics: Metrics;
+  node: NodeState;
+}
+
+export interface AuthResult {
+  session: string;
+  mode: 'time' | 'usage';
+  clientPublicKey: string;
+  expiresAt: string;
+  wireguard: ClientConfig;
+  /** wg-quick file without the PrivateKey line (add `PrivateKey = ...` under [Interface]). */
+  config: string;
+  payment: PaymentView;
+  /** GET this through the tunnel to check it serves (null when the node does not offer it). */
+  probe: string | null;
+}
+
+export interface PaymentView {
+  mode: 'time' | 'usage';
+  tickIntervalSeconds?: number;
+  tickGraceSeconds?: number;
+  bytesPerTick?: number;
+  paidTick?: string;
+  owedTick?: string;
+  maxTicks?: string;
+  tickAmount?: string;
+  claimedTick: string;
+}
+
+export function newRecord(address: string, s: SessionAccount, nowMs: number): SessionRecord {
+  return {
+    session: address,
+    user: s.user.toBase58(),
+    mode: s.mode === SessionMode.Usage ? 'usage' : 'time',
+    paymentMint: s.paymentMint.equals(PublicKey.default) ? null : s.paymentMint.toBase58(),
+    startTs: s.startTs,
+    endTs: s.endTs,
+    maxTicks: s.maxTicks,
+    tickAmount: s.tickAmount,
+    escrow: s.escrowAmount,
+    authAt: nowMs,
+    peer: null,
+    peerRemoved: null,
+    servedSince: null,
+    baseTick: s.lastTick,
+    latestTick: s.lastTick,
+    latestPreimage: hex(s.lastProofHash),
+    lastTickAt: null,
+    bytesRx: 0n,
+    bytesTx: 0n,
+    meterRx: 0n,
+    meterTx: 0n,
+    chainTick: s.lastTick,
+    lastClaimAt: null,
+    claims: [],
+    pending: null,
+    phase: 'active',
+    endReason: null,
+    chunkClaimsDone: false,
+    programErrors: 0,
+    settledAt: null,
+  };
+}
+
+/** Why a session (as read on chain) may not be served, or null when it may. */
+export function endReasonOf(lookup: SessionLookup, now: bigint): string | null {
+  if (lookup.kind === 'missing') return 'settled';
+  if (lookup.kind === 'foreign') return 'not_a_session';
+  const s = lookup.account;
+  if (s.state !== SessionState.Active) return stateName(s.state).toLowerCase();
+  if (now >= s.endTs) return 'expired';
+  return null;
+}
+
+export class SessionManager {
+  private readonly locks = new Map<string, Promise<unknown>>();
+  /** Usage sessions behind on ticks: since when (wall ms). In memory: a restart grants a fresh grace. */
+  private readonly behindSince = new Map<string, number>();
+  /** Sessions whose metered bytes changed since they were last journaled. */
+  private readonly meterDirty = new Set<string>();
+
+  constructor(private readonly d: ManagerDeps) {}
+
+  private get log() {
+    return this.d.log;
+  }
+
+  /** Runs `fn` after every earlier task on the same session. */
+  private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    }
+  }
+
+  records(): SessionRecord[] {
+    return [...this.d.store.sessions.values()];
+  }
+
+  get peerCount(): number {
+    let n = 0;
+    for (const r of this.d.store.sessions.values()) if (r.peer) n++;
+    return n;
+  }
+
+  private addressesInUse(except?: string): Set<string> {
+    const used = new Set<string>();
+    for (const r of this.d.store.sessions.values()) if (r.peer && r.session !== except) used.add(r.peer.address);
+    return used;
+  }
+
+  get poolFree(): number {
+    return this.d.pool.size - this.addressesInUse().size;
+  }
+
+  // --- usage policy -----------------------------------------------------------
+
+  /** The tick a usage session must have paid by now (may exceed max_ticks: then it cannot pay any more). */
+  owedTick(rec: SessionRecord, nowMs = Date.now()): bigint {
+    const { bytesPerTick, tickIntervalSeconds } = this.d.config.usage;
+    if (bytesPerTick > 0) {
+      const per = BigInt(bytesPerTick);
+      return (rec.bytesRx + rec.bytesTx + per - 1n) / per;
+    }
+    if (!rec.peer || rec.servedSince === null) return rec.latestTick;
+    const intervals = BigInt(Math.max(0, Math.floor((nowMs - rec.servedSince) / 1000 / tickIntervalSeconds)));
+    return rec.baseTick + intervals;
+  }
+
+  payment(rec: SessionRecord, nowMs = Date.now()): PaymentView {
+    if (rec.mode === 'time') return { mode: 'time', claimedTick: rec.chainTick.toString() };
+    const u = this.d.config.usage;
+    return {
+      mode: 'usage',
+      tickIntervalSeconds: u.tickIntervalSeconds,
+      tickGraceSeconds: u.tickGraceSeconds,
+      bytesPerTick: u.bytesPerTick,
+      paidTick: rec.latestTick.toString(),
+      owedTick: this.owedTick(rec, nowMs).toString(),
+      maxTicks: rec.maxTicks.toString(),
+      tickAmount: rec.tickAmount.toString(),
+      claimedTick: rec.chainTick.toString(),
+    };
+  }
+
+  // --- auth ---------------------------------------------------------------
+
+  async authenticate(req: AuthRequest): Promise<AuthResult> {
+    const { config, chain, store, node, metrics } = this.d;
+    const fail = (status: number, code: string, message: string, details?: unknown): never => {
+      metrics.auth.inc({ result: code });
+      throw new HttpError(status, code, message, details);
+    };
+    const wallNow = Math.floor(Date.now() / 1000);
+    const window = config.auth.timestampWindowSeconds;
+    if (Math.abs(wallNow - req.timestamp) > window) {
+      fail(401, 'stale_timestamp', `timestamp ${req.timestamp} is more than ${window} s away from the node's clock (${wallNow})`, { now: wallNow });
+    }
+
+    let lookup: SessionLookup;
+    let now: bigint;
+    try {
+      ({ now, session: lookup } = await chain.readSession(new PublicKey(req.sessionPda)));
+    } catch (err) {
+      this.log.warn({ err }, 'chain read failed during auth');
+      return fail(503, 'chain_unavailable', 'cannot read the session from the chain right now; retry');
+    }
+    if (lookup.kind === 'missing') fail(404, 'session_not_found', `no session account at ${req.sessionPda}`);
+    if (lookup.kind === 'foreign') fail(400, 'not_a_session', `${req.sessionPda} is not a dvpn session`);
+    const s = (lookup as { account: SessionAccount }).account;
+    if (!s.node.equals(node.address)) {
+      fail(403, 'wrong_node', `the session is for node ${s.node.toBase58()}, this is ${node.address.toBase58()}`);
+    }
+    if (s.state !== SessionState.Active) fail(409, 'session_not_active', `the session is ${stateName(s.state)}, not Active`, { state: stateName(s.state) });
+    if (now >= s.endTs) fail(410, 'session_expired', `the session ended at ${s.endTs} (chain time ${now})`);
+    if (s.remainingBalance === 0n) fail(402, 'session_unfunded', 'the session has no escrow left');
+
+    const message = authMessage({ sessionPda: req.sessionPda, clientWgPubkey: req.clientWgPubkey, timestamp: req.timestamp });
+    if (!verifyAuthSignature(message, req.signature, s.user)) {
+      fail(401, 'bad_signature', "the signature is not the session user's signature over the auth message", {
+        message,
+      });
+    }
+    // Synchronous check-and-mark: of two identical requests, exactly one gets past this line.
+    const digest = createHash('sha256').update(message).digest('hex');
+    if (!store.addReplay(digest, req.timestamp + window + 1)) fail(409, 'auth_replayed', 'this auth message was already used; sign a new one');
+
+    return this.withLock(req.sessionPda, () => this.admit(req, s, fail));
+  }
+
+  private async admit(
+    req: AuthRequest,
+    s: SessionAccount,
+    fail: (status: number, code: string, message: string, details?: unknown) => never,
+  ): Promise<AuthResult> {
+    const { config, store, pool, wg, node, metrics } = this.d;
+    const key = req.clientWgPubkey;
+    const pda = req.sessionPda;
+    const nowMs = Date.now();
+    let rec = store.sessions.get(pda);
+    if (rec && rec.phase !== 'active') fail(409, 'session_not_active', `the session has ${rec.phase} (${rec.endReason ?? 'ended'})`);
+    if (rec && rec.mode === 'usage' && rec.peerRemoved?.reason === 'unpaid' && rec.latestTick < rec.peerRemoved.tick) {
+      fail(402, 'payment_required', `pay through tick ${rec.peerRemoved.tick} first (POST /session/${pda}/ticks); paid: ${rec.latestTick}`, {
+        owedTick: rec.peerRemoved.tick.toString(),
+        paidTick: rec.latestTick.toString(),
+      });
+    }
+    for (const other of store.sessions.values()) {
+      if (other.session !== pda && other.peer?.publicKey === key) fail(409, 'key_in_use', 'this WireGuard key is in use by another session; generate a new one');
+    }
+    const previous = rec?.peer ?? null;
+    if (!previous && this.peerCount >= node.account.maxCapacity) {
+      fail(503, 'node_full', `the node serves its maximum of ${node.account.maxCapacity} sessions`);
+    }
+    let address: string;
+    if (previous && previous.publicKey === key) address = previous.address;
+    else {
+      const used = this.addressesInUse(pda);
+      try {
+        address = pool.allocate(key, (ip) => used.has(ip));
+      } catch (err) {
+        if (err instanceof PoolExhaustedError) return fail(503, 'pool_exhausted', err.message);
+        throw err;
+      }
+    }
+
+    rec = rec ?? newRecord(pda, s, nowMs);
+    const sameKey = previous?.publicKey === key;
+    if (!previous) {
+      // (Re)admitted: a fresh usage window from what is paid now.
+      rec.servedSince = nowMs;
+      rec.baseTick = rec.latestTick;
+      this.behindSince.delete(pda);
+    }
+    if (!sameKey) {
+      // A newly added peer starts with zero counters.
+      if (previous) await this.meterOnce().catch((err) => this.log.warn({ err }, 'meter before key change failed'));
+      rec.meterRx = 0n;
+      rec.meterTx = 0n;
+    }
+    rec.peer = { publicKey: key, address, addedAt: sameKey && previous ? previous.addedAt : nowMs };
+    rec.peerRemoved = null;
+    store.put(rec);
+    await store.flush();
+
+    try {
+      if (previous && !sameKey) await wg.removePeer(previous.publicKey);
+      await wg.setPeer(key, address);
+    } catch (err) {
+      this.log.error({ err, session: pda }, 'wg set failed');
+      rec.peer = null;
+      rec.peerRemoved = { at: Date.now(), reason: 'wireguard_error', tick: rec.latestTick };
+      store.put(rec);
+      await store.flush();
+      return fail(502, 'wireguard_error', 'the node could not add the peer; retry later');
+    }
+    metrics.auth.inc({ result: 'ok' });
+    this.log.info({ session: pda, user: rec.user, peer: key, address, mode: rec.mode }, 'peer admitted');
+
+    const wireguard: ClientConfig = {
+      interface: { address: `${address}/32`, dns: config.wireguard.dns, ...(config.wireguard.mtu ? { mtu: config.wireguard.mtu } : {}) },
+      peer: {
+        publicKey: node.serverPublicKey,
+        endpoint: node.endpoint,
+        allowedIps: config.wireguard.clientAllowedIps,
+        persistentKeepalive: config.wireguard.persistentKeepalive,
+      },
+    };
+    return {
+      session: pda,
+      mode: rec.mode,
+      clientPublicKey: key,
+      expiresAt: rec.endTs.toString(),
+      wireguard,
+      config: clientConfigText(wireguard),
+      payment: this.payment(rec),
+      probe: node.probeUrl,
+    };
+  }
+
+  // --- ticks --------------------------------------------------------------
+
+  async tick(pda: string, req: TickRequest) {
+    const { store, metrics, config } = this.d;
+    const fail = (status: number, code: string, message: string, details?: unknown): never => {
+      metrics.ticks.inc({ result: code });
+      throw new HttpError(status, code, message, details);
+    };
+    const rec = store.sessions.get(pda);
+    if (!rec) return fail(404, 'unknown_session', 'this node has not admitted that session; authenticate first (POST /session/auth)');
+    if (rec.mode !== 'usage') fail(409, 'not_usage_session', 'ticks are for usage sessions; this is a time session');
+    if (rec.phase === 'settled' || rec.chunkClaimsDone) fail(410, 'session_settled', 'the session is settled; ticks can no longer be claimed');
+    const tick = BigInt(req.tick);
+    if (tick > rec.maxTicks) fail(400, 'tick_beyond_chain', `tick ${tick} is beyond the session's ${rec.maxTicks} ticks`);
+    if (tick <= rec.latestTick) {
+      if (tick === rec.latestTick && rec.latestPreimage === hex(req.preimage)) {
+        metrics.ticks.inc({ result: 'duplicate' });
+        return this.tickView(rec);
+      }
+      fail(409, 'stale_tick', `tick ${tick} is not after the latest paid tick ${rec.latestTick}`, { paidTick: rec.latestTick.toString() });
+    }
+    const gap = tick - rec.latestTick;
+    if (gap > BigInt(config.usage.maxTickGap)) fail(400, 'tick_gap_too_large', `pay at most ${config.usage.maxTickGap} ticks per request`);
+    if (!rec.latestPreimage || !verifyTick(unhex(rec.latestPreimage), rec.latestTick, req.preimage, tick)) {
+      fail(400, 'invalid_preimage', `the preimage does not hash to the proof of tick ${rec.latestTick}`);
+    }
+    // No await between the check above and this update: concurrent ticks cannot both apply.
+    const paid = tick - rec.latestTick;
+    rec.latestTick = tick;
+    rec.latestPreimage = hex(req.preimage);
+    rec.lastTickAt = Date.now();
+    if (rec.latestTick >= this.owedTick(rec)) this.behindSince.delete(pda);
+    this.d.store.put(rec);
+    await this.d.store.flush();
+    metrics.ticks.inc({ result: 'ok' });
+    metrics.ticksAccepted.inc({}, Number(paid));
+    return this.tickView(rec);
+  }
+
+  private tickView(rec: SessionRecord) {
+    return {
+      session: rec.session,
+      paidTick: rec.latestTick.toString(),
+      owedTick: this.owedTick(rec).toString(),
+      claimedTick: rec.chainTick.toString(),
+      peerActive: rec.peer !== null,
+      phase: rec.phase,
+    };
+  }
+
+  /** w_tick for a tick at or below the latest paid one (derived from the latest preimage). */
+  preimageFor(rec: SessionRecord, tick: bigint): Uint8Array {
+    if (!rec.latestPreimage || tick > rec.latestTick) throw new Error(`no preimage for tick ${tick}`);
+    return hashN(unhex(rec.latestPreimage), rec.latestTick - tick);
+  }
+
+  // --- metering -----------------------------------------------------------
+
+  /** Folds `wg show dump` counters into the session totals. */
+  applyDump(dump: WgDump): void {
+    const byKey = new Map(dump.peers.map((p) => [p.publicKey, p]));
+    for (const rec of this.d.store.sessions.values()) {
+      if (!rec.peer) continue;
+      const p = byKey.get(rec.peer.publicKey);
+      if (!p) continue;
+      const drx = p.rxBytes >= rec.meterRx ? p.rxBytes - rec.meterRx : p.rxBytes; // counters reset: count from zero
+      const dtx = p.txBytes >= rec.meterTx ? p.txBytes - rec.meterTx : p.txBytes;
+      if (drx === 0n && dtx === 0n && p.rxBytes === rec.meterRx && p.txBytes === rec.meterTx) continue;
+      rec.bytesRx += drx;
+      rec.bytesTx += dtx;
+      rec.meterRx = p.rxBytes;
+      rec.meterTx = p.txBytes;
+      // Totals and baselines move together, so a record written later (or never, before a
+      // crash) still counts every byte from the WireGuard counters: no need to journal each poll.
+      this.meterDirty.add(rec.session);
+    }
+  }
+
+  /** Journals the records whose byte counters changed since the last call. */
+  persistMeter(): void {
+    for (const session of this.meterDirty) {
+      const rec = this.d.store.sessions.get(session);
+      if (rec) this.d.store.put(rec);
+    }
+    this.meterDirty.clear();
+  }
+
+  async meterOnce(): Promise<WgDump> {
+    const started = process.hrtime.bigint();
+    const dump = await this.d.wg.dump();
+    this.applyDump(dump);
+    this.d.metrics.meterDuration.observe({}, Number(process.hrtime.bigint() - started) / 1e9);
+    return dump;
+  }
+
+  // --- lifecycle ----------------------------------------------------------
+
+  /** Removes the session's peer — only if it is still `expectKey` (a re-auth meanwhile wins). */
+  async removePeer(rec: SessionRecord, reason: string, owed?: bigint, expectKey = rec.peer?.publicKey): Promise<void> {
+    return this.withLock(rec.session, async () => {
+      if (!rec.peer || rec.peer.publicKey !== expectKey) return;
+      const peer = rec.peer;
+      try {
+        await this.d.wg.removePeer(peer.publicKey);
+      } catch (err) {
+        this.log.error({ err, session: rec.session }, 'wg peer removal failed; will retry');
+        throw err;
+      }
+      rec.peer = null;
+      rec.servedSince = null;
+      rec.peerRemoved = { at: Date.now(), reason, tick: owed ?? rec.latestTick };
+      this.behindSince.delete(rec.session);
+      this.d.store.put(rec);
+      await this.d.store.flush();
+      this.d.metrics.peerRemovals.inc({ reason });
+      this.log.info({ session: rec.session, peer: peer.publicKey, reason }, 'peer removed');
+    });
+  }
+
+  /**
+   * Applies what the chain says about a session: ends it (and removes its
+   * peer) when it is no longer Active or has expired; marks it settled when
+   * its account is gone.
+   */
+  async applyChain(rec: SessionRecord, lookup: SessionLookup, now: bigint): Promise<void> {
+    const reason = endReasonOf(lookup, now);
+    if (lookup.kind === 'session' && lookup.account.lastTick > rec.chainTick) {
+      rec.chainTick = lookup.account.lastTick;
+      this.d.store.put(rec);
+    }
+    if (!reason) return;
+    if (rec.peer) await this.removePeer(rec, reason);
+    if (rec.phase === 'active') {
+      rec.phase = 'ended';
+      rec.endReason = reason;
+      this.d.store.put(rec);
+      this.log.info({ session: rec.session, reason }, 'session ended');
+    }
+    if (lookup.kind === 'missing' && rec.phase !== 'settled' && !rec.pending) {
+      rec.phase = 'settled';
+      rec.settledAt = Date.now();
+      this.d.store.put(rec);
+      this.log.info({ session: rec.session }, 'session settled (account closed)');
+    }
+  }
+
+  /** Usage sessions: a peer behind on ticks for longer than the grace is removed. */
+  async enforcePayment(rec: SessionRecord, nowMs = Date.now()): Promise<void> {
+    if (rec.mode !== 'usage' || !rec.peer) return;
+    const owed = this.owedTick(rec, nowMs);
+    if (rec.latestTick >= owed) {
+      this.behindSince.delete(rec.session);
+      return;
+    }
+    const since = this.behindSince.get(rec.session);
+    if (since === undefined) {
+      this.behindSince.set(rec.session, nowMs);
+      return;
+    }
+    if (nowMs - since >= this.d.config.usage.tickGraceSeconds * 1000) {
+      this.log.info({ session: rec.session, paid: rec.latestTick.toString(), owed: owed.toString() }, 'usage session stopped paying');
+      await this.removePeer(rec, 'unpaid', owed);
+    }
+  }
+
+  /**
+   * At start: peers the state says exist but WireGuard lacks are re-added;
+   * pool peers nobody owns are removed (when configured).
+   */
+  async reconcile(dump: WgDump): Promise<void> {
+    const present = new Set(dump.peers.map((p) => p.publicKey));
+    const owned = new Set<string>();
+    for (const rec of this.d.store.sessions.values()) {
+      if (!rec.peer) continue;
+      owned.add(rec.peer.publicKey);
+      if (!present.has(rec.peer.publicKey)) {
+        try {
+          await this.d.wg.setPeer(rec.peer.publicKey, rec.peer.address);
+          rec.meterRx = 0n;
+          rec.meterTx = 0n;
+          this.d.store.put(rec);
+          this.log.info({ session: rec.session, peer: rec.peer.publicKey }, 'peer restored');
+        } catch (err) {
+          this.log.error({ err, session: rec.session }, 'could not restore peer');
+        }
+      }
+    }
+    if (this.d.config.wireguard.removeUnknownPeers) {
+      for (const p of dump.peers) {
+        if (owned.has(p.publicKey)) continue;
+        const inPool = p.allowedIps.length > 0 && p.allowedIps.every((a) => this.d.pool.contains(a.split('/')[0]));
+        if (!inPool) continue;
+        try {
+          await this.d.wg.removePeer(p.publicKey);
+          this.log.warn({ peer: p.publicKey }, 'removed a pool peer that no session owns');
+        } catch (err) {
+          this.log.error({ err, peer: p.publicKey }, 'could not remove an unknown peer');
+        }
+      }
+    }
+    await this.d.store.flush();
+  }
+
+  /** The daemon's view of a session, for GET /session/:pda. */
+  view(rec: SessionRecord) {
+    return {
+      session: rec.session,
+      user: rec.user,
+      mode: rec.mode,
+      paymentMint: rec.paymentMint,
+      phase: rec.phase,
+      endReason: rec.endReason,
+      startTs: rec.startTs.toString(),
+      endTs: rec.endTs.toString(),
+      peer: rec.peer ? { publicKey: rec.peer.publicKey, address: rec.peer.address, addedAt: new Date(rec.peer.addedAt).toISOString() } : null,
+      peerRemoved: rec.peerRemoved
+        ? { at: new Date(rec.peerRemoved.at).toISOString(), reason: rec.peerRemoved.reason, tick: rec.peerRemoved.tick.toString() }
+        : null,
+      bytes: { rx: rec.bytesRx.toString(), tx: rec.bytesTx.toString(), total: (rec.bytesRx + rec.bytesTx).toString() },
+      payment: this.payment(rec),
+      lastTickAt: rec.lastTickAt ? new Date(rec.lastTickAt).toISOString() : null,
+      claims: rec.claims.map((c) => ({
+        kind: c.kind,
+        tick: c.tick?.toString() ?? null,
+        signature: c.signature,
+        at: new Date(c.at).toISOString(),
+        amount: c.amount?.toString() ?? null,
+        providerAmount: c.providerAmount?.toString() ?? null,
+        fee: c.fee?.toString() ?? null,
+        refund: c.refund?.toString() ?? null,
+        via: c.via,
+      })),
+      pendingClaim: rec.pending
+        ? {
+            kind: rec.pending.kind,
+            tick: rec.pending.tick?.toString() ?? null,
+            signature: rec.pending.signature,
+            attempts: rec.pending.attempts,
+            lastError: rec.pending.lastError,
+            nextAttemptAt: new Date(rec.pending.nextAttemptAt).toISOString(),
+          }
+        : null,
+      chunkClaimsDone: rec.chunkClaimsDone,
+    };
+  }
+}

@@ -1,0 +1,252 @@
+// Crash-safe state: a snapshot (state.json, replaced atomically: write a temp
+// file, fsync, rename, fsync the directory) plus an append-only journal
+// (journal.jsonl) of whole-record writes. Every change is appended; flush()
+// writes and fdatasyncs everything appended so far in one go (group commit),
+// and callers await it before they answer a client or send a transaction.
+// Loading applies the journal over the snapshot (entries carry a sequence
+// number, so a journal that survived a compaction is harmless), stops at a
+// torn last line, and compacts at once.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { bigintReplacer, JournalEntrySchema, SnapshotSchema, type SessionRecord } from './types.js';
+
+export interface StoreOptions {
+  dir: string;
+  compactEvery?: number;
+  /** Finished (settled) sessions kept; older ones are dropped at compaction. */
+  historyLimit?: number;
+  log?: Logger;
+  /** Unix seconds (for replay expiry). */
+  now?: () => number;
+}
+
+export class StateStore {
+  readonly sessions = new Map<string, SessionRecord>();
+  private readonly replay = new Map<string, number>();
+  private seq = 0;
+  private journalEntries = 0;
+  private buffer: string[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly fh: FileHandle,
+    private readonly opts: Required<Omit<StoreOptions, 'log'>> & { log?: Logger },
+  ) {}
+
+  static async open(options: StoreOptions): Promise<StateStore> {
+    const opts = {
+      compactEvery: 5000,
+      historyLimit: 1000,
+      now: () => Math.floor(Date.now() / 1000),
+      ...options,
+    };
+    mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+    acquireLock(opts.dir);
+    const fh = await open(join(opts.dir, 'journal.jsonl'), 'a+', 0o600);
+    const store = new StateStore(opts.dir, fh, opts);
+    await store.load();
+    await store.compact();
+    return store;
+  }
+
+  private get snapshotPath() {
+    return join(this.dir, 'state.json');
+  }
+
+  private async load(): Promise<void> {
+    let snapSeq = 0;
+    let text: string | null = null;
+    try {
+      text = await readFile(this.snapshotPath, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (text !== null) {
+      const snap = SnapshotSchema.parse(JSON.parse(text));
+      snapSeq = snap.seq;
+      this.seq = snap.seq;
+      for (const s of snap.sessions) this.sessions.set(s.session, s);
+      for (const [k, e] of Object.entries(snap.replay)) this.replay.set(k, e);
+    }
+    const journal = await readFile(join(this.dir, 'journal.jsonl'), 'utf8');
+    const lines = journal.split('\n');
+    let applied = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      if (line.trim() === '') continue;
+      let entry;
+      try {
+        entry = JournalEntrySchema.parse(JSON.parse(line));
+      } catch (e) {
+        // Only the last line can be torn by a crash; anything else is corruption.
+        const rest = lines.slice(i + 1).some((l) => l.trim() !== '');
+        if (rest) throw new Error(`state journal line ${i + 1} is corrupt: ${(e as Error).message}`);
+        this.opts.log?.warn({ line: i + 1 }, 'ignoring a torn last journal line');
+        break;
+      }
+      if (entry.seq <= snapSeq) continue;
+      this.seq = Math.max(this.seq, entry.seq);
+      applied++;
+      if (entry.t === 'session') this.sessions.set(entry.v.session, entry.v);
+      else if (entry.t === 'delete') this.sessions.delete(entry.k);
+      else this.replay.set(entry.k, entry.e);
+    }
+    this.pruneReplay();
+    this.opts.log?.info({ sessions: this.sessions.size, replay: this.replay.size, journalApplied: applied }, 'state loaded');
+  }
+
+  private append(entry: Record<string, unknown>): void {
+    if (this.closed) throw new Error('state store is closed');
+    this.seq += 1;
+    this.buffer.push(`${JSON.stringify({ seq: this.seq, ...entry }, bigintReplacer)}\n`);
+  }
+
+  /** Records the current value of a session record (call flush() before relying on it). */
+  put(record: SessionRecord): void {
+    this.sessions.set(record.session, record);
+    this.append({ t: 'session', v: record });
+  }
+
+  delete(session: string): void {
+    if (!this.sessions.delete(session)) return;
+    this.append({ t: 'delete', k: session });
+  }
+
+  /** Whether an auth message hash was seen (and not yet expired). */
+  hasReplay(hash: string): boolean {
+    const exp = this.replay.get(hash);
+    return exp !== undefined && exp >= this.opts.now();
+  }
+
+  /** Marks an auth message hash as used until `expiresAt`; false when it already was (a replay). */
+  addReplay(hash: string, expiresAt: number): boolean {
+    if (this.hasReplay(hash)) return false;
+    this.replay.set(hash, expiresAt);
+    this.append({ t: 'replay', k: hash, e: expiresAt });
+    return true;
+  }
+
+  get replaySize(): number {
+    return this.replay.size;
+  }
+
+  pruneReplay(): void {
+    const now = this.opts.now();
+    for (const [k, e] of this.replay) if (e < now) this.replay.delete(k);
+  }
+
+  /** Writes and syncs everything recorded so far. Concurrent callers share one write. */
+  flush(): Promise<void> {
+    const next = this.chain.then(() => this.writeBuffered());
+    // Keep the chain alive after a failure; the caller still sees the error.
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeBuffered(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const lines = this.buffer;
+    this.buffer = [];
+    await this.fh.appendFile(lines.join(''));
+    await this.fh.datasync();
+    this.journalEntries += lines.length;
+    if (this.journalEntries >= this.opts.compactEvery) await this.compactNow();
+  }
+
+  /** Rewrites the snapshot and empties the journal. */
+  compact(): Promise<void> {
+    const next = this.chain.then(async () => {
+      await this.writeBuffered();
+      await this.compactNow();
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async compactNow(): Promise<void> {
+    this.pruneReplay();
+    this.pruneHistory();
+    const snapshot = {
+      version: 1,
+      seq: this.seq,
+      sessions: [...this.sessions.values()],
+      replay: Object.fromEntries(this.replay),
+    };
+    const tmp = `${this.snapshotPath}.tmp-${process.pid}`;
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(JSON.stringify(snapshot, bigintReplacer));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, this.snapshotPath);
+    const dirFh = await open(this.dir, 'r');
+    try {
+      await dirFh.sync();
+    } finally {
+      await dirFh.close();
+    }
+    // Entries already in the snapshot; a crash before this truncate only leaves duplicates (skipped by seq).
+    await this.fh.truncate(0);
+    await this.fh.datasync();
+    this.journalEntries = 0;
+  }
+
+  private pruneHistory(): void {
+    const settled = [...this.sessions.values()].filter((s) => s.phase === 'settled');
+    const excess = settled.length - this.opts.historyLimit;
+    if (excess <= 0) return;
+    settled.sort((a, b) => (a.settledAt ?? 0) - (b.settledAt ?? 0));
+    for (const s of settled.slice(0, excess)) this.sessions.delete(s.session);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.compact();
+    this.closed = true;
+    await this.fh.close();
+    releaseLock(this.dir);
+  }
+}
+
+/** One daemon per state directory: a lock file holding the owner's pid (a dead owner's lock is taken over). */
+function acquireLock(dir: string): void {
+  const path = join(dir, 'daemon.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new Error(`state directory ${dir} is in use by process ${pid}`);
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new Error(`cannot lock state directory ${dir}`);
+}
+
+function releaseLock(dir: string): void {
+  const path = join(dir, 'daemon.lock');
+  try {
+    if (Number(readFileSync(path, 'utf8').trim()) === process.pid) rmSync(path, { force: true });
+  } catch {
+    /* already gone */
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

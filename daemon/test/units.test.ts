@@ -1,0 +1,429 @@
+// Unit tests: key and argument validation, the WireGuard driver's argv (with
+// a stand-in `wg`), dump parsing, the address pool, the crash-safe state
+// store, config loading, rate limiting, routing, claim planning, and the
+// client-side helpers of `dvpn connect`.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Keypair, PublicKey } from '@solana/web3.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SessionMode, SessionState, createHashChain, type SessionAccount } from '@dvpn/sdk';
+import { generateWgKeypair as cliKeypair, tickToPay, wgQuickConfig, defaultApiUrl, type AuthAnswer } from '../../cli/src/commands/connect.js';
+import { ConfigError, configFromEnv, loadConfig } from '../src/config.js';
+import { RateLimiter } from '../src/http/rate-limit.js';
+import { Router, type Route } from '../src/http/router.js';
+import { newRecord } from '../src/sessions/manager.js';
+import { planClaim } from '../src/sessions/claimer.js';
+import { StateStore } from '../src/state/store.js';
+import { generateWgKeypair, isValidInterfaceName, isValidWgKey, wgPublicKeyOf } from '../src/wireguard/keys.js';
+import { AddressPool, PoolExhaustedError } from '../src/wireguard/pool.js';
+import { WireGuard, parseDump } from '../src/wireguard/wg.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'dvpn-units-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('WireGuard keys', () => {
+  it('accepts generated keys and derives public keys like `wg pubkey`', async () => {
+    const k = generateWgKeypair();
+    expect(isValidWgKey(k.publicKey)).toBe(true);
+    expect(isValidWgKey(k.privateKey)).toBe(true);
+    expect(wgPublicKeyOf(k.privateKey)).toBe(k.publicKey);
+    const viaWg = await new Promise<string | null>((resolve) => {
+      const child = execFile('wg', ['pubkey'], (err, stdout) => resolve(err ? null : stdout.trim()));
+      child.stdin?.end(`${k.privateKey}\n`);
+    });
+    if (viaWg !== null) expect(viaWg).toBe(k.publicKey);
+    const c = cliKeypair();
+    expect(wgPublicKeyOf(c.privateKey)).toBe(c.publicKey);
+  });
+
+  it('refuses anything but canonical base64 of 32 bytes', () => {
+    const v = generateWgKeypair().publicKey;
+    for (const bad of [
+      '',
+      v.slice(0, 43),
+      `${v} `,
+      ` ${v}`,
+      `${v}\n`,
+      `${v.slice(0, 42)}B=`,
+      `-${v.slice(1)}`,
+      `$(${v.slice(0, 40)})`,
+      Buffer.alloc(32).toString('hex'),
+      Buffer.alloc(33).toString('base64'),
+      undefined,
+      42,
+    ]) {
+      expect(isValidWgKey(bad), JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  it('validates interface names', () => {
+    for (const ok of ['wg0', 'dvs1234', 'a.b-c_d', 'x'.repeat(15)]) expect(isValidInterfaceName(ok)).toBe(true);
+    for (const bad of ['', 'x'.repeat(16), '-wg', 'wg 0', 'wg0;ls', '../wg', 'wg/0']) expect(isValidInterfaceName(bad)).toBe(false);
+  });
+});
+
+describe('WireGuard driver', () => {
+  const fakeWg = join(tmp, 'fake-wg');
+  const log = join(tmp, 'wg-argv.log');
+  writeFileSync(
+    fakeWg,
+    `#!${process.execPath}
+const fs = require('fs');
+fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify(process.argv.slice(2)) + '\\n');
+if (process.argv[3] === 'dump' || process.argv[4] === 'dump') {
+  process.stdout.write('priv\\tSERVERKEYSERVERKEYSERVERKEYSERVERKEYSERVERK=\\t51820\\toff\\n');
+} else if (process.argv[4] === 'public-key') {
+  process.stdout.write('${generateWgKeypair().publicKey}\\n');
+}
+`,
+  );
+  chmodSync(fakeWg, 0o755);
+  const argv = () =>
+    readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as string[]);
+
+  it('passes each argument as one argv entry, never through a shell', async () => {
+    writeFileSync(log, '');
+    const wg = new WireGuard({ iface: 'wgtest0', wgBin: fakeWg, ipBin: fakeWg });
+    const key = generateWgKeypair().publicKey;
+    await wg.setPeer(key, '10.77.0.9');
+    await wg.removePeer(key);
+    await wg.configure({ privateKeyPath: '/etc/dvpn/my key$(id).key', listenPort: 51820, address: '10.77.0.1', prefix: 24 });
+    expect(argv()).toEqual([
+      ['set', 'wgtest0', 'peer', key, 'allowed-ips', '10.77.0.9/32'],
+      ['set', 'wgtest0', 'peer', key, 'remove'],
+      ['set', 'wgtest0', 'listen-port', '51820', 'private-key', '/etc/dvpn/my key$(id).key'],
+      ['address', 'replace', '10.77.0.1/24', 'dev', 'wgtest0'],
+      ['link', 'set', 'dev', 'wgtest0', 'up'],
+    ]);
+  });
+
+  it('batches peer changes requested together into one `wg set`', async () => {
+    writeFileSync(log, '');
+    const wg = new WireGuard({ iface: 'wgtest0', wgBin: fakeWg });
+    const [a, b, c] = [generateWgKeypair().publicKey, generateWgKeypair().publicKey, generateWgKeypair().publicKey];
+    await Promise.all([wg.setPeer(a, '10.77.0.2'), wg.removePeer(b), wg.setPeer(c, '10.77.0.3')]);
+    expect(argv()).toEqual([['set', 'wgtest0', 'peer', a, 'allowed-ips', '10.77.0.2/32', 'peer', b, 'remove', 'peer', c, 'allowed-ips', '10.77.0.3/32']]);
+  });
+
+  it('refuses hostile arguments before running anything', async () => {
+    writeFileSync(log, '');
+    const wg = new WireGuard({ iface: 'wgtest0', wgBin: fakeWg });
+    const key = generateWgKeypair().publicKey;
+    await expect(wg.setPeer(`${key};reboot`, '10.77.0.9')).rejects.toThrow(/32 bytes/);
+    await expect(wg.setPeer(key, '10.77.0.9/0')).rejects.toThrow(/IPv4/);
+    await expect(wg.setPeer(key, '10.77.0.9 allowed-ips 0.0.0.0')).rejects.toThrow(/IPv4/);
+    await expect(wg.removePeer('--help')).rejects.toThrow(/32 bytes/);
+    expect(() => new WireGuard({ iface: 'wg0; rm -rf /' })).toThrow(/interface name/);
+    await expect(wg.configure({ privateKeyPath: '-h', listenPort: 1, address: '10.0.0.1', prefix: 24 })).rejects.toThrow();
+    expect(readFileSync(log, 'utf8')).toBe('');
+  });
+
+  it('reports a failing command with its stderr', async () => {
+    const wg = new WireGuard({ iface: 'wgtest0', wgBin: '/bin/false' });
+    await expect(wg.dump()).rejects.toThrow(/failed/);
+  });
+});
+
+describe('wg show dump', () => {
+  it('parses interface and peers', () => {
+    const text = [
+      'PRIV\tSRVPUB\t51820\toff',
+      'PEER1\t(none)\t192.0.2.2:40000\t10.77.0.2/32\t1700000000\t1234\t5678\t25',
+      'PEER2\t(none)\t(none)\t10.77.0.3/32,10.77.1.0/24\t0\t0\t0\toff',
+      '',
+    ].join('\n');
+    const d = parseDump(text);
+    expect(d.publicKey).toBe('SRVPUB');
+    expect(d.listenPort).toBe(51820);
+    expect(d.peers).toEqual([
+      { publicKey: 'PEER1', endpoint: '192.0.2.2:40000', allowedIps: ['10.77.0.2/32'], latestHandshake: 1700000000, rxBytes: 1234n, txBytes: 5678n },
+      { publicKey: 'PEER2', endpoint: null, allowedIps: ['10.77.0.3/32', '10.77.1.0/24'], latestHandshake: 0, rxBytes: 0n, txBytes: 0n },
+    ]);
+    expect(() => parseDump('')).toThrow();
+    expect(() => parseDump('a\tb\tc\td\nshort\tline')).toThrow();
+  });
+});
+
+describe('address pool', () => {
+  it('is deterministic per key, skips taken and reserved addresses', () => {
+    const pool = new AddressPool('10.77.0.0/24');
+    expect(pool.serverAddress).toBe('10.77.0.1');
+    expect(pool.size).toBe(253);
+    const key = generateWgKeypair().publicKey;
+    const a = pool.allocate(key, () => false);
+    expect(pool.allocate(key, () => false)).toBe(a);
+    expect(pool.isClientAddress(a)).toBe(true);
+    const b = pool.allocate(key, (ip) => ip === a);
+    expect(b).not.toBe(a);
+    const seen = new Set<string>();
+    for (let i = 0; i < 253; i++) {
+      const ip = pool.allocate(randomBytes(32).toString('base64'), (x) => seen.has(x));
+      expect(seen.has(ip)).toBe(false);
+      expect(['10.77.0.0', '10.77.0.1', '10.77.0.255']).not.toContain(ip);
+      seen.add(ip);
+    }
+    expect(() => pool.allocate(key, (x) => seen.has(x))).toThrow(PoolExhaustedError);
+  });
+
+  it('honours a custom server address and refuses bad pools', () => {
+    const pool = new AddressPool('10.9.0.0/29', '10.9.0.6');
+    const all = new Set<string>();
+    for (let i = 0; i < 5; i++) all.add(pool.allocate(String(i), (x) => all.has(x)));
+    expect([...all].sort()).toEqual(['10.9.0.1', '10.9.0.2', '10.9.0.3', '10.9.0.4', '10.9.0.5']);
+    expect(() => new AddressPool('10.9.0.0/31')).toThrow();
+    expect(() => new AddressPool('10.9.0.0/24', '10.9.1.1')).toThrow();
+    expect(() => new AddressPool('fd00::/64')).toThrow();
+  });
+});
+
+function sampleRecord(session = Keypair.generate().publicKey.toBase58()) {
+  const account = {
+    user: Keypair.generate().publicKey,
+    paymentMint: PublicKey.default,
+    mode: SessionMode.Usage,
+    startTs: 1000n,
+    endTs: 4600n,
+    maxTicks: 100n,
+    tickAmount: 10n,
+    escrowAmount: 1000n,
+    lastTick: 0n,
+    lastProofHash: new Uint8Array(32).fill(9),
+  } as unknown as SessionAccount;
+  return newRecord(session, account, Date.now());
+}
+
+describe('state store', () => {
+  it('persists records and replay entries across reopen, journal and snapshot', async () => {
+    const dir = join(tmp, 'store1');
+    let store = await StateStore.open({ dir });
+    const r = sampleRecord();
+    r.latestTick = 7n;
+    store.put(r);
+    expect(store.addReplay('aa', Math.floor(Date.now() / 1000) + 60)).toBe(true);
+    expect(store.addReplay('aa', Math.floor(Date.now() / 1000) + 60)).toBe(false);
+    expect(store.addReplay('old', Math.floor(Date.now() / 1000) - 1)).toBe(true);
+    await store.flush();
+    // Simulate a crash: no close(), just reopen over the journal (release the lock by hand).
+    rmSync(join(dir, 'daemon.lock'));
+    store = await StateStore.open({ dir });
+    expect(store.sessions.get(r.session)?.latestTick).toBe(7n);
+    expect(store.hasReplay('aa')).toBe(true);
+    expect(store.hasReplay('old')).toBe(false);
+    r.latestTick = 9n;
+    store.put(r);
+    await store.close();
+    store = await StateStore.open({ dir });
+    expect(store.sessions.get(r.session)?.latestTick).toBe(9n);
+    await store.close();
+  });
+
+  it('ignores a torn last journal line but refuses corruption in the middle', async () => {
+    const dir = join(tmp, 'store2');
+    let store = await StateStore.open({ dir });
+    const r = sampleRecord();
+    store.put(r);
+    await store.flush();
+    rmSync(join(dir, 'daemon.lock'));
+    appendFileSync(join(dir, 'journal.jsonl'), '{"seq": 99, "t": "sess');
+    store = await StateStore.open({ dir });
+    expect(store.sessions.has(r.session)).toBe(true);
+    await store.close();
+    writeFileSync(join(dir, 'journal.jsonl'), '{"seq": 1000, "t": "bogus"}\n{"seq": 1001, "t": "delete", "k": "x"}\n');
+    await expect(StateStore.open({ dir })).rejects.toThrow(/corrupt/);
+  });
+
+  it('compacts: journal entries already in the snapshot are skipped by sequence', async () => {
+    const dir = join(tmp, 'store3');
+    let store = await StateStore.open({ dir, compactEvery: 10 });
+    const r = sampleRecord();
+    for (let i = 1; i <= 25; i++) {
+      r.latestTick = BigInt(i);
+      store.put(r);
+      await store.flush();
+    }
+    const journal = readFileSync(join(dir, 'journal.jsonl'), 'utf8');
+    expect(journal.split('\n').filter(Boolean).length).toBeLessThan(10);
+    await store.close();
+    // An old journal left behind by a crash between rename and truncate must not roll state back.
+    const snap = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+    const stale = { seq: 1, t: 'session', v: { ...snap.sessions[0], latestTick: '1' } };
+    writeFileSync(join(dir, 'journal.jsonl'), `${JSON.stringify(stale)}\n`);
+    store = await StateStore.open({ dir });
+    expect(store.sessions.get(r.session)?.latestTick).toBe(25n);
+    await store.close();
+  });
+
+  it('refuses a state directory held by another live process', async () => {
+    const dir = join(tmp, 'store4');
+    const store = await StateStore.open({ dir });
+    await store.close();
+    writeFileSync(join(dir, 'daemon.lock'), '1\n'); // pid 1 is alive
+    await expect(StateStore.open({ dir })).rejects.toThrow(/in use by process 1/);
+    writeFileSync(join(dir, 'daemon.lock'), '999999999\n'); // a dead pid: taken over
+    const again = await StateStore.open({ dir });
+    await again.close();
+  });
+});
+
+describe('config', () => {
+  const key = join(tmp, 'authority.json');
+  writeFileSync(key, JSON.stringify(Array.from(Keypair.generate().secretKey)));
+
+  it('reads typed env variables into the nested config with defaults', () => {
+    const c = loadConfig({
+      DVPN_AUTHORITY_KEYPAIR: key,
+      DVPN_HTTP_PORT: '8080',
+      DVPN_WG_DNS: '9.9.9.9, 1.1.1.1',
+      DVPN_WG_CONFIGURE: 'false',
+      DVPN_TRUST_PROXY: 'yes',
+      SOLANA_RPC_URL: 'http://rpc.example:8899',
+    });
+    expect(c.http.port).toBe(8080);
+    expect(c.http.trustProxy).toBe(true);
+    expect(c.wireguard.dns).toEqual(['9.9.9.9', '1.1.1.1']);
+    expect(c.wireguard.interface).toBe('wg0');
+    expect(c.chain.rpcUrl).toBe('http://rpc.example:8899');
+    expect(c.usage.tickIntervalSeconds).toBe(30);
+    expect(c.http.rateLimit).toEqual({ perSecond: 20, burst: 40 });
+  });
+
+  it('merges a JSON file under the environment', () => {
+    const file = join(tmp, 'daemon.json');
+    writeFileSync(file, JSON.stringify({ secrets: { authorityKeypairPath: key }, http: { port: 1111, host: '0.0.0.0' }, wireguard: { pool: '10.1.0.0/24' } }));
+    const c = loadConfig({ DVPN_DAEMON_CONFIG: file, DVPN_HTTP_PORT: '2222' });
+    expect(c.http.port).toBe(2222);
+    expect(c.http.host).toBe('0.0.0.0');
+    expect(c.wireguard.pool).toBe('10.1.0.0/24');
+  });
+
+  it('names every bad field', () => {
+    expect(() => loadConfig({})).toThrow(/secrets/);
+    expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_HTTP_PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_WG_INTERFACE: 'wg0;ls' })).toThrow(/wireguard.interface/);
+    expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_WG_POOL: '10.0.0.0/99' })).toThrow(/wireguard.pool/);
+    expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_WG_CONFIGURE: 'true' })).toThrow(/privateKeyPath/);
+    expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_TRUST_PROXY: 'maybe' })).toThrow(/boolean/);
+    expect(configFromEnv({})).toEqual({});
+  });
+});
+
+describe('rate limiter', () => {
+  it('allows the burst, then refills at the sustained rate, per client', () => {
+    let now = 0;
+    const rl = new RateLimiter(2, 3, 100, () => now);
+    expect([rl.take('a'), rl.take('a'), rl.take('a')]).toEqual([0, 0, 0]);
+    expect(rl.take('a')).toBeGreaterThanOrEqual(1);
+    expect(rl.take('b')).toBe(0);
+    now += 500;
+    expect(rl.take('a')).toBe(0);
+    expect(rl.take('a')).toBeGreaterThan(0);
+    now += 10_000;
+    rl.sweep();
+    expect(rl.size).toBe(0);
+  });
+});
+
+describe('router', () => {
+  const r = (method: 'GET' | 'POST', path: string): Route => ({ method, path, name: path, handle: async () => ({}) });
+  const router = new Router([r('POST', '/session/auth'), r('POST', '/session/:pda/ticks'), r('GET', '/session/:pda'), r('GET', '/node')]);
+  it('prefers literal segments and answers 405 with the allowed methods', () => {
+    expect(router.match('POST', '/session/auth')).toMatchObject({ kind: 'found', route: { path: '/session/auth' } });
+    expect(router.match('GET', '/session/auth')).toEqual({ kind: 'method', allow: ['POST'] });
+    expect(router.match('GET', '/session/abc')).toMatchObject({ kind: 'found', params: { pda: 'abc' } });
+    expect(router.match('POST', '/session/abc/ticks')).toMatchObject({ kind: 'found', params: { pda: 'abc' } });
+    expect(router.match('GET', '/session/abc/ticks/x')).toEqual({ kind: 'none' });
+    expect(router.match('HEAD', '/node')).toMatchObject({ kind: 'found' });
+    expect(router.match('GET', '/session/%E0%A4%A')).toEqual({ kind: 'none' });
+  });
+});
+
+describe('claim planning', () => {
+  const chain = createHashChain(2000);
+  const base = (over: Partial<SessionAccount> = {}) =>
+    ({
+      mode: SessionMode.Usage,
+      state: SessionState.Active,
+      startTs: 1000n,
+      endTs: 4600n,
+      closedAt: 0n,
+      lastTick: 0n,
+      bytesUsed: 0n,
+      ...over,
+    }) as SessionAccount;
+  const plan = (rec: ReturnType<typeof sampleRecord>, s: SessionAccount, now: bigint, nowMs = Date.now()) =>
+    planClaim({
+      rec,
+      session: s,
+      now,
+      settleWindowSeconds: 600n,
+      nowMs,
+      intervalMs: 60_000,
+      payout: true,
+      preimageFor: (_r, t) => chain.preimage(t),
+    });
+
+  it('usage: waits for the interval, caps a claim at 512 ticks, claims at once when ended', () => {
+    const rec = sampleRecord();
+    rec.latestTick = 1000n;
+    rec.bytesRx = 10n;
+    rec.bytesTx = 5n;
+    rec.authAt = Date.now();
+    // 1000 - 0 > 512: claim now, 512 ticks.
+    const p = plan(rec, base(), 2000n);
+    expect(p).toMatchObject({ kind: 'chunk', tick: 512n, bytesUsed: 15n });
+    expect(Buffer.from((p as { preimage: Uint8Array }).preimage)).toEqual(Buffer.from(chain.preimage(512)));
+    // Within 512 and within the interval: nothing yet.
+    expect(plan(rec, base({ lastTick: 600n }), 2000n)).toBeNull();
+    // Ended on chain (Closing): claim at once.
+    expect(plan(rec, base({ lastTick: 600n, state: SessionState.Closing, closedAt: 2000n }), 2001n)).toMatchObject({ tick: 1000n });
+    // After the deadline: payout instead.
+    expect(plan(rec, base({ lastTick: 600n, state: SessionState.Closing, closedAt: 2000n }), 2601n)).toEqual({ kind: 'payout' });
+    // Disputed: nothing.
+    expect(plan(rec, base({ state: SessionState.Disputed }), 9999n)).toBeNull();
+    // Never below what the chain already has.
+    expect(plan(rec, base({ lastTick: 1000n, state: SessionState.Closing, closedAt: 2000n }), 2001n)).toBeNull();
+    // Bytes never go backwards.
+    expect(plan(rec, base({ lastTick: 600n, bytesUsed: 99n }), 5000n)).toMatchObject({ bytesUsed: 99n });
+  });
+
+  it('time: claims elapsed seconds, clamped to the duration', () => {
+    const rec = sampleRecord();
+    rec.mode = 'time';
+    rec.authAt = 0;
+    expect(plan(rec, base({ mode: SessionMode.Time }), 1030n)).toMatchObject({ kind: 'chunk', tick: 30n });
+    expect(plan(rec, base({ mode: SessionMode.Time }), 5000n)).toMatchObject({ kind: 'chunk', tick: 3600n });
+    expect(plan(rec, base({ mode: SessionMode.Time, lastTick: 3600n }), 4601n)).toBeNull();
+    expect(plan(rec, base({ mode: SessionMode.Time, lastTick: 3600n }), 5201n)).toEqual({ kind: 'payout' });
+  });
+});
+
+describe('dvpn connect helpers', () => {
+  it('pays one tick ahead of what is owed, only while serving, within the chain', () => {
+    expect(tickToPay({ paid: 0n, owed: 0n, maxTicks: 10n, serving: true })).toBe(1n);
+    expect(tickToPay({ paid: 1n, owed: 0n, maxTicks: 10n, serving: true })).toBeNull();
+    expect(tickToPay({ paid: 1n, owed: 3n, maxTicks: 10n, serving: true })).toBe(4n);
+    expect(tickToPay({ paid: 1n, owed: 3n, maxTicks: 10n, serving: false })).toBeNull();
+    expect(tickToPay({ paid: 10n, owed: 12n, maxTicks: 10n, serving: true })).toBeNull();
+  });
+
+  it('writes a wg-quick config with the private key, and finds the API from the endpoint', () => {
+    const answer = {
+      wireguard: {
+        interface: { address: '10.77.0.5/32', dns: ['1.1.1.1'] },
+        peer: { publicKey: 'SRV=', endpoint: '192.0.2.1:51820', allowedIps: ['0.0.0.0/0', '::/0'], persistentKeepalive: 25 },
+      },
+    } as unknown as AuthAnswer;
+    expect(wgQuickConfig(answer, 'PRIV=')).toBe(
+      '[Interface]\nPrivateKey = PRIV=\nAddress = 10.77.0.5/32\nDNS = 1.1.1.1\n\n[Peer]\nPublicKey = SRV=\nEndpoint = 192.0.2.1:51820\nAllowedIPs = 0.0.0.0/0, ::/0\nPersistentKeepalive = 25\n',
+    );
+    expect(defaultApiUrl('vpn1.example.net:51820')).toBe('http://vpn1.example.net:51820');
+    expect(() => defaultApiUrl('vpn1 example')).toThrow();
+  });
+});
