@@ -16,8 +16,12 @@ toolchain:
 system:
 	@scripts/setup-system.sh
 
+# `npm install` rather than `npm ci`: the lock names litesvm's optional
+# platform packages for macOS/arm, which the registry mirror here does not
+# serve, and `npm ci` refuses a lock it cannot fully resolve. With the lock
+# present, `npm install` installs exactly the locked versions.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	@touch $@
 
 deps: toolchain system node_modules/.package-lock.json
