@@ -6,7 +6,7 @@ BPF_RUSTC ?= /usr/bin/rustc
 PROGRAM_SO := target/deploy/dvpn.so
 PROGRAM_SRC := $(shell find programs/dvpn/src -name '*.rs') programs/dvpn/Cargo.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: all toolchain system deps program test test-rust test-ts dev bench idl clean
+.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev bench idl clean
 
 all: program
 
@@ -24,7 +24,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm install --no-audit --no-fund
 	@touch $@
 
-deps: toolchain system node_modules/.package-lock.json
+# The Prisma client and Pothos types are generated (never committed) from the schema.
+PRISMA_CLIENT := graph/src/generated/prisma/index.js
+$(PRISMA_CLIENT): prisma/schema.prisma node_modules/.package-lock.json
+	npm run db:generate -w @dvpn/graph
+	@touch $@
+
+deps: toolchain system node_modules/.package-lock.json $(PRISMA_CLIENT)
 
 program: $(PROGRAM_SO)
 
@@ -38,18 +44,31 @@ $(PROGRAM_SO): $(PROGRAM_SRC) | toolchain
 idl:
 	node scripts/gen-idl.mjs
 
-test: deps program test-rust test-ts
+test: deps program test-rust test-ts test-dev
 
 test-rust:
 	cargo test --locked -p dvpn
 
-test-ts: node_modules/.package-lock.json $(PROGRAM_SO)
+test-ts: node_modules/.package-lock.json $(PRISMA_CLIENT) $(PROGRAM_SO)
 	node scripts/gen-idl.mjs --check
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p graph/tsconfig.json --noEmit
 	npx vitest run
+
+# `make dev` itself, end to end: starts the whole embedded stack with demo
+# activity, waits for /readyz, a live subscription event and stats, then exits.
+test-dev: node_modules/.package-lock.json $(PRISMA_CLIENT) $(PROGRAM_SO)
+	PORT=$$(node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})') \
+	  npx tsx scripts/dev.ts --smoke --demo
 
 bench: deps program
 	npx tsx bench/compute-units.ts
+	npx tsx bench/ingest.ts
+	npx tsx bench/api.ts
+
+# DEMO=1 (or DVPN_DEMO=1) adds demo activity so subscriptions show life.
+dev: deps program
+	npx tsx scripts/dev.ts $(if $(DEMO),--demo)
 
 clean:
 	cargo clean

@@ -1,0 +1,54 @@
+#!/usr/bin/env -S node --import tsx
+// dvpn GraphQL API (one replica): GraphQL + SSE + graphql-ws at /graphql,
+// REST, /healthz, /readyz, /metrics. Configuration from the environment:
+//   DATABASE_URL (required), REDIS_URL (needed when the indexer runs in
+//   another process), SOLANA_RPC_URL (for /readyz), PROGRAM_ID, PORT, HOST,
+//   API_MAX_DEPTH, API_MAX_COST, API_MAX_PAGE_SIZE, LOG_LEVEL (see .env.example).
+// SIGINT/SIGTERM stop it gracefully.
+import { createBus } from '../src/bus.js';
+import { createPrismaClient } from '../src/db/client.js';
+import { createLogger } from '../src/log.js';
+import { apiConfigFromEnv } from '../src/api/config.js';
+import { createRpcProbe } from '../src/api/ingestion.js';
+import { createApiServer } from '../src/api/server.js';
+
+async function main(): Promise<void> {
+  const config = apiConfigFromEnv();
+  const logger = createLogger({ level: config.logLevel, name: 'dvpn-api' });
+  const prisma = createPrismaClient(config.databaseUrl, { max: config.dbPool });
+  const bus = createBus({ redisUrl: config.redisUrl, logger: logger.child({ sub: 'bus' }) });
+  if (!config.redisUrl) logger.warn('REDIS_URL is not set: subscriptions only see changes published in this process');
+  const server = createApiServer({
+    prisma,
+    bus,
+    logger,
+    port: config.port,
+    host: config.host,
+    programId: config.programId,
+    rpc: config.rpcUrl ? createRpcProbe(config.rpcUrl, config.programId) : null,
+    stallAfterMs: config.stallAfterMs,
+    limits: { maxDepth: config.maxDepth, maxCost: config.maxCost, maxPageSize: config.maxPageSize },
+    corsOrigin: config.corsOrigin,
+  });
+  const { url } = await server.start();
+  process.send?.({ type: 'listening', url });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server
+      .stop()
+      .then(() => Promise.all([bus.close(), prisma.$disconnect()]))
+      .then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exit(1);
+});

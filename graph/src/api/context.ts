@@ -1,0 +1,12 @@
+// What every resolver receives: the Prisma client and the change bus (plus
+// what yoga adds per request). createApi() builds it; nothing here is global.
+import type { YogaInitialContext } from 'graphql-yoga';
+import type { Bus } from '../bus.js';
+import type { PrismaClient } from '../generated/prisma/index.js';
+
+export interface ApiServices {
+  prisma: PrismaClient;
+  bus: Bus;
+}
+
+export type ApiContext = ApiServices & Partial<YogaInitialContext>;

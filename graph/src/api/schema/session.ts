@@ -1,0 +1,214 @@
+// Sessions: escrowed VPN sessions between a user and a node, their filters,
+// and the live feed of their state changes.
+import type { SessionChange as SessionChangePayload } from '../../bus.js';
+import type { Prisma } from '../../generated/prisma/index.js';
+import { builder } from '../builder.js';
+import { badInput, Currency, currencyOf, OrderDirection, SOL_MINT } from './scalars.js';
+
+export const SessionState = builder.enumType('SessionState', {
+  description: 'On-chain session states, plus SETTLED: claim_payout paid out and closed the Session account.',
+  values: ['ACTIVE', 'CLOSING', 'CLOSED', 'DISPUTED', 'RESOLVED', 'SETTLED'] as const,
+});
+
+export const SessionMode = builder.enumType('SessionMode', {
+  description: 'TIME: pro-rata by elapsed time; USAGE: hash-chain ticks (PayWord).',
+  values: ['TIME', 'USAGE'] as const,
+});
+
+export const Session = builder.prismaObject('Session', {
+  description: 'A session (account `Session`, PDA "session", node, user, session_id) and its escrow.',
+  fields: (t) => ({
+    pubkey: t.expose('pubkey', { type: 'Pubkey', description: 'Session account address.' }),
+    user: t.expose('user', { type: 'Pubkey' }),
+    nodePubkey: t.expose('nodePubkey', { type: 'Pubkey' }),
+    providerPubkey: t.expose('providerPubkey', { type: 'Pubkey' }),
+    node: t.relation('node'),
+    provider: t.relation('provider'),
+    sessionId: t.expose('sessionId', { type: 'BigInt' }),
+    mode: t.expose('mode', { type: SessionMode }),
+    state: t.expose('state', { type: SessionState }),
+    paymentMint: t.expose('paymentMint', { type: 'Pubkey', description: 'Token mint, or the system program id for SOL.' }),
+    currency: t.field({ type: Currency, select: { paymentMint: true }, resolve: (s) => currencyOf(s.paymentMint) }),
+    escrowAmount: t.expose('escrowAmount', { type: 'BigInt' }),
+    remainingBalance: t.expose('remainingBalance', { type: 'BigInt' }),
+    claimedAmount: t.expose('claimedAmount', { type: 'BigInt', description: 'Provider payouts + fees so far.' }),
+    feeAmount: t.expose('feeAmount', { type: 'BigInt' }),
+    refundedAmount: t.expose('refundedAmount', { type: 'BigInt' }),
+    bytesUsed: t.expose('bytesUsed', { type: 'BigInt' }),
+    lastTick: t.expose('lastTick', { type: 'BigInt' }),
+    tickAmount: t.expose('tickAmount', { type: 'BigInt' }),
+    maxTicks: t.expose('maxTicks', { type: 'BigInt' }),
+    hashChainRoot: t.exposeString('hashChainRoot', { description: 'w_0 of the usage hash chain, hex (zeros for time sessions).' }),
+    startTs: t.expose('startTs', { type: 'DateTime' }),
+    endTs: t.expose('endTs', { type: 'DateTime' }),
+    closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
+    settledAt: t.expose('settledAt', { type: 'DateTime', nullable: true }),
+    capacityReleased: t.exposeBoolean('capacityReleased'),
+    rated: t.exposeBoolean('rated'),
+    openedSignature: t.exposeString('openedSignature'),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    lastSlot: t.expose('lastSlot', { type: 'BigInt' }),
+    lastSignature: t.exposeString('lastSignature'),
+  }),
+});
+
+export const SessionFilter = builder.inputType('SessionFilter', {
+  description: 'Session filters; every given field must match. from/to bound the start time.',
+  fields: (t) => ({
+    user: t.field({ type: 'Pubkey' }),
+    node: t.field({ type: 'Pubkey' }),
+    provider: t.field({ type: 'Pubkey' }),
+    states: t.field({ type: [SessionState] }),
+    mode: t.field({ type: SessionMode }),
+    currency: t.field({ type: Currency }),
+    from: t.field({ type: 'DateTime', description: 'Started at or after.' }),
+    to: t.field({ type: 'DateTime', description: 'Started before.' }),
+  }),
+});
+
+export const SessionOrderField = builder.enumType('SessionOrderField', {
+  values: {
+    START_TS: { value: 'startTs' },
+    END_TS: { value: 'endTs' },
+    ESCROW_AMOUNT: { value: 'escrowAmount' },
+    UPDATED_AT: { value: 'updatedAt' },
+  } as const,
+});
+
+export const SessionOrder = builder.inputType('SessionOrder', {
+  fields: (t) => ({
+    field: t.field({ type: SessionOrderField, required: true }),
+    direction: t.field({ type: OrderDirection, defaultValue: 'desc' }),
+  }),
+});
+
+type SessionFilterShape = typeof SessionFilter.$inferInput;
+
+export function sessionWhere(f: SessionFilterShape | null | undefined): Prisma.SessionWhereInput {
+  if (!f) return {};
+  const where: Prisma.SessionWhereInput = {};
+  if (f.user != null) where.user = f.user;
+  if (f.node != null) where.nodePubkey = f.node;
+  if (f.provider != null) where.providerPubkey = f.provider;
+  if (f.states != null) where.state = { in: [...f.states] };
+  if (f.mode != null) where.mode = f.mode;
+  if (f.currency != null) where.paymentMint = f.currency === 'SOL' ? SOL_MINT : { not: SOL_MINT };
+  if (f.from != null || f.to != null) {
+    if (f.from && f.to && f.from > f.to) throw badInput('from must not be after to');
+    where.startTs = { gte: f.from ?? undefined, lt: f.to ?? undefined };
+  }
+  return where;
+}
+
+export function sessionOrderBy(o: typeof SessionOrder.$inferInput | null | undefined): Prisma.SessionOrderByWithRelationInput[] {
+  if (!o) return [{ startTs: 'desc' }, { pubkey: 'desc' }];
+  const direction = (o.direction ?? 'desc') as 'asc' | 'desc';
+  return [{ [o.field]: direction }, { pubkey: direction }];
+}
+
+builder.queryFields((t) => ({
+  session: t.prismaField({
+    type: 'Session',
+    nullable: true,
+    args: { pubkey: t.arg({ type: 'Pubkey', required: true }) },
+    resolve: (query, _root, args, ctx) => ctx.prisma.session.findUnique({ ...query, where: { pubkey: args.pubkey } }),
+  }),
+  sessions: t.prismaConnection(
+    {
+      type: 'Session',
+      cursor: 'pubkey',
+      description: 'Sessions by user, node, provider, state, mode, currency and start time; newest first by default.',
+      args: { filter: t.arg({ type: SessionFilter }), orderBy: t.arg({ type: SessionOrder }) },
+      resolve: (query, _root, args, ctx) =>
+        ctx.prisma.session.findMany({ ...query, where: sessionWhere(args.filter), orderBy: sessionOrderBy(args.orderBy) }),
+      totalCount: (_root, args, ctx) => ctx.prisma.session.count({ where: sessionWhere(args.filter) }),
+    },
+    { name: 'SessionConnection' },
+    { name: 'SessionEdge' },
+  ),
+}));
+
+builder.prismaObjectField('Node', 'sessions', (t) =>
+  t.relatedConnection(
+    'sessions',
+    {
+      cursor: 'pubkey',
+      totalCount: true,
+      args: { filter: t.arg({ type: SessionFilter }), orderBy: t.arg({ type: SessionOrder }) },
+      query: (args) => ({ where: sessionWhere(args.filter), orderBy: sessionOrderBy(args.orderBy) }),
+    },
+    { name: 'NodeSessionConnection' },
+    { name: 'NodeSessionEdge' },
+  ),
+);
+
+builder.prismaObjectField('Provider', 'sessions', (t) =>
+  t.relatedConnection(
+    'sessions',
+    {
+      cursor: 'pubkey',
+      totalCount: true,
+      args: { filter: t.arg({ type: SessionFilter }), orderBy: t.arg({ type: SessionOrder }) },
+      query: (args) => ({ where: sessionWhere(args.filter), orderBy: sessionOrderBy(args.orderBy) }),
+    },
+    { name: 'ProviderSessionConnection' },
+    { name: 'ProviderSessionEdge' },
+  ),
+);
+
+// ---------------------------------------------------------------------------
+// Live session changes
+
+export const SessionChange = builder.objectRef<SessionChangePayload>('SessionChange').implement({
+  description: "A session's state right after an event changed it (opened, claimed, closed, paid out, disputed, resolved, rated).",
+  fields: (t) => ({
+    sessionPubkey: t.field({ type: 'Pubkey', resolve: (c) => c.session }),
+    user: t.field({ type: 'Pubkey', resolve: (c) => c.user }),
+    nodePubkey: t.field({ type: 'Pubkey', resolve: (c) => c.node }),
+    providerPubkey: t.field({ type: 'Pubkey', resolve: (c) => c.provider }),
+    mode: t.field({ type: SessionMode, resolve: (c) => c.mode }),
+    state: t.field({ type: SessionState, resolve: (c) => c.state }),
+    previousState: t.field({ type: SessionState, nullable: true, resolve: (c) => c.previousState }),
+    paymentMint: t.field({ type: 'Pubkey', resolve: (c) => c.paymentMint }),
+    currency: t.field({ type: Currency, resolve: (c) => currencyOf(c.paymentMint) }),
+    escrowAmount: t.field({ type: 'BigInt', resolve: (c) => c.escrowAmount }),
+    remainingBalance: t.field({ type: 'BigInt', resolve: (c) => c.remainingBalance }),
+    claimedAmount: t.field({ type: 'BigInt', resolve: (c) => c.claimedAmount }),
+    feeAmount: t.field({ type: 'BigInt', resolve: (c) => c.feeAmount }),
+    refundedAmount: t.field({ type: 'BigInt', resolve: (c) => c.refundedAmount }),
+    bytesUsed: t.field({ type: 'BigInt', resolve: (c) => c.bytesUsed }),
+    lastTick: t.field({ type: 'BigInt', resolve: (c) => c.lastTick }),
+    rated: t.exposeBoolean('rated'),
+    cause: t.exposeString('cause', { description: 'Name of the program event that made the change.' }),
+    signature: t.exposeString('signature'),
+    slot: t.field({ type: 'BigInt', resolve: (c) => BigInt(c.slot) }),
+    timestamp: t.field({ type: 'DateTime', resolve: (c) => c.timestamp }),
+    session: t.prismaField({
+      type: 'Session',
+      nullable: true,
+      description: 'The session row as indexed now (a database read).',
+      resolve: (query, c, _args, ctx) => ctx.prisma.session.findUnique({ ...query, where: { pubkey: c.session } }),
+    }),
+  }),
+});
+
+builder.subscriptionField('sessionChanged', (t) =>
+  t.field({
+    type: SessionChange,
+    description: 'Session state changes, by session, user, node or provider (all given filters must match).',
+    args: {
+      session: t.arg({ type: 'Pubkey' }),
+      user: t.arg({ type: 'Pubkey' }),
+      node: t.arg({ type: 'Pubkey' }),
+      provider: t.arg({ type: 'Pubkey' }),
+    },
+    subscribe: (_root, args, ctx) =>
+      ctx.bus.iterate('session', {
+        ...(args.session ? { session: args.session } : {}),
+        ...(args.user ? { user: args.user } : {}),
+        ...(args.node ? { node: args.node } : {}),
+        ...(args.provider ? { provider: args.provider } : {}),
+      }),
+    resolve: (change) => change,
+  }),
+);

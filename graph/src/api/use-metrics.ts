@@ -1,0 +1,92 @@
+// Metrics: query latency histogram, operation outcomes, subscriptions
+// connected (by transport), subscription results sent; serves GET /metrics in
+// Prometheus text with the ingestion metrics appended.
+//
+// The transport of a subscription is read from the context (`transport`,
+// set to 'ws' by server.ts for graphql-ws); anything else over HTTP is SSE.
+import type { DocumentNode, ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Bus } from '../bus.js';
+import { ingestionMetricsText, type IngestionSource } from './ingestion.js';
+import { Gauge, type ApiMetrics } from './metrics.js';
+
+export interface MetricsPluginOptions {
+  metrics: ApiMetrics;
+  bus?: Bus;
+  ingestion?: IngestionSource | null;
+  path?: string;
+}
+
+function outcome(result: unknown): 'ok' | 'error' {
+  const r = result as ExecutionResult | undefined;
+  return r && Array.isArray(r.errors) && r.errors.length > 0 ? 'error' : 'ok';
+}
+
+export function useMetrics(opts: MetricsPluginOptions): Plugin<{ transport?: 'ws' | 'sse' | 'rest' }> {
+  const { metrics } = opts;
+  const path = opts.path ?? '/metrics';
+  const busGauge = opts.bus
+    ? new Gauge('dvpn_api_bus_subscribers', 'Subscribers registered on the change bus in this process.', () => opts.bus!.subscriberCount())
+    : null;
+  const connected = new Gauge('dvpn_api_subscribers_connected', 'Subscribers connected (GraphQL subscriptions over WebSocket and SSE).', () =>
+    metrics.subscribersConnected(),
+  );
+
+  return {
+    async onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== path) return;
+      let text = metrics.registry.render() + connected.render() + '\n' + (busGauge ? busGauge.render() + '\n' : '');
+      if (opts.ingestion) {
+        try {
+          text += opts.ingestion.metricsText
+            ? await opts.ingestion.metricsText()
+            : ingestionMetricsText(await opts.ingestion.status());
+        } catch (e) {
+          text += `# ingestion metrics unavailable: ${(e instanceof Error ? e.message : String(e)).replace(/\n/g, ' ')}\n`;
+        }
+      }
+      endResponse(new fetchAPI.Response(text, { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }));
+    },
+    onExecute({ args }) {
+      const start = process.hrtime.bigint();
+      const type = (args.document as DocumentNode).definitions.find((d) => d.kind === 'OperationDefinition');
+      const operation = type && 'operation' in type ? type.operation : 'query';
+      return {
+        onExecuteDone({ result }) {
+          const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+          metrics.operationDuration.observe(seconds, { operation });
+          metrics.operations.inc({ operation, outcome: outcome(result) });
+        },
+      };
+    },
+    onSubscribe({ args }) {
+      const transport = (args.contextValue as { transport?: string }).transport === 'ws' ? 'ws' : 'sse';
+      const field = (() => {
+        const op = (args.document as DocumentNode).definitions.find((d) => d.kind === 'OperationDefinition');
+        const sel = op && 'selectionSet' in op ? op.selectionSet.selections[0] : undefined;
+        return sel && sel.kind === 'Field' ? sel.name.value : 'unknown';
+      })();
+      return {
+        onSubscribeResult({ result }) {
+          if (!result || typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') {
+            metrics.operations.inc({ operation: 'subscription', outcome: outcome(result) });
+            return;
+          }
+          metrics.operations.inc({ operation: 'subscription', outcome: 'ok' });
+          metrics.subscriptions.inc({ transport });
+          let ended = false;
+          return {
+            onNext() {
+              metrics.subscriptionEvents.inc({ field });
+            },
+            onEnd() {
+              if (ended) return;
+              ended = true;
+              metrics.subscriptions.dec({ transport });
+            },
+          };
+        },
+      };
+    },
+  };
+}

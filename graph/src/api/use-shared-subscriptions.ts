@@ -1,0 +1,225 @@
+// Shared subscriptions: subscribers asking for the same thing share one
+// execution. Subscriptions with the same document, operation name and
+// variables produce the same results (resolvers read only the change and the
+// database, nothing per client), so the first one runs the GraphQL
+// subscription and every other one gets the same results from a fan-out.
+// One change then costs one execution and N socket writes, not N executions:
+// what lets one API process serve 10,000 subscribers of the same feed.
+//
+// Each subscriber keeps its own bounded queue (`maxBuffer`, default 1,000
+// results; the oldest is dropped for a consumer that cannot keep up), and the
+// shared source stops when its last subscriber leaves. Results that are not a
+// stream (a refused operation, a validation error) are never shared.
+// Works for every transport (graphql-ws and SSE) since it sits in the envelop
+// subscribe step; it must come after the plugins that refuse operations.
+import type { DocumentNode, ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+type Result = ExecutionResult;
+type Source = AsyncIterator<Result> & Partial<AsyncIterable<Result>>;
+
+function isAsyncIterable(v: unknown): v is AsyncIterable<Result> {
+  return typeof v === 'object' && v !== null && typeof (v as AsyncIterable<Result>)[Symbol.asyncIterator] === 'function';
+}
+
+/** JSON with sorted object keys, so {a,b} and {b,a} share. */
+export function stableStringify(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined';
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
+    .join(',')}}`;
+}
+
+class Consumer {
+  private readonly queue: Result[] = [];
+  private waiting: ((r: IteratorResult<Result>) => void) | null = null;
+  private done = false;
+  private failure: unknown = null;
+
+  constructor(
+    private readonly maxBuffer: number,
+    private readonly leave: (c: Consumer) => void,
+  ) {}
+
+  push(value: Result): void {
+    if (this.done) return;
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = null;
+      w({ value, done: false });
+      return;
+    }
+    this.queue.push(value);
+    if (this.queue.length > this.maxBuffer) this.queue.shift();
+  }
+
+  end(error?: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    if (error !== undefined) this.failure = error;
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = null;
+      w({ value: undefined, done: true });
+    }
+  }
+
+  iterator(): AsyncIterableIterator<Result> {
+    const it: AsyncIterableIterator<Result> = {
+      next: () => {
+        if (this.queue.length > 0) return Promise.resolve({ value: this.queue.shift()!, done: false });
+        if (this.failure !== null) {
+          const f = this.failure;
+          this.failure = null;
+          return Promise.reject(f);
+        }
+        if (this.done) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => {
+          this.waiting = resolve;
+        });
+      },
+      return: () => {
+        this.queue.length = 0;
+        this.end();
+        this.leave(this);
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      throw: (err?: unknown) => {
+        this.end();
+        this.leave(this);
+        return Promise.reject(err);
+      },
+      [Symbol.asyncIterator]: () => it,
+    };
+    return it;
+  }
+}
+
+class Group {
+  private readonly consumers = new Set<Consumer>();
+  private source: Source | null = null;
+  private starting: Promise<Result | AsyncIterable<Result>> | null = null;
+  closed = false;
+
+  constructor(
+    private readonly start: () => Promise<Result | AsyncIterable<Result>>,
+    private readonly forget: () => void,
+    private readonly maxBuffer: number,
+  ) {}
+
+  async join(): Promise<Result | AsyncIterableIterator<Result>> {
+    this.starting ??= this.start().then((r) => {
+      if (isAsyncIterable(r)) {
+        this.source = r[Symbol.asyncIterator]() as Source;
+        void this.pump(this.source);
+      } else {
+        // Not a stream (refused, invalid): nothing to share; the next subscriber starts afresh.
+        this.close();
+      }
+      return r;
+    });
+    let first: Result | AsyncIterable<Result>;
+    try {
+      first = await this.starting;
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+    if (!isAsyncIterable(first)) return first;
+    const consumer = new Consumer(this.maxBuffer, (c) => this.leave(c));
+    if (this.closed) consumer.end();
+    else this.consumers.add(consumer);
+    return consumer.iterator();
+  }
+
+  private async pump(source: Source): Promise<void> {
+    let error: unknown;
+    try {
+      for (;;) {
+        const r = await source.next();
+        if (r.done) break;
+        for (const c of this.consumers) c.push(r.value);
+      }
+    } catch (err) {
+      error = err;
+    } finally {
+      this.closed = true;
+      this.forget();
+      for (const c of this.consumers) c.end(error);
+      this.consumers.clear();
+    }
+  }
+
+  private leave(c: Consumer): void {
+    this.consumers.delete(c);
+    if (this.consumers.size === 0 && this.source) this.close();
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.forget();
+    const s = this.source;
+    this.source = null;
+    void s?.return?.().catch(() => undefined);
+  }
+
+  get size(): number {
+    return this.consumers.size;
+  }
+}
+
+export interface SharedSubscriptionsOptions {
+  /** Results buffered per subscriber at most (default 1000). */
+  maxBuffer?: number;
+}
+
+export interface SharedSubscriptionsPlugin extends Plugin {
+  /** Distinct running executions and their subscribers (metrics, tests). */
+  stats(): { groups: number; subscribers: number };
+}
+
+export function useSharedSubscriptions(opts: SharedSubscriptionsOptions = {}): SharedSubscriptionsPlugin {
+  const maxBuffer = opts.maxBuffer ?? 1000;
+  const byDocument = new WeakMap<DocumentNode, Map<string, Group>>();
+  const live = new Set<Group>();
+  return {
+    stats() {
+      let subscribers = 0;
+      for (const g of live) subscribers += g.size;
+      return { groups: live.size, subscribers };
+    },
+    onSubscribe({ subscribeFn, setSubscribeFn }) {
+      const original = subscribeFn;
+      setSubscribeFn(async (args) => {
+        // yoga's parser cache hands the same DocumentNode for the same query text.
+        let groups = byDocument.get(args.document);
+        if (!groups) {
+          groups = new Map();
+          byDocument.set(args.document, groups);
+        }
+        const key = `${args.operationName ?? ''}\u0000${stableStringify(args.variableValues ?? {})}`;
+        let group = groups.get(key);
+        if (!group || group.closed) {
+          const map = groups;
+          const g: Group = new Group(
+            async () => (await original(args)) as Result | AsyncIterable<Result>,
+            () => {
+              if (map.get(key) === g) map.delete(key);
+              live.delete(g);
+            },
+            maxBuffer,
+          );
+          group = g;
+          groups.set(key, g);
+          live.add(g);
+        }
+        return group.join() as never;
+      });
+    },
+  };
+}

