@@ -10,15 +10,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { PublicKey } from '@solana/web3.js';
-import { getAssociatedTokenAddressSync } from '@solana/spl-token';
 import nacl from 'tweetnacl';
 import {
   SessionMode,
   SessionState,
   authMessage,
-  createHashChain,
-  findSessionPda,
-  ix,
   signAuthMessage,
   type HashChain,
   type NodeAccount,
@@ -26,10 +22,11 @@ import {
 } from '@dvpn/sdk';
 import { listSessions, loadSession, resolveNode } from '../accounts.js';
 import { out, type Context } from '../context.js';
-import { CliError, TxFailedError } from '../errors.js';
+import { CliError } from '../errors.js';
 import { hex, parseInteger, parseSol, parseUnits, toPlain } from '../format.js';
+import { nextSessionId, planOpenSession, sendOpenSession } from '../open-session.js';
 import { withContext } from '../run.js';
-import { chainFromState, dvpnHome, readSessionState, removeSessionState, writeSessionState } from '../state.js';
+import { chainFromState, dvpnHome, readSessionState } from '../state.js';
 
 export interface ConnectOptions {
   session?: string;
@@ -301,55 +298,19 @@ async function openSession(ctx: Context, node: PublicKey, nodeAcc: NodeAccount, 
   if (!o.minutes) throw new CliError('--minutes is required to open a session');
   const durationMinutes = Number(parseInteger(o.minutes, '--minutes', 1n, 0xffff_ffffn));
   if (o.usage && (!o.ticks || !o.tickAmount)) throw new CliError('--usage needs --ticks N and --tick-amount AMOUNT');
-  const user = ctx.signer.publicKey;
   const config = o.usdc ? await ctx.config() : undefined;
   const decimals = config ? await ctx.mintDecimals(config.tokenMint) : 9;
-  const mine = await listSessions(ctx, { user, node });
-  const sessionId = mine.reduce((max, s) => (s.account.sessionId >= max ? s.account.sessionId + 1n : max), 0n);
-  const [session] = findSessionPda(node, user, sessionId);
-  let hashChain: HashChain | null = null;
+  const sessionId = await nextSessionId(ctx, node);
   let usage: { maxTicks: bigint; tickAmount: bigint } | undefined;
   if (o.usage) {
     const maxTicks = parseInteger(o.ticks!, '--ticks', 1n, BigInt(Number.MAX_SAFE_INTEGER));
     const tickAmount = config ? parseUnits(o.tickAmount!, decimals, '--tick-amount') : parseSol(o.tickAmount!, '--tick-amount');
     if (tickAmount === 0n) throw new CliError('--tick-amount must be greater than zero');
-    hashChain = createHashChain(Number(maxTicks));
     usage = { maxTicks, tickAmount };
-    // Written before sending: the secret must survive this process.
-    writeSessionState({
-      version: 1,
-      session: session.toBase58(),
-      node: node.toBase58(),
-      user: user.toBase58(),
-      provider: nodeAcc.provider.toBase58(),
-      sessionId: sessionId.toString(),
-      paymentMint: config ? config.tokenMint.toBase58() : null,
-      maxTicks: maxTicks.toString(),
-      tickAmount: tickAmount.toString(),
-      seed: hex(hashChain.seed),
-      root: hex(hashChain.root),
-      rpcUrl: ctx.rpcUrl,
-      createdAt: new Date().toISOString(),
-    });
   }
-  const params = {
-    user,
-    provider: nodeAcc.provider,
-    node,
-    sessionId,
-    mode: usage ? SessionMode.Usage : SessionMode.Time,
-    durationMinutes,
-    ...(usage && hashChain ? { tickAmount: usage.tickAmount, maxTicks: usage.maxTicks, hashChainRoot: hashChain.root } : {}),
-  };
-  const instruction = config
-    ? ix.openSessionSpl({ ...params, tokenMint: config.tokenMint, userToken: getAssociatedTokenAddressSync(config.tokenMint, user, true) })
-    : ix.openSession(params);
-  try {
-    await ctx.send([instruction]);
-  } catch (err) {
-    if (hashChain && err instanceof TxFailedError) removeSessionState(session.toBase58());
-    throw err;
-  }
+  const plan = planOpenSession(ctx, { node, nodeAcc, sessionId, durationMinutes, config, usage });
+  await sendOpenSession(ctx, plan);
+  const { session, hashChain } = plan;
   const { account } = await loadSession(ctx, session.toBase58());
   return { address: session, account, hashChain, opened: true };
 }

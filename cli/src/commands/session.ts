@@ -1,10 +1,8 @@
 import { Command, Option } from 'commander';
 import type { PublicKey, TransactionInstruction } from '@solana/web3.js';
-import { getAssociatedTokenAddressSync } from '@solana/spl-token';
 import {
   SessionMode,
   SessionState,
-  createHashChain,
   fetchProvider,
   findSessionPda,
   ix,
@@ -14,7 +12,7 @@ import {
 } from '@dvpn/sdk';
 import { isTokenSession, listSessions, loadSession, resolveNode, resolveProvider, splSettle } from '../accounts.js';
 import type { Context, TxResult } from '../context.js';
-import { CliError, TxFailedError } from '../errors.js';
+import { CliError } from '../errors.js';
 import {
   formatSol,
   formatTable,
@@ -28,8 +26,9 @@ import {
   parseUnits,
   type Row,
 } from '../format.js';
+import { nextSessionId, planOpenSession, sendOpenSession } from '../open-session.js';
 import { withContext } from '../run.js';
-import { chainFromState, readSessionState, removeSessionState, sessionStatePath, writeSessionState } from '../state.js';
+import { chainFromState, readSessionState, removeSessionState, sessionStatePath } from '../state.js';
 
 const modeName = (m: number) => SessionMode[m] ?? String(m);
 const stateName = (s: number) => SessionState[s] ?? String(s);
@@ -155,60 +154,21 @@ Examples:
         const config = o.usdc ? await ctx.config() : undefined;
         const money = config ? await tokenMoney(ctx, config.tokenMint) : SOL_MONEY;
 
-        let sessionId: bigint;
-        if (o.sessionId !== undefined) sessionId = parseInteger(o.sessionId, '--session-id');
-        else {
-          const mine = await listSessions(ctx, { user, node });
-          sessionId = mine.reduce((max, s) => (s.account.sessionId >= max ? s.account.sessionId + 1n : max), 0n);
-        }
+        const sessionId =
+          o.sessionId !== undefined ? parseInteger(o.sessionId, '--session-id') : await nextSessionId(ctx, node);
         const [session] = findSessionPda(node, user, sessionId);
         if (await ctx.connection.getAccountInfo(session)) throw new CliError(`session id ${sessionId} is taken on this node (${session.toBase58()})`);
 
-        let usage: { maxTicks: bigint; tickAmount: bigint; root: Uint8Array } | undefined;
-        let statePath: string | undefined;
+        let usage: { maxTicks: bigint; tickAmount: bigint } | undefined;
         if (o.usage) {
           const maxTicks = parseInteger(o.ticks!, '--ticks', 1n, BigInt(Number.MAX_SAFE_INTEGER));
           const tickAmount = money.parse(o.tickAmount!, '--tick-amount');
           if (tickAmount === 0n) throw new CliError('--tick-amount must be greater than zero');
-          const hashChain = createHashChain(Number(maxTicks));
-          usage = { maxTicks, tickAmount, root: hashChain.root };
-          // Written before sending: if the transaction lands and this process dies, the secret is not lost.
-          statePath = writeSessionState({
-            version: 1,
-            session: session.toBase58(),
-            node: node.toBase58(),
-            user: user.toBase58(),
-            provider: nodeAcc.provider.toBase58(),
-            sessionId: sessionId.toString(),
-            paymentMint: config ? config.tokenMint.toBase58() : null,
-            maxTicks: maxTicks.toString(),
-            tickAmount: tickAmount.toString(),
-            seed: hex(hashChain.seed),
-            root: hex(hashChain.root),
-            rpcUrl: ctx.rpcUrl,
-            createdAt: new Date().toISOString(),
-          });
+          usage = { maxTicks, tickAmount };
         }
-
-        const params = {
-          user,
-          provider: nodeAcc.provider,
-          node,
-          sessionId,
-          mode: usage ? SessionMode.Usage : SessionMode.Time,
-          durationMinutes,
-          ...(usage ? { tickAmount: usage.tickAmount, maxTicks: usage.maxTicks, hashChainRoot: usage.root } : {}),
-        };
-        const instruction = config
-          ? ix.openSessionSpl({ ...params, tokenMint: config.tokenMint, userToken: getAssociatedTokenAddressSync(config.tokenMint, user, true) })
-          : ix.openSession(params);
-        let res: TxResult;
-        try {
-          res = await ctx.send([instruction]);
-        } catch (err) {
-          if (statePath && err instanceof TxFailedError) removeSessionState(session.toBase58());
-          throw err;
-        }
+        const plan = planOpenSession(ctx, { node, nodeAcc, sessionId, durationMinutes, config, usage });
+        const statePath = plan.statePath;
+        const res = await sendOpenSession(ctx, plan);
         const ev = eventData<{ escrowAmount: bigint; startTs: bigint; endTs: bigint; nodeActiveSessions: number }>(res, 'SessionOpened');
         ctx.printRows(
           {

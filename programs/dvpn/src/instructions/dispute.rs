@@ -7,7 +7,9 @@ use crate::{
     args::Args,
     error::DvpnError,
     events::{discriminator as ev, Event},
-    instructions::shared::{check_session_links, not_active, pay_provider, refund_rest, release_slot, token_accounts},
+    instructions::shared::{
+        check_session_links, not_active, pay_provider, refund_rest, release_slot, settle_token_accounts,
+    },
     state::{load, session_state, Config, Node, Provider, Session, StakeVault},
     take_accounts,
     utils::{move_lamports, now, require, require_signer, require_writable},
@@ -102,16 +104,12 @@ pub fn process_resolve_dispute(program_id: &Address, accounts: &[AccountView], d
         provider.stake_lamports.checked_add(provider.unstaking_lamports).ok_or(DvpnError::ArithmeticOverflow)?;
     require(slash <= stake_total, DvpnError::SlashExceedsStake)?;
 
-    let tokens = token_accounts(
+    let tokens = settle_token_accounts(
         program_id,
         session,
         provider,
         config,
-        vault,
-        Some(user_token),
-        provider_token,
-        treasury_token,
-        token_program,
+        [vault, user_token, provider_token, treasury_token, token_program],
     )?;
     let ts = now()?;
     let (provider_amount, fee) =

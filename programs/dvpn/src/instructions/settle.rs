@@ -9,7 +9,7 @@ use crate::{
     error::DvpnError,
     events::{discriminator as ev, Event},
     instructions::shared::{
-        check_session_links, not_active, pay_provider, refund_rest, release_slot, token_accounts, SessionSeeds,
+        check_session_links, not_active, pay_provider, refund_rest, release_slot, settle_token_accounts, SessionSeeds,
     },
     state::{load, mode, session_state, Config, Node, Provider, Session},
     take_accounts,
@@ -67,16 +67,12 @@ pub fn process_close_session(program_id: &Address, accounts: &[AccountView], dat
     let mut refund = 0;
     if session.mode == mode::TIME {
         // Pay the elapsed time now and give the rest back at once.
-        let tokens = token_accounts(
+        let tokens = settle_token_accounts(
             program_id,
             session,
             provider,
             config,
-            vault,
-            Some(user_token),
-            provider_token,
-            treasury_token,
-            token_program,
+            [vault, user_token, provider_token, treasury_token, token_program],
         )?;
         let duration = session.duration_seconds();
         let elapsed = ts.saturating_sub(session.start_ts).max(0) as u64;
@@ -170,16 +166,12 @@ pub fn process_claim_payout(program_id: &Address, accounts: &[AccountView], data
         _ => require(window_over, DvpnError::SettleWindowOpen)?,
     }
 
-    let tokens = token_accounts(
+    let tokens = settle_token_accounts(
         program_id,
         session,
         provider,
         config,
-        vault,
-        Some(user_token),
-        provider_token,
-        treasury_token,
-        token_program,
+        [vault, user_token, provider_token, treasury_token, token_program],
     )?;
     let mut provider_amount = 0;
     let mut fee = 0;

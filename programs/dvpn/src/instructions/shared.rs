@@ -91,6 +91,31 @@ pub fn token_accounts<'a>(
     Ok(Some(TokenAccounts { vault, user_token, provider_token, treasury_token }))
 }
 
+/// `token_accounts` for the settling instructions (close_session,
+/// claim_payout, resolve_dispute), whose account lists end with
+/// `vault, user_token, provider_token, treasury_token, token_program`.
+#[inline(always)]
+pub fn settle_token_accounts<'a>(
+    program_id: &Address,
+    session: &Session,
+    provider: &Provider,
+    config: &Config,
+    tail: [&'a AccountView; 5],
+) -> Result<Option<TokenAccounts<'a>>, ProgramError> {
+    let [vault, user_token, provider_token, treasury_token, token_program] = tail;
+    token_accounts(
+        program_id,
+        session,
+        provider,
+        config,
+        vault,
+        Some(user_token),
+        provider_token,
+        treasury_token,
+        token_program,
+    )
+}
+
 #[inline(always)]
 fn needed(account: Option<&AccountView>) -> Result<&AccountView, ProgramError> {
     account.ok_or_else(|| DvpnError::InvalidTokenAccount.into())
