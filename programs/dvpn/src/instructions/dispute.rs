@@ -8,9 +8,10 @@ use crate::{
     error::DvpnError,
     events::{discriminator as ev, Event},
     instructions::shared::{
-        check_session_links, not_active, pay_provider, refund_rest, release_slot, settle_token_accounts,
+        check_session_links, load_settlement, not_active, pay_provider, refund_rest, release_slot,
+        settle_token_accounts, Settlement,
     },
-    state::{load, session_state, Config, Node, Provider, Session, StakeVault},
+    state::{load, session_state, Config, Provider, Session, StakeVault},
     take_accounts,
     utils::{move_lamports, now, require, require_signer, require_writable},
 };
@@ -81,23 +82,12 @@ pub fn process_resolve_dispute(program_id: &Address, accounts: &[AccountView], d
     for a in [provider_view, node_view, session_view, stake_vault_view, user, provider_authority, treasury] {
         require_writable(a)?;
     }
-    let config = load::<Config>(config_view, program_id)?;
+    let Settlement { config, provider, node, session } =
+        load_settlement(program_id, config_view, provider_view, node_view, session_view, provider_authority, treasury)?;
     require(admin.address() == &config.admin, DvpnError::Unauthorized)?;
-    let provider = load::<Provider>(provider_view, program_id)?;
-    let node = load::<Node>(node_view, program_id)?;
-    let session = load::<Session>(session_view, program_id)?;
     let stake_vault = load::<StakeVault>(stake_vault_view, program_id)?;
     require(&stake_vault.provider == provider_view.address(), DvpnError::InvalidPda)?;
     require(user.address() == &session.user, DvpnError::InvalidPda)?;
-    check_session_links(
-        session,
-        Some(node_view),
-        provider_view,
-        provider,
-        Some(provider_authority),
-        config,
-        Some(treasury),
-    )?;
     require(session.state == session_state::DISPUTED, DvpnError::NotDisputed)?;
     require(provider_share <= session.remaining_balance, DvpnError::ResolutionExceedsEscrow)?;
     let stake_total =

@@ -9,9 +9,10 @@ use crate::{
     error::DvpnError,
     events::{discriminator as ev, Event},
     instructions::shared::{
-        check_session_links, not_active, pay_provider, refund_rest, release_slot, settle_token_accounts, SessionSeeds,
+        load_settlement, not_active, pay_provider, refund_rest, release_slot, settle_token_accounts, SessionSeeds,
+        Settlement,
     },
-    state::{load, mode, session_state, Config, Node, Provider, Session},
+    state::{mode, session_state},
     take_accounts,
     utils::{
         close_program_account, earned_between, now, require, require_signer, require_writable, token_close_signed,
@@ -43,20 +44,9 @@ pub fn process_close_session(program_id: &Address, accounts: &[AccountView], dat
     for a in [user, provider_view, node_view, session_view, provider_authority, treasury] {
         require_writable(a)?;
     }
-    let config = load::<Config>(config_view, program_id)?;
-    let provider = load::<Provider>(provider_view, program_id)?;
-    let node = load::<Node>(node_view, program_id)?;
-    let session = load::<Session>(session_view, program_id)?;
+    let Settlement { config, provider, node, session } =
+        load_settlement(program_id, config_view, provider_view, node_view, session_view, provider_authority, treasury)?;
     require(user.address() == &session.user, DvpnError::NotSessionParty)?;
-    check_session_links(
-        session,
-        Some(node_view),
-        provider_view,
-        provider,
-        Some(provider_authority),
-        config,
-        Some(treasury),
-    )?;
     if session.state != session_state::ACTIVE {
         return Err(not_active(session));
     }
@@ -139,20 +129,9 @@ pub fn process_claim_payout(program_id: &Address, accounts: &[AccountView], data
     for a in [provider_view, node_view, session_view, user, provider_authority, treasury] {
         require_writable(a)?;
     }
-    let config = load::<Config>(config_view, program_id)?;
-    let provider = load::<Provider>(provider_view, program_id)?;
-    let node = load::<Node>(node_view, program_id)?;
-    let session = load::<Session>(session_view, program_id)?;
+    let Settlement { config, provider, node, session } =
+        load_settlement(program_id, config_view, provider_view, node_view, session_view, provider_authority, treasury)?;
     require(user.address() == &session.user, DvpnError::InvalidPda)?;
-    check_session_links(
-        session,
-        Some(node_view),
-        provider_view,
-        provider,
-        Some(provider_authority),
-        config,
-        Some(treasury),
-    )?;
 
     let ts = now()?;
     let deadline = session.settle_deadline(config.settle_window_seconds)?;

@@ -6,7 +6,7 @@ use pinocchio::{cpi::Seed, error::ProgramError, AccountView, Address, ProgramRes
 
 use crate::{
     error::DvpnError,
-    state::{Config, Node, Provider, Session},
+    state::{load, Config, Node, Provider, Session},
     utils::{
         check_token_account, check_token_program, is_absent, move_lamports, protocol_fee, require,
         token_transfer_signed,
@@ -226,6 +226,43 @@ pub fn check_session_links(
         require(t.address() == &config.treasury, DvpnError::InvalidTreasury)?;
     }
     Ok(())
+}
+
+/// The accounts close_session, claim_payout and resolve_dispute all load.
+pub struct Settlement<'a> {
+    pub config: &'a mut Config,
+    pub provider: &'a mut Provider,
+    pub node: &'a mut Node,
+    pub session: &'a mut Session,
+}
+
+/// Loads the Config, Provider, Node and Session of a settling instruction
+/// and checks their links (this session's node and provider, the provider's
+/// authority wallet, the configured treasury).
+#[inline(always)]
+pub fn load_settlement<'a>(
+    program_id: &Address,
+    config_view: &'a AccountView,
+    provider_view: &'a AccountView,
+    node_view: &'a AccountView,
+    session_view: &'a AccountView,
+    provider_authority: &AccountView,
+    treasury: &AccountView,
+) -> Result<Settlement<'a>, ProgramError> {
+    let config = load::<Config>(config_view, program_id)?;
+    let provider = load::<Provider>(provider_view, program_id)?;
+    let node = load::<Node>(node_view, program_id)?;
+    let session = load::<Session>(session_view, program_id)?;
+    check_session_links(
+        session,
+        Some(node_view),
+        provider_view,
+        provider,
+        Some(provider_authority),
+        config,
+        Some(treasury),
+    )?;
+    Ok(Settlement { config, provider, node, session })
 }
 
 /// The error for a session that is not in a claimable/closable state.
