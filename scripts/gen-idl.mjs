@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PublicKey } from '@solana/web3.js';
 
 export const PROGRAM_ID = 'BBo8RXfEDP2qraVWdMNWf9nvaAH7fbB21pwRAy137FRD';
 const SYSTEM = '11111111111111111111111111111111';
@@ -42,20 +43,32 @@ const splTail = (...names) => [
   acc('token_program', 'o', { address: TOKEN }),
 ];
 
+// Config values, in the order initialize_config and update_config take them.
+const configArgs = [arg('protocol_fee_bps', 'u16'), arg('min_provider_stake', 'u64'), arg('unbonding_seconds', 'i64'),
+  arg('settle_window_seconds', 'i64'), arg('dispute_window_seconds', 'i64'), arg('idle_timeout_seconds', 'i64'),
+  arg('min_rating_lamports', 'u64'), arg('min_rating_token', 'u64'), arg('max_slash_bps', 'u16')];
+
 const instructions = [
   {
     name: 'initialize_config',
-    docs: ['Creates the singleton Config. The first caller becomes the admin (dispute resolver).'],
+    docs: ['Creates the one Config, at the canonical PDA of "config" only (any other address or bump is InvalidConfig).',
+      'The first caller becomes the admin (dispute resolver); deploy and initialize in one step.'],
     accounts: [acc('admin', 'ws'), acc('config', 'w', seeds(c('config'))), acc('treasury'), acc('token_mint'), system],
-    args: [arg('protocol_fee_bps', 'u16'), arg('min_provider_stake', 'u64'), arg('unbonding_seconds', 'i64'),
-      arg('settle_window_seconds', 'i64'), arg('config_bump', 'u8')],
+    args: [...configArgs, arg('config_bump', 'u8')],
   },
   {
     name: 'update_config',
-    docs: ['Admin only: replaces every Config value; new_admin may be the current admin.'],
+    docs: ['Admin only: replaces every Config value within its bounds (docs/PROGRAM.md). Values apply to sessions opened later;',
+      'open sessions keep the fee and windows they were opened under. new_admin != admin proposes a transfer that',
+      'new_admin completes with accept_admin; new_admin == admin cancels a pending proposal.'],
     accounts: [acc('admin', 's'), acc('config', 'w', seeds(c('config'))), acc('new_admin'), acc('treasury'), acc('token_mint')],
-    args: [arg('protocol_fee_bps', 'u16'), arg('min_provider_stake', 'u64'), arg('unbonding_seconds', 'i64'),
-      arg('settle_window_seconds', 'i64')],
+    args: configArgs,
+  },
+  {
+    name: 'accept_admin',
+    docs: ['The proposed admin (Config.pending_admin) signs to become the admin.'],
+    accounts: [acc('new_admin', 's'), acc('config', 'w', seeds(c('config')))],
+    args: [],
   },
   {
     name: 'register_provider',
@@ -66,12 +79,14 @@ const instructions = [
   },
   {
     name: 'register_node',
-    docs: ['Creates a Node; node_id must equal the provider\'s node_count and the provider must hold min_provider_stake.'],
+    docs: ['Creates a Node; node_id must equal the provider\'s node_count and the provider must hold Config.min_provider_stake',
+      '(InsufficientStake). Time sessions pay price_per_minute(_token), usage sessions price_per_tick(_token) per hash-chain tick;',
+      'a zero price disables that kind of session.'],
     accounts: [acc('authority', 'ws'), config, acc('provider', 'w', seeds(c('provider'), a('authority'))),
       acc('node', 'w', seeds(c('node'), a('provider'), g('node_id'))), system],
     args: [arg('node_id', 'u64'), arg('endpoint', 'string'), arg('region', 'string'), arg('price_per_minute', 'u64'),
       arg('price_per_minute_token', 'u64'), arg('wg_server_pubkey', arr('u8', 32)), arg('max_capacity', 'u32'),
-      arg('node_bump', 'u8')],
+      arg('node_bump', 'u8'), arg('price_per_tick', 'u64'), arg('price_per_tick_token', 'u64')],
   },
   {
     name: 'update_node',
@@ -79,12 +94,15 @@ const instructions = [
     accounts: [acc('authority', 's'), acc('provider', '', seeds(c('provider'), a('authority'))), acc('node', 'w')],
     args: [arg('price_per_minute', opt('u64')), arg('price_per_minute_token', opt('u64')), arg('max_capacity', opt('u32')),
       arg('endpoint', opt('string')), arg('region', opt('string')), arg('wg_server_pubkey', opt(arr('u8', 32))),
-      arg('is_active', opt('bool'))],
+      arg('is_active', opt('bool')), arg('price_per_tick', opt('u64')), arg('price_per_tick_token', opt('u64'))],
   },
   {
     name: 'open_session',
-    docs: ['Opens a session paid in SOL; the escrow sits in the Session account.',
-      'Time: escrow = price_per_minute x duration_minutes. Usage: escrow = tick_amount x max_ticks, duration_minutes is the maximum duration.'],
+    docs: ['Opens a session paid in SOL; the escrow sits in the Session account. session_id must equal the node\'s',
+      'total_sessions (InvalidSessionId: refetch the node and retry), so a session address never repeats.',
+      'Time: escrow = price_per_minute x duration_minutes (at most 366 days); tick_amount is 0 or the price the user agreed to.',
+      'Usage: tick_amount must equal the node\'s price_per_tick (PriceMismatch), escrow = tick_amount x max_ticks,',
+      'duration_minutes (at most 30 days) is the maximum duration. The Config fee and windows become the session\'s terms.'],
     accounts: [acc('user', 'ws'), config, acc('provider', 'w'), acc('node', 'w'),
       acc('session', 'w', seeds(c('session'), a('node'), a('user'), g('session_id'))), system],
     args: [arg('session_id', 'u64'), arg('mode', def('SessionMode')), arg('duration_minutes', 'u32'), arg('tick_amount', 'u64'),
@@ -111,7 +129,9 @@ const instructions = [
   {
     name: 'close_session',
     docs: ['The user ends a session. Time: pays elapsed time, refunds the rest, state Closed.',
-      'Usage: state Closing; the provider may claim for settle_window_seconds, then claim_payout refunds the rest.'],
+      'Usage: state Closing; the provider may claim for settle_window_seconds, then claim_payout refunds the rest.',
+      'The provider authority may also sign (as `user`) to evict a usage session that paid no tick on chain for the',
+      'session\'s idle_timeout_seconds (SessionNotIdle before that).'],
     accounts: [acc('user', 'ws'), config, acc('provider', 'w'), acc('node', 'w'), acc('session', 'w'),
       acc('provider_authority', 'w'), acc('treasury', 'w'), ...splTail('vault', 'user_token', 'provider_token', 'treasury_token')],
     args: [],
@@ -119,21 +139,26 @@ const instructions = [
   {
     name: 'claim_payout',
     docs: ['Settles and closes a session: pays what was earned, refunds the rest, frees the node slot, returns rent to the user.',
-      'Anyone may call it after end (or close) + settle_window_seconds; the user may close an already settled (Closed/Resolved) session at once.'],
+      'Anyone may call it after end (or close) + settle_window_seconds; the user may close an already settled (Closed/Resolved) session at once.',
+      'A dispute nobody resolved within dispute_window_seconds is settled here by the default rule: the provider keeps what it',
+      'claimed plus, for time sessions, the time elapsed until the dispute; the rest goes back to the user; no slash.',
+      'Token vault: every unit in it is paid out (donations go to the user) before it is closed.'],
     accounts: [acc('caller', 's'), config, acc('provider', 'w'), acc('node', 'w'), acc('session', 'w'), acc('user', 'w'),
       acc('provider_authority', 'w'), acc('treasury', 'w'), ...splTail('vault', 'user_token', 'provider_token', 'treasury_token')],
     args: [],
   },
   {
     name: 'raise_dispute',
-    docs: ['The session user or the provider authority freezes the escrow until the admin resolves it.'],
-    accounts: [acc('signer', 's'), config, acc('provider'), acc('session', 'w')],
+    docs: ['The session user or the provider authority freezes the escrow until the admin resolves it or',
+      'dispute_window_seconds pass (then claim_payout settles it). Only before the settle deadline (DisputeTooLate).',
+      'While a dispute is open the provider cannot unstake or withdraw stake.'],
+    accounts: [acc('signer', 's'), config, acc('provider', 'w'), acc('session', 'w')],
     args: [arg('reason', 'u8')],
   },
   {
     name: 'resolve_dispute',
     docs: ['Admin only: provider_amount of the remaining escrow goes to the provider (less the fee), the rest to the user;',
-      'slash_lamports of provider stake go to the treasury.'],
+      'slash_lamports of provider stake go to the treasury, at most Config.max_slash_bps of its stake (SlashExceedsCap).'],
     accounts: [acc('admin', 's'), config, acc('provider', 'w'), acc('node', 'w'), acc('session', 'w'), acc('stake_vault', 'w'),
       acc('user', 'w'), acc('provider_authority', 'w'), acc('treasury', 'w'),
       ...splTail('vault', 'user_token', 'provider_token', 'treasury_token')],
@@ -141,8 +166,10 @@ const instructions = [
   },
   {
     name: 'update_reputation',
-    docs: ['The session user rates an ended session once (1..5).'],
-    accounts: [acc('user', 's'), acc('provider', 'w'), acc('session', 'w')],
+    docs: ['The session user rates an ended session once (1..5), never its own provider (SelfRating). Only sessions that paid',
+      'the provider at least Config.min_rating_lamports (SOL) / min_rating_token count (RatingNotEarned); a rating weighs',
+      'as many minimum payments as the session paid, at most 100.'],
+    accounts: [acc('user', 's'), config, acc('provider', 'w'), acc('session', 'w')],
     args: [arg('rating', 'u8')],
   },
   {
@@ -154,13 +181,14 @@ const instructions = [
   },
   {
     name: 'request_unstake',
-    docs: ['Starts unbonding: amount leaves the active stake and becomes withdrawable after unbonding_seconds.'],
+    docs: ['Starts unbonding: amount leaves the active stake and becomes withdrawable after unbonding_seconds.',
+      'Refused while a dispute against the provider is open (StakeLockedByDispute).'],
     accounts: [acc('authority', 's'), config, acc('provider', 'w', seeds(c('provider'), a('authority')))],
     args: [arg('amount', 'u64')],
   },
   {
     name: 'withdraw_stake',
-    docs: ['After unbonding, sends every unstaking lamport back to the authority.'],
+    docs: ['After unbonding, sends every unstaking lamport back to the authority; refused while a dispute is open.'],
     accounts: [acc('authority', 'ws'), acc('provider', 'w', seeds(c('provider'), a('authority'))),
       acc('stake_vault', 'w', seeds(c('stake'), a('provider')))],
     args: [],
@@ -174,27 +202,34 @@ const P = 'pubkey';
 // Field order keeps every integer naturally aligned (the program reads the
 // accounts in place as #[repr(C)] structs); `padding` rounds each to 8 bytes.
 const accountTypes = [
-  struct('Config', [['admin', P], ['treasury', P], ['token_mint', P], ['min_provider_stake', 'u64'],
-    ['unbonding_seconds', 'i64'], ['settle_window_seconds', 'i64'], ['protocol_fee_bps', 'u16'], ['bump', 'u8'],
-    ['padding', arr('u8', 5)]]),
+  struct('Config', [['admin', P], ['treasury', P], ['token_mint', P], ['pending_admin', P], ['min_provider_stake', 'u64'],
+    ['unbonding_seconds', 'i64'], ['settle_window_seconds', 'i64'], ['dispute_window_seconds', 'i64'],
+    ['idle_timeout_seconds', 'i64'], ['min_rating_lamports', 'u64'], ['min_rating_token', 'u64'],
+    ['protocol_fee_bps', 'u16'], ['max_slash_bps', 'u16'], ['bump', 'u8'], ['padding', arr('u8', 3)]],
+  ['pending_admin is the default pubkey unless an admin transfer is proposed.']),
   struct('Provider', [['authority', P], ['node_count', 'u64'], ['stake_lamports', 'u64'], ['unstaking_lamports', 'u64'],
     ['unstake_at', 'i64'], ['slashed_lamports', 'u64'], ['rating_sum', 'u64'], ['total_uptime_seconds', 'u64'],
     ['total_sessions', 'u64'], ['total_earned_lamports', 'u64'], ['total_earned_token', 'u64'], ['registered_at', 'i64'],
-    ['rating_count', 'u32'], ['reputation_score', 'u16'], ['bump', 'u8'], ['stake_vault_bump', 'u8']],
-  ['reputation_score is the average rating scaled to 0..2000 (1 star = 0, 5 stars = 2000); 1000 until the first rating.']),
+    ['rating_count', 'u32'], ['reputation_score', 'u16'], ['bump', 'u8'], ['stake_vault_bump', 'u8'],
+    ['rating_weight', 'u64'], ['open_disputes', 'u32'], ['padding', arr('u8', 4)]],
+  ['reputation_score is the weighted average rating scaled to 0..2000 (1 star = 0, 5 stars = 2000); 1000 until the first rating.',
+    'rating_sum is the sum of rating x weight, rating_weight the sum of weights.']),
   struct('Node', [['provider', P], ['wg_server_pubkey', arr('u8', 32)], ['endpoint', arr('u8', 64)], ['region', arr('u8', 16)],
     ['node_id', 'u64'], ['price_per_minute', 'u64'], ['price_per_minute_token', 'u64'], ['total_uptime_seconds', 'u64'],
     ['total_sessions', 'u64'], ['created_at', 'i64'], ['max_capacity', 'u32'], ['active_sessions', 'u32'],
-    ['is_active', 'bool'], ['bump', 'u8'], ['padding', arr('u8', 6)]], ['endpoint and region are UTF-8, zero-padded.']),
+    ['is_active', 'bool'], ['bump', 'u8'], ['padding', arr('u8', 6)], ['price_per_tick', 'u64'], ['price_per_tick_token', 'u64']],
+  ['endpoint and region are UTF-8, zero-padded. total_sessions is also the session_id the next session must use.']),
   struct('Session', [['user', P], ['node', P], ['provider', P], ['payment_mint', P], ['vault', P], ['disputed_by', P],
     ['hash_chain_root', arr('u8', 32)], ['last_proof_hash', arr('u8', 32)], ['session_id', 'u64'], ['start_ts', 'i64'],
     ['end_ts', 'i64'], ['closed_at', 'i64'], ['dispute_ts', 'i64'], ['escrow_amount', 'u64'], ['remaining_balance', 'u64'],
     ['claimed_amount', 'u64'], ['fee_amount', 'u64'], ['refunded_amount', 'u64'], ['bytes_used', 'u64'], ['last_tick', 'u64'],
     ['tick_amount', 'u64'], ['max_ticks', 'u64'], ['mode', def('SessionMode')], ['state', def('SessionState')],
     ['dispute_reason', 'u8'], ['rated', 'bool'], ['capacity_released', 'bool'], ['bump', 'u8'], ['vault_bump', 'u8'],
-    ['padding', arr('u8', 1)]],
+    ['padding', arr('u8', 1)], ['settle_window_seconds', 'i64'], ['dispute_window_seconds', 'i64'],
+    ['idle_timeout_seconds', 'i64'], ['last_activity_ts', 'i64'], ['protocol_fee_bps', 'u16'], ['padding2', arr('u8', 6)]],
   ['payment_mint and vault are the default pubkey for SOL sessions.',
-    'claimed_amount counts everything paid for service (provider + fee); escrow = claimed + refunded + remaining.']),
+    'claimed_amount counts everything paid for service (provider + fee); escrow = claimed + refunded + remaining.',
+    'protocol_fee_bps and the *_seconds windows are the Config terms in force when the session opened.']),
   struct('StakeVault', [['provider', P], ['bump', 'u8'], ['padding', arr('u8', 7)]]),
 ];
 
@@ -203,14 +238,17 @@ const accountTypes = [
 // BPF copies unaligned data byte by byte, which doubled some instructions' CU).
 const eventTypes = [
   struct('ConfigUpdated', [['admin', P], ['treasury', P], ['token_mint', P], ['min_provider_stake', 'u64'],
-    ['unbonding_seconds', 'i64'], ['settle_window_seconds', 'i64'], ['timestamp', 'i64'], ['protocol_fee_bps', 'u16']]),
+    ['unbonding_seconds', 'i64'], ['settle_window_seconds', 'i64'], ['timestamp', 'i64'], ['protocol_fee_bps', 'u16'],
+    ['pending_admin', P], ['dispute_window_seconds', 'i64'], ['idle_timeout_seconds', 'i64'], ['min_rating_lamports', 'u64'],
+    ['min_rating_token', 'u64'], ['max_slash_bps', 'u16']]),
   struct('ProviderRegistered', [['provider', P], ['authority', P], ['stake_vault', P], ['timestamp', 'i64']]),
   struct('NodeRegistered', [['node', P], ['provider', P], ['wg_server_pubkey', arr('u8', 32)], ['node_id', 'u64'],
     ['price_per_minute', 'u64'], ['price_per_minute_token', 'u64'], ['timestamp', 'i64'], ['max_capacity', 'u32'],
-    ['endpoint', 'string'], ['region', 'string']]),
+    ['endpoint', 'string'], ['region', 'string'], ['price_per_tick', 'u64'], ['price_per_tick_token', 'u64']]),
   struct('NodeUpdated', [['node', P], ['provider', P], ['wg_server_pubkey', arr('u8', 32)], ['price_per_minute', 'u64'],
     ['price_per_minute_token', 'u64'], ['timestamp', 'i64'], ['max_capacity', 'u32'], ['active_sessions', 'u32'],
-    ['is_active', 'bool'], ['endpoint', 'string'], ['region', 'string']]),
+    ['is_active', 'bool'], ['endpoint', 'string'], ['region', 'string'], ['price_per_tick', 'u64'],
+    ['price_per_tick_token', 'u64']]),
   struct('SessionOpened', [['session', P], ['user', P], ['node', P], ['provider', P], ['payment_mint', P],
     ['hash_chain_root', arr('u8', 32)], ['session_id', 'u64'], ['escrow_amount', 'u64'], ['tick_amount', 'u64'],
     ['max_ticks', 'u64'], ['start_ts', 'i64'], ['end_ts', 'i64'], ['timestamp', 'i64'], ['node_active_sessions', 'u32'],
@@ -223,7 +261,8 @@ const eventTypes = [
     ['node_active_sessions', 'u32'], ['state', def('SessionState')]]),
   struct('PayoutClaimed', [['session', P], ['user', P], ['node', P], ['provider', P], ['payment_mint', P], ['caller', P],
     ['provider_amount', 'u64'], ['fee', 'u64'], ['refund', 'u64'], ['claimed_amount', 'u64'], ['refunded_amount', 'u64'],
-    ['timestamp', 'i64'], ['node_active_sessions', 'u32']]),
+    ['timestamp', 'i64'], ['node_active_sessions', 'u32'], ['swept', 'u64']],
+  ['swept: token units found in the vault beyond the escrow (donations), sent to the user with the refund.']),
   struct('DisputeRaised', [['session', P], ['node', P], ['provider', P], ['raised_by', P], ['timestamp', 'i64'], ['reason', 'u8']]),
   struct('DisputeResolved', [['session', P], ['node', P], ['provider', P], ['payment_mint', P], ['resolver', P],
     ['provider_amount', 'u64'], ['fee', 'u64'], ['refund', 'u64'], ['slashed', 'u64'], ['timestamp', 'i64'],
@@ -258,7 +297,7 @@ export const ERRORS = [
   ['InvalidTokenAccount', 'Token account has the wrong mint or owner'],
   ['InvalidTreasury', 'Treasury account does not match the config'],
   ['FeeTooHigh', 'Protocol fee is above the 10% cap'],
-  ['InvalidConfigValue', 'Config durations must be positive'],
+  ['InvalidConfigValue', 'Config value out of bounds (windows 1 s..366 days, slash cap <= 2500 bps)'],
   ['ArithmeticOverflow', 'Amount arithmetic overflowed'],
   ['ZeroAmount', 'Amount must be greater than zero'],
   ['StringTooLong', 'Endpoint (64 bytes) or region (16 bytes) too long, or empty'],
@@ -268,7 +307,7 @@ export const ERRORS = [
   ['NodeInactive', 'Node is not accepting sessions'],
   ['NodeFull', 'Node has no free capacity'],
   ['TokenPaymentsDisabled', 'Node does not accept token payments'],
-  ['InvalidSessionParams', 'Session parameters do not match its payment mode'],
+  ['InvalidSessionParams', 'Session parameters do not match its payment mode (time: no ticks; usage: max_ticks > 0)'],
   ['SessionNotActive', 'Session is not active'],
   ['ClaimBeyondElapsed', 'Claim goes beyond the elapsed session time'],
   ['StaleClaim', 'Claim tick is not after the last claimed tick'],
@@ -280,7 +319,7 @@ export const ERRORS = [
   ['SettleWindowOpen', 'Payout must wait for the end of the settle window'],
   ['SessionDisputed', 'Session escrow is frozen by a dispute'],
   ['AlreadySettled', 'Session was already settled and closed'],
-  ['NotSessionParty', 'Only the session user or provider may do this'],
+  ['NotSessionParty', 'Only the session user or the provider authority may do this'],
   ['NotDisputed', 'Session is not in dispute'],
   ['ResolutionExceedsEscrow', 'Resolution pays more than the remaining escrow'],
   ['SlashExceedsStake', 'Slash is larger than the provider stake'],
@@ -290,6 +329,20 @@ export const ERRORS = [
   ['InsufficientStakeBalance', 'Amount is more than the active stake'],
   ['UnbondingNotElapsed', 'Unbonding period has not elapsed'],
   ['NothingToWithdraw', 'No unstaked lamports to withdraw'],
+  ['InvalidConfig', 'Not the program\'s canonical Config account'],
+  ['NonCanonicalBump', 'PDA bump is not the canonical (largest valid) bump'],
+  ['InvalidSessionId', 'session_id must equal the node\'s total_sessions'],
+  ['PriceMismatch', 'tick_amount is not the node\'s current price'],
+  ['SessionTooLong', 'Session longer than the limit (time 366 days, usage 30 days)'],
+  ['SessionNotIdle', 'Only the user may close this session; the provider may evict a usage session idle for its idle timeout'],
+  ['SelfRating', 'A provider cannot rate its own session'],
+  ['RatingNotEarned', 'Session paid less than the minimum that earns a rating'],
+  ['StakeLockedByDispute', 'Stake cannot leave while a dispute against the provider is open'],
+  ['SlashExceedsCap', 'Slash is above Config.max_slash_bps of the provider stake'],
+  ['DisputeWindowOpen', 'The dispute is still within its resolution window'],
+  ['DisputeTooLate', 'Disputes must be raised before the settle deadline'],
+  ['NotPendingAdmin', 'Signer is not the proposed admin'],
+  ['RecipientNotRentExempt', 'The payment would leave the recipient below rent exemption'],
 ];
 
 export function buildIdl() {
@@ -330,9 +383,66 @@ export function idlTs(idl = buildIdl()) {
   ].join('\n');
 }
 
+const rustOut = join(root, 'programs', 'dvpn', 'src', 'generated.rs');
+const upper = (name) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+const rustBytes = (b) => `[${[...b].join(', ')}]`;
+
+/**
+ * The program's side of the contract: instruction, account and event
+ * discriminators, the error enum with its codes, names and messages, and the
+ * canonical Config address, so none of them is restated by hand in Rust.
+ */
+export function rustContract(idl = buildIdl()) {
+  const [configAddress, configBump] = PublicKey.findProgramAddressSync([Buffer.from('config')], new PublicKey(PROGRAM_ID));
+  const consts = (items) => items.map((x) => `    pub const ${upper(x.name)}: [u8; 8] = ${rustBytes(x.discriminator)};`).join('\n');
+  const names = idl.errors.map((e) => e.name);
+  let end = 0;
+  const ends = names.map((n) => (end += n.length));
+  return `// Generated by scripts/gen-idl.mjs (the wire contract's one source): do not edit.
+//! Discriminators, errors and fixed addresses of the dvpn wire contract.
+
+/// Anchor instruction discriminators: \`sha256("global:<name>")[..8]\`.
+pub mod ix_discriminator {
+${consts(idl.instructions)}
+}
+
+/// Anchor account discriminators: \`sha256("account:<Name>")[..8]\`.
+pub mod account_discriminator {
+${consts(idl.accounts)}
+}
+
+/// Anchor event discriminators: \`sha256("event:<Name>")[..8]\`.
+pub mod event_discriminator {
+${consts(idl.events)}
+}
+
+/// The one Config: the PDA of seed "config" with its canonical bump.
+pub const CONFIG_ADDRESS: [u8; 32] = ${rustBytes(configAddress.toBytes())};
+pub const CONFIG_BUMP: u8 = ${configBump};
+
+/// Every way an instruction can be refused (codes from 6000, Anchor's convention).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum DvpnError {
+${idl.errors.map((e) => `    /// ${e.msg}.\n    ${e.name} = ${e.code},`).join('\n')}
+}
+
+/// Names in code order, logged as \`Error: <Name>\` when an instruction fails.
+pub const ERROR_NAMES: [&str; ${names.length}] = [
+${names.map((n) => `    "${n}",`).join('\n')}
+];
+
+/// The names again as one string plus end offsets: a table of \`&str\` would
+/// put pointers in read-only data, which the sbpf-linker chain leaves
+/// unrelocated (reading one faults), while one string and plain integers work.
+pub(crate) const NAME_BLOB: &str = "${names.join('')}";
+pub(crate) const NAME_ENDS: [u16; ${names.length}] = ${rustBytes(ends)};
+`;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const idl = buildIdl();
-  const files = [[out, `${JSON.stringify(idl, null, 2)}\n`], [tsOut, idlTs(idl)]];
+  const files = [[out, `${JSON.stringify(idl, null, 2)}\n`], [tsOut, idlTs(idl)], [rustOut, rustContract(idl)]];
   if (process.argv.includes('--check')) {
     let stale = false;
     for (const [file, text] of files) {

@@ -26,7 +26,7 @@ export interface AccountTypes {
 export type DecodedAccount = { [N in AccountName]: { name: N; account: AccountTypes[N] } }[AccountName];
 
 /** Account sizes including the 8-byte discriminator (the program's #[repr(C)] structs). */
-export const ACCOUNT_SIZES = { Config: 136, Provider: 136, Node: 216, Session: 384, StakeVault: 48 } as const;
+export const ACCOUNT_SIZES = { Config: 200, Provider: 152, Node: 232, Session: 424, StakeVault: 48 } as const;
 
 /** 8-byte account discriminators (sha256("account:<Name>")[..8]), e.g. for getProgramAccounts memcmp filters. */
 export const ACCOUNT_DISCRIMINATORS: Record<AccountName, Uint8Array> = Object.fromEntries(

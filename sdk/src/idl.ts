@@ -12,7 +12,8 @@ export type DvpnIdl = {
     {
       "name": "initialize_config",
       "docs": [
-        "Creates the singleton Config. The first caller becomes the admin (dispute resolver)."
+        "Creates the one Config, at the canonical PDA of \"config\" only (any other address or bump is InvalidConfig).",
+        "The first caller becomes the admin (dispute resolver); deploy and initialize in one step."
       ],
       "discriminator": [208, 127, 21, 1, 194, 190, 196, 70],
       "accounts": [
@@ -62,6 +63,26 @@ export type DvpnIdl = {
           "type": "i64"
         },
         {
+          "name": "dispute_window_seconds",
+          "type": "i64"
+        },
+        {
+          "name": "idle_timeout_seconds",
+          "type": "i64"
+        },
+        {
+          "name": "min_rating_lamports",
+          "type": "u64"
+        },
+        {
+          "name": "min_rating_token",
+          "type": "u64"
+        },
+        {
+          "name": "max_slash_bps",
+          "type": "u16"
+        },
+        {
           "name": "config_bump",
           "type": "u8"
         }
@@ -70,7 +91,9 @@ export type DvpnIdl = {
     {
       "name": "update_config",
       "docs": [
-        "Admin only: replaces every Config value; new_admin may be the current admin."
+        "Admin only: replaces every Config value within its bounds (docs/PROGRAM.md). Values apply to sessions opened later;",
+        "open sessions keep the fee and windows they were opened under. new_admin != admin proposes a transfer that",
+        "new_admin completes with accept_admin; new_admin == admin cancels a pending proposal."
       ],
       "discriminator": [29, 158, 252, 191, 10, 83, 219, 99],
       "accounts": [
@@ -116,8 +139,54 @@ export type DvpnIdl = {
         {
           "name": "settle_window_seconds",
           "type": "i64"
+        },
+        {
+          "name": "dispute_window_seconds",
+          "type": "i64"
+        },
+        {
+          "name": "idle_timeout_seconds",
+          "type": "i64"
+        },
+        {
+          "name": "min_rating_lamports",
+          "type": "u64"
+        },
+        {
+          "name": "min_rating_token",
+          "type": "u64"
+        },
+        {
+          "name": "max_slash_bps",
+          "type": "u16"
         }
       ]
+    },
+    {
+      "name": "accept_admin",
+      "docs": [
+        "The proposed admin (Config.pending_admin) signs to become the admin."
+      ],
+      "discriminator": [112, 42, 45, 90, 116, 181, 13, 170],
+      "accounts": [
+        {
+          "name": "new_admin",
+          "signer": true
+        },
+        {
+          "name": "config",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [99, 111, 110, 102, 105, 103]
+              }
+            ]
+          }
+        }
+      ],
+      "args": []
     },
     {
       "name": "register_provider",
@@ -182,7 +251,9 @@ export type DvpnIdl = {
     {
       "name": "register_node",
       "docs": [
-        "Creates a Node; node_id must equal the provider's node_count and the provider must hold min_provider_stake."
+        "Creates a Node; node_id must equal the provider's node_count and the provider must hold Config.min_provider_stake",
+        "(InsufficientStake). Time sessions pay price_per_minute(_token), usage sessions price_per_tick(_token) per hash-chain tick;",
+        "a zero price disables that kind of session."
       ],
       "discriminator": [102, 85, 117, 114, 194, 188, 211, 168],
       "accounts": [
@@ -280,6 +351,14 @@ export type DvpnIdl = {
         {
           "name": "node_bump",
           "type": "u8"
+        },
+        {
+          "name": "price_per_tick",
+          "type": "u64"
+        },
+        {
+          "name": "price_per_tick_token",
+          "type": "u64"
         }
       ]
     },
@@ -361,14 +440,29 @@ export type DvpnIdl = {
           "type": {
             "option": "bool"
           }
+        },
+        {
+          "name": "price_per_tick",
+          "type": {
+            "option": "u64"
+          }
+        },
+        {
+          "name": "price_per_tick_token",
+          "type": {
+            "option": "u64"
+          }
         }
       ]
     },
     {
       "name": "open_session",
       "docs": [
-        "Opens a session paid in SOL; the escrow sits in the Session account.",
-        "Time: escrow = price_per_minute x duration_minutes. Usage: escrow = tick_amount x max_ticks, duration_minutes is the maximum duration."
+        "Opens a session paid in SOL; the escrow sits in the Session account. session_id must equal the node's",
+        "total_sessions (InvalidSessionId: refetch the node and retry), so a session address never repeats.",
+        "Time: escrow = price_per_minute x duration_minutes (at most 366 days); tick_amount is 0 or the price the user agreed to.",
+        "Usage: tick_amount must equal the node's price_per_tick (PriceMismatch), escrow = tick_amount x max_ticks,",
+        "duration_minutes (at most 30 days) is the maximum duration. The Config fee and windows become the session's terms."
       ],
       "discriminator": [130, 54, 124, 7, 236, 20, 104, 104],
       "accounts": [
@@ -677,7 +771,9 @@ export type DvpnIdl = {
       "name": "close_session",
       "docs": [
         "The user ends a session. Time: pays elapsed time, refunds the rest, state Closed.",
-        "Usage: state Closing; the provider may claim for settle_window_seconds, then claim_payout refunds the rest."
+        "Usage: state Closing; the provider may claim for settle_window_seconds, then claim_payout refunds the rest.",
+        "The provider authority may also sign (as `user`) to evict a usage session that paid no tick on chain for the",
+        "session's idle_timeout_seconds (SessionNotIdle before that)."
       ],
       "discriminator": [68, 114, 178, 140, 222, 38, 248, 211],
       "accounts": [
@@ -749,7 +845,10 @@ export type DvpnIdl = {
       "name": "claim_payout",
       "docs": [
         "Settles and closes a session: pays what was earned, refunds the rest, frees the node slot, returns rent to the user.",
-        "Anyone may call it after end (or close) + settle_window_seconds; the user may close an already settled (Closed/Resolved) session at once."
+        "Anyone may call it after end (or close) + settle_window_seconds; the user may close an already settled (Closed/Resolved) session at once.",
+        "A dispute nobody resolved within dispute_window_seconds is settled here by the default rule: the provider keeps what it",
+        "claimed plus, for time sessions, the time elapsed until the dispute; the rest goes back to the user; no slash.",
+        "Token vault: every unit in it is paid out (donations go to the user) before it is closed."
       ],
       "discriminator": [127, 240, 132, 62, 227, 198, 146, 133],
       "accounts": [
@@ -823,7 +922,9 @@ export type DvpnIdl = {
     {
       "name": "raise_dispute",
       "docs": [
-        "The session user or the provider authority freezes the escrow until the admin resolves it."
+        "The session user or the provider authority freezes the escrow until the admin resolves it or",
+        "dispute_window_seconds pass (then claim_payout settles it). Only before the settle deadline (DisputeTooLate).",
+        "While a dispute is open the provider cannot unstake or withdraw stake."
       ],
       "discriminator": [41, 243, 1, 51, 150, 95, 246, 73],
       "accounts": [
@@ -843,7 +944,8 @@ export type DvpnIdl = {
           }
         },
         {
-          "name": "provider"
+          "name": "provider",
+          "writable": true
         },
         {
           "name": "session",
@@ -861,7 +963,7 @@ export type DvpnIdl = {
       "name": "resolve_dispute",
       "docs": [
         "Admin only: provider_amount of the remaining escrow goes to the provider (less the fee), the rest to the user;",
-        "slash_lamports of provider stake go to the treasury."
+        "slash_lamports of provider stake go to the treasury, at most Config.max_slash_bps of its stake (SlashExceedsCap)."
       ],
       "discriminator": [231, 6, 202, 6, 96, 103, 12, 230],
       "accounts": [
@@ -948,13 +1050,26 @@ export type DvpnIdl = {
     {
       "name": "update_reputation",
       "docs": [
-        "The session user rates an ended session once (1..5)."
+        "The session user rates an ended session once (1..5), never its own provider (SelfRating). Only sessions that paid",
+        "the provider at least Config.min_rating_lamports (SOL) / min_rating_token count (RatingNotEarned); a rating weighs",
+        "as many minimum payments as the session paid, at most 100."
       ],
       "discriminator": [194, 220, 43, 201, 54, 209, 49, 178],
       "accounts": [
         {
           "name": "user",
           "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [99, 111, 110, 102, 105, 103]
+              }
+            ]
+          }
         },
         {
           "name": "provider",
@@ -1031,7 +1146,8 @@ export type DvpnIdl = {
     {
       "name": "request_unstake",
       "docs": [
-        "Starts unbonding: amount leaves the active stake and becomes withdrawable after unbonding_seconds."
+        "Starts unbonding: amount leaves the active stake and becomes withdrawable after unbonding_seconds.",
+        "Refused while a dispute against the provider is open (StakeLockedByDispute)."
       ],
       "discriminator": [44, 154, 110, 253, 160, 202, 54, 34],
       "accounts": [
@@ -1077,7 +1193,7 @@ export type DvpnIdl = {
     {
       "name": "withdraw_stake",
       "docs": [
-        "After unbonding, sends every unstaking lamport back to the authority."
+        "After unbonding, sends every unstaking lamport back to the authority; refused while a dispute is open."
       ],
       "discriminator": [153, 8, 22, 138, 105, 176, 87, 66],
       "accounts": [
@@ -1272,7 +1388,7 @@ export type DvpnIdl = {
     {
       "code": 6014,
       "name": "InvalidConfigValue",
-      "msg": "Config durations must be positive"
+      "msg": "Config value out of bounds (windows 1 s..366 days, slash cap <= 2500 bps)"
     },
     {
       "code": 6015,
@@ -1322,7 +1438,7 @@ export type DvpnIdl = {
     {
       "code": 6024,
       "name": "InvalidSessionParams",
-      "msg": "Session parameters do not match its payment mode"
+      "msg": "Session parameters do not match its payment mode (time: no ticks; usage: max_ticks > 0)"
     },
     {
       "code": 6025,
@@ -1382,7 +1498,7 @@ export type DvpnIdl = {
     {
       "code": 6036,
       "name": "NotSessionParty",
-      "msg": "Only the session user or provider may do this"
+      "msg": "Only the session user or the provider authority may do this"
     },
     {
       "code": 6037,
@@ -1428,11 +1544,84 @@ export type DvpnIdl = {
       "code": 6045,
       "name": "NothingToWithdraw",
       "msg": "No unstaked lamports to withdraw"
+    },
+    {
+      "code": 6046,
+      "name": "InvalidConfig",
+      "msg": "Not the program's canonical Config account"
+    },
+    {
+      "code": 6047,
+      "name": "NonCanonicalBump",
+      "msg": "PDA bump is not the canonical (largest valid) bump"
+    },
+    {
+      "code": 6048,
+      "name": "InvalidSessionId",
+      "msg": "session_id must equal the node's total_sessions"
+    },
+    {
+      "code": 6049,
+      "name": "PriceMismatch",
+      "msg": "tick_amount is not the node's current price"
+    },
+    {
+      "code": 6050,
+      "name": "SessionTooLong",
+      "msg": "Session longer than the limit (time 366 days, usage 30 days)"
+    },
+    {
+      "code": 6051,
+      "name": "SessionNotIdle",
+      "msg": "Only the user may close this session; the provider may evict a usage session idle for its idle timeout"
+    },
+    {
+      "code": 6052,
+      "name": "SelfRating",
+      "msg": "A provider cannot rate its own session"
+    },
+    {
+      "code": 6053,
+      "name": "RatingNotEarned",
+      "msg": "Session paid less than the minimum that earns a rating"
+    },
+    {
+      "code": 6054,
+      "name": "StakeLockedByDispute",
+      "msg": "Stake cannot leave while a dispute against the provider is open"
+    },
+    {
+      "code": 6055,
+      "name": "SlashExceedsCap",
+      "msg": "Slash is above Config.max_slash_bps of the provider stake"
+    },
+    {
+      "code": 6056,
+      "name": "DisputeWindowOpen",
+      "msg": "The dispute is still within its resolution window"
+    },
+    {
+      "code": 6057,
+      "name": "DisputeTooLate",
+      "msg": "Disputes must be raised before the settle deadline"
+    },
+    {
+      "code": 6058,
+      "name": "NotPendingAdmin",
+      "msg": "Signer is not the proposed admin"
+    },
+    {
+      "code": 6059,
+      "name": "RecipientNotRentExempt",
+      "msg": "The payment would leave the recipient below rent exemption"
     }
   ],
   "types": [
     {
       "name": "Config",
+      "docs": [
+        "pending_admin is the default pubkey unless an admin transfer is proposed."
+      ],
       "type": {
         "kind": "struct",
         "fields": [
@@ -1449,6 +1638,10 @@ export type DvpnIdl = {
             "type": "pubkey"
           },
           {
+            "name": "pending_admin",
+            "type": "pubkey"
+          },
+          {
             "name": "min_provider_stake",
             "type": "u64"
           },
@@ -1461,7 +1654,27 @@ export type DvpnIdl = {
             "type": "i64"
           },
           {
+            "name": "dispute_window_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "idle_timeout_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "min_rating_lamports",
+            "type": "u64"
+          },
+          {
+            "name": "min_rating_token",
+            "type": "u64"
+          },
+          {
             "name": "protocol_fee_bps",
+            "type": "u16"
+          },
+          {
+            "name": "max_slash_bps",
             "type": "u16"
           },
           {
@@ -1473,7 +1686,7 @@ export type DvpnIdl = {
             "type": {
               "array": [
                 "u8",
-                5
+                3
               ]
             }
           }
@@ -1483,7 +1696,8 @@ export type DvpnIdl = {
     {
       "name": "Provider",
       "docs": [
-        "reputation_score is the average rating scaled to 0..2000 (1 star = 0, 5 stars = 2000); 1000 until the first rating."
+        "reputation_score is the weighted average rating scaled to 0..2000 (1 star = 0, 5 stars = 2000); 1000 until the first rating.",
+        "rating_sum is the sum of rating x weight, rating_weight the sum of weights."
       ],
       "type": {
         "kind": "struct",
@@ -1551,6 +1765,23 @@ export type DvpnIdl = {
           {
             "name": "stake_vault_bump",
             "type": "u8"
+          },
+          {
+            "name": "rating_weight",
+            "type": "u64"
+          },
+          {
+            "name": "open_disputes",
+            "type": "u32"
+          },
+          {
+            "name": "padding",
+            "type": {
+              "array": [
+                "u8",
+                4
+              ]
+            }
           }
         ]
       }
@@ -1558,7 +1789,7 @@ export type DvpnIdl = {
     {
       "name": "Node",
       "docs": [
-        "endpoint and region are UTF-8, zero-padded."
+        "endpoint and region are UTF-8, zero-padded. total_sessions is also the session_id the next session must use."
       ],
       "type": {
         "kind": "struct",
@@ -1642,6 +1873,14 @@ export type DvpnIdl = {
                 6
               ]
             }
+          },
+          {
+            "name": "price_per_tick",
+            "type": "u64"
+          },
+          {
+            "name": "price_per_tick_token",
+            "type": "u64"
           }
         ]
       }
@@ -1650,7 +1889,8 @@ export type DvpnIdl = {
       "name": "Session",
       "docs": [
         "payment_mint and vault are the default pubkey for SOL sessions.",
-        "claimed_amount counts everything paid for service (provider + fee); escrow = claimed + refunded + remaining."
+        "claimed_amount counts everything paid for service (provider + fee); escrow = claimed + refunded + remaining.",
+        "protocol_fee_bps and the *_seconds windows are the Config terms in force when the session opened."
       ],
       "type": {
         "kind": "struct",
@@ -1797,6 +2037,35 @@ export type DvpnIdl = {
                 1
               ]
             }
+          },
+          {
+            "name": "settle_window_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "dispute_window_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "idle_timeout_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "last_activity_ts",
+            "type": "i64"
+          },
+          {
+            "name": "protocol_fee_bps",
+            "type": "u16"
+          },
+          {
+            "name": "padding2",
+            "type": {
+              "array": [
+                "u8",
+                6
+              ]
+            }
           }
         ]
       }
@@ -1861,6 +2130,30 @@ export type DvpnIdl = {
           },
           {
             "name": "protocol_fee_bps",
+            "type": "u16"
+          },
+          {
+            "name": "pending_admin",
+            "type": "pubkey"
+          },
+          {
+            "name": "dispute_window_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "idle_timeout_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "min_rating_lamports",
+            "type": "u64"
+          },
+          {
+            "name": "min_rating_token",
+            "type": "u64"
+          },
+          {
+            "name": "max_slash_bps",
             "type": "u16"
           }
         ]
@@ -1939,6 +2232,14 @@ export type DvpnIdl = {
           {
             "name": "region",
             "type": "string"
+          },
+          {
+            "name": "price_per_tick",
+            "type": "u64"
+          },
+          {
+            "name": "price_per_tick_token",
+            "type": "u64"
           }
         ]
       }
@@ -1996,6 +2297,14 @@ export type DvpnIdl = {
           {
             "name": "region",
             "type": "string"
+          },
+          {
+            "name": "price_per_tick",
+            "type": "u64"
+          },
+          {
+            "name": "price_per_tick_token",
+            "type": "u64"
           }
         ]
       }
@@ -2195,6 +2504,9 @@ export type DvpnIdl = {
     },
     {
       "name": "PayoutClaimed",
+      "docs": [
+        "swept: token units found in the vault beyond the escrow (donations), sent to the user with the refund."
+      ],
       "type": {
         "kind": "struct",
         "fields": [
@@ -2249,6 +2561,10 @@ export type DvpnIdl = {
           {
             "name": "node_active_sessions",
             "type": "u32"
+          },
+          {
+            "name": "swept",
+            "type": "u64"
           }
         ]
       }
@@ -2518,7 +2834,8 @@ export const IDL: DvpnIdl = {
     {
       "name": "initialize_config",
       "docs": [
-        "Creates the singleton Config. The first caller becomes the admin (dispute resolver)."
+        "Creates the one Config, at the canonical PDA of \"config\" only (any other address or bump is InvalidConfig).",
+        "The first caller becomes the admin (dispute resolver); deploy and initialize in one step."
       ],
       "discriminator": [208, 127, 21, 1, 194, 190, 196, 70],
       "accounts": [
@@ -2568,6 +2885,26 @@ export const IDL: DvpnIdl = {
           "type": "i64"
         },
         {
+          "name": "dispute_window_seconds",
+          "type": "i64"
+        },
+        {
+          "name": "idle_timeout_seconds",
+          "type": "i64"
+        },
+        {
+          "name": "min_rating_lamports",
+          "type": "u64"
+        },
+        {
+          "name": "min_rating_token",
+          "type": "u64"
+        },
+        {
+          "name": "max_slash_bps",
+          "type": "u16"
+        },
+        {
           "name": "config_bump",
           "type": "u8"
         }
@@ -2576,7 +2913,9 @@ export const IDL: DvpnIdl = {
     {
       "name": "update_config",
       "docs": [
-        "Admin only: replaces every Config value; new_admin may be the current admin."
+        "Admin only: replaces every Config value within its bounds (docs/PROGRAM.md). Values apply to sessions opened later;",
+        "open sessions keep the fee and windows they were opened under. new_admin != admin proposes a transfer that",
+        "new_admin completes with accept_admin; new_admin == admin cancels a pending proposal."
       ],
       "discriminator": [29, 158, 252, 191, 10, 83, 219, 99],
       "accounts": [
@@ -2622,8 +2961,54 @@ export const IDL: DvpnIdl = {
         {
           "name": "settle_window_seconds",
           "type": "i64"
+        },
+        {
+          "name": "dispute_window_seconds",
+          "type": "i64"
+        },
+        {
+          "name": "idle_timeout_seconds",
+          "type": "i64"
+        },
+        {
+          "name": "min_rating_lamports",
+          "type": "u64"
+        },
+        {
+          "name": "min_rating_token",
+          "type": "u64"
+        },
+        {
+          "name": "max_slash_bps",
+          "type": "u16"
         }
       ]
+    },
+    {
+      "name": "accept_admin",
+      "docs": [
+        "The proposed admin (Config.pending_admin) signs to become the admin."
+      ],
+      "discriminator": [112, 42, 45, 90, 116, 181, 13, 170],
+      "accounts": [
+        {
+          "name": "new_admin",
+          "signer": true
+        },
+        {
+          "name": "config",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [99, 111, 110, 102, 105, 103]
+              }
+            ]
+          }
+        }
+      ],
+      "args": []
     },
     {
       "name": "register_provider",
@@ -2688,7 +3073,9 @@ export const IDL: DvpnIdl = {
     {
       "name": "register_node",
       "docs": [
-        "Creates a Node; node_id must equal the provider's node_count and the provider must hold min_provider_stake."
+        "Creates a Node; node_id must equal the provider's node_count and the provider must hold Config.min_provider_stake",
+        "(InsufficientStake). Time sessions pay price_per_minute(_token), usage sessions price_per_tick(_token) per hash-chain tick;",
+        "a zero price disables that kind of session."
       ],
       "discriminator": [102, 85, 117, 114, 194, 188, 211, 168],
       "accounts": [
@@ -2786,6 +3173,14 @@ export const IDL: DvpnIdl = {
         {
           "name": "node_bump",
           "type": "u8"
+        },
+        {
+          "name": "price_per_tick",
+          "type": "u64"
+        },
+        {
+          "name": "price_per_tick_token",
+          "type": "u64"
         }
       ]
     },
@@ -2867,14 +3262,29 @@ export const IDL: DvpnIdl = {
           "type": {
             "option": "bool"
           }
+        },
+        {
+          "name": "price_per_tick",
+          "type": {
+            "option": "u64"
+          }
+        },
+        {
+          "name": "price_per_tick_token",
+          "type": {
+            "option": "u64"
+          }
         }
       ]
     },
     {
       "name": "open_session",
       "docs": [
-        "Opens a session paid in SOL; the escrow sits in the Session account.",
-        "Time: escrow = price_per_minute x duration_minutes. Usage: escrow = tick_amount x max_ticks, duration_minutes is the maximum duration."
+        "Opens a session paid in SOL; the escrow sits in the Session account. session_id must equal the node's",
+        "total_sessions (InvalidSessionId: refetch the node and retry), so a session address never repeats.",
+        "Time: escrow = price_per_minute x duration_minutes (at most 366 days); tick_amount is 0 or the price the user agreed to.",
+        "Usage: tick_amount must equal the node's price_per_tick (PriceMismatch), escrow = tick_amount x max_ticks,",
+        "duration_minutes (at most 30 days) is the maximum duration. The Config fee and windows become the session's terms."
       ],
       "discriminator": [130, 54, 124, 7, 236, 20, 104, 104],
       "accounts": [
@@ -3183,7 +3593,9 @@ export const IDL: DvpnIdl = {
       "name": "close_session",
       "docs": [
         "The user ends a session. Time: pays elapsed time, refunds the rest, state Closed.",
-        "Usage: state Closing; the provider may claim for settle_window_seconds, then claim_payout refunds the rest."
+        "Usage: state Closing; the provider may claim for settle_window_seconds, then claim_payout refunds the rest.",
+        "The provider authority may also sign (as `user`) to evict a usage session that paid no tick on chain for the",
+        "session's idle_timeout_seconds (SessionNotIdle before that)."
       ],
       "discriminator": [68, 114, 178, 140, 222, 38, 248, 211],
       "accounts": [
@@ -3255,7 +3667,10 @@ export const IDL: DvpnIdl = {
       "name": "claim_payout",
       "docs": [
         "Settles and closes a session: pays what was earned, refunds the rest, frees the node slot, returns rent to the user.",
-        "Anyone may call it after end (or close) + settle_window_seconds; the user may close an already settled (Closed/Resolved) session at once."
+        "Anyone may call it after end (or close) + settle_window_seconds; the user may close an already settled (Closed/Resolved) session at once.",
+        "A dispute nobody resolved within dispute_window_seconds is settled here by the default rule: the provider keeps what it",
+        "claimed plus, for time sessions, the time elapsed until the dispute; the rest goes back to the user; no slash.",
+        "Token vault: every unit in it is paid out (donations go to the user) before it is closed."
       ],
       "discriminator": [127, 240, 132, 62, 227, 198, 146, 133],
       "accounts": [
@@ -3329,7 +3744,9 @@ export const IDL: DvpnIdl = {
     {
       "name": "raise_dispute",
       "docs": [
-        "The session user or the provider authority freezes the escrow until the admin resolves it."
+        "The session user or the provider authority freezes the escrow until the admin resolves it or",
+        "dispute_window_seconds pass (then claim_payout settles it). Only before the settle deadline (DisputeTooLate).",
+        "While a dispute is open the provider cannot unstake or withdraw stake."
       ],
       "discriminator": [41, 243, 1, 51, 150, 95, 246, 73],
       "accounts": [
@@ -3349,7 +3766,8 @@ export const IDL: DvpnIdl = {
           }
         },
         {
-          "name": "provider"
+          "name": "provider",
+          "writable": true
         },
         {
           "name": "session",
@@ -3367,7 +3785,7 @@ export const IDL: DvpnIdl = {
       "name": "resolve_dispute",
       "docs": [
         "Admin only: provider_amount of the remaining escrow goes to the provider (less the fee), the rest to the user;",
-        "slash_lamports of provider stake go to the treasury."
+        "slash_lamports of provider stake go to the treasury, at most Config.max_slash_bps of its stake (SlashExceedsCap)."
       ],
       "discriminator": [231, 6, 202, 6, 96, 103, 12, 230],
       "accounts": [
@@ -3454,13 +3872,26 @@ export const IDL: DvpnIdl = {
     {
       "name": "update_reputation",
       "docs": [
-        "The session user rates an ended session once (1..5)."
+        "The session user rates an ended session once (1..5), never its own provider (SelfRating). Only sessions that paid",
+        "the provider at least Config.min_rating_lamports (SOL) / min_rating_token count (RatingNotEarned); a rating weighs",
+        "as many minimum payments as the session paid, at most 100."
       ],
       "discriminator": [194, 220, 43, 201, 54, 209, 49, 178],
       "accounts": [
         {
           "name": "user",
           "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [99, 111, 110, 102, 105, 103]
+              }
+            ]
+          }
         },
         {
           "name": "provider",
@@ -3537,7 +3968,8 @@ export const IDL: DvpnIdl = {
     {
       "name": "request_unstake",
       "docs": [
-        "Starts unbonding: amount leaves the active stake and becomes withdrawable after unbonding_seconds."
+        "Starts unbonding: amount leaves the active stake and becomes withdrawable after unbonding_seconds.",
+        "Refused while a dispute against the provider is open (StakeLockedByDispute)."
       ],
       "discriminator": [44, 154, 110, 253, 160, 202, 54, 34],
       "accounts": [
@@ -3583,7 +4015,7 @@ export const IDL: DvpnIdl = {
     {
       "name": "withdraw_stake",
       "docs": [
-        "After unbonding, sends every unstaking lamport back to the authority."
+        "After unbonding, sends every unstaking lamport back to the authority; refused while a dispute is open."
       ],
       "discriminator": [153, 8, 22, 138, 105, 176, 87, 66],
       "accounts": [
@@ -3778,7 +4210,7 @@ export const IDL: DvpnIdl = {
     {
       "code": 6014,
       "name": "InvalidConfigValue",
-      "msg": "Config durations must be positive"
+      "msg": "Config value out of bounds (windows 1 s..366 days, slash cap <= 2500 bps)"
     },
     {
       "code": 6015,
@@ -3828,7 +4260,7 @@ export const IDL: DvpnIdl = {
     {
       "code": 6024,
       "name": "InvalidSessionParams",
-      "msg": "Session parameters do not match its payment mode"
+      "msg": "Session parameters do not match its payment mode (time: no ticks; usage: max_ticks > 0)"
     },
     {
       "code": 6025,
@@ -3888,7 +4320,7 @@ export const IDL: DvpnIdl = {
     {
       "code": 6036,
       "name": "NotSessionParty",
-      "msg": "Only the session user or provider may do this"
+      "msg": "Only the session user or the provider authority may do this"
     },
     {
       "code": 6037,
@@ -3934,11 +4366,84 @@ export const IDL: DvpnIdl = {
       "code": 6045,
       "name": "NothingToWithdraw",
       "msg": "No unstaked lamports to withdraw"
+    },
+    {
+      "code": 6046,
+      "name": "InvalidConfig",
+      "msg": "Not the program's canonical Config account"
+    },
+    {
+      "code": 6047,
+      "name": "NonCanonicalBump",
+      "msg": "PDA bump is not the canonical (largest valid) bump"
+    },
+    {
+      "code": 6048,
+      "name": "InvalidSessionId",
+      "msg": "session_id must equal the node's total_sessions"
+    },
+    {
+      "code": 6049,
+      "name": "PriceMismatch",
+      "msg": "tick_amount is not the node's current price"
+    },
+    {
+      "code": 6050,
+      "name": "SessionTooLong",
+      "msg": "Session longer than the limit (time 366 days, usage 30 days)"
+    },
+    {
+      "code": 6051,
+      "name": "SessionNotIdle",
+      "msg": "Only the user may close this session; the provider may evict a usage session idle for its idle timeout"
+    },
+    {
+      "code": 6052,
+      "name": "SelfRating",
+      "msg": "A provider cannot rate its own session"
+    },
+    {
+      "code": 6053,
+      "name": "RatingNotEarned",
+      "msg": "Session paid less than the minimum that earns a rating"
+    },
+    {
+      "code": 6054,
+      "name": "StakeLockedByDispute",
+      "msg": "Stake cannot leave while a dispute against the provider is open"
+    },
+    {
+      "code": 6055,
+      "name": "SlashExceedsCap",
+      "msg": "Slash is above Config.max_slash_bps of the provider stake"
+    },
+    {
+      "code": 6056,
+      "name": "DisputeWindowOpen",
+      "msg": "The dispute is still within its resolution window"
+    },
+    {
+      "code": 6057,
+      "name": "DisputeTooLate",
+      "msg": "Disputes must be raised before the settle deadline"
+    },
+    {
+      "code": 6058,
+      "name": "NotPendingAdmin",
+      "msg": "Signer is not the proposed admin"
+    },
+    {
+      "code": 6059,
+      "name": "RecipientNotRentExempt",
+      "msg": "The payment would leave the recipient below rent exemption"
     }
   ],
   "types": [
     {
       "name": "Config",
+      "docs": [
+        "pending_admin is the default pubkey unless an admin transfer is proposed."
+      ],
       "type": {
         "kind": "struct",
         "fields": [
@@ -3955,6 +4460,10 @@ export const IDL: DvpnIdl = {
             "type": "pubkey"
           },
           {
+            "name": "pending_admin",
+            "type": "pubkey"
+          },
+          {
             "name": "min_provider_stake",
             "type": "u64"
           },
@@ -3967,7 +4476,27 @@ export const IDL: DvpnIdl = {
             "type": "i64"
           },
           {
+            "name": "dispute_window_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "idle_timeout_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "min_rating_lamports",
+            "type": "u64"
+          },
+          {
+            "name": "min_rating_token",
+            "type": "u64"
+          },
+          {
             "name": "protocol_fee_bps",
+            "type": "u16"
+          },
+          {
+            "name": "max_slash_bps",
             "type": "u16"
           },
           {
@@ -3979,7 +4508,7 @@ export const IDL: DvpnIdl = {
             "type": {
               "array": [
                 "u8",
-                5
+                3
               ]
             }
           }
@@ -3989,7 +4518,8 @@ export const IDL: DvpnIdl = {
     {
       "name": "Provider",
       "docs": [
-        "reputation_score is the average rating scaled to 0..2000 (1 star = 0, 5 stars = 2000); 1000 until the first rating."
+        "reputation_score is the weighted average rating scaled to 0..2000 (1 star = 0, 5 stars = 2000); 1000 until the first rating.",
+        "rating_sum is the sum of rating x weight, rating_weight the sum of weights."
       ],
       "type": {
         "kind": "struct",
@@ -4057,6 +4587,23 @@ export const IDL: DvpnIdl = {
           {
             "name": "stake_vault_bump",
             "type": "u8"
+          },
+          {
+            "name": "rating_weight",
+            "type": "u64"
+          },
+          {
+            "name": "open_disputes",
+            "type": "u32"
+          },
+          {
+            "name": "padding",
+            "type": {
+              "array": [
+                "u8",
+                4
+              ]
+            }
           }
         ]
       }
@@ -4064,7 +4611,7 @@ export const IDL: DvpnIdl = {
     {
       "name": "Node",
       "docs": [
-        "endpoint and region are UTF-8, zero-padded."
+        "endpoint and region are UTF-8, zero-padded. total_sessions is also the session_id the next session must use."
       ],
       "type": {
         "kind": "struct",
@@ -4148,6 +4695,14 @@ export const IDL: DvpnIdl = {
                 6
               ]
             }
+          },
+          {
+            "name": "price_per_tick",
+            "type": "u64"
+          },
+          {
+            "name": "price_per_tick_token",
+            "type": "u64"
           }
         ]
       }
@@ -4156,7 +4711,8 @@ export const IDL: DvpnIdl = {
       "name": "Session",
       "docs": [
         "payment_mint and vault are the default pubkey for SOL sessions.",
-        "claimed_amount counts everything paid for service (provider + fee); escrow = claimed + refunded + remaining."
+        "claimed_amount counts everything paid for service (provider + fee); escrow = claimed + refunded + remaining.",
+        "protocol_fee_bps and the *_seconds windows are the Config terms in force when the session opened."
       ],
       "type": {
         "kind": "struct",
@@ -4303,6 +4859,35 @@ export const IDL: DvpnIdl = {
                 1
               ]
             }
+          },
+          {
+            "name": "settle_window_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "dispute_window_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "idle_timeout_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "last_activity_ts",
+            "type": "i64"
+          },
+          {
+            "name": "protocol_fee_bps",
+            "type": "u16"
+          },
+          {
+            "name": "padding2",
+            "type": {
+              "array": [
+                "u8",
+                6
+              ]
+            }
           }
         ]
       }
@@ -4367,6 +4952,30 @@ export const IDL: DvpnIdl = {
           },
           {
             "name": "protocol_fee_bps",
+            "type": "u16"
+          },
+          {
+            "name": "pending_admin",
+            "type": "pubkey"
+          },
+          {
+            "name": "dispute_window_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "idle_timeout_seconds",
+            "type": "i64"
+          },
+          {
+            "name": "min_rating_lamports",
+            "type": "u64"
+          },
+          {
+            "name": "min_rating_token",
+            "type": "u64"
+          },
+          {
+            "name": "max_slash_bps",
             "type": "u16"
           }
         ]
@@ -4445,6 +5054,14 @@ export const IDL: DvpnIdl = {
           {
             "name": "region",
             "type": "string"
+          },
+          {
+            "name": "price_per_tick",
+            "type": "u64"
+          },
+          {
+            "name": "price_per_tick_token",
+            "type": "u64"
           }
         ]
       }
@@ -4502,6 +5119,14 @@ export const IDL: DvpnIdl = {
           {
             "name": "region",
             "type": "string"
+          },
+          {
+            "name": "price_per_tick",
+            "type": "u64"
+          },
+          {
+            "name": "price_per_tick_token",
+            "type": "u64"
           }
         ]
       }
@@ -4701,6 +5326,9 @@ export const IDL: DvpnIdl = {
     },
     {
       "name": "PayoutClaimed",
+      "docs": [
+        "swept: token units found in the vault beyond the escrow (donations), sent to the user with the refund."
+      ],
       "type": {
         "kind": "struct",
         "fields": [
@@ -4755,6 +5383,10 @@ export const IDL: DvpnIdl = {
           {
             "name": "node_active_sessions",
             "type": "u32"
+          },
+          {
+            "name": "swept",
+            "type": "u64"
           }
         ]
       }

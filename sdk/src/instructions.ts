@@ -229,6 +229,16 @@ export interface ConfigValues {
   minProviderStake: IntLike;
   unbondingSeconds: IntLike;
   settleWindowSeconds: IntLike;
+  /** After this long an unresolved dispute is settled by the default rule (claim_payout). */
+  disputeWindowSeconds: IntLike;
+  /** A usage session with no on-chain claim for this long may be evicted by the provider. */
+  idleTimeoutSeconds: IntLike;
+  /** Least a SOL session must have paid the provider for its rating to count. */
+  minRatingLamports: IntLike;
+  /** Least a token session must have paid (token base units) for its rating to count. */
+  minRatingToken: IntLike;
+  /** Most one dispute may slash, in basis points of the provider's stake (<= 2500). */
+  maxSlashBps: number;
 }
 
 export interface InitializeConfigParams extends ConfigValues, WithProgram {
@@ -255,6 +265,9 @@ export interface RegisterNodeParams extends WithProgram {
   region: string;
   pricePerMinute: IntLike;
   pricePerMinuteToken: IntLike;
+  /** Usage sessions' price per hash-chain tick (0 or absent: no usage sessions in SOL). */
+  pricePerTick?: IntLike;
+  pricePerTickToken?: IntLike;
   /** 32 raw bytes of the WireGuard server public key. */
   wgServerPubkey: Bytes32;
   maxCapacity: number;
@@ -270,6 +283,12 @@ export interface UpdateNodeParams extends WithProgram {
   region?: string | null;
   wgServerPubkey?: Bytes32 | null;
   isActive?: boolean | null;
+  pricePerTick?: IntLike | null;
+  pricePerTickToken?: IntLike | null;
+}
+
+export interface AcceptAdminParams extends WithProgram {
+  newAdmin: PublicKey;
 }
 
 export interface OpenSessionParams extends WithProgram {
@@ -280,7 +299,11 @@ export interface OpenSessionParams extends WithProgram {
   sessionId: IntLike;
   mode: SessionMode | 'time' | 'usage';
   durationMinutes: number;
-  /** Usage sessions only (0 for Time). */
+  /**
+   * The unit price the user agrees to: usage sessions must pass the node's
+   * price_per_tick(_token) (PriceMismatch otherwise); time sessions 0 (any)
+   * or the node's price per minute.
+   */
   tickAmount?: IntLike;
   maxTicks?: IntLike;
   /** Usage sessions: w_0 of the hash chain; Time: 32 zero bytes (the default). */
@@ -412,6 +435,10 @@ export const ix = {
     return buildInstruction('update_config', args, { admin, newAdmin, treasury, tokenMint }, pid(p));
   },
 
+  acceptAdmin(p: AcceptAdminParams): TransactionInstruction {
+    return buildInstruction('accept_admin', {}, { newAdmin: p.newAdmin }, pid(p));
+  },
+
   registerProvider(p: RegisterProviderParams): TransactionInstruction {
     const [provider, providerBump] = findProviderPda(p.authority, pid(p));
     const [stakeVault, stakeVaultBump] = findStakeVaultPda(provider, pid(p));
@@ -424,7 +451,8 @@ export const ix = {
   },
 
   registerNode(p: RegisterNodeParams): TransactionInstruction {
-    const { authority, programId, ...args } = p;
+    const { authority, programId, pricePerTick = 0n, pricePerTickToken = 0n, ...rest } = p;
+    const args = { ...rest, pricePerTick, pricePerTickToken };
     const [provider] = findProviderPda(authority, pid(p));
     const [node, nodeBump] = findNodePda(provider, toBigInt(p.nodeId, 'nodeId'), pid(p));
     return buildInstruction('register_node', { ...args, nodeBump }, { authority, provider, node }, pid(p));

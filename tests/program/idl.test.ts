@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import anchor, { type Idl } from '@coral-xyz/anchor';
 import { IdlCoder } from '@coral-xyz/anchor/dist/cjs/coder/borsh/idl.js';
 import { Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
-import { createHashChain, findConfigPda, findNodePda, findProviderPda, findSessionPda, findSessionVaultPda, findStakeVaultPda, ix } from '@dvpn/sdk';
+import { buildInstruction, createHashChain, findConfigPda, findNodePda, findProviderPda, findSessionPda, findSessionVaultPda, findStakeVaultPda, ix } from '@dvpn/sdk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   addNode,
@@ -18,6 +18,7 @@ import {
   createBareWorld,
   createMarket,
   createWorld,
+  DEFAULT_CONFIG,
   disputeIx,
   expectOk,
   openIx,
@@ -93,7 +94,7 @@ describe('discriminators', () => {
     for (const i of RAW.instructions) expect(i.discriminator, i.name).toEqual(sha8(`global:${i.name}`));
     for (const a of RAW.accounts) expect(a.discriminator, a.name).toEqual(sha8(`account:${a.name}`));
     for (const e of RAW.events) expect(e.discriminator, e.name).toEqual(sha8(`event:${e.name}`));
-    expect(RAW.instructions).toHaveLength(16);
+    expect(RAW.instructions).toHaveLength(17);
   });
 
   it('error codes run from 6000 in IDL order', () => {
@@ -108,7 +109,10 @@ describe('discriminators', () => {
 
 describe('account layouts: IDL size == created size, fields decode in IDL order', () => {
   const FEE_BPS = 321n;
-  const CFG = { protocolFeeBps: 321, minProviderStake: 1_234_567_891n, unbondingSeconds: 86_401n, settleWindowSeconds: 3_599n };
+  const CFG = {
+    protocolFeeBps: 321, minProviderStake: 1_234_567_891n, unbondingSeconds: 86_401n, settleWindowSeconds: 3_599n,
+    disputeWindowSeconds: 7_201n, idleTimeoutSeconds: 1_801n, minRatingLamports: 1_003n, minRatingToken: 17n, maxSlashBps: 2_345,
+  };
   const snaps: Record<string, Record<string, unknown>> = {};
   const expected: Record<string, Record<string, unknown>> = {};
   const events = new Set<string>();
@@ -142,9 +146,15 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       min_provider_stake: CFG.minProviderStake,
       unbonding_seconds: CFG.unbondingSeconds,
       settle_window_seconds: CFG.settleWindowSeconds,
+      pending_admin: DEFAULT,
+      dispute_window_seconds: CFG.disputeWindowSeconds,
+      idle_timeout_seconds: CFG.idleTimeoutSeconds,
+      min_rating_lamports: CFG.minRatingLamports,
+      min_rating_token: CFG.minRatingToken,
       protocol_fee_bps: 321,
+      max_slash_bps: 2_345,
       bump: configBump,
-      padding: [0, 0, 0, 0, 0],
+      padding: [0, 0, 0],
     };
     w = { ...bare, config, cfg: CFG, sessionIds: new Map() };
 
@@ -175,6 +185,9 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       reputation_score: 1000,
       bump: providerBump,
       stake_vault_bump: vaultBump,
+      rating_weight: 0n,
+      open_disputes: 0,
+      padding: [0, 0, 0, 0],
     };
     expected.providerCreated = providerBase;
     record(expectOk(env.send(ix.stakeProvider({ authority: authority.publicKey, amount: 5_000_000_011n }), [authority])));
@@ -184,7 +197,7 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
     const wg0 = new Uint8Array(32).map((_, i) => 0xa0 + i);
     const wg1 = new Uint8Array(32).map((_, i) => (i * 3) & 0xff);
     env.warp(5);
-    const node0 = addNode(w, prov, { pricePerMinute: 1_000_000n, pricePerMinuteToken: 11_111n, maxCapacity: 5, endpoint: 'n0.example:51820', region: 'eu-central', wgServerPubkey: wg0 });
+    const node0 = addNode(w, prov, { pricePerMinute: 1_000_000n, pricePerMinuteToken: 11_111n, pricePerTick: 0n, pricePerTickToken: 0n, maxCapacity: 5, endpoint: 'n0.example:51820', region: 'eu-central', wgServerPubkey: wg0 });
     const node0Created = env.now();
     env.warp(7);
     const [node1Addr, node1Bump] = findNodePda(provider, 1n);
@@ -199,6 +212,8 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
             region: 'ap-southeast-1',
             pricePerMinute: 2_222_222_227n,
             pricePerMinuteToken: 33_333n,
+            pricePerTick: 2_229n,
+            pricePerTickToken: 1_111n,
             wgServerPubkey: wg1,
             maxCapacity: 17,
           }),
@@ -223,19 +238,20 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       is_active: true,
       bump: node1Bump,
       padding: [0, 0, 0, 0, 0, 0],
+      price_per_tick: 2_229n,
+      price_per_tick_token: 1_111n,
     };
     expected.nodeCreated = nodeBase;
-    const node1 = { node: node1Addr, nodeId: 1n, prov, pricePerMinute: 2_222_222_227n, pricePerMinuteToken: 33_333n, maxCapacity: 17 };
+    const node1 = { node: node1Addr, nodeId: 1n, prov, pricePerMinute: 2_222_222_227n, pricePerMinuteToken: 33_333n, pricePerTick: 2_229n, pricePerTickToken: 1_111n, maxCapacity: 17 };
     const user = addUser(w, { usdc: 1_000_000n });
 
-    // S2: USDC usage session on node 1, id 5, right after creation
+    // S2: USDC usage session on node 1 (its first: id 0), right after creation
     env.warp(3);
     const chain = createHashChain(50);
-    w.sessionIds.set(`${node1Addr.toBase58()}/${user.kp.publicKey.toBase58()}`, 5n);
     const s2Start = env.now();
     const s2 = openUsage(w, user, node1, { spl: true, minutes: 45, tickAmount: 1_111n, chain });
     record(s2.opened);
-    const [s2Addr, s2Bump] = findSessionPda(node1Addr, user.kp.publicKey, 5n);
+    const [s2Addr, s2Bump] = findSessionPda(node1Addr, user.kp.publicKey, 0n);
     const [s2Vault, s2VaultBump] = findSessionVaultPda(s2Addr);
     expect(s2.session.toBase58()).toBe(s2Addr.toBase58());
     snaps.sessionCreated = decodeRaw(env, 'Session', s2Addr);
@@ -248,7 +264,7 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       disputed_by: DEFAULT,
       hash_chain_root: bytes(chain.root),
       last_proof_hash: bytes(chain.root),
-      session_id: 5n,
+      session_id: 0n,
       start_ts: s2Start,
       end_ts: s2Start + 2700n,
       closed_at: 0n,
@@ -270,6 +286,12 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       bump: s2Bump,
       vault_bump: s2VaultBump,
       padding: [0],
+      settle_window_seconds: CFG.settleWindowSeconds,
+      dispute_window_seconds: CFG.disputeWindowSeconds,
+      idle_timeout_seconds: CFG.idleTimeoutSeconds,
+      last_activity_ts: s2Start,
+      protocol_fee_bps: 321,
+      padding2: [0, 0, 0, 0, 0, 0],
     };
     expected.sessionCreated = sessionBase;
     // S2: 7 ticks claimed, then closed 5 s after start (Closing)
@@ -277,8 +299,7 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
     env.setTime(s2Start + 5n);
     record(expectOk(env.send(closeIx(s2), [user.kp])));
 
-    // S1: SOL time session on node 0, id 3: claim at 60 s, closed at 77 s
-    w.sessionIds.set(`${node0.node.toBase58()}/${user.kp.publicKey.toBase58()}`, 3n);
+    // S1: SOL time session on node 0 (id 0): claim at 60 s, closed at 77 s
     env.warp(2);
     const s1 = openTime(w, user, node0, { minutes: 10 });
     env.setTime(s1.startTs + 60n);
@@ -290,11 +311,10 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
     record(expectOk(env.send(rateIx(s1, 4), [user.kp])));
     record(expectOk(env.send(rateIx(s2, 5), [user.kp])));
 
-    // unstake request, then S3 (id 9) disputed at +11 and resolved with a slash at +13
+    // unstake request, then S3 (id 1) disputed at +11 and resolved with a slash at +13
     env.warp(1);
     const unstakeAt = env.now() + CFG.unbondingSeconds;
     record(expectOk(env.send(ix.requestUnstake({ authority: authority.publicKey, amount: 1_000_000_003n }), [authority])));
-    w.sessionIds.set(`${node0.node.toBase58()}/${user.kp.publicKey.toBase58()}`, 9n);
     const s3 = openTime(w, user, node0, { minutes: 20 });
     env.setTime(s3.startTs + 11n);
     record(expectOk(env.send(disputeIx(s3, user.kp.publicKey, 42), [user.kp])));
@@ -303,7 +323,7 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
 
     snaps.providerAfter = decodeRaw(env, 'Provider', provider);
     const s1Earned = (10_000_000n * 77n) / 600n;
-    const s1Fee = fee(1_000_000n, FEE_BPS) + fee(s1Earned - 1_000_000n, FEE_BPS);
+    const s1Fee = fee(s1Earned, FEE_BPS); // on the running total
     expected.providerAfter = {
       ...providerBase,
       node_count: 2n,
@@ -311,7 +331,9 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       unstaking_lamports: 1_000_000_003n,
       unstake_at: unstakeAt,
       slashed_lamports: 7_000_009n,
-      rating_sum: 9n,
+      // both sessions paid over 100 minimums: weight 100 each
+      rating_sum: 4n * 100n + 5n * 100n,
+      rating_weight: 200n,
       total_uptime_seconds: 5n + 77n + 13n,
       total_sessions: 3n,
       total_earned_lamports: s1Earned - s1Fee,
@@ -336,6 +358,8 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       is_active: true,
       bump: findNodePda(provider, 0n)[1],
       padding: [0, 0, 0, 0, 0, 0],
+      price_per_tick: 0n,
+      price_per_tick_token: 0n,
     };
     snaps.node1After = decodeRaw(env, 'Node', node1Addr);
     expected.node1After = { ...nodeBase, total_uptime_seconds: 5n, total_sessions: 1n };
@@ -352,6 +376,7 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       state: 'Closing',
       rated: true,
       capacity_released: true,
+      last_activity_ts: s2Start,
     };
     snaps.s1After = decodeRaw(env, 'Session', s1.session);
     expect(snaps.s1After.closed_at).toBe(s1.startTs + 77n);
@@ -365,7 +390,7 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       disputed_by: b58(user.kp.publicKey),
       hash_chain_root: new Array(32).fill(0),
       last_proof_hash: snaps.s3After.last_proof_hash, // unspecified for time sessions
-      session_id: 9n,
+      session_id: 1n,
       start_ts: s3.startTs,
       end_ts: s3.startTs + 1200n,
       closed_at: snaps.s3After.closed_at, // unspecified for a resolved session
@@ -384,13 +409,19 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       dispute_reason: 42,
       rated: false,
       capacity_released: true,
-      bump: findSessionPda(node0.node, user.kp.publicKey, 9n)[1],
+      bump: findSessionPda(node0.node, user.kp.publicKey, 1n)[1],
       vault_bump: snaps.s3After.vault_bump,
       padding: [0],
+      settle_window_seconds: CFG.settleWindowSeconds,
+      dispute_window_seconds: CFG.disputeWindowSeconds,
+      idle_timeout_seconds: CFG.idleTimeoutSeconds,
+      last_activity_ts: s3.startTs,
+      protocol_fee_bps: 321,
+      padding2: [0, 0, 0, 0, 0, 0],
     };
     expected.s1After = {
       ...snaps.s1After,
-      session_id: 3n,
+      session_id: 0n,
       escrow_amount: 10_000_000n,
       claimed_amount: s1Earned,
       fee_amount: s1Fee,
@@ -414,14 +445,14 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
     snaps.node1Final = decodeRaw(env, 'Node', node1Addr);
   });
 
-  it('Config: 136 bytes, fields as initialize_config wrote them (and unchanged by an identical update)', () => {
-    expect(accountsCoder.size('Config')).toBe(136);
+  it('Config: 200 bytes, fields as initialize_config wrote them (and unchanged by an identical update)', () => {
+    expect(accountsCoder.size('Config')).toBe(200);
     expect(snaps.configCreated).toEqual(expected.configCreated);
     expect(snaps.configAfter).toEqual(expected.configCreated);
   });
 
-  it('Provider: 136 bytes, creation values, then every counter in its own slot', () => {
-    expect(accountsCoder.size('Provider')).toBe(136);
+  it('Provider: 152 bytes, creation values, then every counter in its own slot', () => {
+    expect(accountsCoder.size('Provider')).toBe(152);
     expect(snaps.providerCreated).toEqual(expected.providerCreated);
     expect(snaps.providerAfter).toEqual(expected.providerAfter);
   });
@@ -431,16 +462,16 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
     expect(snaps.stakeVault).toEqual(expected.stakeVault);
   });
 
-  it('Node: 216 bytes, fields as register_node wrote them, counters after sessions', () => {
-    expect(accountsCoder.size('Node')).toBe(216);
+  it('Node: 232 bytes, fields as register_node wrote them, counters after sessions', () => {
+    expect(accountsCoder.size('Node')).toBe(232);
     expect(snaps.nodeCreated).toEqual(expected.nodeCreated);
     expect(snaps.node1After).toEqual(expected.node1After);
     expect(snaps.node0After).toEqual(expected.node0After);
     expect(snaps.node1Final).toEqual(expected.node1After);
   });
 
-  it('Session: 384 bytes, fields as open_session_spl wrote them, then claim / close / dispute / resolve fields', () => {
-    expect(accountsCoder.size('Session')).toBe(384);
+  it('Session: 424 bytes, fields as open_session_spl wrote them, then claim / close / dispute / resolve fields', () => {
+    expect(accountsCoder.size('Session')).toBe(424);
     expect(snaps.sessionCreated).toEqual(expected.sessionCreated);
     expect(snaps.s2After).toEqual(expected.s2After);
     expect(snaps.s1After).toEqual(expected.s1After);
@@ -477,7 +508,7 @@ const cases: Case[] = [
       const b = createBareWorld();
       return {
         env: b.env,
-        instruction: ix.initializeConfig({ admin: b.admin.publicKey, treasury: b.treasury.publicKey, tokenMint: b.usdc.mint, protocolFeeBps: 100, minProviderStake: 1n, unbondingSeconds: 10n, settleWindowSeconds: 10n }),
+        instruction: ix.initializeConfig({ admin: b.admin.publicKey, treasury: b.treasury.publicKey, tokenMint: b.usdc.mint, ...DEFAULT_CONFIG }),
         signers: [b.admin],
       };
     },
@@ -489,9 +520,18 @@ const cases: Case[] = [
       const next = Keypair.generate().publicKey;
       return {
         env: w.env,
-        instruction: ix.updateConfig({ admin: w.admin.publicKey, newAdmin: next, treasury: w.treasury.publicKey, tokenMint: w.usdc.mint, protocolFeeBps: 100, minProviderStake: 1n, unbondingSeconds: 10n, settleWindowSeconds: 10n }),
+        instruction: ix.updateConfig({ admin: w.admin.publicKey, newAdmin: next, treasury: w.treasury.publicKey, tokenMint: w.usdc.mint, ...DEFAULT_CONFIG, protocolFeeBps: 100 }),
         signers: [w.admin],
       };
+    },
+  },
+  {
+    name: 'accept_admin',
+    build: () => {
+      const w = createWorld();
+      const next = w.env.wallet(SOL);
+      expectOk(w.env.send(ix.updateConfig({ admin: w.admin.publicKey, newAdmin: next.publicKey, treasury: w.treasury.publicKey, tokenMint: w.usdc.mint, ...DEFAULT_CONFIG }), [w.admin]));
+      return { env: w.env, instruction: ix.acceptAdmin({ newAdmin: next.publicKey }), signers: [next] };
     },
   },
   {
@@ -580,6 +620,7 @@ const cases: Case[] = [
     build: () => {
       const m = createMarket();
       const s = openTime(m.w, m.user, m.node, { minutes: 10 });
+      m.env.warp(60);
       expectOk(m.env.send(closeIx(s), [m.user.kp]));
       return { env: m.env, instruction: rateIx(s, 3), signers: [m.user.kp] };
     },
@@ -754,11 +795,11 @@ const triggers: Record<string, Trigger> = {
   },
   FeeTooHigh: () => {
     const b = createBareWorld();
-    return b.env.send(ix.initializeConfig({ admin: b.admin.publicKey, treasury: b.treasury.publicKey, tokenMint: b.usdc.mint, protocolFeeBps: 1001, minProviderStake: 1n, unbondingSeconds: 1n, settleWindowSeconds: 1n }), [b.admin]);
+    return b.env.send(ix.initializeConfig({ admin: b.admin.publicKey, treasury: b.treasury.publicKey, tokenMint: b.usdc.mint, ...DEFAULT_CONFIG, protocolFeeBps: 1001 }), [b.admin]);
   },
   InvalidConfigValue: () => {
     const b = createBareWorld();
-    return b.env.send(ix.initializeConfig({ admin: b.admin.publicKey, treasury: b.treasury.publicKey, tokenMint: b.usdc.mint, protocolFeeBps: 1, minProviderStake: 1n, unbondingSeconds: 0n, settleWindowSeconds: 1n }), [b.admin]);
+    return b.env.send(ix.initializeConfig({ admin: b.admin.publicKey, treasury: b.treasury.publicKey, tokenMint: b.usdc.mint, ...DEFAULT_CONFIG, unbondingSeconds: 0n }), [b.admin]);
   },
   ArithmeticOverflow: () => {
     const m = createMarket({}, { pricePerMinute: 1n << 63n });
@@ -796,10 +837,10 @@ const triggers: Record<string, Trigger> = {
   NodeFull: () => {
     const m = createMarket({}, { maxCapacity: 1 });
     openTime(m.w, m.user, m.node, { minutes: 5 });
-    return m.env.send(openIx(m.w, m.user, m.node, SessionMode.Time, { sessionId: 7n }).instruction, [m.user.kp]);
+    return m.env.send(openIx(m.w, m.user, m.node, SessionMode.Time, { sessionId: 1n }).instruction, [m.user.kp]);
   },
   TokenPaymentsDisabled: () => {
-    const m = createMarket({}, { pricePerMinuteToken: 0n });
+    const m = createMarket({}, { pricePerMinuteToken: 0n, pricePerTickToken: 0n });
     return m.env.send(openIx(m.w, m.user, m.node, SessionMode.Time, { sessionId: 0n, spl: true }).instruction, [m.user.kp]);
   },
   InvalidSessionParams: () => {
@@ -860,7 +901,8 @@ const triggers: Record<string, Trigger> = {
     const m = market();
     const s = openTime(m.w, m.user, m.node, { minutes: 5 });
     expectOk(m.env.send(disputeIx(s, m.user.kp.publicKey), [m.user.kp]));
-    return m.env.send(payoutIx(s, m.user.kp.publicKey), [m.user.kp]);
+    m.env.warp(60);
+    return m.env.send(claimIx(s, 30), [m.prov.authority]);
   },
   AlreadySettled: () => {
     const m = market();
@@ -900,6 +942,7 @@ const triggers: Record<string, Trigger> = {
   AlreadyRated: () => {
     const m = market();
     const s = openTime(m.w, m.user, m.node, { minutes: 5 });
+    m.env.warp(60);
     expectOk(m.env.send(closeIx(s), [m.user.kp]));
     expectOk(m.env.send(rateIx(s, 5), [m.user.kp]));
     return m.env.send(rateIx(s, 5), [m.user.kp]);
@@ -922,6 +965,106 @@ const triggers: Record<string, Trigger> = {
   NothingToWithdraw: () => {
     const m = market();
     return m.env.send(ix.withdrawStake({ authority: m.prov.authority.publicKey }), [m.prov.authority]);
+  },
+  InvalidConfig: () => {
+    // any address but the canonical Config (tests/program/hostile.test.ts brings a forged one)
+    const m = market();
+    return m.env.send(replaceAccount(ix.requestUnstake({ authority: m.prov.authority.publicKey, amount: 1n }), 1, m.prov.provider), [m.prov.authority]);
+  },
+  NonCanonicalBump: () => {
+    const m = market();
+    const a = m.env.wallet(10n * SOL);
+    const seeds = [Buffer.from('provider'), a.publicKey.toBuffer()];
+    const programId = new PublicKey(RAW.address);
+    const [, canonical] = findProviderPda(a.publicKey);
+    // the next valid (off-curve) bump below the canonical one
+    let provider: PublicKey | undefined;
+    let bump = canonical - 1;
+    for (; bump >= 0 && !provider; bump--) {
+      try {
+        provider = PublicKey.createProgramAddressSync([...seeds, Buffer.from([bump])], programId);
+      } catch { /* on the curve: try the next */ }
+    }
+    bump += 1;
+    if (!provider) throw new Error('no second bump');
+    const [stakeVault, stakeVaultBump] = findStakeVaultPda(provider);
+    return m.env.send(buildInstruction('register_provider', { providerBump: bump, stakeVaultBump }, { authority: a.publicKey, provider, stakeVault }), [a]);
+  },
+  InvalidSessionId: () => {
+    // an id other than the node's total_sessions (so an old address cannot be reopened)
+    const m = market();
+    return m.env.send(openIx(m.w, m.user, m.node, SessionMode.Time, { sessionId: 5n }).instruction, [m.user.kp]);
+  },
+  PriceMismatch: () => {
+    const m = market();
+    return m.env.send(openIx(m.w, m.user, m.node, SessionMode.Usage, { sessionId: 0n, tickAmount: 1n }).instruction, [m.user.kp]);
+  },
+  SessionTooLong: () => {
+    const m = market();
+    return m.env.send(openIx(m.w, m.user, m.node, SessionMode.Usage, { sessionId: 0n, minutes: 30 * 24 * 60 + 1 }).instruction, [m.user.kp]);
+  },
+  SessionNotIdle: () => {
+    const m = market();
+    const s = openUsage(m.w, m.user, m.node, { minutes: 120, maxTicks: 5 });
+    m.env.warp(m.w.cfg.idleTimeoutSeconds);
+    return m.env.send(closeIx(s, m.prov.authority.publicKey), [m.prov.authority]);
+  },
+  SelfRating: () => {
+    const m = market();
+    const self = { kp: m.prov.authority, token: m.prov.token };
+    const s = openTime(m.w, self, m.node, { minutes: 5 });
+    m.env.warp(60);
+    expectOk(m.env.send(closeIx(s), [self.kp]));
+    return m.env.send(rateIx(s, 5), [self.kp]);
+  },
+  RatingNotEarned: () => {
+    // open, close at once (nothing paid), rate: a free rating
+    const m = market();
+    const s = openTime(m.w, m.user, m.node, { minutes: 5 });
+    expectOk(m.env.send(closeIx(s), [m.user.kp]));
+    return m.env.send(rateIx(s, 1), [m.user.kp]);
+  },
+  StakeLockedByDispute: () => {
+    const m = market();
+    const s = openTime(m.w, m.user, m.node, { minutes: 5 });
+    expectOk(m.env.send(disputeIx(s, m.user.kp.publicKey), [m.user.kp]));
+    return m.env.send(ix.requestUnstake({ authority: m.prov.authority.publicKey, amount: 1n }), [m.prov.authority]);
+  },
+  SlashExceedsCap: () => {
+    const m = market();
+    const s = openTime(m.w, m.user, m.node, { minutes: 5 });
+    expectOk(m.env.send(disputeIx(s, m.user.kp.publicKey), [m.user.kp]));
+    return m.env.send(resolveIx(s, 0n, m.w.cfg.minProviderStake / 2n), [m.w.admin]);
+  },
+  DisputeWindowOpen: () => {
+    const m = market();
+    const s = openTime(m.w, m.user, m.node, { minutes: 5 });
+    expectOk(m.env.send(disputeIx(s, m.user.kp.publicKey), [m.user.kp]));
+    m.env.warp(300n + m.w.cfg.settleWindowSeconds + 1n);
+    const stranger = m.env.wallet(SOL);
+    return m.env.send(payoutIx(s, stranger.publicKey), [stranger]);
+  },
+  DisputeTooLate: () => {
+    const m = market();
+    const s = openUsage(m.w, m.user, m.node, { minutes: 5, maxTicks: 5 });
+    m.env.warp(300n + m.w.cfg.settleWindowSeconds + 1n);
+    return m.env.send(disputeIx(s, m.user.kp.publicKey), [m.user.kp]);
+  },
+  NotPendingAdmin: () => {
+    const m = market();
+    const next = m.env.wallet(SOL);
+    const intruder = m.env.wallet(SOL);
+    expectOk(m.env.send(ix.updateConfig({ admin: m.w.admin.publicKey, newAdmin: next.publicKey, treasury: m.w.treasury.publicKey, tokenMint: m.w.usdc.mint, ...m.w.cfg }), [m.w.admin]));
+    return m.env.send(ix.acceptAdmin({ newAdmin: intruder.publicKey }), [intruder]);
+  },
+  RecipientNotRentExempt: () => {
+    // the provider's own claim into its empty wallet (a settlement would forfeit it instead)
+    const m = createMarket({}, { pricePerMinute: 1_000n });
+    const s = openTime(m.w, m.user, m.node, { minutes: 5 });
+    const a = m.env.raw(m.prov.authority.publicKey)!;
+    m.env.setRaw(m.prov.authority.publicKey, { ...a, lamports: 0n });
+    m.env.warp(60);
+    return m.env.send(claimIx(s, 60), [m.prov.authority]);
   },
 };
 

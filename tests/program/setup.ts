@@ -495,6 +495,11 @@ export interface ConfigParams {
   minProviderStake: bigint;
   unbondingSeconds: bigint;
   settleWindowSeconds: bigint;
+  disputeWindowSeconds: bigint;
+  idleTimeoutSeconds: bigint;
+  minRatingLamports: bigint;
+  minRatingToken: bigint;
+  maxSlashBps: number;
 }
 
 export const DEFAULT_CONFIG: ConfigParams = {
@@ -502,6 +507,11 @@ export const DEFAULT_CONFIG: ConfigParams = {
   minProviderStake: 1n * SOL,
   unbondingSeconds: 7n * 24n * 3600n,
   settleWindowSeconds: 3600n,
+  disputeWindowSeconds: 7n * 24n * 3600n,
+  idleTimeoutSeconds: 1800n,
+  minRatingLamports: 1_000n,
+  minRatingToken: 10n,
+  maxSlashBps: 2_500, // 25 % of the stake per dispute
 };
 
 export interface Mint {
@@ -535,6 +545,8 @@ export interface NodeFx {
   prov: ProviderFx;
   pricePerMinute: bigint;
   pricePerMinuteToken: bigint;
+  pricePerTick: bigint;
+  pricePerTickToken: bigint;
   maxCapacity: number;
 }
 
@@ -610,6 +622,8 @@ export function addProvider(w: World, opts: { stake?: bigint; lamports?: bigint 
 export interface NodeOptions {
   pricePerMinute?: bigint;
   pricePerMinuteToken?: bigint;
+  pricePerTick?: bigint;
+  pricePerTickToken?: bigint;
   maxCapacity?: number;
   endpoint?: string;
   region?: string;
@@ -622,6 +636,8 @@ export function addNode(w: World, prov: ProviderFx, opts: NodeOptions = {}): Nod
   const nodeId = env.provider(prov.provider).nodeCount;
   const pricePerMinute = opts.pricePerMinute ?? 1_000_000n; // 0.001 SOL / min
   const pricePerMinuteToken = opts.pricePerMinuteToken ?? 10_000n; // 0.01 USDC / min
+  const pricePerTick = opts.pricePerTick ?? 1_000n;
+  const pricePerTickToken = opts.pricePerTickToken ?? 1_000n;
   const maxCapacity = opts.maxCapacity ?? 10;
   expectOk(
     env.send(
@@ -632,6 +648,8 @@ export function addNode(w: World, prov: ProviderFx, opts: NodeOptions = {}): Nod
         region: opts.region ?? 'eu-west',
         pricePerMinute,
         pricePerMinuteToken,
+        pricePerTick,
+        pricePerTickToken,
         wgServerPubkey: opts.wgServerPubkey ?? new Uint8Array(32).fill(7),
         maxCapacity,
       }),
@@ -640,7 +658,7 @@ export function addNode(w: World, prov: ProviderFx, opts: NodeOptions = {}): Nod
     'register_node',
   );
   const [node] = findNodePda(prov.provider, nodeId);
-  return { node, nodeId, prov, pricePerMinute, pricePerMinuteToken, maxCapacity };
+  return { node, nodeId, prov, pricePerMinute, pricePerMinuteToken, pricePerTick, pricePerTickToken, maxCapacity };
 }
 
 /** A user wallet with SOL and a USDC account holding `usdc`. */
@@ -659,18 +677,16 @@ export function createMarket(overrides: Partial<ConfigParams> = {}, nodeOpts: No
   return { w, env: w.env, prov, node, user };
 }
 
-function nextSessionId(w: World, node: NodeFx, user: UserFx): bigint {
-  const key = `${node.node.toBase58()}/${user.kp.publicKey.toBase58()}`;
-  const id = w.sessionIds.get(key) ?? 0n;
-  w.sessionIds.set(key, id + 1n);
-  return id;
+/** The id the program requires next: the node's count of sessions ever opened. */
+export function nextSessionId(w: World, node: NodeFx): bigint {
+  return w.env.node(node.node).totalSessions;
 }
 
 export interface OpenOptions {
   spl?: boolean;
   minutes?: number;
   sessionId?: bigint;
-  /** Usage sessions. */
+  /** Usage sessions: the price per tick agreed to (default: the node's). */
   tickAmount?: bigint;
   maxTicks?: number;
   chain?: HashChain;
@@ -688,7 +704,7 @@ export function openIx(w: World, user: UserFx, node: NodeFx, mode: SessionMode, 
     sessionId: o.sessionId,
     mode,
     durationMinutes: minutes,
-    tickAmount: usage ? (o.tickAmount ?? 1_000n) : 0n,
+    tickAmount: usage ? (o.tickAmount ?? (o.spl ? node.pricePerTickToken : node.pricePerTick)) : 0n,
     maxTicks: usage ? BigInt(chain!.length) : 0n,
     hashChainRoot: usage ? chain!.root : undefined,
   };
@@ -698,7 +714,16 @@ export function openIx(w: World, user: UserFx, node: NodeFx, mode: SessionMode, 
 
 /** Opens a session (asserting success) and returns its handle. */
 export function openSession(w: World, user: UserFx, node: NodeFx, mode: SessionMode, o: OpenOptions = {}): SessionFx {
-  const sessionId = o.sessionId ?? nextSessionId(w, node, user);
+  const usage = mode === SessionMode.Usage;
+  const price = o.spl ? node.pricePerTickToken : node.pricePerTick;
+  if (usage && o.tickAmount !== undefined && o.tickAmount !== price) {
+    // The node sets the usage price: a session "at tick_amount X" is one on a node priced X.
+    const update = o.spl ? { pricePerTickToken: o.tickAmount } : { pricePerTick: o.tickAmount };
+    expectOk(w.env.send(ix.updateNode({ authority: node.prov.authority.publicKey, node: node.node, ...update }), [node.prov.authority]), 'update_node');
+    if (o.spl) node.pricePerTickToken = o.tickAmount;
+    else node.pricePerTick = o.tickAmount;
+  }
+  const sessionId = o.sessionId ?? nextSessionId(w, node);
   const { instruction, chain, base } = openIx(w, user, node, mode, { ...o, sessionId });
   const startTs = w.env.now();
   const opened = expectOk(w.env.send(instruction, [user.kp]), `open_session${o.spl ? '_spl' : ''}`);

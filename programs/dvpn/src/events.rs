@@ -4,25 +4,11 @@
 
 use pinocchio::Address;
 
-/// `sha256("event:<Name>")[..8]`.
+/// `sha256("event:<Name>")[..8]`, generated from the wire contract.
 ///
 /// Most of an event's cost is `sol_log_data`'s charge per byte logged, so
 /// events carry what the indexer needs and nothing more.
-pub mod discriminator {
-    pub const CONFIG_UPDATED: [u8; 8] = [40, 241, 230, 122, 11, 19, 198, 194];
-    pub const PROVIDER_REGISTERED: [u8; 8] = [38, 209, 137, 78, 185, 19, 147, 14];
-    pub const NODE_REGISTERED: [u8; 8] = [15, 57, 183, 59, 93, 55, 157, 195];
-    pub const NODE_UPDATED: [u8; 8] = [3, 8, 87, 251, 118, 64, 24, 70];
-    pub const SESSION_OPENED: [u8; 8] = [34, 79, 77, 95, 195, 207, 104, 223];
-    pub const CHUNK_CLAIMED: [u8; 8] = [96, 206, 140, 218, 9, 56, 199, 159];
-    pub const SESSION_CLOSED: [u8; 8] = [57, 237, 11, 243, 194, 34, 120, 27];
-    pub const PAYOUT_CLAIMED: [u8; 8] = [200, 39, 105, 112, 116, 63, 58, 149];
-    pub const DISPUTE_RAISED: [u8; 8] = [246, 167, 109, 37, 142, 45, 38, 176];
-    pub const DISPUTE_RESOLVED: [u8; 8] = [121, 64, 249, 153, 139, 128, 236, 187];
-    pub const REPUTATION_UPDATED: [u8; 8] = [26, 36, 187, 150, 235, 90, 106, 89];
-    pub const STAKE_CHANGED: [u8; 8] = [242, 117, 195, 222, 185, 209, 114, 219];
-    pub const SLASHED: [u8; 8] = [98, 59, 249, 154, 233, 53, 98, 194];
-}
+pub use crate::generated::event_discriminator as discriminator;
 
 /// The largest event (NodeRegistered/NodeUpdated with full strings) fits.
 const MAX_EVENT_LEN: usize = 320;

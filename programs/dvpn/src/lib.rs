@@ -13,6 +13,7 @@ extern crate std;
 pub mod args;
 pub mod error;
 pub mod events;
+pub mod generated;
 pub mod instructions;
 pub mod state;
 pub mod utils;
@@ -21,25 +22,7 @@ use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
 pinocchio::address::declare_id!("BBo8RXfEDP2qraVWdMNWf9nvaAH7fbB21pwRAy137FRD");
 
-/// Anchor instruction discriminators: `sha256("global:<name>")[..8]`.
-pub mod ix_discriminator {
-    pub const INITIALIZE_CONFIG: [u8; 8] = [208, 127, 21, 1, 194, 190, 196, 70];
-    pub const UPDATE_CONFIG: [u8; 8] = [29, 158, 252, 191, 10, 83, 219, 99];
-    pub const REGISTER_PROVIDER: [u8; 8] = [254, 209, 54, 184, 46, 197, 109, 78];
-    pub const REGISTER_NODE: [u8; 8] = [102, 85, 117, 114, 194, 188, 211, 168];
-    pub const UPDATE_NODE: [u8; 8] = [13, 65, 246, 102, 101, 91, 98, 43];
-    pub const OPEN_SESSION: [u8; 8] = [130, 54, 124, 7, 236, 20, 104, 104];
-    pub const OPEN_SESSION_SPL: [u8; 8] = [110, 210, 116, 56, 212, 29, 133, 235];
-    pub const CLAIM_CHUNK: [u8; 8] = [39, 15, 95, 226, 213, 115, 228, 80];
-    pub const CLOSE_SESSION: [u8; 8] = [68, 114, 178, 140, 222, 38, 248, 211];
-    pub const CLAIM_PAYOUT: [u8; 8] = [127, 240, 132, 62, 227, 198, 146, 133];
-    pub const RAISE_DISPUTE: [u8; 8] = [41, 243, 1, 51, 150, 95, 246, 73];
-    pub const RESOLVE_DISPUTE: [u8; 8] = [231, 6, 202, 6, 96, 103, 12, 230];
-    pub const UPDATE_REPUTATION: [u8; 8] = [194, 220, 43, 201, 54, 209, 49, 178];
-    pub const STAKE_PROVIDER: [u8; 8] = [18, 199, 109, 78, 14, 224, 5, 119];
-    pub const REQUEST_UNSTAKE: [u8; 8] = [44, 154, 110, 253, 160, 202, 54, 34];
-    pub const WITHDRAW_STAKE: [u8; 8] = [153, 8, 22, 138, 105, 176, 87, 66];
-}
+pub use generated::ix_discriminator;
 
 #[cfg(all(any(target_os = "solana", target_arch = "bpf"), not(feature = "no-entrypoint")))]
 mod entrypoint {
@@ -98,6 +81,7 @@ fn dispatch(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> Prog
     match disc {
         d::INITIALIZE_CONFIG => config::process_initialize_config(program_id, accounts, rest),
         d::UPDATE_CONFIG => config::process_update_config(program_id, accounts, rest),
+        d::ACCEPT_ADMIN => config::process_accept_admin(program_id, accounts, rest),
         d::REGISTER_PROVIDER => provider::process_register_provider(program_id, accounts, rest),
         d::STAKE_PROVIDER => provider::process_stake_provider(program_id, accounts, rest),
         d::REQUEST_UNSTAKE => provider::process_request_unstake(program_id, accounts, rest),

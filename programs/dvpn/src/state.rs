@@ -7,14 +7,8 @@ use pinocchio::{error::ProgramError, AccountView, Address};
 
 use crate::error::DvpnError;
 
-/// Anchor account discriminators: `sha256("account:<Name>")[..8]`.
-pub mod discriminator {
-    pub const CONFIG: [u8; 8] = [155, 12, 170, 224, 30, 250, 204, 130];
-    pub const PROVIDER: [u8; 8] = [164, 180, 71, 17, 75, 216, 80, 195];
-    pub const NODE: [u8; 8] = [208, 53, 1, 3, 49, 122, 180, 49];
-    pub const SESSION: [u8; 8] = [243, 81, 72, 115, 214, 188, 72, 144];
-    pub const STAKE_VAULT: [u8; 8] = [192, 112, 65, 125, 129, 151, 173, 226];
-}
+/// Anchor account discriminators, generated from the wire contract.
+pub use crate::generated::account_discriminator as discriminator;
 
 /// An account type stored by this program.
 pub trait AccountState: Sized {
@@ -48,6 +42,18 @@ pub fn load<'a, T: AccountState>(account: &'a AccountView, program_id: &Address)
     }
 }
 
+/// Loads the one Config. Owner and discriminator prove only that this program
+/// wrote an account; the address proves it is *the* Config, so nobody can
+/// bring a look-alike of his own (another bump of seed "config").
+#[inline(always)]
+#[allow(clippy::mut_from_ref)]
+pub fn load_config<'a>(account: &'a AccountView, program_id: &Address) -> Result<&'a mut Config, ProgramError> {
+    if account.address().as_array() != &crate::generated::CONFIG_ADDRESS {
+        return Err(DvpnError::InvalidConfig.into());
+    }
+    load::<Config>(account, program_id)
+}
+
 /// Writes the discriminator of a freshly created account and returns its state.
 #[inline(always)]
 #[allow(clippy::mut_from_ref)]
@@ -68,12 +74,19 @@ pub struct Config {
     pub admin: Address,
     pub treasury: Address,
     pub token_mint: Address,
+    /// Proposed next admin (update_config), who must accept_admin; zero when none.
+    pub pending_admin: Address,
     pub min_provider_stake: u64,
     pub unbonding_seconds: i64,
     pub settle_window_seconds: i64,
+    pub dispute_window_seconds: i64,
+    pub idle_timeout_seconds: i64,
+    pub min_rating_lamports: u64,
+    pub min_rating_token: u64,
     pub protocol_fee_bps: u16,
+    pub max_slash_bps: u16,
     pub bump: u8,
-    pub padding: [u8; 5],
+    pub padding: [u8; 3],
 }
 
 #[repr(C)]
@@ -94,6 +107,11 @@ pub struct Provider {
     pub reputation_score: u16,
     pub bump: u8,
     pub stake_vault_bump: u8,
+    /// Sum of the weights of every rating (rating_sum is the weighted sum).
+    pub rating_weight: u64,
+    /// Disputes raised and not yet resolved; stake cannot leave while > 0.
+    pub open_disputes: u32,
+    pub padding: [u8; 4],
 }
 
 pub const ENDPOINT_LEN: usize = 64;
@@ -116,6 +134,9 @@ pub struct Node {
     pub is_active: u8,
     pub bump: u8,
     pub padding: [u8; 6],
+    /// Usage sessions pay this per hash-chain tick (0: no usage sessions in SOL).
+    pub price_per_tick: u64,
+    pub price_per_tick_token: u64,
 }
 
 impl Node {
@@ -185,6 +206,15 @@ pub struct Session {
     pub bump: u8,
     pub vault_bump: u8,
     pub padding: [u8; 1],
+    // The Config terms in force when the session opened: an admin update
+    // never changes the fee or the windows of a session already open.
+    pub settle_window_seconds: i64,
+    pub dispute_window_seconds: i64,
+    pub idle_timeout_seconds: i64,
+    /// Open, or the last on-chain claim of a usage session (idle eviction).
+    pub last_activity_ts: i64,
+    pub protocol_fee_bps: u16,
+    pub padding2: [u8; 6],
 }
 
 impl Session {
@@ -196,9 +226,15 @@ impl Session {
 
     /// Last moment the provider may claim; after it anyone may settle.
     #[inline(always)]
-    pub fn settle_deadline(&self, settle_window: i64) -> Result<i64, ProgramError> {
+    pub fn settle_deadline(&self) -> Result<i64, ProgramError> {
         let base = if self.closed_at != 0 { self.closed_at } else { self.end_ts };
-        base.checked_add(settle_window).ok_or_else(|| DvpnError::ArithmeticOverflow.into())
+        base.checked_add(self.settle_window_seconds).ok_or_else(|| DvpnError::ArithmeticOverflow.into())
+    }
+
+    /// After this moment anyone may settle an unresolved dispute by the default rule.
+    #[inline(always)]
+    pub fn dispute_deadline(&self) -> Result<i64, ProgramError> {
+        self.dispute_ts.checked_add(self.dispute_window_seconds).ok_or_else(|| DvpnError::ArithmeticOverflow.into())
     }
 
     #[inline(always)]
@@ -231,8 +267,8 @@ impl AccountState for StakeVault {
 }
 
 // The layouts in idl/dvpn.json: any change here must change the IDL too.
-const _: () = assert!(Config::SPACE == 136 && core::mem::align_of::<Config>() == 8);
-const _: () = assert!(Provider::SPACE == 136 && core::mem::align_of::<Provider>() == 8);
-const _: () = assert!(Node::SPACE == 216 && core::mem::align_of::<Node>() == 8);
-const _: () = assert!(Session::SPACE == 384 && core::mem::align_of::<Session>() == 8);
+const _: () = assert!(Config::SPACE == 200 && core::mem::align_of::<Config>() == 8);
+const _: () = assert!(Provider::SPACE == 152 && core::mem::align_of::<Provider>() == 8);
+const _: () = assert!(Node::SPACE == 232 && core::mem::align_of::<Node>() == 8);
+const _: () = assert!(Session::SPACE == 424 && core::mem::align_of::<Session>() == 8);
 const _: () = assert!(StakeVault::SPACE == 48 && core::mem::align_of::<StakeVault>() == 1);

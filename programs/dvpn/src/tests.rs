@@ -9,7 +9,7 @@ use crate::{
     args::Args,
     error::{DvpnError, ERROR_NAMES},
     events::discriminator as ev,
-    instructions::reputation::reputation_score,
+    instructions::reputation::{rating_weight, reputation_score},
     ix_discriminator as ix,
     state::discriminator as acc,
     utils::{mul_checked, protocol_fee, rent_minimum_from, sha256_n, time_earned},
@@ -27,6 +27,7 @@ fn instruction_discriminators_are_anchor_sighashes() {
     let cases = [
         (ix::INITIALIZE_CONFIG, "initialize_config"),
         (ix::UPDATE_CONFIG, "update_config"),
+        (ix::ACCEPT_ADMIN, "accept_admin"),
         (ix::REGISTER_PROVIDER, "register_provider"),
         (ix::REGISTER_NODE, "register_node"),
         (ix::UPDATE_NODE, "update_node"),
@@ -146,6 +147,20 @@ fn reputation_scales_one_to_five_stars_to_0_2000() {
     assert_eq!(reputation_score(1, 1), 0);
     assert_eq!(reputation_score(3, 1), 1_000);
     assert_eq!(reputation_score(4 + 5, 2), 1_750);
+    // Weighted: one 5-star session paying 3 minimums and one 1-star paying 1.
+    assert_eq!(reputation_score(5 * 3 + 1, 3 + 1), 1_500);
+}
+
+#[test]
+fn rating_weight_counts_minimum_payments_capped() {
+    assert_eq!(rating_weight(0, 1_000), 0);
+    assert_eq!(rating_weight(999, 1_000), 0);
+    assert_eq!(rating_weight(1_000, 1_000), 1);
+    assert_eq!(rating_weight(5_500, 1_000), 5);
+    assert_eq!(rating_weight(u64::MAX, 1_000), 100);
+    // A zero minimum still needs a payment of at least one unit.
+    assert_eq!(rating_weight(0, 0), 0);
+    assert_eq!(rating_weight(7, 0), 7);
 }
 
 #[test]

@@ -150,6 +150,67 @@ pub fn check_pda(account: &AccountView, seeds: &[Seed], program_id: &Address) ->
     }
 }
 
+/// Checks that the last seed (the bump) is the canonical one: the largest bump
+/// whose address is off the curve. Every larger bump must give an on-curve
+/// hash (`sol_curve_validate_point` returns 0 for a valid point), so no
+/// `find_program_address`: the canonical bump is almost always 255 or 254, so
+/// this is zero or one hash plus one curve check (~260 CU).
+#[inline(always)]
+pub fn check_canonical_bump(seeds: &[Seed], program_id: &Address) -> ProgramResult {
+    #[cfg(any(target_os = "solana", target_arch = "bpf"))]
+    {
+        const MARKER: &[u8] = b"ProgramDerivedAddress";
+        let n = seeds.len();
+        require(n >= 1 && n <= 6, DvpnError::InvalidPda)?;
+        let bump = seeds[n - 1].first().copied().ok_or(DvpnError::InvalidPda)?;
+        let mut candidate = [0u8; 1];
+        let mut parts: [&[u8]; 8] = [&[]; 8];
+        for (i, s) in seeds[..n - 1].iter().enumerate() {
+            parts[i] = s;
+        }
+        let mut b = bump;
+        while b < u8::MAX {
+            b += 1;
+            candidate[0] = b;
+            let mut parts = parts;
+            parts[n - 1] = &candidate;
+            parts[n] = program_id.as_ref();
+            parts[n + 1] = MARKER;
+            let mut hash = [0u8; 32];
+            let mut ignored = [0u8; 32];
+            // SAFETY: `parts` holds `n + 2` valid slices; `hash` has room for the
+            // digest; the curve syscall reads 32 bytes and writes nothing for validation.
+            let on_curve = unsafe {
+                pinocchio::syscalls::sol_sha256(parts.as_ptr() as *const u8, (n + 2) as u64, hash.as_mut_ptr());
+                pinocchio::syscalls::sol_curve_validate_point(0, hash.as_ptr(), ignored.as_mut_ptr()) == 0
+            };
+            // A larger bump off the curve is a valid PDA: `bump` is not canonical.
+            require(on_curve, DvpnError::NonCanonicalBump)?;
+        }
+        Ok(())
+    }
+    #[cfg(not(any(target_os = "solana", target_arch = "bpf")))]
+    {
+        let _ = (seeds, program_id);
+        Ok(())
+    }
+}
+
+/// Whether `account` can take `amount` more lamports and still pass the
+/// runtime's rent check (an account below rent exemption may not gain
+/// lamports and stay below it; an executable account may not change at all).
+#[inline(always)]
+pub fn can_receive_lamports(account: &AccountView, amount: u64) -> Result<bool, ProgramError> {
+    if amount == 0 {
+        return Ok(true);
+    }
+    if account.executable() {
+        return Ok(false);
+    }
+    let after = account.lamports().checked_add(amount).ok_or(DvpnError::ArithmeticOverflow)?;
+    Ok(after >= rent_exempt_minimum(account.data_len())?)
+}
+
 /// Creates a PDA account of `program_id` (owned by `owner`) funded to rent
 /// exemption by `payer`. A wrong bump or foreign address is InvalidPda. An
 /// address someone pre-funded is still taken over (top-up, allocate, assign)
@@ -164,6 +225,7 @@ pub fn create_pda_account(
     signer_seeds: &[Seed],
 ) -> ProgramResult {
     check_pda(account, signer_seeds, program_id)?;
+    check_canonical_bump(signer_seeds, program_id)?;
     if !account.owned_by(&SYSTEM_PROGRAM_ID) || !account.is_data_empty() {
         return Err(DvpnError::AlreadyInitialized.into());
     }
@@ -223,6 +285,20 @@ pub fn check_token_account(account: &AccountView, mint: &Address, owner: &Addres
     let data = unsafe { core::slice::from_raw_parts(account.data_ptr(), TOKEN_ACCOUNT_LEN) };
     require(&data[0..32] == mint.as_ref(), DvpnError::InvalidTokenAccount)?;
     require(&data[32..64] == owner.as_ref(), DvpnError::InvalidTokenAccount)
+}
+
+/// The balance of an SPL Token account, read in place.
+#[inline(always)]
+pub fn token_amount(account: &AccountView) -> Result<u64, ProgramError> {
+    require(
+        account.owned_by(&TOKEN_PROGRAM_ID) && account.data_len() == TOKEN_ACCOUNT_LEN,
+        DvpnError::InvalidTokenAccount,
+    )?;
+    // SAFETY: length checked; bytes 64..72 are the little-endian amount.
+    let data = unsafe { core::slice::from_raw_parts(account.data_ptr(), TOKEN_ACCOUNT_LEN) };
+    let mut amount = [0u8; 8];
+    amount.copy_from_slice(&data[64..72]);
+    Ok(u64::from_le_bytes(amount))
 }
 
 #[inline(always)]

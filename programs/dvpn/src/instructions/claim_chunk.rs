@@ -8,8 +8,8 @@ use crate::{
     args::Args,
     error::DvpnError,
     events::{discriminator as ev, Event},
-    instructions::shared::{check_session_links, not_active, pay_provider, token_accounts},
-    state::{load, mode, session_state, Config, Provider, Session},
+    instructions::shared::{check_session_links, not_active, pay_provider, token_accounts, Undeliverable},
+    state::{load, load_config, mode, session_state, Provider, Session},
     take_accounts,
     utils::{earned_between, mul_checked, now, require, require_signer, require_writable, sha256_n},
 };
@@ -44,7 +44,7 @@ pub fn process_claim_chunk(program_id: &Address, accounts: &[AccountView], data:
     require_writable(provider_view)?;
     require_writable(session_view)?;
     require_writable(treasury)?;
-    let config = load::<Config>(config_view, program_id)?;
+    let config = load_config(config_view, program_id)?;
     let provider = load::<Provider>(provider_view, program_id)?;
     require(authority.address() == &provider.authority, DvpnError::Unauthorized)?;
     let session = load::<Session>(session_view, program_id)?;
@@ -54,7 +54,7 @@ pub fn process_claim_chunk(program_id: &Address, accounts: &[AccountView], data:
         return Err(not_active(session));
     }
     let ts = now()?;
-    require(ts <= session.settle_deadline(config.settle_window_seconds)?, DvpnError::ClaimWindowClosed)?;
+    require(ts <= session.settle_deadline()?, DvpnError::ClaimWindowClosed)?;
     require(tick > session.last_tick, DvpnError::StaleClaim)?;
     require(bytes_used >= session.bytes_used, DvpnError::BytesUsedDecreased)?;
 
@@ -85,9 +85,11 @@ pub fn process_claim_chunk(program_id: &Address, accounts: &[AccountView], data:
         token_program,
     )?;
     let (provider_amount, fee) =
-        pay_provider(session_view, session, provider, config, authority, treasury, &tokens, gross)?;
+        pay_provider(session_view, session, provider, authority, treasury, &tokens, gross, Undeliverable::Refuse)?;
     session.last_tick = tick;
     session.bytes_used = bytes_used;
+    // A paying usage session is not idle (see close_session's eviction).
+    session.last_activity_ts = ts;
 
     Event::new(ev::CHUNK_CLAIMED)
         .key(session_view.address())

@@ -9,11 +9,11 @@ use crate::{
     events::{discriminator as ev, Event},
     instructions::shared::{
         check_session_links, load_settlement, not_active, pay_provider, refund_rest, release_slot,
-        settle_token_accounts, Settlement,
+        settle_token_accounts, Settlement, Undeliverable,
     },
-    state::{load, session_state, Config, Provider, Session, StakeVault},
+    state::{load, load_config, session_state, Provider, Session, StakeVault},
     take_accounts,
-    utils::{move_lamports, now, require, require_signer, require_writable},
+    utils::{move_lamports, mul_checked, now, require, require_signer, require_writable},
 };
 
 #[inline(always)]
@@ -24,8 +24,9 @@ pub fn process_raise_dispute(program_id: &Address, accounts: &[AccountView], dat
     args.finish()?;
 
     require_signer(signer)?;
+    require_writable(provider_view)?;
     require_writable(session_view)?;
-    let config = load::<Config>(config_view, program_id)?;
+    let config = load_config(config_view, program_id)?;
     let provider = load::<Provider>(provider_view, program_id)?;
     let session = load::<Session>(session_view, program_id)?;
     check_session_links(session, None, provider_view, provider, None, config, None)?;
@@ -34,8 +35,10 @@ pub fn process_raise_dispute(program_id: &Address, accounts: &[AccountView], dat
         return Err(not_active(session));
     }
     let ts = now()?;
-    require(ts <= session.settle_deadline(config.settle_window_seconds)?, DvpnError::ClaimWindowClosed)?;
+    require(ts <= session.settle_deadline()?, DvpnError::DisputeTooLate)?;
 
+    // Stake stays slashable (no unstake, no withdraw) until this is resolved.
+    provider.open_disputes = provider.open_disputes.checked_add(1).ok_or(DvpnError::ArithmeticOverflow)?;
     session.state = session_state::DISPUTED;
     session.disputed_by = *signer.address();
     session.dispute_reason = reason;
@@ -93,6 +96,11 @@ pub fn process_resolve_dispute(program_id: &Address, accounts: &[AccountView], d
     let stake_total =
         provider.stake_lamports.checked_add(provider.unstaking_lamports).ok_or(DvpnError::ArithmeticOverflow)?;
     require(slash <= stake_total, DvpnError::SlashExceedsStake)?;
+    // A bounded admin: one dispute takes at most max_slash_bps of the stake.
+    let cap = mul_checked(stake_total / 10_000, config.max_slash_bps as u64)
+        .and_then(|a| a.checked_add((stake_total % 10_000).wrapping_mul(config.max_slash_bps as u64) / 10_000))
+        .ok_or(DvpnError::ArithmeticOverflow)?;
+    require(slash <= cap, DvpnError::SlashExceedsCap)?;
 
     let tokens = settle_token_accounts(
         program_id,
@@ -102,10 +110,19 @@ pub fn process_resolve_dispute(program_id: &Address, accounts: &[AccountView], d
         [vault, user_token, provider_token, treasury_token, token_program],
     )?;
     let ts = now()?;
-    let (provider_amount, fee) =
-        pay_provider(session_view, session, provider, config, provider_authority, treasury, &tokens, provider_share)?;
-    let refund = refund_rest(session_view, session, user, &tokens)?;
+    let (provider_amount, fee) = pay_provider(
+        session_view,
+        session,
+        provider,
+        provider_authority,
+        treasury,
+        &tokens,
+        provider_share,
+        Undeliverable::Forfeit,
+    )?;
+    let refund = refund_rest(session_view, session, user, &tokens, true)?;
     session.state = session_state::RESOLVED;
+    provider.open_disputes = provider.open_disputes.saturating_sub(1);
     release_slot(session, node, provider, ts)?;
 
     if slash > 0 {

@@ -6,7 +6,7 @@ use crate::{
     args::Args,
     error::DvpnError,
     events::{discriminator as ev, Event},
-    state::{init, load, AccountState, Config, Node, Provider},
+    state::{init, load, load_config, AccountState, Node, Provider},
     take_accounts,
     utils::{check_system_program, create_pda_account, now, require, require_signer, require_writable, write_padded},
 };
@@ -23,19 +23,24 @@ pub fn process_register_node(program_id: &Address, accounts: &[AccountView], dat
     let wg_server_pubkey: [u8; 32] = args.array()?;
     let max_capacity = args.u32()?;
     let node_bump = args.u8()?;
+    let price_per_tick = args.u64()?;
+    let price_per_tick_token = args.u64()?;
     args.finish()?;
 
     require_signer(authority)?;
     require_writable(provider_view)?;
     require_writable(node_view)?;
     check_system_program(system_program)?;
-    let config = load::<Config>(config_view, program_id)?;
+    let config = load_config(config_view, program_id)?;
     let provider = load::<Provider>(provider_view, program_id)?;
     require(authority.address() == &provider.authority, DvpnError::Unauthorized)?;
     require(node_id == provider.node_count, DvpnError::InvalidNodeId)?;
     require(provider.stake_lamports >= config.min_provider_stake, DvpnError::InsufficientStake)?;
     require(max_capacity > 0, DvpnError::InvalidCapacity)?;
-    require(price_per_minute > 0 || price_per_minute_token > 0, DvpnError::ZeroAmount)?;
+    require(
+        price_per_minute > 0 || price_per_minute_token > 0 || price_per_tick > 0 || price_per_tick_token > 0,
+        DvpnError::ZeroAmount,
+    )?;
 
     let id = node_id.to_le_bytes();
     let bump = [node_bump];
@@ -55,6 +60,8 @@ pub fn process_register_node(program_id: &Address, accounts: &[AccountView], dat
     write_padded(&mut node.region, region)?;
     node.price_per_minute = price_per_minute;
     node.price_per_minute_token = price_per_minute_token;
+    node.price_per_tick = price_per_tick;
+    node.price_per_tick_token = price_per_tick_token;
     node.wg_server_pubkey = wg_server_pubkey;
     node.max_capacity = max_capacity;
     node.is_active = 1;
@@ -73,6 +80,8 @@ pub fn process_register_node(program_id: &Address, accounts: &[AccountView], dat
         .u32(max_capacity)
         .string(endpoint)
         .string(region)
+        .u64(price_per_tick)
+        .u64(price_per_tick_token)
         .emit();
     Ok(())
 }
@@ -88,6 +97,8 @@ pub fn process_update_node(program_id: &Address, accounts: &[AccountView], data:
     let region = args.option(|a| a.string())?;
     let wg_server_pubkey = args.option(|a| a.array::<32>())?;
     let is_active = args.option(|a| a.bool())?;
+    let price_per_tick = args.option(|a| a.u64())?;
+    let price_per_tick_token = args.option(|a| a.u64())?;
     args.finish()?;
 
     require_signer(authority)?;
@@ -103,7 +114,19 @@ pub fn process_update_node(program_id: &Address, accounts: &[AccountView], data:
     if let Some(p) = price_per_minute_token {
         node.price_per_minute_token = p;
     }
-    require(node.price_per_minute > 0 || node.price_per_minute_token > 0, DvpnError::ZeroAmount)?;
+    if let Some(p) = price_per_tick {
+        node.price_per_tick = p;
+    }
+    if let Some(p) = price_per_tick_token {
+        node.price_per_tick_token = p;
+    }
+    require(
+        node.price_per_minute > 0
+            || node.price_per_minute_token > 0
+            || node.price_per_tick > 0
+            || node.price_per_tick_token > 0,
+        DvpnError::ZeroAmount,
+    )?;
     if let Some(c) = max_capacity {
         require(c > 0, DvpnError::InvalidCapacity)?;
         node.max_capacity = c;
@@ -133,6 +156,8 @@ pub fn process_update_node(program_id: &Address, accounts: &[AccountView], data:
         .u8(node.is_active)
         .string(node.endpoint_str())
         .string(node.region_str())
+        .u64(node.price_per_tick)
+        .u64(node.price_per_tick_token)
         .emit();
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::{
     args::Args,
     error::DvpnError,
     events::{discriminator as ev, Event},
-    state::{init, load, mode, session_state, AccountState, Config, Node, Provider, Session},
+    state::{init, load, load_config, mode, session_state, AccountState, Config, Node, Provider, Session},
     take_accounts,
     utils::{
         check_system_program, check_token_account, check_token_program, create_pda_account, mul_checked, now, require,
@@ -17,8 +17,10 @@ use crate::{
     },
 };
 
-/// Sessions last at most a year (366 days); this also bounds the pro-rata arithmetic.
+/// Time sessions last at most a year (366 days); this also bounds the pro-rata arithmetic.
 pub const MAX_SESSION_MINUTES: u32 = 366 * 24 * 60;
+/// Usage sessions (prepaid ticks, no time price) hold a node slot at most 30 days.
+pub const MAX_USAGE_MINUTES: u32 = 30 * 24 * 60;
 
 struct OpenArgs {
     session_id: u64,
@@ -43,19 +45,30 @@ fn read_open_args(args: &mut Args) -> Result<OpenArgs, ProgramError> {
     })
 }
 
-/// Escrow of a session: price x minutes (time) or tick_amount x max_ticks (usage).
+/// Escrow of a session at the node's prices: price_per_minute x minutes (time)
+/// or price_per_tick x max_ticks (usage). The node sets both prices; the
+/// user's `tick_amount` only states the price agreed to (0 for "any" on time
+/// sessions), so a price change between quote and open is refused.
+/// Returns (escrow, tick_amount stored in the session).
 #[inline(always)]
-fn escrow_for(a: &OpenArgs, price_per_minute: u64) -> Result<u64, ProgramError> {
-    require(a.duration_minutes > 0 && a.duration_minutes <= MAX_SESSION_MINUTES, DvpnError::InvalidSessionParams)?;
+fn escrow_for(a: &OpenArgs, price_per_minute: u64, price_per_tick: u64) -> Result<(u64, u64), ProgramError> {
+    require(a.duration_minutes > 0, DvpnError::InvalidSessionParams)?;
     match a.mode {
         mode::TIME => {
-            require(a.tick_amount == 0 && a.max_ticks == 0, DvpnError::InvalidSessionParams)?;
+            require(a.duration_minutes <= MAX_SESSION_MINUTES, DvpnError::SessionTooLong)?;
+            require(a.max_ticks == 0, DvpnError::InvalidSessionParams)?;
             require(price_per_minute > 0, DvpnError::ZeroAmount)?;
-            mul_checked(price_per_minute, a.duration_minutes as u64).ok_or_else(|| DvpnError::ArithmeticOverflow.into())
+            require(a.tick_amount == 0 || a.tick_amount == price_per_minute, DvpnError::PriceMismatch)?;
+            let escrow = mul_checked(price_per_minute, a.duration_minutes as u64).ok_or(DvpnError::ArithmeticOverflow)?;
+            Ok((escrow, 0))
         }
         mode::USAGE => {
-            require(a.tick_amount > 0 && a.max_ticks > 0, DvpnError::ZeroAmount)?;
-            mul_checked(a.tick_amount, a.max_ticks).ok_or_else(|| DvpnError::ArithmeticOverflow.into())
+            require(a.duration_minutes <= MAX_USAGE_MINUTES, DvpnError::SessionTooLong)?;
+            require(a.max_ticks > 0, DvpnError::InvalidSessionParams)?;
+            require(price_per_tick > 0, DvpnError::ZeroAmount)?;
+            require(a.tick_amount == price_per_tick, DvpnError::PriceMismatch)?;
+            let escrow = mul_checked(price_per_tick, a.max_ticks).ok_or(DvpnError::ArithmeticOverflow)?;
+            Ok((escrow, price_per_tick))
         }
         _ => Err(DvpnError::InvalidSessionParams.into()),
     }
@@ -70,16 +83,20 @@ fn check_open<'a>(
     provider_view: &'a AccountView,
     node_view: &'a AccountView,
     session_view: &AccountView,
+    session_id: u64,
 ) -> Result<(&'a mut Config, &'a mut Provider, &'a mut Node), ProgramError> {
     require_signer(user)?;
     require_writable(user)?;
     require_writable(provider_view)?;
     require_writable(node_view)?;
     require_writable(session_view)?;
-    let config = load::<Config>(config_view, program_id)?;
+    let config = load_config(config_view, program_id)?;
     let provider = load::<Provider>(provider_view, program_id)?;
     let node = load::<Node>(node_view, program_id)?;
     require(&node.provider == provider_view.address(), DvpnError::InvalidPda)?;
+    // One id per opening, in order: a session address never repeats, even
+    // after an earlier session at it was settled and closed.
+    require(session_id == node.total_sessions, DvpnError::InvalidSessionId)?;
     require(node.is_active != 0, DvpnError::NodeInactive)?;
     require(node.active_sessions < node.max_capacity, DvpnError::NodeFull)?;
     require(provider.stake_lamports >= config.min_provider_stake, DvpnError::InsufficientStake)?;
@@ -116,6 +133,7 @@ fn create_session(
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn start_session(
+    config: &Config,
     user: &AccountView,
     provider_view: &AccountView,
     provider: &mut Provider,
@@ -124,6 +142,7 @@ fn start_session(
     session_view: &AccountView,
     a: &OpenArgs,
     escrow: u64,
+    tick_amount: u64,
     payment_mint: &Address,
     vault: &Address,
     vault_bump: u8,
@@ -146,10 +165,16 @@ fn start_session(
     session.remaining_balance = escrow;
     session.hash_chain_root = a.hash_chain_root;
     session.last_proof_hash = a.hash_chain_root;
-    session.tick_amount = a.tick_amount;
+    session.tick_amount = tick_amount;
     session.max_ticks = a.max_ticks;
     session.bump = a.session_bump;
     session.vault_bump = vault_bump;
+    // The Config terms now in force are this session's for its whole life.
+    session.protocol_fee_bps = config.protocol_fee_bps;
+    session.settle_window_seconds = config.settle_window_seconds;
+    session.dispute_window_seconds = config.dispute_window_seconds;
+    session.idle_timeout_seconds = config.idle_timeout_seconds;
+    session.last_activity_ts = start;
 
     node.active_sessions = node.active_sessions.checked_add(1).ok_or(DvpnError::ArithmeticOverflow)?;
     node.total_sessions = node.total_sessions.checked_add(1).ok_or(DvpnError::ArithmeticOverflow)?;
@@ -164,7 +189,7 @@ fn start_session(
         .bytes32(&session.hash_chain_root)
         .u64(a.session_id)
         .u64(escrow)
-        .u64(a.tick_amount)
+        .u64(tick_amount)
         .u64(a.max_ticks)
         .i64(start)
         .i64(end)
@@ -183,13 +208,28 @@ pub fn process_open_session(program_id: &Address, accounts: &[AccountView], data
     args.finish()?;
 
     check_system_program(system_program)?;
-    let (_config, provider, node) = check_open(program_id, user, config_view, provider_view, node_view, session_view)?;
-    let escrow = escrow_for(&a, node.price_per_minute)?;
+    let (config, provider, node) =
+        check_open(program_id, user, config_view, provider_view, node_view, session_view, a.session_id)?;
+    let (escrow, tick_amount) = escrow_for(&a, node.price_per_minute, node.price_per_tick)?;
 
     create_session(program_id, user, node_view, session_view, &a)?;
     SystemTransfer { from: user, to: session_view, lamports: escrow }.invoke()?;
     let none = Address::new_from_array([0; 32]);
-    start_session(user, provider_view, provider, node_view, node, session_view, &a, escrow, &none, &none, 0)
+    start_session(
+        config,
+        user,
+        provider_view,
+        provider,
+        node_view,
+        node,
+        session_view,
+        &a,
+        escrow,
+        tick_amount,
+        &none,
+        &none,
+        0,
+    )
 }
 
 #[inline(always)]
@@ -216,13 +256,14 @@ pub fn process_open_session_spl(program_id: &Address, accounts: &[AccountView], 
 
     check_system_program(system_program)?;
     check_token_program(token_program)?;
-    let (config, provider, node) = check_open(program_id, user, config_view, provider_view, node_view, session_view)?;
+    let (config, provider, node) =
+        check_open(program_id, user, config_view, provider_view, node_view, session_view, a.session_id)?;
     require(token_mint.address() == &config.token_mint, DvpnError::InvalidMint)?;
     check_token_account(user_token, &config.token_mint, user.address())?;
-    require(node.price_per_minute_token > 0, DvpnError::TokenPaymentsDisabled)?;
+    require(node.price_per_minute_token > 0 || node.price_per_tick_token > 0, DvpnError::TokenPaymentsDisabled)?;
     require_writable(vault)?;
     require_writable(user_token)?;
-    let escrow = escrow_for(&a, node.price_per_minute_token)?;
+    let (escrow, tick_amount) = escrow_for(&a, node.price_per_minute_token, node.price_per_tick_token)?;
 
     create_session(program_id, user, node_view, session_view, &a)?;
     let vb = [vault_bump];
@@ -237,6 +278,7 @@ pub fn process_open_session_spl(program_id: &Address, accounts: &[AccountView], 
     InitializeAccount3::new(vault, token_mint, session_view.address()).invoke()?;
     TokenTransfer::new(user_token, vault, user, escrow).invoke()?;
     start_session(
+        config,
         user,
         provider_view,
         provider,
@@ -245,6 +287,7 @@ pub fn process_open_session_spl(program_id: &Address, accounts: &[AccountView], 
         session_view,
         &a,
         escrow,
+        tick_amount,
         token_mint.address(),
         vault.address(),
         vault_bump,

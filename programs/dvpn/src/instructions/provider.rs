@@ -7,7 +7,7 @@ use crate::{
     args::Args,
     error::DvpnError,
     events::{discriminator as ev, Event},
-    state::{init, load, AccountState, Config, Provider, StakeVault},
+    state::{init, load, load_config, AccountState, Provider, StakeVault},
     take_accounts,
     utils::{check_system_program, create_pda_account, move_lamports, now, require, require_signer, require_writable},
 };
@@ -133,8 +133,9 @@ pub fn process_request_unstake(program_id: &Address, accounts: &[AccountView], d
     let amount = args.u64()?;
     args.finish()?;
     require(amount > 0, DvpnError::ZeroAmount)?;
-    let config = load::<Config>(config_view, program_id)?;
+    let config = load_config(config_view, program_id)?;
     let provider = load_own_provider(program_id, authority, provider_view)?;
+    require(provider.open_disputes == 0, DvpnError::StakeLockedByDispute)?;
 
     let ts = now()?;
     provider.stake_lamports = provider.stake_lamports.checked_sub(amount).ok_or(DvpnError::InsufficientStakeBalance)?;
@@ -155,6 +156,8 @@ pub fn process_withdraw_stake(program_id: &Address, accounts: &[AccountView], da
 
     let amount = provider.unstaking_lamports;
     require(amount > 0, DvpnError::NothingToWithdraw)?;
+    // Stake under an open dispute stays slashable until it is resolved.
+    require(provider.open_disputes == 0, DvpnError::StakeLockedByDispute)?;
     let ts = now()?;
     require(ts >= provider.unstake_at, DvpnError::UnbondingNotElapsed)?;
     provider.unstaking_lamports = 0;

@@ -1,6 +1,7 @@
-//! close_session (the user ends a session) and claim_payout (settles and
-//! closes it; a permissionless crank after the settle window, so no escrow
-//! is ever stuck).
+//! close_session (the user ends a session, or the provider evicts an idle
+//! usage session) and claim_payout (settles and closes it; a permissionless
+//! crank after the settle window, or after an unresolved dispute's window, so
+//! no escrow is ever stuck).
 
 use pinocchio::{AccountView, Address, ProgramResult};
 
@@ -10,21 +11,34 @@ use crate::{
     events::{discriminator as ev, Event},
     instructions::shared::{
         load_settlement, not_active, pay_provider, refund_rest, release_slot, settle_token_accounts, SessionSeeds,
-        Settlement,
+        Settlement, Undeliverable,
     },
-    state::{mode, session_state},
+    state::{mode, session_state, Session},
     take_accounts,
     utils::{
-        close_program_account, earned_between, now, require, require_signer, require_writable, token_close_signed,
+        close_program_account, earned_between, now, require, require_signer, require_writable, token_amount,
+        token_close_signed, token_transfer_signed,
     },
 };
+
+/// Seconds of a time session elapsed at `ts`, capped at its duration.
+#[inline(always)]
+fn elapsed_at(session: &Session, ts: i64) -> u64 {
+    let elapsed = ts.saturating_sub(session.start_ts).max(0) as u64;
+    let duration = session.duration_seconds();
+    if elapsed < duration {
+        elapsed
+    } else {
+        duration
+    }
+}
 
 #[inline(always)]
 pub fn process_close_session(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
     take_accounts!(
         accounts,
         [
-            user,
+            signer,
             config_view,
             provider_view,
             node_view,
@@ -40,23 +54,32 @@ pub fn process_close_session(program_id: &Address, accounts: &[AccountView], dat
     );
     Args::new(data).finish()?;
 
-    require_signer(user)?;
-    for a in [user, provider_view, node_view, session_view, provider_authority, treasury] {
+    require_signer(signer)?;
+    for a in [signer, provider_view, node_view, session_view, provider_authority, treasury] {
         require_writable(a)?;
     }
     let Settlement { config, provider, node, session } =
         load_settlement(program_id, config_view, provider_view, node_view, session_view, provider_authority, treasury)?;
-    require(user.address() == &session.user, DvpnError::NotSessionParty)?;
+    let ts = now()?;
+    if signer.address() != &session.user {
+        // The provider may end a usage session that stopped paying: no claim
+        // on chain for the session's idle timeout frees its slot.
+        require(signer.address() == &provider.authority, DvpnError::NotSessionParty)?;
+        let idle_since = session.last_activity_ts.checked_add(session.idle_timeout_seconds);
+        require(
+            session.mode == mode::USAGE && idle_since.is_some_and(|t| ts > t),
+            DvpnError::SessionNotIdle,
+        )?;
+    }
     if session.state != session_state::ACTIVE {
         return Err(not_active(session));
     }
 
-    let ts = now()?;
     let mut provider_amount = 0;
     let mut fee = 0;
     let mut refund = 0;
     if session.mode == mode::TIME {
-        // Pay the elapsed time now and give the rest back at once.
+        // Only the user gets here: pay the elapsed time now and give the rest back at once.
         let tokens = settle_token_accounts(
             program_id,
             session,
@@ -64,16 +87,22 @@ pub fn process_close_session(program_id: &Address, accounts: &[AccountView], dat
             config,
             [vault, user_token, provider_token, treasury_token, token_program],
         )?;
-        let duration = session.duration_seconds();
-        let elapsed = ts.saturating_sub(session.start_ts).max(0) as u64;
-        let elapsed = if elapsed < duration { elapsed } else { duration };
+        let elapsed = elapsed_at(session, ts);
         if elapsed > session.last_tick {
-            let gross = earned_between(session.escrow_amount, duration, session.last_tick, elapsed)?;
-            (provider_amount, fee) =
-                pay_provider(session_view, session, provider, config, provider_authority, treasury, &tokens, gross)?;
+            let gross = earned_between(session.escrow_amount, session.duration_seconds(), session.last_tick, elapsed)?;
+            (provider_amount, fee) = pay_provider(
+                session_view,
+                session,
+                provider,
+                provider_authority,
+                treasury,
+                &tokens,
+                gross,
+                Undeliverable::Forfeit,
+            )?;
             session.last_tick = elapsed;
         }
-        refund = refund_rest(session_view, session, user, &tokens)?;
+        refund = refund_rest(session_view, session, signer, &tokens, false)?;
         session.state = session_state::CLOSED;
     } else {
         // Usage: the provider keeps the settle window to claim its last ticks.
@@ -134,16 +163,23 @@ pub fn process_claim_payout(program_id: &Address, accounts: &[AccountView], data
     require(user.address() == &session.user, DvpnError::InvalidPda)?;
 
     let ts = now()?;
-    let deadline = session.settle_deadline(config.settle_window_seconds)?;
-    let window_over = ts > deadline;
-    match session.state {
-        session_state::DISPUTED => return Err(DvpnError::SessionDisputed.into()),
+    let window_over = ts > session.settle_deadline()?;
+    let dispute_expired = match session.state {
+        // A dispute nobody resolved in time is settled by the default rule below.
+        session_state::DISPUTED => {
+            require(ts > session.dispute_deadline()?, DvpnError::DisputeWindowOpen)?;
+            true
+        }
         // Funds already settled: only the account's rent is left, which is the user's.
         session_state::CLOSED | session_state::RESOLVED => {
-            require(caller.address() == user.address() || window_over, DvpnError::SettleWindowOpen)?
+            require(caller.address() == user.address() || window_over, DvpnError::SettleWindowOpen)?;
+            false
         }
-        _ => require(window_over, DvpnError::SettleWindowOpen)?,
-    }
+        _ => {
+            require(window_over, DvpnError::SettleWindowOpen)?;
+            false
+        }
+    };
 
     let tokens = settle_token_accounts(
         program_id,
@@ -154,39 +190,88 @@ pub fn process_claim_payout(program_id: &Address, accounts: &[AccountView], data
     )?;
     let mut provider_amount = 0;
     let mut fee = 0;
-    if session.mode == mode::TIME && session.state == session_state::ACTIVE {
-        // The whole duration has passed: whatever was not claimed is earned.
-        let duration = session.duration_seconds();
-        let gross = earned_between(session.escrow_amount, duration, session.last_tick, duration)?;
-        (provider_amount, fee) =
-            pay_provider(session_view, session, provider, config, provider_authority, treasury, &tokens, gross)?;
-        session.last_tick = duration;
+    // Time sessions earn by the clock: through their end, or through the
+    // dispute when one expired unresolved. Usage sessions earned what was claimed.
+    let earned_through = if session.mode != mode::TIME {
+        None
+    } else if dispute_expired {
+        Some(elapsed_at(session, session.dispute_ts))
+    } else if session.state == session_state::ACTIVE {
+        Some(session.duration_seconds())
+    } else {
+        None
+    };
+    if let Some(through) = earned_through {
+        if through > session.last_tick {
+            let gross = earned_between(session.escrow_amount, session.duration_seconds(), session.last_tick, through)?;
+            (provider_amount, fee) = pay_provider(
+                session_view,
+                session,
+                provider,
+                provider_authority,
+                treasury,
+                &tokens,
+                gross,
+                Undeliverable::Forfeit,
+            )?;
+            session.last_tick = through;
+        }
     }
-    let refund = refund_rest(session_view, session, user, &tokens)?;
+    // The user's wallet always takes this: the Session's rent follows it.
+    let refund = refund_rest(session_view, session, user, &tokens, false)?;
     release_slot(session, node, provider, ts)?;
+    if dispute_expired {
+        session.state = session_state::RESOLVED;
+        provider.open_disputes = provider.open_disputes.saturating_sub(1);
+        Event::new(ev::DISPUTE_RESOLVED)
+            .key(session_view.address())
+            .key(&session.node)
+            .key(provider_view.address())
+            .key(&session.payment_mint)
+            .key(caller.address())
+            .u64(provider_amount)
+            .u64(fee)
+            .u64(refund)
+            .u64(0)
+            .i64(ts)
+            .u32(node.active_sessions)
+            .emit();
+    }
+
+    let mut swept = 0;
+    if let Some(t) = &tokens {
+        let seeds = SessionSeeds::of(session);
+        // Anyone can send tokens to the vault; closing it needs it empty, so
+        // whatever is left beyond the escrow goes to the user rather than
+        // blocking the close forever.
+        swept = token_amount(t.vault)?;
+        if swept > 0 {
+            let to = t.user_token.ok_or(DvpnError::InvalidTokenAccount)?;
+            token_transfer_signed(t.vault, to, session_view, swept, &seeds.seeds())?;
+        }
+        token_close_signed(t.vault, user, session_view, &seeds.seeds())?;
+    }
 
     let event = {
         let mut e = Event::new(ev::PAYOUT_CLAIMED);
+        // After a default dispute settlement the amounts were reported by DisputeResolved.
+        let (p, f, r) = if dispute_expired { (0, 0, 0) } else { (provider_amount, fee, refund) };
         e.key(session_view.address())
             .key(&session.user)
             .key(&session.node)
             .key(&session.provider)
             .key(&session.payment_mint)
             .key(caller.address())
-            .u64(provider_amount)
-            .u64(fee)
-            .u64(refund)
+            .u64(p)
+            .u64(f)
+            .u64(r)
             .u64(session.claimed_amount)
             .u64(session.refunded_amount)
             .i64(ts)
-            .u32(node.active_sessions);
+            .u32(node.active_sessions)
+            .u64(swept);
         e
     };
-
-    if let Some(t) = &tokens {
-        let seeds = SessionSeeds::of(session);
-        token_close_signed(t.vault, user, session_view, &seeds.seeds())?;
-    }
     close_program_account(session_view, user)?;
     event.emit();
     Ok(())

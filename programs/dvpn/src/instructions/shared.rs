@@ -6,10 +6,10 @@ use pinocchio::{cpi::Seed, error::ProgramError, AccountView, Address, ProgramRes
 
 use crate::{
     error::DvpnError,
-    state::{load, Config, Node, Provider, Session},
+    state::{load, load_config, Config, Node, Provider, Session},
     utils::{
-        check_token_account, check_token_program, is_absent, move_lamports, protocol_fee, require,
-        token_transfer_signed,
+        can_receive_lamports, check_token_account, check_token_program, is_absent, move_lamports, protocol_fee,
+        require, token_transfer_signed,
     },
 };
 
@@ -121,34 +121,63 @@ fn needed(account: Option<&AccountView>) -> Result<&AccountView, ProgramError> {
     account.ok_or_else(|| DvpnError::InvalidTokenAccount.into())
 }
 
+/// What happens to a SOL payment the provider's wallet cannot take (it would
+/// stay below rent exemption): a settlement that nobody else may block
+/// forfeits it to the user's refund (it is less than the rent minimum, ~0.00089
+/// SOL); the provider's own claim_chunk refuses with RecipientNotRentExempt.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Undeliverable {
+    Refuse,
+    Forfeit,
+}
+
 /// Pays `gross` of the escrow for service: the protocol fee to the treasury,
 /// the rest to the provider authority. Returns (provider_amount, fee).
+///
+/// The fee is the session's fee rate on the running total claimed, less the
+/// fees already paid, so many small claims pay exactly what one large claim
+/// would (flooring never creates a unit). A SOL fee the treasury cannot take
+/// (unfunded wallet) is deferred: it is collected by a later payment's
+/// running total, and never blocks one.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn pay_provider(
     session_view: &AccountView,
     session: &mut Session,
     provider: &mut Provider,
-    config: &Config,
     provider_authority: &AccountView,
     treasury: &AccountView,
     tokens: &Option<TokenAccounts>,
     gross: u64,
+    undeliverable: Undeliverable,
 ) -> Result<(u64, u64), ProgramError> {
     if gross == 0 {
         return Ok((0, 0));
     }
     let remaining = session.remaining_balance.checked_sub(gross).ok_or(DvpnError::ArithmeticOverflow)?;
-    let fee = protocol_fee(gross, config.protocol_fee_bps);
-    let net = gross - fee; // fee <= gross by construction
+    let claimed = session.claimed_amount.checked_add(gross).ok_or(DvpnError::ArithmeticOverflow)?;
+    let fee_due = protocol_fee(claimed, session.protocol_fee_bps).saturating_sub(session.fee_amount);
+    let mut fee = if fee_due < gross { fee_due } else { gross };
     match tokens {
         None => {
+            if !can_receive_lamports(treasury, fee)? {
+                fee = 0;
+            }
+            let net = gross - fee;
+            if !can_receive_lamports(provider_authority, net)? {
+                // Nothing moves: the amount stays in escrow and is refunded.
+                return match undeliverable {
+                    Undeliverable::Forfeit => Ok((0, 0)),
+                    Undeliverable::Refuse => Err(DvpnError::RecipientNotRentExempt.into()),
+                };
+            }
             move_lamports(session_view, provider_authority, net)?;
             move_lamports(session_view, treasury, fee)?;
             provider.total_earned_lamports =
                 provider.total_earned_lamports.checked_add(net).ok_or(DvpnError::ArithmeticOverflow)?;
         }
         Some(t) => {
+            let net = gross - fee;
             let seeds = SessionSeeds::of(session);
             token_transfer_signed(t.vault, needed(t.provider_token)?, session_view, net, &seeds.seeds())?;
             token_transfer_signed(t.vault, needed(t.treasury_token)?, session_view, fee, &seeds.seeds())?;
@@ -157,25 +186,35 @@ pub fn pay_provider(
         }
     }
     session.remaining_balance = remaining;
-    session.claimed_amount = session.claimed_amount.checked_add(gross).ok_or(DvpnError::ArithmeticOverflow)?;
+    session.claimed_amount = claimed;
     session.fee_amount = session.fee_amount.checked_add(fee).ok_or(DvpnError::ArithmeticOverflow)?;
-    Ok((net, fee))
+    Ok((gross - fee, fee))
 }
 
 /// Returns everything still in escrow to the user. Returns the amount.
+///
+/// With `defer_if_undeliverable`, a SOL refund the user's wallet cannot take
+/// yet (an empty wallet, a refund below rent) stays in escrow: claim_payout
+/// sends it later together with the Session's rent, which always can.
 #[inline(always)]
 pub fn refund_rest(
     session_view: &AccountView,
     session: &mut Session,
     user: &AccountView,
     tokens: &Option<TokenAccounts>,
+    defer_if_undeliverable: bool,
 ) -> Result<u64, ProgramError> {
     let amount = session.remaining_balance;
     if amount == 0 {
         return Ok(0);
     }
     match tokens {
-        None => move_lamports(session_view, user, amount)?,
+        None => {
+            if defer_if_undeliverable && !can_receive_lamports(user, amount)? {
+                return Ok(0);
+            }
+            move_lamports(session_view, user, amount)?
+        }
         Some(t) => {
             let seeds = SessionSeeds::of(session);
             token_transfer_signed(t.vault, needed(t.user_token)?, session_view, amount, &seeds.seeds())?;
@@ -249,7 +288,7 @@ pub fn load_settlement<'a>(
     provider_authority: &AccountView,
     treasury: &AccountView,
 ) -> Result<Settlement<'a>, ProgramError> {
-    let config = load::<Config>(config_view, program_id)?;
+    let config = load_config(config_view, program_id)?;
     let provider = load::<Provider>(provider_view, program_id)?;
     let node = load::<Node>(node_view, program_id)?;
     let session = load::<Session>(session_view, program_id)?;
