@@ -389,7 +389,7 @@ async function notificationLatency(dbUrl: string, txs: number): Promise<void> {
     const user: Keypair = users[i % users.length];
     const { blockhash, lastValidBlockHeight } = await chain.connection.getLatestBlockhash('confirmed');
     const tx = new Transaction({ feePayer: user.publicKey, blockhash, lastValidBlockHeight }).add(
-      ix.openSession({ user: user.publicKey, provider: provider.provider, node: node.node, sessionId: BigInt(i), mode: SessionMode.Time, durationMinutes: 5 }),
+      ix.openSession({ user: user.publicKey, provider: provider.provider, node: node.node, sessionId: BigInt(Math.floor(i / users.length)), mode: SessionMode.Time, durationMinutes: 5, tickAmount: node.pricePerMinute }),
     );
     tx.sign(user);
     const tSubmit = now();

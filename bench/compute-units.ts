@@ -12,6 +12,7 @@ import {
   createBareWorld,
   createWorld,
   disputeIx,
+  nextSessionId,
   openIx,
   openTime,
   openUsage,
@@ -46,7 +47,10 @@ function market(w: World) {
 // ---- config, provider, node, stake ----
 {
   const b = createBareWorld(det);
-  const cfg = { protocolFeeBps: 250, minProviderStake: SOL, unbondingSeconds: 604_800n, settleWindowSeconds: 3_600n };
+  const cfg = {
+    protocolFeeBps: 250, minProviderStake: SOL, unbondingSeconds: 604_800n, settleWindowSeconds: 3_600n,
+    disputeWindowSeconds: 604_800n, idleTimeoutSeconds: 1_800n, minRatingLamports: 1_000n, minRatingToken: 10n, maxSlashBps: 2_500,
+  };
   const accounts = { admin: b.admin.publicKey, treasury: b.treasury.publicKey, tokenMint: b.usdc.mint };
   measure(b.env, 'initialize_config', ix.initializeConfig({ ...accounts, ...cfg }), [b.admin]);
   measure(b.env, 'update_config', ix.updateConfig({ ...accounts, newAdmin: b.admin.publicKey, ...cfg }), [b.admin]);
@@ -68,8 +72,8 @@ for (const spl of [false, true]) {
   const { prov, node, user } = market(w);
   const env = w.env;
 
-  measure(env, `open_session${spl ? '_spl' : ''}, time${tag}`, openIx(w, user, node, SessionMode.Time, { sessionId: 100n, spl, minutes: 60 }).instruction, [user.kp]);
-  measure(env, `open_session${spl ? '_spl' : ''}, usage${tag}`, openIx(w, user, node, SessionMode.Usage, { sessionId: 101n, spl, minutes: 60, chain: createHashChain(10, new Uint8Array(32).fill(5)) }).instruction, [user.kp]);
+  measure(env, `open_session${spl ? '_spl' : ''}, time${tag}`, openIx(w, user, node, SessionMode.Time, { sessionId: nextSessionId(w, user), spl, minutes: 60 }).instruction, [user.kp]);
+  measure(env, `open_session${spl ? '_spl' : ''}, usage${tag}`, openIx(w, user, node, SessionMode.Usage, { sessionId: nextSessionId(w, user), spl, minutes: 60, chain: createHashChain(10, new Uint8Array(32).fill(5)) }).instruction, [user.kp]);
 
   const t = openTime(w, user, node, { spl, minutes: 60 });
   env.warp(600);

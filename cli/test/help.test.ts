@@ -22,7 +22,7 @@ function walk(cmd: Command, path: string[] = []): [string, Command][] {
 }
 
 const EXPECTED = [
-  'config init', 'config show',
+  'config init', 'config update', 'config accept-admin', 'config show',
   'provider register', 'provider show', 'provider stake', 'provider unstake', 'provider withdraw',
   'node register', 'node update', 'node show', 'node list',
   'session open', 'session show', 'session list', 'session close', 'session claim', 'session payout',

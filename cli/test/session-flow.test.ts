@@ -5,29 +5,22 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PublicKey, type Keypair } from '@solana/web3.js';
-import { ACCOUNT_SIZES, SessionState, createHashChain, fetchNode, fetchProvider, fetchSession, findSessionPda, findSessionVaultPda } from '@dvpn/sdk';
+import { createCloseAccountInstruction } from '@solana/spl-token';
+import { ACCOUNT_SIZES, SessionState, createHashChain, fetchNextSessionId, fetchNode, fetchProvider, fetchSession, findSessionPda, findSessionVaultPda } from '@dvpn/sdk';
 import { startChain, type Chain } from '../../tests/harness/surfnet.js';
-import {
-  USDC,
-  createProviderWithNode,
-  earned,
-  initConfig,
-  openTimeSession,
-  rentFor,
-  split,
-  type ConfigCtx,
-  type NodeCtx,
-} from '../../tests/harness/fixtures.js';
+import { USDC, earned, rentFor, split } from '../../tests/harness/fixtures.js';
+import { createProviderWithNode, initConfig, openTimeSession, type CliConfigCtx, type CliNodeCtx } from './fixtures.js';
 import { cliEnv, type CliEnv } from './helpers.js';
 
 const FEE_BPS = 250;
 const PRICE = 1_000_000n; // 0.001 SOL per minute
 const PRICE_TOKEN = 50_000n; // 0.05 USDC per minute
+const TICK_PRICE = 10_000n; // 0.00001 SOL per usage tick
 
 let chain: Chain;
 let cli: CliEnv;
-let cfg: ConfigCtx;
-let node: NodeCtx;
+let cfg: CliConfigCtx;
+let node: CliNodeCtx;
 let user: Keypair;
 let provider: Keypair;
 let userHome: string;
@@ -40,7 +33,7 @@ beforeAll(async () => {
   chain = await startChain();
   cli = cliEnv(chain);
   cfg = await initConfig(chain, { protocolFeeBps: FEE_BPS, settleWindowSeconds: 600n });
-  node = await createProviderWithNode(chain, { pricePerMinute: PRICE, pricePerMinuteToken: PRICE_TOKEN, maxCapacity: 10 });
+  node = await createProviderWithNode(chain, { pricePerMinute: PRICE, pricePerMinuteToken: PRICE_TOKEN, pricePerTick: TICK_PRICE, maxCapacity: 10 });
   provider = node.owner.authority;
   user = await chain.fundedKeypair(10);
   await chain.fundTokens(user.publicKey, 100n * USDC);
@@ -78,7 +71,7 @@ describe('a SOL time session through the CLI', () => {
     expect((await fetchNode(chain.connection, node.node))!.activeSessions).toBe(1);
   });
 
-  it('session show prints its state (JSON and text)', async () => {
+  it('session show prints its state and its own terms (JSON and text)', async () => {
     const out = await cli.json<Json>(['session', 'show', session]);
     expect(out).toMatchObject({
       address: session,
@@ -91,9 +84,14 @@ describe('a SOL time session through the CLI', () => {
       escrowAmount: '10000000',
       remainingBalance: '10000000',
       earnedNow: '0',
+      settleWindowSeconds: '600',
+      protocolFeeBps: FEE_BPS,
     });
+    // The settle deadline is end + the session's own settle window.
+    expect(BigInt(out.settleDeadline as string)).toBe(BigInt(out.endTs as string) + 600n);
     const text = await cli.run(['session', 'show', session]);
     expect(text.stdout).toMatch(/escrow\s+0\.01 SOL/);
+    expect(text.stdout).toMatch(/settle deadline\s+\S+ \(settle window 600 s\)/);
     expect(text.stdout).toMatch(/state\s+Active/);
   });
 
@@ -154,8 +152,9 @@ describe('a USDC time session through the CLI', () => {
   it('session open --usdc escrows tokens in the session vault; close refunds tokens', async () => {
     const tokensBefore = await chain.tokenBalance(user.publicKey);
     const out = await cli.json<Json>(['session', 'open', '--node', node.node.toBase58(), '--usdc', '--minutes', '4'], asUser);
-    // Session id 0 was settled and closed, so 0 is free again.
-    const [pda] = findSessionPda(node.node, user.publicKey, BigInt(out.sessionId as string));
+    // Session 0 was settled and closed, yet its id is not reused: the id is the user's next session id.
+    expect(out.sessionId).toBe('1');
+    const [pda] = findSessionPda(node.node, user.publicKey, 1n);
     expect(out.session).toBe(pda.toBase58());
     expect(out.currency).toBe('USDC');
     expect(out.escrowAmount).toBe((4n * PRICE_TOKEN).toString());
@@ -183,11 +182,9 @@ describe('a usage session through the CLI', () => {
   let session: string;
   let stateFile: string;
 
-  it('session open --usage stores the hash-chain secret locally (0600) and commits its root', async () => {
-    const out = await cli.json<Json>(
-      ['session', 'open', '--node', node.node.toBase58(), '--sol', '--usage', '--ticks', '50', '--tick-amount', '0.00001', '--minutes', '30'],
-      asUser,
-    );
+  it("session open --usage pays the node's price per tick, stores the hash-chain secret locally (0600) and commits its root", async () => {
+    const out = await cli.json<Json>(['session', 'open', '--node', node.node.toBase58(), '--sol', '--usage', '--ticks', '50', '--minutes', '30'], asUser);
+    expect(out.tickAmount).toBe(TICK_PRICE.toString());
     session = out.session as string;
     stateFile = out.stateFile as string;
     expect(out.mode).toBe('Usage');
@@ -237,10 +234,16 @@ describe('a usage session through the CLI', () => {
     expect(res.stderr.trim()).toBe('Error: InvalidPreimage — Preimage does not hash to the last proof');
   });
 
-  it('the user disputes it and the admin resolves it', async () => {
+  it('the user disputes it; the provider cannot unstake meanwhile; the admin resolves it', async () => {
     const d = await cli.json<Json>(['session', 'dispute', session, '--reason', '2'], asUser);
     expect(d.reason).toBe(2);
     expect((await fetchSession(chain.connection, new PublicKey(session)))!.state).toBe(SessionState.Disputed);
+    const shown = await cli.json<Json>(['session', 'show', session]);
+    expect(BigInt(shown.disputeDeadline as string)).toBe(BigInt(shown.disputeTs as string) + 7n * 86_400n);
+    const locked = await cli.run(['provider', 'unstake', '0.1'], asProvider);
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toContain('Error: StakeLockedByDispute — Stake cannot leave while a dispute against the provider is open');
+    expect((await fetchProvider(chain.connection, node.owner.provider))!.unstakingLamports).toBe(0n);
     const notAdmin = await cli.run(['session', 'resolve', session, '--provider-amount', '0.0001'], asUser);
     expect(notAdmin.code).toBe(1);
     expect(notAdmin.stderr.trim()).toBe('Error: Unauthorized — Signer is not the authority for this account');
@@ -256,6 +259,7 @@ describe('a usage session through the CLI', () => {
 
 describe('errors', () => {
   it('session open on a full node prints NodeFull and exits non-zero', async () => {
+    const nextId = await fetchNextSessionId(chain.connection, user.publicKey);
     const small = await createProviderWithNode(chain, { maxCapacity: 1 });
     await openTimeSession(chain, small, 5);
     const res = await cli.run(['session', 'open', '--node', small.node.toBase58(), '--sol', '--minutes', '5'], asUser);
@@ -265,19 +269,61 @@ describe('errors', () => {
     const json = await cli.run(['session', 'open', '--node', small.node.toBase58(), '--sol', '--minutes', '5', '--json'], asUser);
     expect(JSON.parse(json.stdout).error).toMatchObject({ name: 'NodeFull', code: 6022, msg: 'Node has no free capacity' });
     // No session and no secret left behind.
-    expect(await chain.connection.getAccountInfo(findSessionPda(small.node, user.publicKey, 0n)[0])).toBeNull();
+    expect(await chain.connection.getAccountInfo(findSessionPda(small.node, user.publicKey, nextId)[0])).toBeNull();
   });
 
   it('a failed usage open leaves no secret file behind', async () => {
+    const nextId = await fetchNextSessionId(chain.connection, user.publicKey);
     const small = await createProviderWithNode(chain, { maxCapacity: 1 });
     await openTimeSession(chain, small, 5);
     const res = await cli.run(
-      ['session', 'open', '--node', small.node.toBase58(), '--sol', '--usage', '--ticks', '5', '--tick-amount', '0.001', '--minutes', '5'],
+      ['session', 'open', '--node', small.node.toBase58(), '--sol', '--usage', '--ticks', '5', '--minutes', '5'],
       asUser,
     );
     expect(res.stderr.trim()).toBe('Error: NodeFull — Node has no free capacity');
-    const [pda] = findSessionPda(small.node, user.publicKey, 0n);
+    const [pda] = findSessionPda(small.node, user.publicKey, nextId);
     expect(existsSync(join(userHome, 'sessions', `${pda.toBase58()}.json`))).toBe(false);
+  });
+
+  it('a session longer than the program allows is refused before sending, naming the limit', async () => {
+    const before = (await fetchNode(chain.connection, node.node))!.totalSessions;
+    const time = await cli.run(['session', 'open', '--node', node.node.toBase58(), '--sol', '--minutes', '99999999'], asUser);
+    expect(time.code).toBe(1);
+    expect(time.stderr.trim()).toBe(
+      'Error: SessionTooLong — --minutes 99999999 is above the limit for time sessions: at most 527040 minutes (366 days)',
+    );
+    const usage = await cli.run(['session', 'open', '--node', node.node.toBase58(), '--sol', '--usage', '--ticks', '5', '--minutes', '43201'], asUser);
+    expect(usage.stderr.trim()).toBe('Error: SessionTooLong — --minutes 43201 is above the limit for usage sessions: at most 43200 minutes (30 days)');
+    const viaConnect = await cli.run(['connect', node.node.toBase58(), '--new', '--sol', '--minutes', '99999999'], asUser);
+    expect(viaConnect.stderr).toContain('Error: SessionTooLong');
+    expect((await fetchNode(chain.connection, node.node))!.totalSessions).toBe(before);
+  });
+
+  it("a usage --tick-amount other than the node's price is refused (PriceMismatch) and leaves no secret", async () => {
+    const res = await cli.run(
+      ['session', 'open', '--node', node.node.toBase58(), '--sol', '--usage', '--ticks', '5', '--tick-amount', '0.00002', '--minutes', '5'],
+      asUser,
+    );
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe(
+      "Error: PriceMismatch — --tick-amount 0.00002 SOL is not the node's price per tick (0.00001 SOL); omit --tick-amount to pay the node's price",
+    );
+    const id = await fetchNextSessionId(chain.connection, user.publicKey);
+    expect(existsSync(join(userHome, 'sessions', `${findSessionPda(node.node, user.publicKey, id)[0].toBase58()}.json`))).toBe(false);
+    // The matching price is accepted.
+    const ok = await cli.json<Json>(
+      ['session', 'open', '--node', node.node.toBase58(), '--sol', '--usage', '--ticks', '5', '--tick-amount', '0.00001', '--minutes', '5'],
+      asUser,
+    );
+    expect(ok.sessionId).toBe(id.toString());
+    expect(ok.escrowAmount).toBe((5n * TICK_PRICE).toString());
+  });
+
+  it('a node without a token price per tick refuses token usage sessions before sending', async () => {
+    const solOnly = await createProviderWithNode(chain, { pricePerTickToken: 0n });
+    const res = await cli.run(['session', 'open', '--node', solOnly.node.toBase58(), '--usdc', '--usage', '--ticks', '5', '--minutes', '5'], asUser);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('the node offers no usage sessions paid in USDC');
   });
 
   it('bad input is refused before anything is sent', async () => {
@@ -293,5 +339,49 @@ describe('errors', () => {
     expect(missing.stderr).toContain('keypair file not found');
     const decimals = await cli.run(['provider', 'stake', '0.0000000001'], asProvider);
     expect(decimals.stderr).toContain('more than 9 decimals');
+  });
+});
+
+describe('ratings cost something real', () => {
+  it('a session that paid less than the Config minimum cannot rate (RatingNotEarned)', async () => {
+    const opened = await cli.json<Json>(['session', 'open', '--node', node.node.toBase58(), '--sol', '--minutes', '10'], asUser);
+    const session = opened.session as string;
+    await cli.json(['session', 'close', session], asUser); // closed at once: paid nothing
+    const res = await cli.run(['session', 'rate', session, '1'], asUser);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe(
+      'Error: RatingNotEarned — the session paid the provider 0 SOL, less than the 0.0001 SOL a rating needs (Config minimum)',
+    );
+    expect((await fetchSession(chain.connection, new PublicKey(session)))!.rated).toBe(false);
+    await cli.json(['session', 'payout', session], asUser);
+  });
+
+  it('a provider cannot rate a session on its own node (SelfRating)', async () => {
+    const opened = await cli.json<Json>(['session', 'open', '--node', node.node.toBase58(), '--sol', '--minutes', '10'], asProvider);
+    const session = opened.session as string;
+    await chain.warpSeconds(300);
+    await cli.json(['session', 'close', session], asProvider);
+    const res = await cli.run(['session', 'rate', session, '5'], asProvider);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe('Error: SelfRating — a provider cannot rate its own session');
+    await cli.json(['session', 'payout', session], asProvider);
+  });
+});
+
+describe('payout of a token session', () => {
+  it("creates the user's missing token account (anyone may pay for it) and settles", async () => {
+    const buyer = await chain.fundedKeypair(5);
+    const userToken = await chain.fundTokens(buyer.publicKey, 4n * PRICE_TOKEN);
+    const opened = await cli.json<Json>(['session', 'open', '--node', node.node.toBase58(), '--usdc', '--minutes', '4'], { keypair: buyer });
+    const session = opened.session as string;
+    // The buyer spent every token and closes the now empty account.
+    await chain.send(createCloseAccountInstruction(userToken, buyer.publicKey, buyer.publicKey), [buyer]);
+    expect(await chain.connection.getAccountInfo(userToken)).toBeNull();
+
+    await chain.warpSeconds(240 + 600 + 1); // past end + the session's settle window
+    const out = await cli.json<Json>(['session', 'payout', session], asProvider);
+    expect(out.refund).toBe('0');
+    expect(await chain.connection.getAccountInfo(new PublicKey(session))).toBeNull();
+    expect(await chain.tokenAccountAmount(userToken)).toBe(0n);
   });
 });

@@ -100,7 +100,7 @@ export async function runScenario(chain: Chain): Promise<Scenario> {
   const s3 = await openTimeSession(chain, nodeB, 5);
   results.push(s3.result);
   await chain.warpSeconds(30);
-  await send(ix.raiseDispute({ signer: s3.user.publicKey, provider: provider.provider, session: s3.session, reason: 3 }), [s3.user]);
+  await send(ix.raiseDispute({ signer: s3.user.publicKey, provider: provider.provider, node: nodeB.node, session: s3.session, reason: 3 }), [s3.user]);
   const escrow3 = 5n * 3_000_000n;
   await send(
     ix.resolveDispute({
@@ -154,7 +154,8 @@ export async function runTraffic(
       const round = next++;
       const user = await chain.fundedKeypair(10);
       const sessions = Array.from({ length: perTx }, (_, i) => {
-        const sessionId = BigInt(round * perTx + i) + 1_000_000n;
+        // A fresh user per round: its session ids run 0, 1, ... (UserState.next_session_id), in order within the transaction.
+        const sessionId = BigInt(i);
         const hashChain = createHashChain(8);
         const [session] = findSessionPda(node.node, user.publicKey, sessionId);
         return { sessionId, hashChain, session };
@@ -162,7 +163,7 @@ export async function runTraffic(
       record(await chain.send(
         sessions.map((x) => ix.openSession({
           user: user.publicKey, provider: node.owner.provider, node: node.node, sessionId: x.sessionId,
-          mode: SessionMode.Usage, durationMinutes: 60, tickAmount: 1_000n, maxTicks: 8n, hashChainRoot: x.hashChain.root,
+          mode: SessionMode.Usage, durationMinutes: 60, tickAmount: node.pricePerTick, maxTicks: 8n, hashChainRoot: x.hashChain.root,
         })),
         [user],
       ));

@@ -4,9 +4,9 @@ import { Buffer } from 'buffer';
 import { DVPN_PROGRAM_ID } from './constants.js';
 import { accountsCoder, CAMEL_IDL } from './coder.js';
 import { fromStruct, typeDef, type Decoded } from './decode.js';
-import { findConfigPda } from './pda.js';
+import { findConfigPda, findUserStatePda } from './pda.js';
 
-export type AccountName = 'Config' | 'Provider' | 'Node' | 'Session' | 'StakeVault';
+export type AccountName = 'Config' | 'Provider' | 'Node' | 'Session' | 'StakeVault' | 'UserState';
 
 export type ConfigAccount = Decoded<'Config'>;
 export type ProviderAccount = Decoded<'Provider'>;
@@ -14,6 +14,7 @@ export type ProviderAccount = Decoded<'Provider'>;
 export type NodeAccount = Omit<Decoded<'Node'>, 'endpoint' | 'region'> & { endpoint: string; region: string };
 export type SessionAccount = Decoded<'Session'>;
 export type StakeVaultAccount = Decoded<'StakeVault'>;
+export type UserStateAccount = Decoded<'UserState'>;
 
 export interface AccountTypes {
   Config: ConfigAccount;
@@ -21,12 +22,13 @@ export interface AccountTypes {
   Node: NodeAccount;
   Session: SessionAccount;
   StakeVault: StakeVaultAccount;
+  UserState: UserStateAccount;
 }
 
 export type DecodedAccount = { [N in AccountName]: { name: N; account: AccountTypes[N] } }[AccountName];
 
 /** Account sizes including the 8-byte discriminator (the program's #[repr(C)] structs). */
-export const ACCOUNT_SIZES = { Config: 200, Provider: 152, Node: 232, Session: 424, StakeVault: 48 } as const;
+export const ACCOUNT_SIZES = { Config: 200, Provider: 160, Node: 232, Session: 432, StakeVault: 48, UserState: 56 } as const;
 
 /** 8-byte account discriminators (sha256("account:<Name>")[..8]), e.g. for getProgramAccounts memcmp filters. */
 export const ACCOUNT_DISCRIMINATORS: Record<AccountName, Uint8Array> = Object.fromEntries(
@@ -63,6 +65,7 @@ export const decodeProvider = (data: Uint8Array): ProviderAccount => decodeAs('P
 export const decodeNode = (data: Uint8Array): NodeAccount => decodeAs('Node', data);
 export const decodeSession = (data: Uint8Array): SessionAccount => decodeAs('Session', data);
 export const decodeStakeVault = (data: Uint8Array): StakeVaultAccount => decodeAs('StakeVault', data);
+export const decodeUserState = (data: Uint8Array): UserStateAccount => decodeAs('UserState', data);
 
 /** Which dvpn account this is, by its discriminator (undefined for anything else). */
 export function accountNameOf(data: Uint8Array): AccountName | undefined {
@@ -105,6 +108,18 @@ export const fetchProvider = (c: Connection, address: PublicKey, opts?: FetchOpt
 export const fetchNode = (c: Connection, address: PublicKey, opts?: FetchOptions) => fetchAs('Node', c, address, opts);
 export const fetchSession = (c: Connection, address: PublicKey, opts?: FetchOptions) => fetchAs('Session', c, address, opts);
 export const fetchStakeVault = (c: Connection, address: PublicKey, opts?: FetchOptions) => fetchAs('StakeVault', c, address, opts);
+export const fetchUserState = (c: Connection, address: PublicKey, opts?: FetchOptions) => fetchAs('UserState', c, address, opts);
+
+/**
+ * The session_id the user's next open_session must pass: its UserState's
+ * next_session_id, 0 before the user's first session. Only the user's own
+ * opens move it, so nobody else can invalidate an open being built.
+ */
+export async function fetchNextSessionId(connection: Connection, user: PublicKey, opts: FetchOptions = {}): Promise<bigint> {
+  const [address] = findUserStatePda(user, opts.programId ?? DVPN_PROGRAM_ID);
+  const state = await fetchUserState(connection, address, opts);
+  return state ? state.nextSessionId : 0n;
+}
 
 /** Byte offsets of pubkey fields useful in getProgramAccounts memcmp filters. */
 export const ACCOUNT_OFFSETS = {

@@ -33,6 +33,7 @@ export const SEEDS = {
   config: 'config',
   provider: 'provider',
   stake: 'stake',
+  user: 'user',
   node: 'node',
   session: 'session',
   vault: 'vault',
@@ -47,3 +48,10 @@ export const MAX_REGION_LEN = 16;
 export const MAX_TICKS_PER_CLAIM = 512;
 export const MAX_PROTOCOL_FEE_BPS = 1000;
 export const BPS_DENOMINATOR = 10_000n;
+/** Longest sessions the program accepts (SessionTooLong): time 366 days, usage 30 days, in minutes. */
+export const MAX_TIME_SESSION_MINUTES = 366 * 24 * 60;
+export const MAX_USAGE_SESSION_MINUTES = 30 * 24 * 60;
+/** Config bounds (InvalidConfigValue): every window 1 s ..= 366 days; slash cap <= 2500 bps. */
+export const MIN_CONFIG_WINDOW_SECONDS = 1n;
+export const MAX_CONFIG_WINDOW_SECONDS = 366n * 86_400n;
+export const MAX_SLASH_BPS_CAP = 2500;

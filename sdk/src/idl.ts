@@ -458,9 +458,11 @@ export type DvpnIdl = {
     {
       "name": "open_session",
       "docs": [
-        "Opens a session paid in SOL; the escrow sits in the Session account. session_id must equal the node's",
-        "total_sessions (InvalidSessionId: refetch the node and retry), so a session address never repeats.",
-        "Time: escrow = price_per_minute x duration_minutes (at most 366 days); tick_amount is 0 or the price the user agreed to.",
+        "Opens a session paid in SOL; the escrow sits in the Session account. session_id must equal the user's",
+        "UserState.next_session_id (0 before the first session; InvalidSessionId), so a session address never repeats;",
+        "the UserState is created (paid by the user) on the first open.",
+        "tick_amount is the unit price the user agreed to and must equal the node's (PriceMismatch).",
+        "Time: escrow = price_per_minute x duration_minutes (at most 366 days).",
         "Usage: tick_amount must equal the node's price_per_tick (PriceMismatch), escrow = tick_amount x max_ticks,",
         "duration_minutes (at most 30 days) is the maximum duration. The Config fee and windows become the session's terms."
       ],
@@ -515,6 +517,22 @@ export type DvpnIdl = {
           }
         },
         {
+          "name": "user_state",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [117, 115, 101, 114]
+              },
+              {
+                "kind": "account",
+                "path": "user"
+              }
+            ]
+          }
+        },
+        {
           "name": "system_program",
           "address": "11111111111111111111111111111111"
         }
@@ -555,6 +573,10 @@ export type DvpnIdl = {
         },
         {
           "name": "session_bump",
+          "type": "u8"
+        },
+        {
+          "name": "user_state_bump",
           "type": "u8"
         }
       ]
@@ -642,6 +664,22 @@ export type DvpnIdl = {
           "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         },
         {
+          "name": "user_state",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [117, 115, 101, 114]
+              },
+              {
+                "kind": "account",
+                "path": "user"
+              }
+            ]
+          }
+        },
+        {
           "name": "system_program",
           "address": "11111111111111111111111111111111"
         }
@@ -686,6 +724,10 @@ export type DvpnIdl = {
         },
         {
           "name": "vault_bump",
+          "type": "u8"
+        },
+        {
+          "name": "user_state_bump",
           "type": "u8"
         }
       ]
@@ -924,7 +966,8 @@ export type DvpnIdl = {
       "docs": [
         "The session user or the provider authority freezes the escrow until the admin resolves it or",
         "dispute_window_seconds pass (then claim_payout settles it). Only before the settle deadline (DisputeTooLate).",
-        "While a dispute is open the provider cannot unstake or withdraw stake."
+        "The node slot is freed at once (a disputed session gets no more service). While disputes are open the provider",
+        "cannot withdraw the stake they could slash: each locks max_slash_bps of the stake at this moment (dispute_lock)."
       ],
       "discriminator": [41, 243, 1, 51, 150, 95, 246, 73],
       "accounts": [
@@ -948,6 +991,10 @@ export type DvpnIdl = {
           "writable": true
         },
         {
+          "name": "node",
+          "writable": true
+        },
+        {
           "name": "session",
           "writable": true
         }
@@ -963,7 +1010,7 @@ export type DvpnIdl = {
       "name": "resolve_dispute",
       "docs": [
         "Admin only: provider_amount of the remaining escrow goes to the provider (less the fee), the rest to the user;",
-        "slash_lamports of provider stake go to the treasury, at most Config.max_slash_bps of its stake (SlashExceedsCap)."
+        "slash_lamports of provider stake go to the treasury, at most the dispute_lock set when it was raised (SlashExceedsCap)."
       ],
       "discriminator": [231, 6, 202, 6, 96, 103, 12, 230],
       "accounts": [
@@ -1147,7 +1194,7 @@ export type DvpnIdl = {
       "name": "request_unstake",
       "docs": [
         "Starts unbonding: amount leaves the active stake and becomes withdrawable after unbonding_seconds.",
-        "Refused while a dispute against the provider is open (StakeLockedByDispute)."
+        "Unbonding stake stays slashable until it is withdrawn."
       ],
       "discriminator": [44, 154, 110, 253, 160, 202, 54, 34],
       "accounts": [
@@ -1193,7 +1240,8 @@ export type DvpnIdl = {
     {
       "name": "withdraw_stake",
       "docs": [
-        "After unbonding, sends every unstaking lamport back to the authority; refused while a dispute is open."
+        "After unbonding, sends the unstaking lamports back to the authority. While disputes are open it keeps back what",
+        "they could slash (Provider.locked_lamports beyond the active stake) and pays the rest (StakeLockedByDispute if nothing)."
       ],
       "discriminator": [153, 8, 22, 138, 105, 176, 87, 66],
       "accounts": [
@@ -1258,6 +1306,10 @@ export type DvpnIdl = {
     {
       "name": "StakeVault",
       "discriminator": [192, 112, 65, 125, 129, 151, 173, 226]
+    },
+    {
+      "name": "UserState",
+      "discriminator": [72, 177, 85, 249, 76, 167, 186, 126]
     }
   ],
   "events": [
@@ -1558,7 +1610,7 @@ export type DvpnIdl = {
     {
       "code": 6048,
       "name": "InvalidSessionId",
-      "msg": "session_id must equal the node's total_sessions"
+      "msg": "session_id must equal the user's next_session_id (UserState)"
     },
     {
       "code": 6049,
@@ -1588,12 +1640,12 @@ export type DvpnIdl = {
     {
       "code": 6054,
       "name": "StakeLockedByDispute",
-      "msg": "Stake cannot leave while a dispute against the provider is open"
+      "msg": "Stake that open disputes could slash cannot be withdrawn"
     },
     {
       "code": 6055,
       "name": "SlashExceedsCap",
-      "msg": "Slash is above Config.max_slash_bps of the provider stake"
+      "msg": "Slash is above the dispute's lock (Config.max_slash_bps of the stake when it was raised)"
     },
     {
       "code": 6056,
@@ -1697,7 +1749,9 @@ export type DvpnIdl = {
       "name": "Provider",
       "docs": [
         "reputation_score is the weighted average rating scaled to 0..2000 (1 star = 0, 5 stars = 2000); 1000 until the first rating.",
-        "rating_sum is the sum of rating x weight, rating_weight the sum of weights."
+        "rating_sum is the sum of rating x weight, rating_weight the sum of weights.",
+        "locked_lamports: what the open disputes may still slash (each locks max_slash_bps of the stake when raised);",
+        "withdraw_stake keeps it back."
       ],
       "type": {
         "kind": "struct",
@@ -1782,6 +1836,10 @@ export type DvpnIdl = {
                 4
               ]
             }
+          },
+          {
+            "name": "locked_lamports",
+            "type": "u64"
           }
         ]
       }
@@ -1789,7 +1847,7 @@ export type DvpnIdl = {
     {
       "name": "Node",
       "docs": [
-        "endpoint and region are UTF-8, zero-padded. total_sessions is also the session_id the next session must use."
+        "endpoint and region are UTF-8, zero-padded."
       ],
       "type": {
         "kind": "struct",
@@ -1890,7 +1948,8 @@ export type DvpnIdl = {
       "docs": [
         "payment_mint and vault are the default pubkey for SOL sessions.",
         "claimed_amount counts everything paid for service (provider + fee); escrow = claimed + refunded + remaining.",
-        "protocol_fee_bps and the *_seconds windows are the Config terms in force when the session opened."
+        "protocol_fee_bps and the *_seconds windows are the Config terms in force when the session opened.",
+        "dispute_lock: the most its dispute may slash, max_slash_bps of the provider stake when the dispute was raised."
       ],
       "type": {
         "kind": "struct",
@@ -2066,6 +2125,10 @@ export type DvpnIdl = {
                 6
               ]
             }
+          },
+          {
+            "name": "dispute_lock",
+            "type": "u64"
           }
         ]
       }
@@ -2078,6 +2141,38 @@ export type DvpnIdl = {
           {
             "name": "provider",
             "type": "pubkey"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          },
+          {
+            "name": "padding",
+            "type": {
+              "array": [
+                "u8",
+                7
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "UserState",
+      "docs": [
+        "One per user wallet: the session_id its next session must use. Only the user's own opens move it."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "user",
+            "type": "pubkey"
+          },
+          {
+            "name": "next_session_id",
+            "type": "u64"
           },
           {
             "name": "bump",
@@ -2597,6 +2692,10 @@ export type DvpnIdl = {
           {
             "name": "reason",
             "type": "u8"
+          },
+          {
+            "name": "node_active_sessions",
+            "type": "u32"
           }
         ]
       }
@@ -3280,9 +3379,11 @@ export const IDL: DvpnIdl = {
     {
       "name": "open_session",
       "docs": [
-        "Opens a session paid in SOL; the escrow sits in the Session account. session_id must equal the node's",
-        "total_sessions (InvalidSessionId: refetch the node and retry), so a session address never repeats.",
-        "Time: escrow = price_per_minute x duration_minutes (at most 366 days); tick_amount is 0 or the price the user agreed to.",
+        "Opens a session paid in SOL; the escrow sits in the Session account. session_id must equal the user's",
+        "UserState.next_session_id (0 before the first session; InvalidSessionId), so a session address never repeats;",
+        "the UserState is created (paid by the user) on the first open.",
+        "tick_amount is the unit price the user agreed to and must equal the node's (PriceMismatch).",
+        "Time: escrow = price_per_minute x duration_minutes (at most 366 days).",
         "Usage: tick_amount must equal the node's price_per_tick (PriceMismatch), escrow = tick_amount x max_ticks,",
         "duration_minutes (at most 30 days) is the maximum duration. The Config fee and windows become the session's terms."
       ],
@@ -3337,6 +3438,22 @@ export const IDL: DvpnIdl = {
           }
         },
         {
+          "name": "user_state",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [117, 115, 101, 114]
+              },
+              {
+                "kind": "account",
+                "path": "user"
+              }
+            ]
+          }
+        },
+        {
           "name": "system_program",
           "address": "11111111111111111111111111111111"
         }
@@ -3377,6 +3494,10 @@ export const IDL: DvpnIdl = {
         },
         {
           "name": "session_bump",
+          "type": "u8"
+        },
+        {
+          "name": "user_state_bump",
           "type": "u8"
         }
       ]
@@ -3464,6 +3585,22 @@ export const IDL: DvpnIdl = {
           "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         },
         {
+          "name": "user_state",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [117, 115, 101, 114]
+              },
+              {
+                "kind": "account",
+                "path": "user"
+              }
+            ]
+          }
+        },
+        {
           "name": "system_program",
           "address": "11111111111111111111111111111111"
         }
@@ -3508,6 +3645,10 @@ export const IDL: DvpnIdl = {
         },
         {
           "name": "vault_bump",
+          "type": "u8"
+        },
+        {
+          "name": "user_state_bump",
           "type": "u8"
         }
       ]
@@ -3746,7 +3887,8 @@ export const IDL: DvpnIdl = {
       "docs": [
         "The session user or the provider authority freezes the escrow until the admin resolves it or",
         "dispute_window_seconds pass (then claim_payout settles it). Only before the settle deadline (DisputeTooLate).",
-        "While a dispute is open the provider cannot unstake or withdraw stake."
+        "The node slot is freed at once (a disputed session gets no more service). While disputes are open the provider",
+        "cannot withdraw the stake they could slash: each locks max_slash_bps of the stake at this moment (dispute_lock)."
       ],
       "discriminator": [41, 243, 1, 51, 150, 95, 246, 73],
       "accounts": [
@@ -3770,6 +3912,10 @@ export const IDL: DvpnIdl = {
           "writable": true
         },
         {
+          "name": "node",
+          "writable": true
+        },
+        {
           "name": "session",
           "writable": true
         }
@@ -3785,7 +3931,7 @@ export const IDL: DvpnIdl = {
       "name": "resolve_dispute",
       "docs": [
         "Admin only: provider_amount of the remaining escrow goes to the provider (less the fee), the rest to the user;",
-        "slash_lamports of provider stake go to the treasury, at most Config.max_slash_bps of its stake (SlashExceedsCap)."
+        "slash_lamports of provider stake go to the treasury, at most the dispute_lock set when it was raised (SlashExceedsCap)."
       ],
       "discriminator": [231, 6, 202, 6, 96, 103, 12, 230],
       "accounts": [
@@ -3969,7 +4115,7 @@ export const IDL: DvpnIdl = {
       "name": "request_unstake",
       "docs": [
         "Starts unbonding: amount leaves the active stake and becomes withdrawable after unbonding_seconds.",
-        "Refused while a dispute against the provider is open (StakeLockedByDispute)."
+        "Unbonding stake stays slashable until it is withdrawn."
       ],
       "discriminator": [44, 154, 110, 253, 160, 202, 54, 34],
       "accounts": [
@@ -4015,7 +4161,8 @@ export const IDL: DvpnIdl = {
     {
       "name": "withdraw_stake",
       "docs": [
-        "After unbonding, sends every unstaking lamport back to the authority; refused while a dispute is open."
+        "After unbonding, sends the unstaking lamports back to the authority. While disputes are open it keeps back what",
+        "they could slash (Provider.locked_lamports beyond the active stake) and pays the rest (StakeLockedByDispute if nothing)."
       ],
       "discriminator": [153, 8, 22, 138, 105, 176, 87, 66],
       "accounts": [
@@ -4080,6 +4227,10 @@ export const IDL: DvpnIdl = {
     {
       "name": "StakeVault",
       "discriminator": [192, 112, 65, 125, 129, 151, 173, 226]
+    },
+    {
+      "name": "UserState",
+      "discriminator": [72, 177, 85, 249, 76, 167, 186, 126]
     }
   ],
   "events": [
@@ -4380,7 +4531,7 @@ export const IDL: DvpnIdl = {
     {
       "code": 6048,
       "name": "InvalidSessionId",
-      "msg": "session_id must equal the node's total_sessions"
+      "msg": "session_id must equal the user's next_session_id (UserState)"
     },
     {
       "code": 6049,
@@ -4410,12 +4561,12 @@ export const IDL: DvpnIdl = {
     {
       "code": 6054,
       "name": "StakeLockedByDispute",
-      "msg": "Stake cannot leave while a dispute against the provider is open"
+      "msg": "Stake that open disputes could slash cannot be withdrawn"
     },
     {
       "code": 6055,
       "name": "SlashExceedsCap",
-      "msg": "Slash is above Config.max_slash_bps of the provider stake"
+      "msg": "Slash is above the dispute's lock (Config.max_slash_bps of the stake when it was raised)"
     },
     {
       "code": 6056,
@@ -4519,7 +4670,9 @@ export const IDL: DvpnIdl = {
       "name": "Provider",
       "docs": [
         "reputation_score is the weighted average rating scaled to 0..2000 (1 star = 0, 5 stars = 2000); 1000 until the first rating.",
-        "rating_sum is the sum of rating x weight, rating_weight the sum of weights."
+        "rating_sum is the sum of rating x weight, rating_weight the sum of weights.",
+        "locked_lamports: what the open disputes may still slash (each locks max_slash_bps of the stake when raised);",
+        "withdraw_stake keeps it back."
       ],
       "type": {
         "kind": "struct",
@@ -4604,6 +4757,10 @@ export const IDL: DvpnIdl = {
                 4
               ]
             }
+          },
+          {
+            "name": "locked_lamports",
+            "type": "u64"
           }
         ]
       }
@@ -4611,7 +4768,7 @@ export const IDL: DvpnIdl = {
     {
       "name": "Node",
       "docs": [
-        "endpoint and region are UTF-8, zero-padded. total_sessions is also the session_id the next session must use."
+        "endpoint and region are UTF-8, zero-padded."
       ],
       "type": {
         "kind": "struct",
@@ -4712,7 +4869,8 @@ export const IDL: DvpnIdl = {
       "docs": [
         "payment_mint and vault are the default pubkey for SOL sessions.",
         "claimed_amount counts everything paid for service (provider + fee); escrow = claimed + refunded + remaining.",
-        "protocol_fee_bps and the *_seconds windows are the Config terms in force when the session opened."
+        "protocol_fee_bps and the *_seconds windows are the Config terms in force when the session opened.",
+        "dispute_lock: the most its dispute may slash, max_slash_bps of the provider stake when the dispute was raised."
       ],
       "type": {
         "kind": "struct",
@@ -4888,6 +5046,10 @@ export const IDL: DvpnIdl = {
                 6
               ]
             }
+          },
+          {
+            "name": "dispute_lock",
+            "type": "u64"
           }
         ]
       }
@@ -4900,6 +5062,38 @@ export const IDL: DvpnIdl = {
           {
             "name": "provider",
             "type": "pubkey"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          },
+          {
+            "name": "padding",
+            "type": {
+              "array": [
+                "u8",
+                7
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "UserState",
+      "docs": [
+        "One per user wallet: the session_id its next session must use. Only the user's own opens move it."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "user",
+            "type": "pubkey"
+          },
+          {
+            "name": "next_session_id",
+            "type": "u64"
           },
           {
             "name": "bump",
@@ -5419,6 +5613,10 @@ export const IDL: DvpnIdl = {
           {
             "name": "reason",
             "type": "u8"
+          },
+          {
+            "name": "node_active_sessions",
+            "type": "u32"
           }
         ]
       }

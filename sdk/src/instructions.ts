@@ -296,15 +296,16 @@ export interface OpenSessionParams extends WithProgram {
   /** Provider PDA. */
   provider: PublicKey;
   node: PublicKey;
+  /** The user's UserState.next_session_id (fetchNextSessionId). */
   sessionId: IntLike;
   mode: SessionMode | 'time' | 'usage';
   durationMinutes: number;
   /**
-   * The unit price the user agrees to: usage sessions must pass the node's
-   * price_per_tick(_token) (PriceMismatch otherwise); time sessions 0 (any)
-   * or the node's price per minute.
+   * The unit price the user agreed to, which must equal the node's current
+   * price (PriceMismatch otherwise): price_per_minute(_token) for time
+   * sessions, price_per_tick(_token) for usage sessions.
    */
-  tickAmount?: IntLike;
+  tickAmount: IntLike;
   maxTicks?: IntLike;
   /** Usage sessions: w_0 of the hash chain; Time: 32 zero bytes (the default). */
   hashChainRoot?: Bytes32;
@@ -362,6 +363,8 @@ export interface ClaimPayoutParams extends WithProgram {
 export interface RaiseDisputeParams extends WithProgram {
   signer: PublicKey;
   provider: PublicKey;
+  /** The session's node (its slot is freed when the dispute is raised). */
+  node: PublicKey;
   session: PublicKey;
   reason: number;
 }
@@ -417,7 +420,7 @@ function sessionArgs(p: OpenSessionParams) {
     sessionId: p.sessionId,
     mode: p.mode,
     durationMinutes: p.durationMinutes,
-    tickAmount: p.tickAmount ?? 0n,
+    tickAmount: p.tickAmount,
     maxTicks: p.maxTicks ?? 0n,
     hashChainRoot: p.hashChainRoot ?? ZERO_HASH,
     sessionBump,
@@ -539,7 +542,7 @@ export const ix = {
     return buildInstruction(
       'raise_dispute',
       { reason: p.reason },
-      { signer: p.signer, provider: p.provider, session: p.session },
+      { signer: p.signer, provider: p.provider, node: p.node, session: p.session },
       pid(p),
     );
   },

@@ -50,3 +50,8 @@ export function findSessionPda(
 export function findSessionVaultPda(session: PublicKey, programId: PublicKey = DVPN_PROGRAM_ID): [PublicKey, number] {
   return PublicKey.findProgramAddressSync([utf8(SEEDS.vault), session.toBytes()], programId);
 }
+
+/** UserState PDA of a user wallet: holds the session_id its next session must use. */
+export function findUserStatePda(user: PublicKey, programId: PublicKey = DVPN_PROGRAM_ID): [PublicKey, number] {
+  return PublicKey.findProgramAddressSync([utf8(SEEDS.user), user.toBytes()], programId);
+}

@@ -55,6 +55,13 @@ function sessionBytes(): Buffer {
     .u8(254) // 381 bump
     .u8(253) // 382 vault_bump
     .u8(0) // 383 padding
+    .i64(3600n) // 384 settle_window_seconds
+    .i64(604_800n) // 392 dispute_window_seconds
+    .i64(1800n) // 400 idle_timeout_seconds
+    .i64(1_700_000_100n) // 408 last_activity_ts
+    .u16(250) // 416 protocol_fee_bps
+    .bytes(new Uint8Array(6)) // 418 padding2
+    .u64(77n) // 424 dispute_lock
     .done();
   return b;
 }
@@ -76,6 +83,8 @@ function nodeBytes(): Buffer {
     .u8(1) // 208 is_active
     .u8(255) // 209 bump
     .bytes(new Uint8Array(6)) // 210 padding
+    .u64(11n) // 216 price_per_tick
+    .u64(0n) // 224 price_per_tick_token
     .done();
 }
 
@@ -107,6 +116,12 @@ describe('account decoding', () => {
     expect(s.lastTick).toBe(10n);
     expect(s.tickAmount).toBe(10n);
     expect(s.maxTicks).toBe(100n);
+    expect(s.settleWindowSeconds).toBe(3600n);
+    expect(s.disputeWindowSeconds).toBe(604_800n);
+    expect(s.idleTimeoutSeconds).toBe(1800n);
+    expect(s.lastActivityTs).toBe(1_700_000_100n);
+    expect(s.protocolFeeBps).toBe(250);
+    expect(s.disputeLock).toBe(77n);
     expect(s.mode).toBe(SessionMode.Usage);
     expect(s.state).toBe(SessionState.Disputed);
     expect(s.disputeReason).toBe(2);
@@ -143,7 +158,7 @@ describe('account decoding', () => {
     const bad = sessionBytes();
     bad[0] ^= 1;
     expect(() => decodeSession(bad)).toThrow(/discriminator/);
-    expect(() => decodeSession(sessionBytes().subarray(0, 300))).toThrow(/expected 384/);
+    expect(() => decodeSession(sessionBytes().subarray(0, 300))).toThrow(/expected 432/);
   });
 
   it('decodeAccount picks the type by discriminator', () => {
@@ -158,20 +173,23 @@ describe('account decoding', () => {
 
   it('Config, Provider and StakeVault decode at their documented sizes', () => {
     const config = new Writer().bytes(disc('account', 'Config')).bytes(key(1).toBytes()).bytes(key(2).toBytes())
-      .bytes(key(3).toBytes()).u64(10n ** 9n).i64(86_400n).i64(3_600n).u16(250).u8(251).bytes(new Uint8Array(5)).done();
+      .bytes(key(3).toBytes()).bytes(key(9).toBytes()).u64(10n ** 9n).i64(86_400n).i64(3_600n).i64(7_200n).i64(1_800n)
+      .u64(1_000n).u64(10n).u16(250).u16(2_500).u8(251).bytes(new Uint8Array(3)).done();
     expect(config.length).toBe(ACCOUNT_SIZES.Config);
     const c = decodeConfig(config);
-    expect([c.admin.equals(key(1)), c.treasury.equals(key(2)), c.tokenMint.equals(key(3))]).toEqual([true, true, true]);
-    expect([c.minProviderStake, c.unbondingSeconds, c.settleWindowSeconds, c.protocolFeeBps, c.bump]).toEqual([10n ** 9n, 86_400n, 3_600n, 250, 251]);
+    expect([c.admin.equals(key(1)), c.treasury.equals(key(2)), c.tokenMint.equals(key(3)), c.pendingAdmin.equals(key(9))]).toEqual([true, true, true, true]);
+    expect([c.minProviderStake, c.unbondingSeconds, c.settleWindowSeconds, c.disputeWindowSeconds, c.idleTimeoutSeconds]).toEqual([10n ** 9n, 86_400n, 3_600n, 7_200n, 1_800n]);
+    expect([c.minRatingLamports, c.minRatingToken, c.protocolFeeBps, c.maxSlashBps, c.bump]).toEqual([1_000n, 10n, 250, 2_500, 251]);
 
     const w = new Writer().bytes(disc('account', 'Provider')).bytes(key(4).toBytes());
     for (let i = 1n; i <= 11n; i++) w.u64(i * 1000n); // node_count .. registered_at
-    const provider = w.u32(3).u16(1500).u8(250).u8(249).done();
+    const provider = w.u32(3).u16(1500).u8(250).u8(249).u64(12n).u32(2).bytes(new Uint8Array(4)).u64(13n).done();
     expect(provider.length).toBe(ACCOUNT_SIZES.Provider);
     const p = decodeProvider(provider);
     expect(p.authority.equals(key(4))).toBe(true);
     expect([p.nodeCount, p.stakeLamports, p.unstakingLamports, p.unstakeAt, p.registeredAt]).toEqual([1000n, 2000n, 3000n, 4000n, 11000n]);
     expect([p.ratingCount, p.reputationScore, p.bump, p.stakeVaultBump]).toEqual([3, 1500, 250, 249]);
+    expect([p.ratingWeight, p.openDisputes, p.lockedLamports]).toEqual([12n, 2, 13n]);
 
     const vault = new Writer().bytes(disc('account', 'StakeVault')).bytes(key(5).toBytes()).u8(7).bytes(new Uint8Array(7)).done();
     expect(vault.length).toBe(ACCOUNT_SIZES.StakeVault);
@@ -215,7 +233,7 @@ describe('fetch helpers (stub connection)', () => {
       cfg: {
         commitment: undefined,
         filters: [
-          { dataSize: 216 },
+          { dataSize: 232 },
           { memcmp: { offset: 0, bytes: bs58.encode(disc('account', 'Node')) } },
           { memcmp: { offset: 8, bytes: key(10).toBase58() } },
         ],

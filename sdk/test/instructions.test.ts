@@ -13,6 +13,7 @@ import {
   findProviderPda,
   findSessionPda,
   findSessionVaultPda,
+  findUserStatePda,
   findStakeVaultPda,
   ix,
 } from '../src/index.js';
@@ -49,7 +50,7 @@ describe('PDAs', () => {
 
 describe('instruction data', () => {
   it('every IDL instruction has discriminator sha256("global:<name>")[..8]', () => {
-    expect(INSTRUCTION_NAMES).toHaveLength(16);
+    expect(INSTRUCTION_NAMES).toHaveLength(17);
     for (const i of IDL.instructions) {
       expect(hex(Uint8Array.from(i.discriminator)), i.name).toBe(hex(disc('global', i.name)));
     }
@@ -57,10 +58,11 @@ describe('instruction data', () => {
     expect(hex(built.data)).toBe(hex(disc('global', 'withdraw_stake')));
   });
 
-  it('initialize_config: u16, u64, i64, i64, bump', () => {
+  it('initialize_config: u16, u64, i64 x 4, u64 x 2, u16, bump', () => {
     const built = ix.initializeConfig({
       admin, treasury, tokenMint: mint, protocolFeeBps: 250, minProviderStake: 1_000_000_000n,
-      unbondingSeconds: 86_400, settleWindowSeconds: -1n,
+      unbondingSeconds: 86_400, settleWindowSeconds: -1n, disputeWindowSeconds: 2n, idleTimeoutSeconds: 3n,
+      minRatingLamports: 4n, minRatingToken: 5n, maxSlashBps: 2_500,
     });
     const [config, bump] = findConfigPda();
     const expected = new Writer().bytes(disc('global', 'initialize_config'))
@@ -68,6 +70,8 @@ describe('instruction data', () => {
       .bytes([0x00, 0xca, 0x9a, 0x3b, 0, 0, 0, 0])
       .bytes([0x80, 0x51, 0x01, 0, 0, 0, 0, 0])
       .bytes([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
+      .u64(2n).u64(3n).u64(4n).u64(5n)
+      .bytes([0xc4, 0x09])
       .u8(bump)
       .done();
     expect(hex(built.data)).toBe(hex(expected));
@@ -98,6 +102,7 @@ describe('instruction data', () => {
       .bytes(wgKey)
       .bytes([4, 3, 2, 1])
       .u8(nodeBump)
+      .u64(0n).u64(0n) // price_per_tick(_token): absent means 0 (no usage sessions)
       .done();
     expect(hex(built.data)).toBe(hex(expected));
     expect(metas(built)).toEqual([
@@ -119,25 +124,28 @@ describe('instruction data', () => {
       .u8(1).str('us')
       .u8(0)
       .u8(1).u8(0)
+      .u8(0).u8(0) // price_per_tick(_token): None
       .done();
     expect(hex(built.data)).toBe(hex(expected));
   });
 
-  it('open_session: Time defaults to zero tick fields and a zero root; Usage carries the chain', () => {
+  it('open_session: Time carries the agreed price, no ticks and a zero root; Usage carries the chain; the UserState is derived', () => {
     const [provider] = findProviderPda(authority);
     const [node] = findNodePda(provider, 0);
     const [session, bump] = findSessionPda(node, user, 11);
-    const time = ix.openSession({ user, provider, node, sessionId: 11, mode: SessionMode.Time, durationMinutes: 30 });
+    const [userState, userStateBump] = findUserStatePda(user);
+    const time = ix.openSession({ user, provider, node, sessionId: 11, mode: SessionMode.Time, durationMinutes: 30, tickAmount: 7 });
     const expectedTime = new Writer().bytes(disc('global', 'open_session'))
-      .u64(11n).u8(0).u32(30).u64(0n).u64(0n).bytes(new Uint8Array(32)).u8(bump).done();
+      .u64(11n).u8(0).u32(30).u64(7n).u64(0n).bytes(new Uint8Array(32)).u8(bump).u8(userStateBump).done();
     expect(hex(time.data)).toBe(hex(expectedTime));
     expect(time.keys[4].pubkey.equals(session)).toBe(true);
+    expect(time.keys[5].pubkey.equals(userState)).toBe(true);
 
     const root = Uint8Array.from({ length: 32 }, (_, i) => i);
     const usage = ix.openSession({ user, provider, node, sessionId: 11n, mode: SessionMode.Usage, durationMinutes: 60,
       tickAmount: 1000, maxTicks: 500n, hashChainRoot: root });
     const expectedUsage = new Writer().bytes(disc('global', 'open_session'))
-      .u64(11n).u8(1).u32(60).u64(1000n).u64(500n).bytes(root).u8(bump).done();
+      .u64(11n).u8(1).u32(60).u64(1000n).u64(500n).bytes(root).u8(bump).u8(userStateBump).done();
     expect(hex(usage.data)).toBe(hex(expectedUsage));
   });
 
@@ -146,10 +154,12 @@ describe('instruction data', () => {
     const [node] = findNodePda(provider, 0);
     const [session] = findSessionPda(node, user, 1);
     const [vault, vaultBump] = findSessionVaultPda(session);
-    const built = ix.openSessionSpl({ user, provider, node, sessionId: 1, mode: 'time', durationMinutes: 5, tokenMint: mint, userToken: key(20) });
-    expect(built.data[built.data.length - 1]).toBe(vaultBump);
+    const built = ix.openSessionSpl({ user, provider, node, sessionId: 1, mode: 'time', durationMinutes: 5, tickAmount: 10, tokenMint: mint, userToken: key(20) });
+    const [userState, userStateBump] = findUserStatePda(user);
+    expect(built.data[built.data.length - 2]).toBe(vaultBump);
+    expect(built.data[built.data.length - 1]).toBe(userStateBump);
     expect(built.keys.map((k) => k.pubkey.toBase58())).toEqual([
-      user, findConfigPda()[0], provider, node, session, vault, mint, key(20), TOKEN_PROGRAM_ID, SYSTEM_PROGRAM_ID,
+      user, findConfigPda()[0], provider, node, session, vault, mint, key(20), TOKEN_PROGRAM_ID, userState, SYSTEM_PROGRAM_ID,
     ].map((k) => k.toBase58()));
   });
 });
@@ -204,12 +214,12 @@ describe('account metas', () => {
     expect(metas(b)[2][0]).toBe(findStakeVaultPda(provider)[0].toBase58());
 
     expect(() => buildInstruction('no_such_ix', {}, {})).toThrow(/unknown dvpn instruction/);
-    expect(() => buildInstruction('raise_dispute', { reason: 1 }, { signer: user, provider })).toThrow(/missing account session/);
-    expect(() => buildInstruction('raise_dispute', {}, { signer: user, provider, session })).toThrow(/missing argument reason/);
-    expect(() => ix.raiseDispute({ signer: user, provider, session, reason: 256 })).toThrow(/does not fit in u8/);
+    expect(() => buildInstruction('raise_dispute', { reason: 1 }, { signer: user, provider, node: key(52) })).toThrow(/missing account session/);
+    expect(() => buildInstruction('raise_dispute', {}, { signer: user, provider, node: key(52), session })).toThrow(/missing argument reason/);
+    expect(() => ix.raiseDispute({ signer: user, provider, node: key(52), session, reason: 256 })).toThrow(/does not fit in u8/);
     expect(() => ix.requestUnstake({ authority, amount: -1 })).toThrow(/does not fit in u64/);
     expect(() => ix.openSession({ user, provider, node: key(51), sessionId: 0, mode: SessionMode.Usage, durationMinutes: 1,
-      hashChainRoot: new Uint8Array(31) })).toThrow(/expected 32 elements/);
+      tickAmount: 1, hashChainRoot: new Uint8Array(31) })).toThrow(/expected 32 elements/);
   });
 
   it('a custom program id is used for the instruction, the PDAs and the optional placeholders', () => {

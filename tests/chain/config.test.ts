@@ -1,5 +1,5 @@
 // initialize_config / update_config end to end on the embedded runtime.
-import { Keypair } from '@solana/web3.js';
+import { Keypair, PublicKey } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_SIZES, DVPN_PROGRAM_ID, fetchConfig, findConfigPda, ix } from '@dvpn/sdk';
 import { startChain, type Chain } from '../harness/surfnet.js';
@@ -14,12 +14,14 @@ beforeAll(async () => {
 afterAll(() => chain?.close());
 
 describe('initialize_config', () => {
-  it('refuses a fee above 10% and zero durations before any Config exists', async () => {
+  it('refuses a fee above 10%, zero windows and a slash cap above 25% before any Config exists', async () => {
     const admin = await chain.fundedKeypair(5);
     const base = { admin: admin.publicKey, treasury: admin.publicKey, tokenMint: chain.mint, ...DEFAULT_CONFIG };
     await chain.expectError(ix.initializeConfig({ ...base, protocolFeeBps: 1001 }), [admin], 'FeeTooHigh');
     await chain.expectError(ix.initializeConfig({ ...base, unbondingSeconds: 0n }), [admin], 'InvalidConfigValue');
     await chain.expectError(ix.initializeConfig({ ...base, settleWindowSeconds: 0n }), [admin], 'InvalidConfigValue');
+    await chain.expectError(ix.initializeConfig({ ...base, disputeWindowSeconds: 0n }), [admin], 'InvalidConfigValue');
+    await chain.expectError(ix.initializeConfig({ ...base, maxSlashBps: 2_501 }), [admin], 'InvalidConfigValue');
     expect(await fetchConfig(chain.connection)).toBeNull();
   });
 
@@ -47,6 +49,12 @@ describe('initialize_config', () => {
     expect(c.minProviderStake).toBe(DEFAULT_CONFIG.minProviderStake);
     expect(c.unbondingSeconds).toBe(DEFAULT_CONFIG.unbondingSeconds);
     expect(c.settleWindowSeconds).toBe(DEFAULT_CONFIG.settleWindowSeconds);
+    expect(c.disputeWindowSeconds).toBe(DEFAULT_CONFIG.disputeWindowSeconds);
+    expect(c.idleTimeoutSeconds).toBe(DEFAULT_CONFIG.idleTimeoutSeconds);
+    expect([c.minRatingLamports, c.minRatingToken, c.maxSlashBps]).toEqual([
+      DEFAULT_CONFIG.minRatingLamports, DEFAULT_CONFIG.minRatingToken, DEFAULT_CONFIG.maxSlashBps,
+    ]);
+    expect(c.pendingAdmin.toBase58()).toBe(PublicKey.default.toBase58());
     expect(c.bump).toBe(bump);
 
     const ev = eventOf(res, 'ConfigUpdated');
@@ -71,36 +79,62 @@ describe('initialize_config', () => {
 });
 
 describe('update_config', () => {
-  it('lets the admin replace every value and hand over the admin role', async () => {
+  it('lets the admin replace every value and hand over the admin role in two steps (propose, accept)', async () => {
     const newAdmin = Keypair.generate();
     const newTreasury = Keypair.generate();
     const newMint = await chain.createMint(6);
+    const values = {
+      protocolFeeBps: 10,
+      minProviderStake: 7n,
+      unbondingSeconds: 11n,
+      settleWindowSeconds: 13n,
+      disputeWindowSeconds: 17n,
+      idleTimeoutSeconds: 19n,
+      minRatingLamports: 23n,
+      minRatingToken: 29n,
+      maxSlashBps: 31,
+    };
     const res = await chain.send(
       ix.updateConfig({
         admin: cfg.admin.publicKey,
         newAdmin: newAdmin.publicKey,
         treasury: newTreasury.publicKey,
         tokenMint: newMint,
-        protocolFeeBps: 10,
-        minProviderStake: 7n,
-        unbondingSeconds: 11n,
-        settleWindowSeconds: 13n,
+        ...values,
       }),
       [cfg.admin],
     );
+    const tuple = (c: typeof values) => [
+      c.protocolFeeBps, c.minProviderStake, c.unbondingSeconds, c.settleWindowSeconds, c.disputeWindowSeconds,
+      c.idleTimeoutSeconds, c.minRatingLamports, c.minRatingToken, c.maxSlashBps,
+    ];
     const c = await mustFetchConfig(chain);
-    expect(c.admin.toBase58()).toBe(newAdmin.publicKey.toBase58());
+    // Every value applies at once; the admin role is only proposed.
+    expect(c.admin.toBase58()).toBe(cfg.admin.publicKey.toBase58());
+    expect(c.pendingAdmin.toBase58()).toBe(newAdmin.publicKey.toBase58());
     expect(c.treasury.toBase58()).toBe(newTreasury.publicKey.toBase58());
     expect(c.tokenMint.toBase58()).toBe(newMint.toBase58());
-    expect([c.protocolFeeBps, c.minProviderStake, c.unbondingSeconds, c.settleWindowSeconds]).toEqual([10, 7n, 11n, 13n]);
+    expect(tuple(c)).toEqual(tuple(values));
     const ev = eventOf(res, 'ConfigUpdated');
-    expect(ev.admin.toBase58()).toBe(newAdmin.publicKey.toBase58());
+    expect(ev.admin.toBase58()).toBe(cfg.admin.publicKey.toBase58());
+    expect(ev.pendingAdmin.toBase58()).toBe(newAdmin.publicKey.toBase58());
     expect(ev.treasury.toBase58()).toBe(newTreasury.publicKey.toBase58());
     expect(ev.tokenMint.toBase58()).toBe(newMint.toBase58());
-    expect([ev.protocolFeeBps, ev.minProviderStake, ev.unbondingSeconds, ev.settleWindowSeconds]).toEqual([10, 7n, 11n, 13n]);
+    expect(tuple(ev)).toEqual(tuple(values));
+
+    // Nobody but the proposed key can accept.
+    const stranger = await chain.fundedKeypair(1);
+    await chain.expectError(ix.acceptAdmin({ newAdmin: stranger.publicKey }), [stranger], 'NotPendingAdmin');
+
+    chain.setLamports(newAdmin.publicKey, 1_000_000_000n);
+    const accepted = await chain.send(ix.acceptAdmin({ newAdmin: newAdmin.publicKey }), [newAdmin]);
+    const after = await mustFetchConfig(chain);
+    expect(after.admin.toBase58()).toBe(newAdmin.publicKey.toBase58());
+    expect(after.pendingAdmin.toBase58()).toBe(PublicKey.default.toBase58());
+    expect(eventOf(accepted, 'ConfigUpdated').admin.toBase58()).toBe(newAdmin.publicKey.toBase58());
 
     // The old admin lost the role.
-    const err = await chain.expectError(
+    await chain.expectError(
       ix.updateConfig({
         admin: cfg.admin.publicKey,
         newAdmin: cfg.admin.publicKey,
@@ -110,8 +144,7 @@ describe('update_config', () => {
       }),
       [cfg.admin], 'Unauthorized');
 
-    // The new admin can hand it back (new_admin may be the signer itself too).
-    chain.setLamports(newAdmin.publicKey, 1_000_000_000n);
+    // The new admin can hand it back (new_admin = the signer itself proposes nobody).
     await chain.send(
       ix.updateConfig({
         admin: newAdmin.publicKey,
@@ -122,6 +155,7 @@ describe('update_config', () => {
       }),
       [newAdmin],
     );
+    await chain.send(ix.acceptAdmin({ newAdmin: cfg.admin.publicKey }), [cfg.admin]);
     const back = await mustFetchConfig(chain);
     expect(back.admin.toBase58()).toBe(cfg.admin.publicKey.toBase58());
     expect(back.protocolFeeBps).toBe(DEFAULT_CONFIG.protocolFeeBps);
@@ -138,9 +172,14 @@ describe('update_config', () => {
     await chain.expectError(ix.updateConfig({ ...base, protocolFeeBps: 1001 }), [cfg.admin], 'FeeTooHigh');
     await chain.expectError(ix.updateConfig({ ...base, unbondingSeconds: -1n }), [cfg.admin], 'InvalidConfigValue');
     await chain.expectError(ix.updateConfig({ ...base, settleWindowSeconds: 0n }), [cfg.admin], 'InvalidConfigValue');
+    await chain.expectError(ix.updateConfig({ ...base, disputeWindowSeconds: 366n * 86_400n + 1n }), [cfg.admin], 'InvalidConfigValue');
+    await chain.expectError(ix.updateConfig({ ...base, idleTimeoutSeconds: 0n }), [cfg.admin], 'InvalidConfigValue');
+    await chain.expectError(ix.updateConfig({ ...base, maxSlashBps: 2_501 }), [cfg.admin], 'InvalidConfigValue');
     const c = await mustFetchConfig(chain);
     expect(c.protocolFeeBps).toBe(DEFAULT_CONFIG.protocolFeeBps);
     expect(c.settleWindowSeconds).toBe(DEFAULT_CONFIG.settleWindowSeconds);
+    expect(c.disputeWindowSeconds).toBe(DEFAULT_CONFIG.disputeWindowSeconds);
+    expect(c.maxSlashBps).toBe(DEFAULT_CONFIG.maxSlashBps);
   });
 
   it('requires the admin signature (a stranger gets Unauthorized)', async () => {

@@ -151,7 +151,7 @@ describe('open_session gates on the node', () => {
     await chain.send(ix.updateNode({ authority: n.owner.authority.publicKey, node: n.node, isActive: false }), [n.owner.authority]);
     expect((await fetchNode(chain.connection, n.node))!.isActive).toBe(false);
     const user = await chain.fundedKeypair(10);
-    const open = ix.openSession({ user: user.publicKey, provider: n.owner.provider, node: n.node, sessionId: 0n, mode: SessionMode.Time, durationMinutes: 5 });
+    const open = ix.openSession({ user: user.publicKey, provider: n.owner.provider, node: n.node, sessionId: 0n, mode: SessionMode.Time, durationMinutes: 5, tickAmount: n.pricePerMinute });
     await chain.expectError(open, [user], 'NodeInactive');
     await chain.send(ix.updateNode({ authority: n.owner.authority.publicKey, node: n.node, isActive: true }), [n.owner.authority]);
     await chain.send(open, [user]);
@@ -165,7 +165,7 @@ describe('open_session gates on the node', () => {
     expect((await fetchNode(chain.connection, n.node))!.activeSessions).toBe(2);
     const user = await chain.fundedKeypair(10);
     const open = (id: bigint) =>
-      ix.openSession({ user: user.publicKey, provider: n.owner.provider, node: n.node, sessionId: id, mode: SessionMode.Time, durationMinutes: 5 });
+      ix.openSession({ user: user.publicKey, provider: n.owner.provider, node: n.node, sessionId: id, mode: SessionMode.Time, durationMinutes: 5, tickAmount: n.pricePerMinute });
     await chain.expectError(open(0n), [user], 'NodeFull');
 
     const res = await chain.send(ix.updateNode({ authority: n.owner.authority.publicKey, node: n.node, maxCapacity: 1 }), [n.owner.authority]);
@@ -175,7 +175,7 @@ describe('open_session gates on the node', () => {
     const acc = (await fetchNode(chain.connection, n.node))!;
     expect(acc.maxCapacity).toBe(1);
     expect(acc.activeSessions).toBe(2);
-    await chain.expectError(open(1n), [user], 'NodeFull');
+    await chain.expectError(open(0n), [user], 'NodeFull');
   });
 
   it('InsufficientStake when the provider unstakes below the minimum', async () => {
@@ -183,7 +183,7 @@ describe('open_session gates on the node', () => {
     await chain.send(ix.requestUnstake({ authority: n.owner.authority.publicKey, amount: 1n }), [n.owner.authority]);
     const user = await chain.fundedKeypair(10);
     const err = await chain.expectError(
-      ix.openSession({ user: user.publicKey, provider: n.owner.provider, node: n.node, sessionId: 0n, mode: SessionMode.Time, durationMinutes: 5 }),
+      ix.openSession({ user: user.publicKey, provider: n.owner.provider, node: n.node, sessionId: 0n, mode: SessionMode.Time, durationMinutes: 5, tickAmount: n.pricePerMinute }),
       [user], 'InsufficientStake');
   });
 
@@ -191,7 +191,7 @@ describe('open_session gates on the node', () => {
     const n = await createProviderWithNode(chain, { pricePerMinute: 0n }, { stake: 2n * SOL });
     const user = await chain.fundedKeypair(10);
     const err = await chain.expectError(
-      ix.openSession({ user: user.publicKey, provider: n.owner.provider, node: n.node, sessionId: 0n, mode: SessionMode.Time, durationMinutes: 5 }),
+      ix.openSession({ user: user.publicKey, provider: n.owner.provider, node: n.node, sessionId: 0n, mode: SessionMode.Time, durationMinutes: 5, tickAmount: n.pricePerMinute }),
       [user], 'ZeroAmount');
   });
 });

@@ -19,6 +19,7 @@ import {
   openTimeSession,
   rentFor,
   split,
+  splitRunning,
   type ConfigCtx,
   type NodeCtx,
   type SessionCtx,
@@ -31,12 +32,14 @@ const SETTLE = 600n;
 let chain: Chain;
 let cfg: ConfigCtx;
 let node: NodeCtx;
+let userStateRent: bigint;
 let sessionRent: bigint;
 
 beforeAll(async () => {
   chain = await startChain();
   cfg = await initConfig(chain, { protocolFeeBps: FEE_BPS, settleWindowSeconds: SETTLE });
   node = await createProviderWithNode(chain, { pricePerMinute: PRICE, maxCapacity: 10 });
+  userStateRent = await rentFor(chain, ACCOUNT_SIZES.UserState);
   sessionRent = await rentFor(chain, ACCOUNT_SIZES.Session);
 });
 afterAll(() => chain?.close());
@@ -61,7 +64,7 @@ describe('a 7-minute SOL time session: open, claim, close early, payout', () => 
     s = await openTimeSession(chain, node, minutes, { user });
     start = await chain.now();
 
-    expect(await chain.lamports(user.publicKey)).toBe(userBefore - escrow - sessionRent);
+    expect(await chain.lamports(user.publicKey)).toBe(userBefore - escrow - sessionRent - userStateRent); // a user's first session also creates its UserState (the next session id)
     const info = await chain.connection.getAccountInfo(s.session);
     expect(info?.owner.equals(DVPN_PROGRAM_ID)).toBe(true);
     expect(BigInt(info!.lamports)).toBe(sessionRent + escrow);
@@ -289,7 +292,8 @@ describe('closing at once and expiry', () => {
     const provBefore = (await fetchProvider(chain.connection, node.owner.provider))!;
     const res = await chain.send(claimPayoutIx(chain, s, treasury(), stranger.publicKey), [stranger]);
     const pay = escrow - earned(escrow, duration, 200n); // earned(duration) - earned(last_tick)
-    const { fee, provider } = split(pay, FEE_BPS);
+    // The fee is on the running total: what brings the session's fee to floor(escrow * bps).
+    const { fee, provider } = splitRunning(earned(escrow, duration, 200n), pay, FEE_BPS);
     // All rent goes to the user; the whole escrow was earned, so no refund.
     expect(await d()).toEqual({ provider, treasury: fee, user: sessionRent, stranger: 0n, session: -(sessionRent + pay) });
     expect(await chain.connection.getAccountInfo(s.session)).toBeNull();

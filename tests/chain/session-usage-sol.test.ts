@@ -12,6 +12,7 @@ import {
   initConfig,
   lamportTracker,
   mustFetchSession,
+  nextSessionId,
   openUsageSession,
   rentFor,
   split,
@@ -29,12 +30,14 @@ const MINUTES = 30;
 let chain: Chain;
 let cfg: ConfigCtx;
 let node: NodeCtx;
+let userStateRent: bigint;
 let sessionRent: bigint;
 
 beforeAll(async () => {
   chain = await startChain();
   cfg = await initConfig(chain, { protocolFeeBps: FEE_BPS, settleWindowSeconds: SETTLE });
   node = await createProviderWithNode(chain, { maxCapacity: 5 });
+  userStateRent = await rentFor(chain, ACCOUNT_SIZES.UserState);
   sessionRent = await rentFor(chain, ACCOUNT_SIZES.Session);
 });
 afterAll(() => chain?.close());
@@ -53,7 +56,7 @@ describe('a SOL usage session', () => {
     const before = await chain.lamports(user.publicKey);
     s = await openUsageSession(chain, node, { maxTicks: MAX_TICKS, tickAmount: TICK, durationMinutes: MINUTES }, { user });
     start = await chain.now();
-    expect(await chain.lamports(user.publicKey)).toBe(before - escrow - sessionRent);
+    expect(await chain.lamports(user.publicKey)).toBe(before - escrow - sessionRent - userStateRent); // a user's first session also creates its UserState (the next session id)
     expect(await chain.lamports(s.session)).toBe(sessionRent + escrow);
 
     const acc = await mustFetchSession(chain, s.session);
@@ -203,12 +206,32 @@ describe('a usage session that was never closed', () => {
     expect(n.totalUptimeSeconds).toBe(nodeBefore.totalUptimeSeconds + 120n);
   });
 
-  it('a usage session opened with a zero tick amount or zero ticks is refused', async () => {
+  it("a usage session must pay the node's price per tick, have ticks and last at most 30 days", async () => {
     const user = await chain.fundedKeypair(5);
-    const base = { user: user.publicKey, provider: node.owner.provider, node: node.node, mode: SessionMode.Usage, durationMinutes: 5, hashChainRoot: new Uint8Array(32).fill(1) };
-    const e1 = await chain.sendExpectingError(ix.openSession({ ...base, sessionId: 900n, tickAmount: 0n, maxTicks: 10n }), [user]);
-    const e2 = await chain.sendExpectingError(ix.openSession({ ...base, sessionId: 901n, tickAmount: 10n, maxTicks: 0n }), [user]);
-    for (const e of [e1, e2]) expect(['ZeroAmount', 'InvalidSessionParams']).toContain(e.errorName);
+    const sessionId = await nextSessionId(chain, user.publicKey);
+    const price = (await fetchNode(chain.connection, node.node))!.pricePerTick;
+    const base = { user: user.publicKey, provider: node.owner.provider, node: node.node, sessionId, mode: SessionMode.Usage, durationMinutes: 5, hashChainRoot: new Uint8Array(32).fill(1) };
+    await chain.expectError(ix.openSession({ ...base, tickAmount: 0n, maxTicks: 10n }), [user], 'PriceMismatch');
+    await chain.expectError(ix.openSession({ ...base, tickAmount: price - 1n, maxTicks: 10n }), [user], 'PriceMismatch');
+    await chain.expectError(ix.openSession({ ...base, tickAmount: price, maxTicks: 0n }), [user], 'InvalidSessionParams');
+    await chain.expectError(
+      ix.openSession({ ...base, tickAmount: price, maxTicks: 10n, durationMinutes: 30 * 24 * 60 + 1 }),
+      [user],
+      'SessionTooLong',
+    );
     expect(await chain.lamports(user.publicKey)).toBe(5_000_000_000n);
+  });
+
+  it('a node without a price per tick takes no usage sessions (ZeroAmount)', async () => {
+    const timeOnly = await createProviderWithNode(chain, { pricePerTick: 0n });
+    const user = await chain.fundedKeypair(5);
+    await chain.expectError(
+      ix.openSession({
+        user: user.publicKey, provider: timeOnly.owner.provider, node: timeOnly.node, sessionId: 0n,
+        mode: SessionMode.Usage, durationMinutes: 5, tickAmount: 0n, maxTicks: 10n, hashChainRoot: new Uint8Array(32).fill(1),
+      }),
+      [user],
+      'ZeroAmount',
+    );
   });
 });

@@ -23,6 +23,7 @@ import {
   initConfig,
   lamportTracker,
   mustFetchSession,
+  nextSessionId,
   openTimeSession,
   openUsageSession,
   rentFor,
@@ -40,6 +41,7 @@ const PRICE_TOKEN = 50_001n; // 0.050001 USDC per minute
 let chain: Chain;
 let cfg: ConfigCtx;
 let node: NodeCtx;
+let userStateRent: bigint;
 let sessionRent: bigint;
 let vaultRent: bigint;
 
@@ -47,6 +49,7 @@ beforeAll(async () => {
   chain = await startChain();
   cfg = await initConfig(chain, { protocolFeeBps: FEE_BPS, settleWindowSeconds: SETTLE });
   node = await createProviderWithNode(chain, { pricePerMinuteToken: PRICE_TOKEN, maxCapacity: 8 });
+  userStateRent = await rentFor(chain, ACCOUNT_SIZES.UserState);
   sessionRent = await rentFor(chain, ACCOUNT_SIZES.Session);
   vaultRent = await rentFor(chain, TOKEN_ACCOUNT_SIZE);
 });
@@ -76,7 +79,7 @@ describe('a 6-minute USDC time session', () => {
     expect(vaultAcc.mint.equals(chain.mint)).toBe(true);
     expect(vaultAcc.owner.equals(s.session)).toBe(true);
     // The user pays both rents; no SOL escrow.
-    expect(await chain.lamports(user.publicKey)).toBe(lamportsBefore - sessionRent - vaultRent);
+    expect(await chain.lamports(user.publicKey)).toBe(lamportsBefore - sessionRent - vaultRent - userStateRent); // a user's first session also creates its UserState (the next session id)
     expect(await chain.lamports(s.session)).toBe(sessionRent);
 
     const acc = await mustFetchSession(chain, s.session);
@@ -214,13 +217,13 @@ describe('a USDC usage session', () => {
 
 describe('token session gates', () => {
   it('TokenPaymentsDisabled on a node without a token price (time and usage)', async () => {
-    const solOnly = await createProviderWithNode(chain, { pricePerMinuteToken: 0n });
+    const solOnly = await createProviderWithNode(chain, { pricePerMinuteToken: 0n, pricePerTickToken: 0n });
     const user = await chain.fundedKeypair(5);
     const userToken = await chain.fundTokens(user.publicKey, 10n * USDC);
     const base = { user: user.publicKey, provider: solOnly.owner.provider, node: solOnly.node, tokenMint: chain.mint, userToken, durationMinutes: 5 };
-    await chain.expectError(ix.openSessionSpl({ ...base, sessionId: 0n, mode: SessionMode.Time }), [user], 'TokenPaymentsDisabled');
+    await chain.expectError(ix.openSessionSpl({ ...base, sessionId: 0n, mode: SessionMode.Time, tickAmount: 0n }), [user], 'TokenPaymentsDisabled');
     await chain.expectError(
-      ix.openSessionSpl({ ...base, sessionId: 1n, mode: SessionMode.Usage, tickAmount: 10n, maxTicks: 10n, hashChainRoot: new Uint8Array(32).fill(3) }),
+      ix.openSessionSpl({ ...base, sessionId: 0n, mode: SessionMode.Usage, tickAmount: 10n, maxTicks: 10n, hashChainRoot: new Uint8Array(32).fill(3) }),
       [user],
       'TokenPaymentsDisabled',
     );
@@ -231,21 +234,23 @@ describe('token session gates', () => {
     const otherMint = await chain.createMint(6);
     const user = await chain.fundedKeypair(5);
     const userToken = await chain.fundTokens(user.publicKey, 10n * USDC, otherMint);
+    const sessionId = await nextSessionId(chain, user.publicKey);
     await chain.expectError(
       ix.openSessionSpl({
         user: user.publicKey,
         provider: node.owner.provider,
         node: node.node,
-        sessionId: 0n,
+        sessionId,
         mode: SessionMode.Time,
         durationMinutes: 5,
+        tickAmount: node.pricePerMinuteToken,
         tokenMint: otherMint,
         userToken,
       }),
       [user],
       'InvalidMint',
     );
-    const [session] = findSessionPda(node.node, user.publicKey, 0n);
+    const [session] = findSessionPda(node.node, user.publicKey, sessionId);
     expect(await chain.connection.getAccountInfo(session)).toBeNull();
   });
 
@@ -258,9 +263,10 @@ describe('token session gates', () => {
         user: user.publicKey,
         provider: node.owner.provider,
         node: node.node,
-        sessionId: 0n,
+        sessionId: await nextSessionId(chain, user.publicKey),
         mode: SessionMode.Time,
         durationMinutes: 5,
+        tickAmount: node.pricePerMinuteToken,
         tokenMint: chain.mint,
         userToken: victimToken,
       }),

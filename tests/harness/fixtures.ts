@@ -6,6 +6,8 @@ import {
   SessionMode,
   createHashChain,
   fetchConfig,
+  fetchNextSessionId,
+  fetchNode,
   fetchProvider,
   fetchSession,
   findConfigPda,
@@ -29,6 +31,12 @@ export interface ConfigParams {
   minProviderStake: bigint;
   unbondingSeconds: bigint;
   settleWindowSeconds: bigint;
+  disputeWindowSeconds: bigint;
+  idleTimeoutSeconds: bigint;
+  minRatingLamports: bigint;
+  minRatingToken: bigint;
+  /** Most one dispute may slash, in basis points of the provider's stake (<= 2500). */
+  maxSlashBps: number;
 }
 
 export const DEFAULT_CONFIG: ConfigParams = {
@@ -36,6 +44,11 @@ export const DEFAULT_CONFIG: ConfigParams = {
   minProviderStake: 1n * SOL,
   unbondingSeconds: 3_600n,
   settleWindowSeconds: 600n,
+  disputeWindowSeconds: 7n * 24n * 3_600n,
+  idleTimeoutSeconds: 1_800n,
+  minRatingLamports: 1_000n,
+  minRatingToken: 10n,
+  maxSlashBps: 2_500, // 25 % of the stake per dispute
 };
 
 export interface ConfigCtx extends ConfigParams {
@@ -91,6 +104,9 @@ export interface NodeParams {
   region: string;
   pricePerMinute: bigint;
   pricePerMinuteToken: bigint;
+  /** Usage sessions' price per hash-chain tick (the session's tick_amount must equal it). */
+  pricePerTick: bigint;
+  pricePerTickToken: bigint;
   wgServerPubkey: Uint8Array;
   maxCapacity: number;
 }
@@ -107,6 +123,8 @@ export const DEFAULT_NODE: NodeParams = {
   region: 'eu-west',
   pricePerMinute: 1_000_000n, // 0.001 SOL
   pricePerMinuteToken: 50_000n, // 0.05 USDC
+  pricePerTick: 1_000n,
+  pricePerTickToken: 1_000n,
   wgServerPubkey: new Uint8Array(32).fill(7),
   maxCapacity: 4,
 };
@@ -158,10 +176,9 @@ export interface SessionCtx {
   result: SendResult;
 }
 
-let sessionCounter = 0n;
-
 export interface OpenOpts {
   user?: Keypair;
+  /** Forces the session id (default: the user's UserState.next_session_id, the one id the program accepts). */
   sessionId?: bigint;
   spl?: boolean;
   /** Token base units minted to the user for an SPL session (default: 1000 USDC). */
@@ -178,14 +195,42 @@ export async function openTimeSession(
   return openSessionInternal(chain, nodeCtx, { ...opts, mode: SessionMode.Time, durationMinutes });
 }
 
-/** Opens a usage (hash chain) session with a fresh chain of maxTicks links. */
+/**
+ * Opens a usage (hash chain) session with a fresh chain of maxTicks links.
+ * The node sets the usage price: tickAmount defaults to the node's price per
+ * tick (SOL or token); a different tickAmount first reprices the node to it
+ * (update_node, signed by its provider), so "a session at X per tick" is a
+ * session on a node priced X.
+ */
 export async function openUsageSession(
   chain: Chain,
   nodeCtx: NodeCtx,
-  p: { maxTicks: number; tickAmount: bigint; durationMinutes: number },
+  p: { maxTicks: number; tickAmount?: bigint; durationMinutes: number },
   opts: OpenOpts = {},
 ): Promise<SessionCtx> {
-  return openSessionInternal(chain, nodeCtx, { ...opts, mode: SessionMode.Usage, ...p });
+  if (p.tickAmount !== undefined) await setTickPrice(chain, nodeCtx, p.tickAmount, !!opts.spl);
+  const tickAmount = opts.spl ? nodeCtx.pricePerTickToken : nodeCtx.pricePerTick;
+  return openSessionInternal(chain, nodeCtx, { ...opts, mode: SessionMode.Usage, ...p, tickAmount });
+}
+
+/** Sets the node's usage price per tick (SOL, or token with spl) when it differs; keeps nodeCtx in step. */
+export async function setTickPrice(chain: Chain, nodeCtx: NodeCtx, price: bigint, spl = false): Promise<void> {
+  const node = await fetchNode(chain.connection, nodeCtx.node);
+  if (!node) throw new Error(`node ${nodeCtx.node.toBase58()} not found`);
+  const current = spl ? node.pricePerTickToken : node.pricePerTick;
+  if (current !== price) {
+    const update = spl ? { pricePerTickToken: price } : { pricePerTick: price };
+    await chain.send(ix.updateNode({ authority: nodeCtx.owner.authority.publicKey, node: nodeCtx.node, ...update }), [
+      nodeCtx.owner.authority,
+    ]);
+  }
+  if (spl) nodeCtx.pricePerTickToken = price;
+  else nodeCtx.pricePerTick = price;
+}
+
+/** The session id the program requires for the user's next session: its UserState.next_session_id (0 before the first). */
+export async function nextSessionId(chain: Chain, user: PublicKey): Promise<bigint> {
+  return fetchNextSessionId(chain.connection, user);
 }
 
 async function openSessionInternal(
@@ -194,9 +239,12 @@ async function openSessionInternal(
   p: OpenOpts & { mode: SessionMode; durationMinutes: number; maxTicks?: number; tickAmount?: bigint },
 ): Promise<SessionCtx> {
   const user = p.user ?? (await chain.fundedKeypair(100));
-  const sessionId = p.sessionId ?? sessionCounter++;
-  const [session] = findSessionPda(nodeCtx.node, user.publicKey, sessionId);
   const hashChain = p.mode === SessionMode.Usage ? createHashChain(p.maxTicks ?? 0) : null;
+  const userToken = p.spl ? await chain.fundTokens(user.publicKey, p.userTokens ?? 1_000n * USDC) : null;
+  const sessionId = p.sessionId ?? (await nextSessionId(chain, user.publicKey));
+  const [session] = findSessionPda(nodeCtx.node, user.publicKey, sessionId);
+  // The unit price the user agrees to must be the node's current one (PriceMismatch otherwise).
+  const timePrice = p.spl ? nodeCtx.pricePerMinuteToken : nodeCtx.pricePerMinute;
   const base = {
     user: user.publicKey,
     provider: nodeCtx.owner.provider,
@@ -204,18 +252,13 @@ async function openSessionInternal(
     sessionId,
     mode: p.mode,
     durationMinutes: p.durationMinutes,
-    ...(hashChain ? { tickAmount: p.tickAmount ?? 0n, maxTicks: BigInt(p.maxTicks ?? 0), hashChainRoot: hashChain.root } : {}),
+    tickAmount: hashChain ? (p.tickAmount ?? 0n) : timePrice,
+    ...(hashChain ? { maxTicks: BigInt(p.maxTicks ?? 0), hashChainRoot: hashChain.root } : {}),
   };
-  let userToken: PublicKey | null = null;
-  let vault: PublicKey | null = null;
-  let instruction;
-  if (p.spl) {
-    userToken = await chain.fundTokens(user.publicKey, p.userTokens ?? 1_000n * USDC);
-    vault = findSessionVaultPda(session)[0];
-    instruction = ix.openSessionSpl({ ...base, tokenMint: chain.mint, userToken });
-  } else {
-    instruction = ix.openSession(base);
-  }
+  const vault = p.spl ? findSessionVaultPda(session)[0] : null;
+  const instruction = p.spl
+    ? ix.openSessionSpl({ ...base, tokenMint: chain.mint, userToken: userToken! })
+    : ix.openSession(base);
   const result = await chain.send(instruction, [user]);
   return {
     user,
@@ -347,6 +390,17 @@ export async function tokenTracker(chain: Chain, accounts: Record<string, Public
 /** docs/PROGRAM.md "Amounts": fee = floor(payment * bps / 10_000), provider gets the rest. */
 export function split(payment: bigint, feeBps: number): { fee: bigint; provider: bigint } {
   const fee = (payment * BigInt(feeBps)) / 10_000n;
+  return { fee, provider: payment - fee };
+}
+
+/**
+ * docs/PROGRAM.md "Amounts": the fee is taken on the running total claimed, so a payment of
+ * `payment` after `claimedBefore` was already claimed pays
+ * floor((claimedBefore + payment) * bps / 10_000) - floor(claimedBefore * bps / 10_000).
+ */
+export function splitRunning(claimedBefore: bigint, payment: bigint, feeBps: number): { fee: bigint; provider: bigint } {
+  const bps = BigInt(feeBps);
+  const fee = ((claimedBefore + payment) * bps) / 10_000n - (claimedBefore * bps) / 10_000n;
   return { fee, provider: payment - fee };
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import anchor, { type Idl } from '@coral-xyz/anchor';
 import { IdlCoder } from '@coral-xyz/anchor/dist/cjs/coder/borsh/idl.js';
 import { Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
-import { buildInstruction, createHashChain, findConfigPda, findNodePda, findProviderPda, findSessionPda, findSessionVaultPda, findStakeVaultPda, ix } from '@dvpn/sdk';
+import { buildInstruction, createHashChain, findConfigPda, findUserStatePda, findNodePda, findProviderPda, findSessionPda, findSessionVaultPda, findStakeVaultPda, ix } from '@dvpn/sdk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   addNode,
@@ -188,6 +188,7 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       rating_weight: 0n,
       open_disputes: 0,
       padding: [0, 0, 0, 0],
+      locked_lamports: 0n,
     };
     expected.providerCreated = providerBase;
     record(expectOk(env.send(ix.stakeProvider({ authority: authority.publicKey, amount: 5_000_000_011n }), [authority])));
@@ -251,7 +252,7 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
     const s2Start = env.now();
     const s2 = openUsage(w, user, node1, { spl: true, minutes: 45, tickAmount: 1_111n, chain });
     record(s2.opened);
-    const [s2Addr, s2Bump] = findSessionPda(node1Addr, user.kp.publicKey, 0n);
+    const [s2Addr, s2Bump] = findSessionPda(node1Addr, user.kp.publicKey, 0n); // the user's first session
     const [s2Vault, s2VaultBump] = findSessionVaultPda(s2Addr);
     expect(s2.session.toBase58()).toBe(s2Addr.toBase58());
     snaps.sessionCreated = decodeRaw(env, 'Session', s2Addr);
@@ -292,6 +293,7 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       last_activity_ts: s2Start,
       protocol_fee_bps: 321,
       padding2: [0, 0, 0, 0, 0, 0],
+      dispute_lock: 0n,
     };
     expected.sessionCreated = sessionBase;
     // S2: 7 ticks claimed, then closed 5 s after start (Closing)
@@ -334,7 +336,7 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       // both sessions paid over 100 minimums: weight 100 each
       rating_sum: 4n * 100n + 5n * 100n,
       rating_weight: 200n,
-      total_uptime_seconds: 5n + 77n + 13n,
+      total_uptime_seconds: 5n + 77n + 11n, // S3's slot is freed when it is disputed
       total_sessions: 3n,
       total_earned_lamports: s1Earned - s1Fee,
       total_earned_token: 7_777n - fee(7_777n, FEE_BPS),
@@ -350,7 +352,7 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       node_id: 0n,
       price_per_minute: 1_000_000n,
       price_per_minute_token: 11_111n,
-      total_uptime_seconds: 77n + 13n,
+      total_uptime_seconds: 77n + 11n,
       total_sessions: 2n,
       created_at: node0Created,
       max_capacity: 5,
@@ -390,7 +392,7 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       disputed_by: b58(user.kp.publicKey),
       hash_chain_root: new Array(32).fill(0),
       last_proof_hash: snaps.s3After.last_proof_hash, // unspecified for time sessions
-      session_id: 1n,
+      session_id: 2n,
       start_ts: s3.startTs,
       end_ts: s3.startTs + 1200n,
       closed_at: snaps.s3After.closed_at, // unspecified for a resolved session
@@ -409,7 +411,7 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       dispute_reason: 42,
       rated: false,
       capacity_released: true,
-      bump: findSessionPda(node0.node, user.kp.publicKey, 1n)[1],
+      bump: findSessionPda(node0.node, user.kp.publicKey, 2n)[1],
       vault_bump: snaps.s3After.vault_bump,
       padding: [0],
       settle_window_seconds: CFG.settleWindowSeconds,
@@ -418,10 +420,12 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
       last_activity_ts: s3.startTs,
       protocol_fee_bps: 321,
       padding2: [0, 0, 0, 0, 0, 0],
+      // max_slash_bps of the stake (active + unbonding) when the dispute was raised
+      dispute_lock: ((5_000_000_011n) * 2_345n) / 10_000n,
     };
     expected.s1After = {
       ...snaps.s1After,
-      session_id: 0n,
+      session_id: 1n,
       escrow_amount: 10_000_000n,
       claimed_amount: s1Earned,
       fee_amount: s1Fee,
@@ -442,6 +446,9 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
     record(expectOk(env.send(ix.updateConfig({ admin: bare.admin.publicKey, newAdmin: bare.admin.publicKey, treasury: bare.treasury.publicKey, tokenMint: bare.usdc.mint, ...CFG }), [bare.admin])));
     record(expectOk(env.send(ix.updateNode({ authority: authority.publicKey, node: node1Addr, isActive: true }), [authority])));
     snaps.configAfter = decodeRaw(env, 'Config', config);
+    const [userState, userStateBump] = findUserStatePda(user.kp.publicKey);
+    snaps.userState = decodeRaw(env, 'UserState', userState);
+    expected.userState = { user: b58(user.kp.publicKey), next_session_id: 3n, bump: userStateBump, padding: [0, 0, 0, 0, 0, 0, 0] };
     snaps.node1Final = decodeRaw(env, 'Node', node1Addr);
   });
 
@@ -451,10 +458,15 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
     expect(snaps.configAfter).toEqual(expected.configCreated);
   });
 
-  it('Provider: 152 bytes, creation values, then every counter in its own slot', () => {
-    expect(accountsCoder.size('Provider')).toBe(152);
+  it('Provider: 160 bytes, creation values, then every counter in its own slot', () => {
+    expect(accountsCoder.size('Provider')).toBe(160);
     expect(snaps.providerCreated).toEqual(expected.providerCreated);
     expect(snaps.providerAfter).toEqual(expected.providerAfter);
+  });
+
+  it('UserState: 56 bytes, the user and the id of its next session', () => {
+    expect(accountsCoder.size('UserState')).toBe(56);
+    expect(snaps.userState).toEqual(expected.userState);
   });
 
   it('StakeVault: 48 bytes, provider and bump', () => {
@@ -470,8 +482,8 @@ describe('account layouts: IDL size == created size, fields decode in IDL order'
     expect(snaps.node1Final).toEqual(expected.node1After);
   });
 
-  it('Session: 424 bytes, fields as open_session_spl wrote them, then claim / close / dispute / resolve fields', () => {
-    expect(accountsCoder.size('Session')).toBe(424);
+  it('Session: 432 bytes, fields as open_session_spl wrote them, then claim / close / dispute / resolve fields', () => {
+    expect(accountsCoder.size('Session')).toBe(432);
     expect(snaps.sessionCreated).toEqual(expected.sessionCreated);
     expect(snaps.s2After).toEqual(expected.s2After);
     expect(snaps.s1After).toEqual(expected.s1After);
@@ -991,7 +1003,7 @@ const triggers: Record<string, Trigger> = {
     return m.env.send(buildInstruction('register_provider', { providerBump: bump, stakeVaultBump }, { authority: a.publicKey, provider, stakeVault }), [a]);
   },
   InvalidSessionId: () => {
-    // an id other than the node's total_sessions (so an old address cannot be reopened)
+    // an id other than the user's next_session_id (so an old address cannot be reopened)
     const m = market();
     return m.env.send(openIx(m.w, m.user, m.node, SessionMode.Time, { sessionId: 5n }).instruction, [m.user.kp]);
   },
@@ -1025,10 +1037,15 @@ const triggers: Record<string, Trigger> = {
     return m.env.send(rateIx(s, 1), [m.user.kp]);
   },
   StakeLockedByDispute: () => {
+    // four open disputes can slash 4 x 25 % = all of it: nothing may leave
     const m = market();
-    const s = openTime(m.w, m.user, m.node, { minutes: 5 });
-    expectOk(m.env.send(disputeIx(s, m.user.kp.publicKey), [m.user.kp]));
-    return m.env.send(ix.requestUnstake({ authority: m.prov.authority.publicKey, amount: 1n }), [m.prov.authority]);
+    for (let i = 0; i < 4; i++) {
+      const s = openTime(m.w, m.user, m.node, { minutes: 5 });
+      expectOk(m.env.send(disputeIx(s, m.user.kp.publicKey), [m.user.kp]));
+    }
+    expectOk(m.env.send(ix.requestUnstake({ authority: m.prov.authority.publicKey, amount: m.w.cfg.minProviderStake }), [m.prov.authority]));
+    m.env.warp(m.w.cfg.unbondingSeconds + 1n);
+    return m.env.send(ix.withdrawStake({ authority: m.prov.authority.publicKey }), [m.prov.authority]);
   },
   SlashExceedsCap: () => {
     const m = market();

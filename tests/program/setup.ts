@@ -27,6 +27,8 @@ import {
   decodeProvider,
   decodeSession,
   decodeStakeVault,
+  decodeUserState,
+  findUserStatePda,
   DVPN_PROGRAM_ID,
   errorFromCode,
   findConfigPda,
@@ -677,9 +679,11 @@ export function createMarket(overrides: Partial<ConfigParams> = {}, nodeOpts: No
   return { w, env: w.env, prov, node, user };
 }
 
-/** The id the program requires next: the node's count of sessions ever opened. */
-export function nextSessionId(w: World, node: NodeFx): bigint {
-  return w.env.node(node.node).totalSessions;
+/** The id the program requires next: the user's UserState.next_session_id (0 before its first session). */
+export function nextSessionId(w: World, user: UserFx | PublicKey): bigint {
+  const key = user instanceof PublicKey ? user : user.kp.publicKey;
+  const raw = w.env.raw(findUserStatePda(key)[0]);
+  return raw ? decodeUserState(raw.data).nextSessionId : 0n;
 }
 
 export interface OpenOptions {
@@ -704,7 +708,8 @@ export function openIx(w: World, user: UserFx, node: NodeFx, mode: SessionMode, 
     sessionId: o.sessionId,
     mode,
     durationMinutes: minutes,
-    tickAmount: usage ? (o.tickAmount ?? (o.spl ? node.pricePerTickToken : node.pricePerTick)) : 0n,
+    // the unit price agreed to: the node's (o.tickAmount to offer another)
+    tickAmount: o.tickAmount ?? (usage ? (o.spl ? node.pricePerTickToken : node.pricePerTick) : o.spl ? node.pricePerMinuteToken : node.pricePerMinute),
     maxTicks: usage ? BigInt(chain!.length) : 0n,
     hashChainRoot: usage ? chain!.root : undefined,
   };
@@ -723,7 +728,7 @@ export function openSession(w: World, user: UserFx, node: NodeFx, mode: SessionM
     if (o.spl) node.pricePerTickToken = o.tickAmount;
     else node.pricePerTick = o.tickAmount;
   }
-  const sessionId = o.sessionId ?? nextSessionId(w, node);
+  const sessionId = o.sessionId ?? nextSessionId(w, user);
   const { instruction, chain, base } = openIx(w, user, node, mode, { ...o, sessionId });
   const startTs = w.env.now();
   const opened = expectOk(w.env.send(instruction, [user.kp]), `open_session${o.spl ? '_spl' : ''}`);
@@ -803,7 +808,7 @@ export function payoutIx(s: SessionFx, caller: PublicKey) {
 }
 
 export function disputeIx(s: SessionFx, signer: PublicKey, reason = 1) {
-  return ix.raiseDispute({ signer, provider: s.node.prov.provider, session: s.session, reason });
+  return ix.raiseDispute({ signer, provider: s.node.prov.provider, node: s.node.node, session: s.session, reason });
 }
 
 export function resolveIx(s: SessionFx, providerAmount: bigint, slashLamports = 0n, admin: PublicKey = s.w.admin.publicKey) {
@@ -906,6 +911,17 @@ export function parties(s: SessionFx) {
 /** fee = payment * bps / 10_000 (floor); returns [provider net, fee]. */
 export function split(payment: bigint, feeBps: number): [bigint, bigint] {
   const fee = (payment * BigInt(feeBps)) / 10_000n;
+  return [payment - fee, fee];
+}
+
+/**
+ * The fee is computed on the running total (docs/PROGRAM.md "Amounts"): after
+ * `claimedBefore` was already paid, a payment of `payment` carries
+ * floor((before + payment) * bps / 10_000) - floor(before * bps / 10_000).
+ * Returns [provider net, fee] of that payment.
+ */
+export function splitRunning(claimedBefore: bigint, payment: bigint, feeBps: number): [bigint, bigint] {
+  const fee = split(claimedBefore + payment, feeBps)[1] - split(claimedBefore, feeBps)[1];
   return [payment - fee, fee];
 }
 

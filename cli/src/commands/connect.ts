@@ -24,7 +24,7 @@ import { listSessions, loadSession, resolveNode } from '../accounts.js';
 import { out, type Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { hex, parseInteger, parseSol, parseUnits, toPlain } from '../format.js';
-import { nextSessionId, planOpenSession, sendOpenSession } from '../open-session.js';
+import { checkDuration, openSessionOnNode } from '../open-session.js';
 import { withContext } from '../run.js';
 import { chainFromState, dvpnHome, readSessionState } from '../state.js';
 
@@ -297,19 +297,18 @@ async function openSession(ctx: Context, node: PublicKey, nodeAcc: NodeAccount, 
   if (!o.sol && !o.usdc) throw new CliError('no usable session on this node: to open one, choose how to pay (--sol or --usdc) and --minutes');
   if (!o.minutes) throw new CliError('--minutes is required to open a session');
   const durationMinutes = Number(parseInteger(o.minutes, '--minutes', 1n, 0xffff_ffffn));
-  if (o.usage && (!o.ticks || !o.tickAmount)) throw new CliError('--usage needs --ticks N and --tick-amount AMOUNT');
+  if (o.usage && !o.ticks) throw new CliError('--usage needs --ticks N');
+  checkDuration(durationMinutes, !!o.usage);
   const config = o.usdc ? await ctx.config() : undefined;
   const decimals = config ? await ctx.mintDecimals(config.tokenMint) : 9;
-  const sessionId = await nextSessionId(ctx, node);
-  let usage: { maxTicks: bigint; tickAmount: bigint } | undefined;
+  let usage: { maxTicks: bigint; tickAmount?: bigint } | undefined;
   if (o.usage) {
     const maxTicks = parseInteger(o.ticks!, '--ticks', 1n, BigInt(Number.MAX_SAFE_INTEGER));
-    const tickAmount = config ? parseUnits(o.tickAmount!, decimals, '--tick-amount') : parseSol(o.tickAmount!, '--tick-amount');
-    if (tickAmount === 0n) throw new CliError('--tick-amount must be greater than zero');
+    const tickAmount =
+      o.tickAmount === undefined ? undefined : config ? parseUnits(o.tickAmount, decimals, '--tick-amount') : parseSol(o.tickAmount, '--tick-amount');
     usage = { maxTicks, tickAmount };
   }
-  const plan = planOpenSession(ctx, { node, nodeAcc, sessionId, durationMinutes, config, usage });
-  await sendOpenSession(ctx, plan);
+  const { plan } = await openSessionOnNode(ctx, { node, durationMinutes, config, decimals, usage }, nodeAcc);
   const { session, hashChain } = plan;
   const { account } = await loadSession(ctx, session.toBase58());
   return { address: session, account, hashChain, opened: true };
@@ -499,9 +498,9 @@ export function connectCommand(): Command {
     .addOption(new Option('--sol', 'open the session paying SOL').conflicts('usdc'))
     .addOption(new Option('--usdc', 'open the session paying the Config token (USDC)').conflicts('sol'))
     .option('--minutes <N>', 'new session: minutes bought (time) or maximum duration (usage)')
-    .option('--usage', 'new session: pay per tick through a hash chain (needs --ticks and --tick-amount)')
+    .option('--usage', "new session: pay per tick through a hash chain at the node's price per tick (needs --ticks)")
     .option('--ticks <N>', 'new usage session: ticks escrowed (hash chain length)')
-    .option('--tick-amount <AMOUNT>', 'new usage session: price of one tick in SOL or USDC')
+    .option('--tick-amount <AMOUNT>', "new usage session: the price per tick you expect (SOL or USDC); refused unless it is the node's")
     .option('--api <URL>', "node daemon API (default: http://<node endpoint>, the daemon's TCP port equals WireGuard's UDP port)")
     .option('--out <PATH>', 'where to write the WireGuard config (default: $DVPN_HOME/wireguard/<session>.conf, mode 0600)')
     .option('--apply', 'bring the tunnel up in this network namespace with wireguard-go + wg setconf + ip (root); taken down on exit')
@@ -521,7 +520,7 @@ it pays what is owed and reconnects.
 
 Examples:
   $ dvpn connect 5Fh3...Xk --sol --minutes 30 --out wg-dvpn.conf && wg-quick up ./wg-dvpn.conf
-  $ sudo dvpn connect 5Fh3...Xk --sol --usage --ticks 1000 --tick-amount 0.00001 --minutes 120 --apply
+  $ sudo dvpn connect 5Fh3...Xk --sol --usage --ticks 1000 --minutes 120 --apply
   $ sudo dvpn connect 5Fh3...Xk --session 9qW2...Lm --apply --interface dvpn1 --json`,
     )
     .action(withContext(async (ctx, nodeArg: string, o: ConnectOptions) => connect(ctx, nodeArg, o)));

@@ -37,6 +37,12 @@ async function printNode(ctx: Context, address: PublicKey, n: NodeAccount, title
     ['region', n.region],
     ['wireguard key', base64(n.wgServerPubkey)],
     ['price / minute', `${formatSol(n.pricePerMinute)}${n.pricePerMinuteToken > 0n ? `, ${token.format(n.pricePerMinuteToken)}` : ' (no token payments)'}`],
+    [
+      'price / tick',
+      n.pricePerTick === 0n && n.pricePerTickToken === 0n
+        ? 'no usage sessions'
+        : `${n.pricePerTick > 0n ? formatSol(n.pricePerTick) : 'no SOL usage sessions'}, ${n.pricePerTickToken > 0n ? token.format(n.pricePerTickToken) : 'no token usage sessions'}`,
+    ],
     ['sessions', `${n.activeSessions} active / ${n.maxCapacity} capacity (${n.totalSessions} total)`],
     ['accepting', n.isActive],
     ['uptime', `${n.totalUptimeSeconds} s`],
@@ -50,6 +56,8 @@ interface NodeOpts {
   region?: string;
   priceSol?: string;
   priceUsdc?: string;
+  tickPriceSol?: string;
+  tickPriceUsdc?: string;
   capacity?: string;
   wgPubkey?: string;
   active?: boolean;
@@ -67,6 +75,8 @@ export function nodeCommand(): Command {
     .requiredOption('--region <REGION>', `region label, e.g. eu-west (1..${MAX_REGION_LEN} bytes)`)
     .requiredOption('--price-sol <SOL>', 'price per minute in SOL (0 = no SOL time sessions)')
     .option('--price-usdc <USDC>', 'price per minute in the Config token (0 or absent = no token sessions)', '0')
+    .option('--tick-price-sol <SOL>', 'usage sessions: price per hash-chain tick in SOL (0 or absent = no SOL usage sessions)', '0')
+    .option('--tick-price-usdc <USDC>', 'usage sessions: price per tick in the Config token (0 or absent = no token usage sessions)', '0')
     .requiredOption('--capacity <N>', 'maximum concurrent sessions')
     .requiredOption('--wg-pubkey <KEY>', 'WireGuard server public key (base64 as `wg pubkey` prints it, or hex)')
     .addHelpText(
@@ -74,7 +84,8 @@ export function nodeCommand(): Command {
       `
 Examples:
   $ dvpn node register --endpoint vpn1.example.net:51820 --region eu-west \\
-      --price-sol 0.0001 --price-usdc 0.01 --capacity 50 --wg-pubkey "$(wg pubkey < server.key)"
+      --price-sol 0.0001 --price-usdc 0.01 --tick-price-sol 0.00001 --tick-price-usdc 0.001 \\
+      --capacity 50 --wg-pubkey "$(wg pubkey < server.key)"
   $ dvpn node register --endpoint 203.0.113.7:51820 --region us-east --price-sol 0.0002 --capacity 10 \\
       --wg-pubkey aGVsbG8gd29ybGQgaGVsbG8gd29ybGQgaGVsbG8gd28= --json`,
     )
@@ -86,11 +97,24 @@ Examples:
         const pricePerMinute = parseSol(o.priceSol!, '--price-sol');
         const token = await tokenFormat(ctx);
         const pricePerMinuteToken = parseUnits(o.priceUsdc ?? '0', token.decimals, '--price-usdc');
+        const pricePerTick = parseSol(o.tickPriceSol ?? '0', '--tick-price-sol');
+        const pricePerTickToken = parseUnits(o.tickPriceUsdc ?? '0', token.decimals, '--tick-price-usdc');
         const maxCapacity = Number(parseInteger(o.capacity!, '--capacity', 1n, 0xffff_ffffn));
         const wgServerPubkey = parseWgKey(o.wgPubkey!);
         const nodeId = account.nodeCount;
         const res = await ctx.send([
-          ix.registerNode({ authority: ctx.signer.publicKey, nodeId, endpoint, region, pricePerMinute, pricePerMinuteToken, wgServerPubkey, maxCapacity }),
+          ix.registerNode({
+            authority: ctx.signer.publicKey,
+            nodeId,
+            endpoint,
+            region,
+            pricePerMinute,
+            pricePerMinuteToken,
+            pricePerTick,
+            pricePerTickToken,
+            wgServerPubkey,
+            maxCapacity,
+          }),
         ]);
         const [node] = findNodePda(provider, nodeId);
         const n = await fetchNode(ctx.connection, node);
@@ -107,6 +131,8 @@ Examples:
     .option('--region <REGION>', 'new region')
     .option('--price-sol <SOL>', 'new SOL price per minute')
     .option('--price-usdc <USDC>', 'new token price per minute (0 disables token sessions)')
+    .option('--tick-price-sol <SOL>', 'new SOL price per usage tick (0 disables SOL usage sessions)')
+    .option('--tick-price-usdc <USDC>', 'new token price per usage tick (0 disables token usage sessions)')
     .option('--capacity <N>', 'new maximum concurrent sessions (may be below the active count)')
     .option('--wg-pubkey <KEY>', 'new WireGuard server public key')
     .option('--active', 'accept new sessions')
@@ -116,6 +142,7 @@ Examples:
       `
 Examples:
   $ dvpn node update 0 --price-sol 0.0002 --capacity 100
+  $ dvpn node update 0 --tick-price-sol 0.00002 --tick-price-usdc 0.002
   $ dvpn node update 5Fh3...Xk --inactive
   $ dvpn node update 0 --active --region eu-central --json`,
     )
@@ -123,7 +150,7 @@ Examples:
       withContext(async (ctx, nodeArg: string, o: NodeOpts) => {
         if (o.active && o.inactive) throw new CliError('--active and --inactive exclude each other');
         const { address } = await resolveNode(ctx, nodeArg);
-        const needsToken = o.priceUsdc !== undefined;
+        const needsToken = o.priceUsdc !== undefined || o.tickPriceUsdc !== undefined;
         const token = needsToken ? await tokenFormat(ctx) : { decimals: 0 };
         const params = {
           authority: ctx.signer.publicKey,
@@ -131,13 +158,15 @@ Examples:
           endpoint: o.endpoint !== undefined ? checkText(o.endpoint, MAX_ENDPOINT_LEN, '--endpoint') : null,
           region: o.region !== undefined ? checkText(o.region, MAX_REGION_LEN, '--region') : null,
           pricePerMinute: o.priceSol !== undefined ? parseSol(o.priceSol, '--price-sol') : null,
-          pricePerMinuteToken: needsToken ? parseUnits(o.priceUsdc!, token.decimals, '--price-usdc') : null,
+          pricePerMinuteToken: o.priceUsdc !== undefined ? parseUnits(o.priceUsdc, token.decimals, '--price-usdc') : null,
+          pricePerTick: o.tickPriceSol !== undefined ? parseSol(o.tickPriceSol, '--tick-price-sol') : null,
+          pricePerTickToken: o.tickPriceUsdc !== undefined ? parseUnits(o.tickPriceUsdc, token.decimals, '--tick-price-usdc') : null,
           maxCapacity: o.capacity !== undefined ? Number(parseInteger(o.capacity, '--capacity', 0n, 0xffff_ffffn)) : null,
           wgServerPubkey: o.wgPubkey !== undefined ? parseWgKey(o.wgPubkey) : null,
           isActive: o.active ? true : o.inactive ? false : null,
         };
         if (Object.entries(params).every(([k, v]) => k === 'authority' || k === 'node' || v === null)) {
-          throw new CliError('nothing to update: give at least one of --endpoint --region --price-sol --price-usdc --capacity --wg-pubkey --active --inactive');
+          throw new CliError('nothing to update: give at least one of --endpoint --region --price-sol --price-usdc --tick-price-sol --tick-price-usdc --capacity --wg-pubkey --active --inactive');
         }
         const res = await ctx.send([ix.updateNode(params)]);
         const { account } = await resolveNode(ctx, address.toBase58());
@@ -185,7 +214,7 @@ Examples:
           nodes.length === 0
             ? 'No nodes found.'
             : formatTable(
-                ['NODE', 'ID', 'REGION', 'ENDPOINT', 'SOL/MIN', 'USDC/MIN', 'SESSIONS', 'ACTIVE'],
+                ['NODE', 'ID', 'REGION', 'ENDPOINT', 'SOL/MIN', 'USDC/MIN', 'SOL/TICK', 'USDC/TICK', 'SESSIONS', 'ACTIVE'],
                 nodes.map(({ address, account: n }) => [
                   address.toBase58(),
                   n.nodeId.toString(),
@@ -193,6 +222,8 @@ Examples:
                   n.endpoint,
                   formatSol(n.pricePerMinute).replace(' SOL', ''),
                   n.pricePerMinuteToken > 0n ? token.format(n.pricePerMinuteToken).replace(' USDC', '') : '-',
+                  n.pricePerTick > 0n ? formatSol(n.pricePerTick).replace(' SOL', '') : '-',
+                  n.pricePerTickToken > 0n ? token.format(n.pricePerTickToken).replace(' USDC', '') : '-',
                   `${n.activeSessions}/${n.maxCapacity}`,
                   n.isActive ? 'yes' : 'no',
                 ]),

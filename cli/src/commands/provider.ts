@@ -68,8 +68,15 @@ export function providerCommand(): Command {
         } catch {
           /* no Config or mint: base units */
         }
+        let minStake: bigint | undefined;
+        try {
+          minStake = (await ctx.config()).minProviderStake;
+        } catch {
+          /* no Config */
+        }
+        const bookable = minStake === undefined ? undefined : p.stakeLamports >= minStake;
         const stars = p.ratingCount > 0 ? (1 + p.reputationScore / 500).toFixed(2) : 'unrated';
-        ctx.printRows({ address, stakeVault, stakeVaultLamports: vaultLamports, ...p }, `Provider ${address.toBase58()}`, [
+        ctx.printRows({ address, stakeVault, stakeVaultLamports: vaultLamports, ...p, bookable: bookable ?? null }, `Provider ${address.toBase58()}`, [
           ['authority', p.authority],
           ['stake', formatSol(p.stakeLamports)],
           ['unstaking', formatSol(p.unstakingLamports)],
@@ -78,6 +85,8 @@ export function providerCommand(): Command {
             p.unstakingLamports > 0n ? `${isoTime(p.unstakeAt)}${p.unstakeAt <= now ? ' (now)' : ` (in ${p.unstakeAt - now} s)`}` : undefined,
           ],
           ['slashed', formatSol(p.slashedLamports)],
+          ['open disputes', p.openDisputes > 0 ? `${p.openDisputes} (stake locked until resolved)` : 0],
+          ['bookable', bookable === undefined ? undefined : bookable ? 'yes' : `no: stake below the minimum of ${formatSol(minStake!)}`],
           ['stake vault', `${stakeVault.toBase58()} (${formatSol(vaultLamports)})`],
           ['nodes', p.nodeCount],
           ['sessions', p.totalSessions],
@@ -109,11 +118,20 @@ export function providerCommand(): Command {
     .command('unstake')
     .argument('<SOL>', 'amount of active stake to start unbonding')
     .description('Start unbonding part of your stake (withdrawable after the unbonding period; a new request restarts the clock)')
-    .addHelpText('after', '\nExamples:\n  $ dvpn provider unstake 0.5\n  $ dvpn provider unstake 0.5 && sleep 604800 && dvpn provider withdraw')
+    .addHelpText('after', '\nWarns when the stake left is below the Config minimum (your nodes stop being bookable). Refused while a dispute against you is open (StakeLockedByDispute).\n\nExamples:\n  $ dvpn provider unstake 0.5\n  $ dvpn provider unstake 0.5 && sleep 604800 && dvpn provider withdraw')
     .action(
       withContext(async (ctx, amount: string) => {
         const lamports = parseSol(amount, 'SOL');
-        await resolveProvider(ctx);
+        const { account: p } = await resolveProvider(ctx);
+        const config = await ctx.config();
+        const left = p.stakeLamports - lamports;
+        if (lamports <= p.stakeLamports && left < config.minProviderStake) {
+          // stderr, so --json output stays one document.
+          process.stderr.write(
+            `warning: this leaves ${formatSol(left)} staked, below the minimum provider stake of ${formatSol(config.minProviderStake)}: ` +
+              `your ${p.nodeCount} node(s) cannot be booked until you stake again\n`,
+          );
+        }
         const res = await ctx.send([ix.requestUnstake({ authority: ctx.signer.publicKey, amount: lamports })]);
         await printStake(ctx, 'Unstake requested', res);
       }),
@@ -121,7 +139,7 @@ export function providerCommand(): Command {
 
   cmd
     .command('withdraw')
-    .description('Withdraw every unbonded lamport to your wallet (after the unbonding period)')
+    .description('Withdraw every unbonded lamport to your wallet (after the unbonding period; refused while a dispute against you is open)')
     .addHelpText('after', '\nExamples:\n  $ dvpn provider withdraw')
     .action(
       withContext(async (ctx) => {

@@ -4,7 +4,6 @@ import {
   SessionMode,
   SessionState,
   fetchProvider,
-  findSessionPda,
   ix,
   timeEarned,
   verifyTick,
@@ -26,7 +25,7 @@ import {
   parseUnits,
   type Row,
 } from '../format.js';
-import { nextSessionId, planOpenSession, sendOpenSession } from '../open-session.js';
+import { checkDuration, openSessionOnNode } from '../open-session.js';
 import { withContext } from '../run.js';
 import { chainFromState, readSessionState, removeSessionState, sessionStatePath } from '../state.js';
 
@@ -65,8 +64,9 @@ async function tokenMoney(ctx: Context, mint: PublicKey): Promise<Money> {
 
 const moneyOf = (ctx: Context, s: SessionAccount) => (isTokenSession(s) ? tokenMoney(ctx, s.paymentMint) : Promise.resolve(SOL_MONEY));
 
-function settleDeadline(s: SessionAccount, settleWindow: bigint): bigint {
-  return (s.closedAt > 0n ? s.closedAt : s.endTs) + settleWindow;
+/** Claims, disputes and the public payout turn on end (or close) + the session's own settle window (fixed at open). */
+function settleDeadline(s: SessionAccount): bigint {
+  return (s.closedAt > 0n ? s.closedAt : s.endTs) + s.settleWindowSeconds;
 }
 
 function sessionJson(address: PublicKey, s: SessionAccount, extra: Record<string, unknown> = {}) {
@@ -109,7 +109,6 @@ interface OpenOpts {
   usage?: boolean;
   ticks?: string;
   tickAmount?: string;
-  sessionId?: string;
 }
 
 export function sessionCommand(): Command {
@@ -123,23 +122,28 @@ export function sessionCommand(): Command {
     .addOption(new Option('--sol', 'pay in SOL').conflicts('usdc'))
     .addOption(new Option('--usdc', 'pay in the Config token (USDC)').conflicts('sol'))
     .option('--minutes <N>', 'time session: minutes bought; usage session: maximum duration')
-    .option('--usage', 'usage session paid per tick through a hash chain (needs --ticks and --tick-amount)')
+    .option('--usage', "usage session paid per tick through a hash chain at the node's price per tick (needs --ticks)")
     .option('--ticks <N>', 'usage: number of ticks escrowed (hash chain length)')
-    .option('--tick-amount <AMOUNT>', 'usage: price of one tick in SOL or USDC')
-    .option('--session-id <N>', 'session id (default: next free id for you on this node)')
+    .option('--tick-amount <AMOUNT>', "usage: the price per tick you expect, in SOL or USDC; refused unless it is the node's (default: the node's price)")
     .addHelpText(
       'after',
       `
-Time sessions pay price-per-minute x minutes into escrow; the provider earns it
-pro rata and closing early refunds the rest. Usage sessions escrow
-ticks x tick-amount; the hash-chain secret is stored in
+Time sessions pay price-per-minute x minutes into escrow (at most 366 days);
+the provider earns it pro rata and closing early refunds the rest. Usage
+sessions escrow ticks x the node's price per tick (at most 30 days); the
+hash-chain secret is stored in
 $DVPN_HOME/sessions/<session>.json (default ~/.config/dvpn/sessions, mode 0600)
 and each tick is paid by revealing the next preimage (dvpn session tick).
 
 Examples:
   $ dvpn session open --node 5Fh3...Xk --sol --minutes 30
   $ dvpn session open --node 5Fh3...Xk --usdc --minutes 60 --json
-  $ dvpn session open --node 5Fh3...Xk --sol --usage --ticks 1000 --tick-amount 0.00001 --minutes 120`,
+  $ dvpn session open --node 5Fh3...Xk --sol --usage --ticks 1000 --minutes 120
+  $ dvpn session open --node 5Fh3...Xk --sol --usage --ticks 1000 --tick-amount 0.00001 --minutes 120   # refused if the price changed
+
+The session id is your wallet's next session id (UserState.next_session_id;
+the program requires it, so a session address never repeats); when another
+open takes it first, the CLI reads it again and retries once.`,
     )
     .action(
       withContext(async (ctx, o: OpenOpts) => {
@@ -147,28 +151,25 @@ Examples:
         if (!o.minutes) throw new CliError(o.usage ? '--minutes is required (the maximum duration of the usage session)' : '--minutes is required');
         const durationMinutes = Number(parseInteger(o.minutes, '--minutes', 1n, 0xffff_ffffn));
         if (!o.usage && (o.ticks || o.tickAmount)) throw new CliError('--ticks and --tick-amount need --usage');
-        if (o.usage && (!o.ticks || !o.tickAmount)) throw new CliError('--usage needs --ticks N and --tick-amount AMOUNT');
+        if (o.usage && !o.ticks) throw new CliError('--usage needs --ticks N');
+        checkDuration(durationMinutes, !!o.usage);
 
-        const { address: node, account: nodeAcc } = await resolveNode(ctx, o.node);
+        const { address: node, account: found } = await resolveNode(ctx, o.node);
         const user = ctx.signer.publicKey;
         const config = o.usdc ? await ctx.config() : undefined;
         const money = config ? await tokenMoney(ctx, config.tokenMint) : SOL_MONEY;
-
-        const sessionId =
-          o.sessionId !== undefined ? parseInteger(o.sessionId, '--session-id') : await nextSessionId(ctx, node);
-        const [session] = findSessionPda(node, user, sessionId);
-        if (await ctx.connection.getAccountInfo(session)) throw new CliError(`session id ${sessionId} is taken on this node (${session.toBase58()})`);
-
-        let usage: { maxTicks: bigint; tickAmount: bigint } | undefined;
+        let wantUsage: { maxTicks: bigint; tickAmount?: bigint } | undefined;
         if (o.usage) {
           const maxTicks = parseInteger(o.ticks!, '--ticks', 1n, BigInt(Number.MAX_SAFE_INTEGER));
-          const tickAmount = money.parse(o.tickAmount!, '--tick-amount');
-          if (tickAmount === 0n) throw new CliError('--tick-amount must be greater than zero');
-          usage = { maxTicks, tickAmount };
+          const tickAmount = o.tickAmount !== undefined ? money.parse(o.tickAmount, '--tick-amount') : undefined;
+          wantUsage = { maxTicks, tickAmount };
         }
-        const plan = planOpenSession(ctx, { node, nodeAcc, sessionId, durationMinutes, config, usage });
-        const statePath = plan.statePath;
-        const res = await sendOpenSession(ctx, plan);
+        const { plan, res, nodeAcc, usage } = await openSessionOnNode(
+          ctx,
+          { node, durationMinutes, config, decimals: money.decimals, usage: wantUsage },
+          found,
+        );
+        const { session, sessionId, statePath } = plan;
         const ev = eventData<{ escrowAmount: bigint; startTs: bigint; endTs: bigint; nodeActiveSessions: number }>(res, 'SessionOpened');
         ctx.printRows(
           {
@@ -180,6 +181,7 @@ Examples:
             user,
             mode: usage ? 'Usage' : 'Time',
             currency: money.symbol,
+            tickAmount: usage?.tickAmount ?? null,
             escrowAmount: ev?.escrowAmount,
             startTs: ev?.startTs,
             endTs: ev?.endTs,
@@ -211,8 +213,8 @@ Examples:
         const { address, account: s } = await loadSession(ctx, arg);
         const money = await moneyOf(ctx, s);
         const now = await ctx.clockNow();
-        const config = await ctx.config();
-        const deadline = settleDeadline(s, config.settleWindowSeconds);
+        const deadline = settleDeadline(s);
+        const disputeDeadline = s.state === SessionState.Disputed ? s.disputeTs + s.disputeWindowSeconds : undefined;
         const duration = s.endTs - s.startTs;
         const elapsed = now - s.startTs < 0n ? 0n : now - s.startTs > duration ? duration : now - s.startTs;
         const earnedNow = s.mode === SessionMode.Time ? timeEarned(s.escrowAmount, duration, elapsed) : undefined;
@@ -231,7 +233,9 @@ Examples:
           ['started', isoTime(s.startTs)],
           ['ends', `${isoTime(s.endTs)}${now >= s.endTs ? ' (ended)' : ` (in ${s.endTs - now} s)`}`],
           ['closed at', s.closedAt > 0n ? isoTime(s.closedAt) : undefined],
-          ['settle deadline', isoTime(deadline)],
+          ['settle deadline', `${isoTime(deadline)} (settle window ${s.settleWindowSeconds} s)`],
+          ['terms', `fee ${s.protocolFeeBps} bps, dispute window ${s.disputeWindowSeconds} s${s.mode === SessionMode.Usage ? `, idle timeout ${s.idleTimeoutSeconds} s` : ''}`],
+          ['dispute deadline', disputeDeadline !== undefined ? `${isoTime(disputeDeadline)} (then anyone may settle it by the default rule: dvpn session payout)` : undefined],
           [s.mode === SessionMode.Time ? 'claimed through' : 'ticks claimed', s.mode === SessionMode.Time ? `${s.lastTick} s` : `${s.lastTick} / ${s.maxTicks}`],
           ['tick amount', s.mode === SessionMode.Usage ? money.format(s.tickAmount) : undefined],
           ['earned so far', earnedNow !== undefined ? money.format(earnedNow) : undefined],
@@ -246,6 +250,7 @@ Examples:
             currency: money.symbol,
             now,
             settleDeadline: deadline,
+            disputeDeadline: disputeDeadline ?? null,
             earnedNow: earnedNow ?? null,
             stateFile: local ? sessionStatePath(address.toBase58()) : null,
           }),
@@ -452,7 +457,7 @@ Examples:
       withContext(async (ctx, arg: string, o: { reason: string }) => {
         const { address, account: s } = await loadSession(ctx, arg);
         const reason = Number(parseInteger(o.reason, '--reason', 0n, 255n));
-        const res = await ctx.send([ix.raiseDispute({ signer: ctx.signer.publicKey, provider: s.provider, session: address, reason })]);
+        const res = await ctx.send([ix.raiseDispute({ signer: ctx.signer.publicKey, provider: s.provider, node: s.node, session: address, reason })]);
         ctx.printRows({ signature: res.signature, session: address, reason, events: res.events }, `Session ${address.toBase58()} disputed`, [
           ['reason', reason],
           ['signature', res.signature],
@@ -493,13 +498,24 @@ Examples:
     .command('rate')
     .argument('<SESSION>', 'Session address (yours, ended)')
     .argument('<RATING>', '1 (worst) .. 5 (best)')
-    .description("User: rate the provider once after the session ended (updates the provider's reputation)")
+    .description("User: rate the provider once after the session ended (updates the provider's reputation; only sessions that paid at least the Config minimum count, weighted by what they paid)")
     .addHelpText('after', '\nExamples:\n  $ dvpn session rate 9qW2...Lm 5')
     .action(
       withContext(async (ctx, arg: string, ratingArg: string) => {
         const { address, account: s } = await loadSession(ctx, arg);
         const rating = Number(parseInteger(ratingArg, 'RATING', 1n, 5n));
-        const res = await ctx.send([ix.updateReputation({ user: ctx.signer.publicKey, provider: s.provider, session: address, rating })]);
+        const me = ctx.signer.publicKey;
+        const provider = await fetchProvider(ctx.connection, s.provider);
+        if (provider && provider.authority.equals(me)) throw new CliError('SelfRating — a provider cannot rate its own session');
+        const config = await ctx.config();
+        const minimum = isTokenSession(s) ? config.minRatingToken : config.minRatingLamports;
+        if (s.claimedAmount < minimum) {
+          const money = await moneyOf(ctx, s);
+          throw new CliError(
+            `RatingNotEarned — the session paid the provider ${money.format(s.claimedAmount)}, less than the ${money.format(minimum)} a rating needs (Config minimum)`,
+          );
+        }
+        const res = await ctx.send([ix.updateReputation({ user: me, provider: s.provider, session: address, rating })]);
         const ev = eventData<{ reputationScore: number; ratingCount: number }>(res, 'ReputationUpdated');
         ctx.printRows({ signature: res.signature, session: address, rating, ...(ev ?? {}), events: res.events }, `Rated ${rating}/5`, [
           ['provider', s.provider],

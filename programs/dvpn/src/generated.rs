@@ -29,6 +29,7 @@ pub mod account_discriminator {
     pub const NODE: [u8; 8] = [208, 53, 1, 3, 49, 122, 180, 49];
     pub const SESSION: [u8; 8] = [243, 81, 72, 115, 214, 188, 72, 144];
     pub const STAKE_VAULT: [u8; 8] = [192, 112, 65, 125, 129, 151, 173, 226];
+    pub const USER_STATE: [u8; 8] = [72, 177, 85, 249, 76, 167, 186, 126];
 }
 
 /// Anchor event discriminators: `sha256("event:<Name>")[..8]`.
@@ -152,7 +153,7 @@ pub enum DvpnError {
     InvalidConfig = 6046,
     /// PDA bump is not the canonical (largest valid) bump.
     NonCanonicalBump = 6047,
-    /// session_id must equal the node's total_sessions.
+    /// session_id must equal the user's next_session_id (UserState).
     InvalidSessionId = 6048,
     /// tick_amount is not the node's current price.
     PriceMismatch = 6049,
@@ -164,9 +165,9 @@ pub enum DvpnError {
     SelfRating = 6052,
     /// Session paid less than the minimum that earns a rating.
     RatingNotEarned = 6053,
-    /// Stake cannot leave while a dispute against the provider is open.
+    /// Stake that open disputes could slash cannot be withdrawn.
     StakeLockedByDispute = 6054,
-    /// Slash is above Config.max_slash_bps of the provider stake.
+    /// Slash is above the dispute's lock (Config.max_slash_bps of the stake when it was raised).
     SlashExceedsCap = 6055,
     /// The dispute is still within its resolution window.
     DisputeWindowOpen = 6056,

@@ -109,9 +109,11 @@ pub struct Provider {
     pub stake_vault_bump: u8,
     /// Sum of the weights of every rating (rating_sum is the weighted sum).
     pub rating_weight: u64,
-    /// Disputes raised and not yet resolved; stake cannot leave while > 0.
+    /// Disputes raised and not yet resolved.
     pub open_disputes: u32,
     pub padding: [u8; 4],
+    /// What the open disputes may still slash: withdraw_stake keeps it back.
+    pub locked_lamports: u64,
 }
 
 pub const ENDPOINT_LEN: usize = 64;
@@ -215,6 +217,8 @@ pub struct Session {
     pub last_activity_ts: i64,
     pub protocol_fee_bps: u16,
     pub padding2: [u8; 6],
+    /// The most this session's dispute may slash, fixed when it was raised.
+    pub dispute_lock: u64,
 }
 
 impl Session {
@@ -250,6 +254,20 @@ pub struct StakeVault {
     pub padding: [u8; 7],
 }
 
+/// One per user wallet: the id its next session must use, so a session
+/// address (node, user, id) never repeats and nobody else can move the count.
+#[repr(C)]
+pub struct UserState {
+    pub user: Address,
+    pub next_session_id: u64,
+    pub bump: u8,
+    pub padding: [u8; 7],
+}
+
+impl AccountState for UserState {
+    const DISCRIMINATOR: [u8; 8] = discriminator::USER_STATE;
+}
+
 impl AccountState for Config {
     const DISCRIMINATOR: [u8; 8] = discriminator::CONFIG;
 }
@@ -268,7 +286,8 @@ impl AccountState for StakeVault {
 
 // The layouts in idl/dvpn.json: any change here must change the IDL too.
 const _: () = assert!(Config::SPACE == 200 && core::mem::align_of::<Config>() == 8);
-const _: () = assert!(Provider::SPACE == 152 && core::mem::align_of::<Provider>() == 8);
+const _: () = assert!(Provider::SPACE == 160 && core::mem::align_of::<Provider>() == 8);
 const _: () = assert!(Node::SPACE == 232 && core::mem::align_of::<Node>() == 8);
-const _: () = assert!(Session::SPACE == 424 && core::mem::align_of::<Session>() == 8);
+const _: () = assert!(Session::SPACE == 432 && core::mem::align_of::<Session>() == 8);
+const _: () = assert!(UserState::SPACE == 56 && core::mem::align_of::<UserState>() == 8);
 const _: () = assert!(StakeVault::SPACE == 48 && core::mem::align_of::<StakeVault>() == 1);

@@ -48,7 +48,7 @@ fn instruction_discriminators_are_anchor_sighashes() {
         assert!(IDL.contains(&format!("\"name\": \"{name}\"")), "{name} missing from the IDL");
     }
     let count = IDL.matches("\"discriminator\"").count();
-    assert_eq!(count, cases.len() + 5 + 13, "IDL has instructions/accounts/events the program does not know");
+    assert_eq!(count, cases.len() + 6 + 13, "IDL has instructions/accounts/events the program does not know");
 }
 
 #[test]
@@ -59,6 +59,7 @@ fn account_and_event_discriminators_are_anchor_hashes() {
         (acc::NODE, "Node"),
         (acc::SESSION, "Session"),
         (acc::STAKE_VAULT, "StakeVault"),
+        (acc::USER_STATE, "UserState"),
     ] {
         assert_eq!(d, disc("account", name), "{name}");
     }

@@ -50,7 +50,14 @@ pub fn process_claim_chunk(program_id: &Address, accounts: &[AccountView], data:
     let session = load::<Session>(session_view, program_id)?;
     check_session_links(session, None, provider_view, provider, None, config, Some(treasury))?;
 
-    if session.state != session_state::ACTIVE && session.state != session_state::CLOSING {
+    // A usage session's revealed preimages are the user's own proof of
+    // service: a dispute does not void them (a user cannot dispute to skip
+    // paying for ticks already revealed), so they stay claimable until the
+    // settle deadline. A disputed time session waits for the resolution.
+    let claimable = session.state == session_state::ACTIVE
+        || session.state == session_state::CLOSING
+        || (session.state == session_state::DISPUTED && session.mode == mode::USAGE);
+    if !claimable {
         return Err(not_active(session));
     }
     let ts = now()?;

@@ -9,27 +9,29 @@ use crate::{
     events::{discriminator as ev, Event},
     instructions::shared::{
         check_session_links, load_settlement, not_active, pay_provider, refund_rest, release_slot,
-        settle_token_accounts, Settlement, Undeliverable,
+        settle_token_accounts, slash_cap, Settlement, Undeliverable,
     },
-    state::{load, load_config, session_state, Provider, Session, StakeVault},
+    state::{load, load_config, session_state, Node, Provider, Session, StakeVault},
     take_accounts,
-    utils::{move_lamports, mul_checked, now, require, require_signer, require_writable},
+    utils::{move_lamports, now, require, require_signer, require_writable},
 };
 
 #[inline(always)]
 pub fn process_raise_dispute(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
-    take_accounts!(accounts, [signer, config_view, provider_view, session_view]);
+    take_accounts!(accounts, [signer, config_view, provider_view, node_view, session_view]);
     let mut args = Args::new(data);
     let reason = args.u8()?;
     args.finish()?;
 
     require_signer(signer)?;
     require_writable(provider_view)?;
+    require_writable(node_view)?;
     require_writable(session_view)?;
     let config = load_config(config_view, program_id)?;
     let provider = load::<Provider>(provider_view, program_id)?;
+    let node = load::<Node>(node_view, program_id)?;
     let session = load::<Session>(session_view, program_id)?;
-    check_session_links(session, None, provider_view, provider, None, config, None)?;
+    check_session_links(session, Some(node_view), provider_view, provider, None, config, None)?;
     require(signer.address() == &session.user || signer.address() == &provider.authority, DvpnError::NotSessionParty)?;
     if session.state != session_state::ACTIVE && session.state != session_state::CLOSING {
         return Err(not_active(session));
@@ -37,8 +39,17 @@ pub fn process_raise_dispute(program_id: &Address, accounts: &[AccountView], dat
     let ts = now()?;
     require(ts <= session.settle_deadline()?, DvpnError::DisputeTooLate)?;
 
-    // Stake stays slashable (no unstake, no withdraw) until this is resolved.
+    // What this dispute may slash is fixed now and cannot be withdrawn until
+    // it is resolved, so unstaking after a dispute cannot shrink the slash.
+    let stake_total =
+        provider.stake_lamports.checked_add(provider.unstaking_lamports).ok_or(DvpnError::ArithmeticOverflow)?;
+    session.dispute_lock = slash_cap(stake_total, config.max_slash_bps);
+    provider.locked_lamports =
+        provider.locked_lamports.checked_add(session.dispute_lock).ok_or(DvpnError::ArithmeticOverflow)?;
     provider.open_disputes = provider.open_disputes.checked_add(1).ok_or(DvpnError::ArithmeticOverflow)?;
+    // A disputed session gets no more service: its slot is free for paying users
+    // at once, so a dispute cannot hold a node's capacity for its whole window.
+    release_slot(session, node, provider, ts)?;
     session.state = session_state::DISPUTED;
     session.disputed_by = *signer.address();
     session.dispute_reason = reason;
@@ -51,6 +62,7 @@ pub fn process_raise_dispute(program_id: &Address, accounts: &[AccountView], dat
         .key(signer.address())
         .i64(ts)
         .u8(reason)
+        .u32(node.active_sessions)
         .emit();
     Ok(())
 }
@@ -96,11 +108,8 @@ pub fn process_resolve_dispute(program_id: &Address, accounts: &[AccountView], d
     let stake_total =
         provider.stake_lamports.checked_add(provider.unstaking_lamports).ok_or(DvpnError::ArithmeticOverflow)?;
     require(slash <= stake_total, DvpnError::SlashExceedsStake)?;
-    // A bounded admin: one dispute takes at most max_slash_bps of the stake.
-    let cap = mul_checked(stake_total / 10_000, config.max_slash_bps as u64)
-        .and_then(|a| a.checked_add((stake_total % 10_000).wrapping_mul(config.max_slash_bps as u64) / 10_000))
-        .ok_or(DvpnError::ArithmeticOverflow)?;
-    require(slash <= cap, DvpnError::SlashExceedsCap)?;
+    // A bounded admin: one dispute takes at most what it locked when raised.
+    require(slash <= session.dispute_lock, DvpnError::SlashExceedsCap)?;
 
     let tokens = settle_token_accounts(
         program_id,
@@ -123,6 +132,7 @@ pub fn process_resolve_dispute(program_id: &Address, accounts: &[AccountView], d
     let refund = refund_rest(session_view, session, user, &tokens, true)?;
     session.state = session_state::RESOLVED;
     provider.open_disputes = provider.open_disputes.saturating_sub(1);
+    provider.locked_lamports = provider.locked_lamports.saturating_sub(session.dispute_lock);
     release_slot(session, node, provider, ts)?;
 
     if slash > 0 {

@@ -9,7 +9,7 @@ use crate::{
     args::Args,
     error::DvpnError,
     events::{discriminator as ev, Event},
-    state::{init, load, load_config, mode, session_state, AccountState, Config, Node, Provider, Session},
+    state::{init, load, load_config, mode, session_state, AccountState, Config, Node, Provider, Session, UserState},
     take_accounts,
     utils::{
         check_system_program, check_token_account, check_token_program, create_pda_account, mul_checked, now, require,
@@ -32,6 +32,41 @@ struct OpenArgs {
     session_bump: u8,
 }
 
+/// The user's next session id: creates the UserState (paid by the user) on the
+/// first open, checks `session_id` against it and moves it on.
+#[inline(always)]
+fn take_session_id(
+    program_id: &Address,
+    user: &AccountView,
+    user_state_view: &AccountView,
+    session_id: u64,
+    bump: u8,
+) -> ProgramResult {
+    require_writable(user_state_view)?;
+    let state = if user_state_view.owned_by(program_id) {
+        let state = load::<UserState>(user_state_view, program_id)?;
+        require(&state.user == user.address(), DvpnError::InvalidPda)?;
+        state
+    } else {
+        let b = [bump];
+        create_pda_account(
+            user,
+            user_state_view,
+            UserState::SPACE,
+            program_id,
+            program_id,
+            &[Seed::from(b"user"), Seed::from(user.address().as_ref()), Seed::from(&b)],
+        )?;
+        let state = init::<UserState>(user_state_view)?;
+        state.user = *user.address();
+        state.bump = bump;
+        state
+    };
+    require(session_id == state.next_session_id, DvpnError::InvalidSessionId)?;
+    state.next_session_id = session_id.checked_add(1).ok_or(DvpnError::ArithmeticOverflow)?;
+    Ok(())
+}
+
 #[inline(always)]
 fn read_open_args(args: &mut Args) -> Result<OpenArgs, ProgramError> {
     Ok(OpenArgs {
@@ -47,8 +82,8 @@ fn read_open_args(args: &mut Args) -> Result<OpenArgs, ProgramError> {
 
 /// Escrow of a session at the node's prices: price_per_minute x minutes (time)
 /// or price_per_tick x max_ticks (usage). The node sets both prices; the
-/// user's `tick_amount` only states the price agreed to (0 for "any" on time
-/// sessions), so a price change between quote and open is refused.
+/// user's `tick_amount` states the unit price agreed to, so a price change
+/// between quote and open is refused rather than charged.
 /// Returns (escrow, tick_amount stored in the session).
 #[inline(always)]
 fn escrow_for(a: &OpenArgs, price_per_minute: u64, price_per_tick: u64) -> Result<(u64, u64), ProgramError> {
@@ -58,7 +93,7 @@ fn escrow_for(a: &OpenArgs, price_per_minute: u64, price_per_tick: u64) -> Resul
             require(a.duration_minutes <= MAX_SESSION_MINUTES, DvpnError::SessionTooLong)?;
             require(a.max_ticks == 0, DvpnError::InvalidSessionParams)?;
             require(price_per_minute > 0, DvpnError::ZeroAmount)?;
-            require(a.tick_amount == 0 || a.tick_amount == price_per_minute, DvpnError::PriceMismatch)?;
+            require(a.tick_amount == price_per_minute, DvpnError::PriceMismatch)?;
             let escrow = mul_checked(price_per_minute, a.duration_minutes as u64).ok_or(DvpnError::ArithmeticOverflow)?;
             Ok((escrow, 0))
         }
@@ -83,7 +118,6 @@ fn check_open<'a>(
     provider_view: &'a AccountView,
     node_view: &'a AccountView,
     session_view: &AccountView,
-    session_id: u64,
 ) -> Result<(&'a mut Config, &'a mut Provider, &'a mut Node), ProgramError> {
     require_signer(user)?;
     require_writable(user)?;
@@ -94,9 +128,6 @@ fn check_open<'a>(
     let provider = load::<Provider>(provider_view, program_id)?;
     let node = load::<Node>(node_view, program_id)?;
     require(&node.provider == provider_view.address(), DvpnError::InvalidPda)?;
-    // One id per opening, in order: a session address never repeats, even
-    // after an earlier session at it was settled and closed.
-    require(session_id == node.total_sessions, DvpnError::InvalidSessionId)?;
     require(node.is_active != 0, DvpnError::NodeInactive)?;
     require(node.active_sessions < node.max_capacity, DvpnError::NodeFull)?;
     require(provider.stake_lamports >= config.min_provider_stake, DvpnError::InsufficientStake)?;
@@ -202,16 +233,18 @@ fn start_session(
 
 #[inline(always)]
 pub fn process_open_session(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
-    take_accounts!(accounts, [user, config_view, provider_view, node_view, session_view, system_program]);
+    take_accounts!(accounts, [user, config_view, provider_view, node_view, session_view, user_state, system_program]);
     let mut args = Args::new(data);
     let a = read_open_args(&mut args)?;
+    let user_state_bump = args.u8()?;
     args.finish()?;
 
     check_system_program(system_program)?;
     let (config, provider, node) =
-        check_open(program_id, user, config_view, provider_view, node_view, session_view, a.session_id)?;
+        check_open(program_id, user, config_view, provider_view, node_view, session_view)?;
     let (escrow, tick_amount) = escrow_for(&a, node.price_per_minute, node.price_per_tick)?;
 
+    take_session_id(program_id, user, user_state, a.session_id, user_state_bump)?;
     create_session(program_id, user, node_view, session_view, &a)?;
     SystemTransfer { from: user, to: session_view, lamports: escrow }.invoke()?;
     let none = Address::new_from_array([0; 32]);
@@ -246,18 +279,20 @@ pub fn process_open_session_spl(program_id: &Address, accounts: &[AccountView], 
             token_mint,
             user_token,
             token_program,
+            user_state,
             system_program
         ]
     );
     let mut args = Args::new(data);
     let a = read_open_args(&mut args)?;
     let vault_bump = args.u8()?;
+    let user_state_bump = args.u8()?;
     args.finish()?;
 
     check_system_program(system_program)?;
     check_token_program(token_program)?;
     let (config, provider, node) =
-        check_open(program_id, user, config_view, provider_view, node_view, session_view, a.session_id)?;
+        check_open(program_id, user, config_view, provider_view, node_view, session_view)?;
     require(token_mint.address() == &config.token_mint, DvpnError::InvalidMint)?;
     check_token_account(user_token, &config.token_mint, user.address())?;
     require(node.price_per_minute_token > 0 || node.price_per_tick_token > 0, DvpnError::TokenPaymentsDisabled)?;
@@ -265,6 +300,7 @@ pub fn process_open_session_spl(program_id: &Address, accounts: &[AccountView], 
     require_writable(user_token)?;
     let (escrow, tick_amount) = escrow_for(&a, node.price_per_minute_token, node.price_per_tick_token)?;
 
+    take_session_id(program_id, user, user_state, a.session_id, user_state_bump)?;
     create_session(program_id, user, node_view, session_view, &a)?;
     let vb = [vault_bump];
     create_pda_account(

@@ -135,7 +135,6 @@ pub fn process_request_unstake(program_id: &Address, accounts: &[AccountView], d
     require(amount > 0, DvpnError::ZeroAmount)?;
     let config = load_config(config_view, program_id)?;
     let provider = load_own_provider(program_id, authority, provider_view)?;
-    require(provider.open_disputes == 0, DvpnError::StakeLockedByDispute)?;
 
     let ts = now()?;
     provider.stake_lamports = provider.stake_lamports.checked_sub(amount).ok_or(DvpnError::InsufficientStakeBalance)?;
@@ -154,13 +153,16 @@ pub fn process_withdraw_stake(program_id: &Address, accounts: &[AccountView], da
     check_vault(program_id, provider_view, vault_view)?;
     require_writable(authority)?;
 
-    let amount = provider.unstaking_lamports;
-    require(amount > 0, DvpnError::NothingToWithdraw)?;
-    // Stake under an open dispute stays slashable until it is resolved.
-    require(provider.open_disputes == 0, DvpnError::StakeLockedByDispute)?;
+    require(provider.unstaking_lamports > 0, DvpnError::NothingToWithdraw)?;
     let ts = now()?;
     require(ts >= provider.unstake_at, DvpnError::UnbondingNotElapsed)?;
-    provider.unstaking_lamports = 0;
+    // Stake that open disputes could slash stays until they are resolved. A
+    // slash takes active stake first, so only the part active stake cannot
+    // cover is kept back from the unbonding lamports.
+    let keep = provider.locked_lamports.saturating_sub(provider.stake_lamports);
+    let amount = provider.unstaking_lamports.saturating_sub(keep);
+    require(amount > 0, DvpnError::StakeLockedByDispute)?;
+    provider.unstaking_lamports -= amount;
     move_lamports(vault_view, authority, amount)?;
     emit_stake_changed(provider_view, provider, kind::WITHDRAW, amount, ts);
     Ok(())

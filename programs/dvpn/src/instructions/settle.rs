@@ -223,6 +223,7 @@ pub fn process_claim_payout(program_id: &Address, accounts: &[AccountView], data
     if dispute_expired {
         session.state = session_state::RESOLVED;
         provider.open_disputes = provider.open_disputes.saturating_sub(1);
+        provider.locked_lamports = provider.locked_lamports.saturating_sub(session.dispute_lock);
         Event::new(ev::DISPUTE_RESOLVED)
             .key(session_view.address())
             .key(&session.node)

@@ -179,8 +179,13 @@ pub fn pay_provider(
         Some(t) => {
             let net = gross - fee;
             let seeds = SessionSeeds::of(session);
-            token_transfer_signed(t.vault, needed(t.provider_token)?, session_view, net, &seeds.seeds())?;
-            token_transfer_signed(t.vault, needed(t.treasury_token)?, session_view, fee, &seeds.seeds())?;
+            // An account is needed only for an amount that goes to it.
+            if net > 0 {
+                token_transfer_signed(t.vault, needed(t.provider_token)?, session_view, net, &seeds.seeds())?;
+            }
+            if fee > 0 {
+                token_transfer_signed(t.vault, needed(t.treasury_token)?, session_view, fee, &seeds.seeds())?;
+            }
             provider.total_earned_token =
                 provider.total_earned_token.checked_add(net).ok_or(DvpnError::ArithmeticOverflow)?;
         }
@@ -223,6 +228,14 @@ pub fn refund_rest(
     session.remaining_balance = 0;
     session.refunded_amount = session.refunded_amount.checked_add(amount).ok_or(DvpnError::ArithmeticOverflow)?;
     Ok(amount)
+}
+
+/// The most one dispute may slash: `max_slash_bps` of the provider's stake
+/// (active + unbonding), floored, without 128-bit arithmetic.
+#[inline(always)]
+pub fn slash_cap(stake_total: u64, max_slash_bps: u16) -> u64 {
+    let bps = max_slash_bps as u64; // <= 2_500
+    (stake_total / 10_000).wrapping_mul(bps) + (stake_total % 10_000).wrapping_mul(bps) / 10_000
 }
 
 /// Frees the node slot a session holds (once) and books its uptime:
