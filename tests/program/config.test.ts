@@ -1,6 +1,6 @@
 // Config: initialize_config / update_config (docs/PROGRAM.md "Accounts", "Amounts").
-import { Keypair } from '@solana/web3.js';
-import { buildInstruction, findConfigPda, ix } from '@dvpn/sdk';
+import { Keypair, PublicKey } from '@solana/web3.js';
+import { buildInstruction, DVPN_PROGRAM_ID, findConfigPda, ix } from '@dvpn/sdk';
 import { describe, expect, it } from 'vitest';
 import {
   addProvider,
@@ -10,7 +10,6 @@ import {
   eventOf,
   expectErr,
   expectOk,
-  expectPdaRejected,
   rentOf,
   replaceAccount,
   SOL,
@@ -45,8 +44,14 @@ describe('initialize_config', () => {
     expect(cfg.minProviderStake).toBe(DEFAULT_CONFIG.minProviderStake);
     expect(cfg.unbondingSeconds).toBe(DEFAULT_CONFIG.unbondingSeconds);
     expect(cfg.settleWindowSeconds).toBe(DEFAULT_CONFIG.settleWindowSeconds);
+    expect(cfg.disputeWindowSeconds).toBe(DEFAULT_CONFIG.disputeWindowSeconds);
+    expect(cfg.idleTimeoutSeconds).toBe(DEFAULT_CONFIG.idleTimeoutSeconds);
+    expect(cfg.minRatingLamports).toBe(DEFAULT_CONFIG.minRatingLamports);
+    expect(cfg.minRatingToken).toBe(DEFAULT_CONFIG.minRatingToken);
+    expect(cfg.maxSlashBps).toBe(DEFAULT_CONFIG.maxSlashBps);
+    expect(cfg.pendingAdmin.toBase58()).toBe(PublicKey.default.toBase58());
     expect(cfg.bump).toBe(bump);
-    expect(w.env.raw(config)!.data.length).toBe(136);
+    expect(w.env.raw(config)!.data.length).toBe(200);
     expect(d()).toEqual({ admin: -rentOf(w.env, 'Config'), config: rentOf(w.env, 'Config') });
     // and a ConfigUpdated event says the same
     const ev = eventOf(r, 'ConfigUpdated');
@@ -57,6 +62,12 @@ describe('initialize_config', () => {
     expect(ev.minProviderStake).toBe(DEFAULT_CONFIG.minProviderStake);
     expect(ev.unbondingSeconds).toBe(DEFAULT_CONFIG.unbondingSeconds);
     expect(ev.settleWindowSeconds).toBe(DEFAULT_CONFIG.settleWindowSeconds);
+    expect(ev.disputeWindowSeconds).toBe(DEFAULT_CONFIG.disputeWindowSeconds);
+    expect(ev.idleTimeoutSeconds).toBe(DEFAULT_CONFIG.idleTimeoutSeconds);
+    expect(ev.minRatingLamports).toBe(DEFAULT_CONFIG.minRatingLamports);
+    expect(ev.minRatingToken).toBe(DEFAULT_CONFIG.minRatingToken);
+    expect(ev.maxSlashBps).toBe(DEFAULT_CONFIG.maxSlashBps);
+    expect(ev.pendingAdmin.toBase58()).toBe(PublicKey.default.toBase58());
     expect(ev.timestamp).toBe(w.env.now());
   });
 
@@ -102,16 +113,16 @@ describe('initialize_config', () => {
     expect(w.env.exists(findConfigPda()[0])).toBe(false);
   });
 
-  it('refuses a config address that is not the PDA (runtime seed check)', () => {
+  it('refuses a config address that is not the canonical Config (InvalidConfig)', () => {
     const w = createBareWorld();
     const fake = Keypair.generate();
     const r = w.env.send(replaceAccount(ix.initializeConfig(initArgs(w)), 1, fake.publicKey), [w.admin]);
-    expectPdaRejected(r);
+    expectErr(r, 'InvalidConfig');
     expect(w.env.exists(fake.publicKey)).toBe(false);
     expect(w.env.exists(findConfigPda()[0])).toBe(false);
   });
 
-  it('refuses a wrong bump (runtime seed check)', () => {
+  it('refuses a wrong bump at the canonical address (InvalidConfig)', () => {
     const w = createBareWorld();
     const [, bump] = findConfigPda();
     const bad = buildInstruction(
@@ -119,8 +130,35 @@ describe('initialize_config', () => {
       { ...DEFAULT_CONFIG, configBump: (bump + 255) % 256 },
       { admin: w.admin.publicKey, treasury: w.treasury.publicKey, tokenMint: w.usdc.mint },
     );
-    expectPdaRejected(w.env.send(bad, [w.admin]));
+    expectErr(w.env.send(bad, [w.admin]), 'InvalidConfig');
     expect(w.env.exists(findConfigPda()[0])).toBe(false);
+  });
+
+  it('refuses a second Config at another bump of seed "config", with its own address (InvalidConfig)', () => {
+    // given the address of a non-canonical bump of the same seed (a valid PDA the program could sign for)
+    const w = createBareWorld();
+    const [, canonical] = findConfigPda();
+    let other: { address: PublicKey; bump: number } | undefined;
+    for (let b = canonical - 1; b >= 0 && !other; b--) {
+      try {
+        other = { address: PublicKey.createProgramAddressSync([Buffer.from('config'), Buffer.from([b])], DVPN_PROGRAM_ID), bump: b };
+      } catch {
+        // on the curve: not a PDA, try the next bump
+      }
+    }
+    expect(other).toBeDefined();
+    const bad = replaceAccount(
+      buildInstruction(
+        'initialize_config',
+        { ...DEFAULT_CONFIG, configBump: other!.bump },
+        { admin: w.admin.publicKey, treasury: w.treasury.publicKey, tokenMint: w.usdc.mint },
+      ),
+      1,
+      other!.address,
+    );
+    // when an attacker initialises it, then it is refused and nothing exists there
+    expectErr(w.env.send(bad, [w.admin]), 'InvalidConfig');
+    expect(w.env.exists(other!.address)).toBe(false);
   });
 
   it('refuses a fake system program (InvalidProgram)', () => {
@@ -140,7 +178,7 @@ describe('update_config', () => {
     ...over,
   });
 
-  it('replaces every value, including the admin, and emits ConfigUpdated', () => {
+  it('replaces every value, proposes a new admin who takes over only by accept_admin, and emits ConfigUpdated', () => {
     // given a running config
     const w = createWorld();
     const newAdmin = w.env.wallet(1n * SOL);
@@ -159,13 +197,24 @@ describe('update_config', () => {
           minProviderStake: 5n * SOL,
           unbondingSeconds: 60n,
           settleWindowSeconds: 30n,
+          disputeWindowSeconds: 90n,
+          idleTimeoutSeconds: 45n,
+          minRatingLamports: 7n,
+          minRatingToken: 3n,
+          maxSlashBps: 100,
         }),
         [w.admin],
       ),
     );
-    // then the Config holds the new values (bump and rent untouched)
+    // then the Config holds the new values (bump and rent untouched); the admin is only proposed
     const cfg = w.env.config();
-    expect(cfg.admin.toBase58()).toBe(newAdmin.publicKey.toBase58());
+    expect(cfg.admin.toBase58()).toBe(w.admin.publicKey.toBase58());
+    expect(cfg.pendingAdmin.toBase58()).toBe(newAdmin.publicKey.toBase58());
+    expect(cfg.disputeWindowSeconds).toBe(90n);
+    expect(cfg.idleTimeoutSeconds).toBe(45n);
+    expect(cfg.minRatingLamports).toBe(7n);
+    expect(cfg.minRatingToken).toBe(3n);
+    expect(cfg.maxSlashBps).toBe(100);
     expect(cfg.treasury.toBase58()).toBe(newTreasury.toBase58());
     expect(cfg.tokenMint.toBase58()).toBe(newMint.toBase58());
     expect(cfg.protocolFeeBps).toBe(1000);
@@ -175,7 +224,13 @@ describe('update_config', () => {
     expect(cfg.bump).toBe(findConfigPda()[1]);
     expect(w.env.lamports(w.config)).toBe(lamportsBefore);
     const ev = eventOf(r, 'ConfigUpdated');
-    expect(ev.admin.toBase58()).toBe(newAdmin.publicKey.toBase58());
+    expect(ev.admin.toBase58()).toBe(w.admin.publicKey.toBase58());
+    expect(ev.pendingAdmin.toBase58()).toBe(newAdmin.publicKey.toBase58());
+    expect(ev.disputeWindowSeconds).toBe(90n);
+    expect(ev.idleTimeoutSeconds).toBe(45n);
+    expect(ev.minRatingLamports).toBe(7n);
+    expect(ev.minRatingToken).toBe(3n);
+    expect(ev.maxSlashBps).toBe(100);
     expect(ev.treasury.toBase58()).toBe(newTreasury.toBase58());
     expect(ev.tokenMint.toBase58()).toBe(newMint.toBase58());
     expect(ev.protocolFeeBps).toBe(1000);
@@ -183,6 +238,19 @@ describe('update_config', () => {
     expect(ev.unbondingSeconds).toBe(60n);
     expect(ev.settleWindowSeconds).toBe(30n);
     expect(ev.timestamp).toBe(w.env.now());
+
+    // and nobody but the proposed admin can accept (NotPendingAdmin), not even the current admin
+    const stranger = w.env.wallet(1n * SOL);
+    expectErr(w.env.send(ix.acceptAdmin({ newAdmin: stranger.publicKey }), [stranger]), 'NotPendingAdmin');
+    expectErr(w.env.send(ix.acceptAdmin({ newAdmin: w.admin.publicKey }), [w.admin]), 'NotPendingAdmin');
+    // when the proposed admin accepts, the transfer completes
+    const accepted = eventOf(expectOk(w.env.send(ix.acceptAdmin({ newAdmin: newAdmin.publicKey }), [newAdmin])), 'ConfigUpdated');
+    expect(accepted.admin.toBase58()).toBe(newAdmin.publicKey.toBase58());
+    expect(accepted.pendingAdmin.toBase58()).toBe(PublicKey.default.toBase58());
+    expect(w.env.config().admin.toBase58()).toBe(newAdmin.publicKey.toBase58());
+    expect(w.env.config().pendingAdmin.toBase58()).toBe(PublicKey.default.toBase58());
+    // (and cannot accept twice)
+    expectErr(w.env.send(ix.acceptAdmin({ newAdmin: newAdmin.publicKey }), [newAdmin]), 'NotPendingAdmin');
 
     // and the old admin lost its power while the new one has it
     expectErr(w.env.send(ix.updateConfig(updArgs(w)), [w.admin]), 'Unauthorized');
@@ -213,22 +281,38 @@ describe('update_config', () => {
     expect(stateOf(w.env, [w.config])).toBe(before);
   });
 
-  it('refuses a config account the program does not own (InvalidAccountOwner)', () => {
+  it('refuses any account but the canonical Config (InvalidConfig), checked before owner and data', () => {
     const w = createWorld();
+    const before = stateOf(w.env, [w.config]);
     const fake = w.env.wallet(1n * SOL).publicKey; // system-owned
-    expectErr(w.env.send(replaceAccount(ix.updateConfig(updArgs(w)), 1, fake), [w.admin]), 'InvalidAccountOwner');
-  });
-
-  it('refuses another dvpn account in place of the Config (InvalidAccountData)', () => {
-    // given a Provider whose first 32 bytes (authority) are the admin key itself
-    const w = createWorld();
+    expectErr(w.env.send(replaceAccount(ix.updateConfig(updArgs(w)), 1, fake), [w.admin]), 'InvalidConfig');
+    // a Provider whose first 32 bytes (authority) are the signer's key: still not the Config
     const prov = addProvider(w);
     const asAdmin = prov.authority;
-    // when that provider authority calls update_config with its Provider as "config"
     const r = w.env.send(
       replaceAccount(ix.updateConfig(updArgs(w, { admin: asAdmin.publicKey, newAdmin: asAdmin.publicKey })), 1, prov.provider),
       [asAdmin],
     );
+    expectErr(r, 'InvalidConfig');
+    expect(stateOf(w.env, [w.config])).toBe(before);
+  });
+
+  it('refuses an account at the Config address the program does not own (InvalidAccountOwner)', () => {
+    // given the canonical Config address holding Config-shaped data but owned by the System program
+    const w = createWorld();
+    const real = w.env.raw(w.config)!;
+    w.env.setRaw(w.config, { lamports: real.lamports, data: real.data, owner: PublicKey.default });
+    expectErr(w.env.send(ix.updateConfig(updArgs(w, { protocolFeeBps: 0 })), [w.admin]), 'InvalidAccountOwner');
+  });
+
+  it('refuses another dvpn account at the Config address (InvalidAccountData)', () => {
+    // given the canonical Config address holding a Provider (its authority is the admin key itself)
+    const w = createWorld();
+    const prov = addProvider(w);
+    const asAdmin = prov.authority;
+    const provider = w.env.raw(prov.provider)!;
+    w.env.setRaw(w.config, { lamports: w.env.lamports(w.config), data: provider.data, owner: DVPN_PROGRAM_ID });
+    const r = w.env.send(ix.updateConfig(updArgs(w, { admin: asAdmin.publicKey, newAdmin: asAdmin.publicKey })), [asAdmin]);
     // then the discriminator check refuses it
     expectErr(r, 'InvalidAccountData');
   });

@@ -1,7 +1,9 @@
 // Conservation, measured from balances: for every settled session,
 // provider payout + protocol fee + user refund == escrow, to the unit, in SOL
-// and in USDC; all rent goes back to the user; the events tell the same story.
+// and in USDC; all rent goes back to the user, except the rent of the user's
+// UserState (paid on the first open, never closed); the events tell the same story.
 import type { Keypair, TransactionInstruction } from '@solana/web3.js';
+import { findUserStatePda } from '@dvpn/sdk';
 import { describe, expect, it } from 'vitest';
 import {
   addUser,
@@ -13,6 +15,7 @@ import {
   openTime,
   openUsage,
   payoutIx,
+  rentOf,
   resolveIx,
   SOL,
   track,
@@ -141,6 +144,7 @@ describe.each([
       treasury: m.w.treasury.publicKey,
       treasuryToken: m.w.treasuryToken,
       stakeVault: m.prov.stakeVault,
+      userState: findUserStatePda(m.user.kp.publicKey)[0],
     };
     const d = track(m.env, wallets);
     const s = open(m, spl);
@@ -164,9 +168,12 @@ describe.each([
     if (s.vault) expect(m.env.exists(s.vault)).toBe(false);
     const lam = d();
     const tok = d.token();
+    // the user's first open created its UserState, paid by the user; it stays (not escrow)
+    const rentU = rentOf(m.env, 'UserState');
+    expect(lam.userState).toBe(rentU);
     const paid = spl
       ? { provider: tok.providerToken, fee: tok.treasuryToken, user: tok.userToken }
-      : { provider: lam.provider, fee: lam.treasury - ctx.slashed, user: lam.user };
+      : { provider: lam.provider, fee: lam.treasury - ctx.slashed, user: lam.user + rentU };
     const refund = s.escrow + paid.user;
     // and provider payout + fee + refund is the escrow, to the unit
     expect(paid.provider + paid.fee + refund).toBe(s.escrow);
@@ -176,8 +183,8 @@ describe.each([
     // the slash is the only stake movement, and it went to the treasury
     expect(lam.stakeVault).toBe(-ctx.slashed);
     if (spl) {
-      // all rent came back: the user's lamports are where they started
-      expect(lam.user).toBe(0n);
+      // all rent came back but the UserState's: the user's lamports are where they started less that
+      expect(lam.user).toBe(-rentU);
       expect(lam.provider).toBe(0n);
       expect(lam.treasury).toBe(ctx.slashed);
     } else {

@@ -21,6 +21,7 @@ import {
   rentOf,
   SOL,
   split,
+  splitRunning,
   track,
 } from './setup.js';
 
@@ -51,7 +52,7 @@ describe('amounts near u64::MAX (USDC)', () => {
     const m2 = flows(s);
     expectOk(w.env.send(closeIx(s), [user.kp]));
     const pay2 = earned(escrow, 120n, 61n) - pay1;
-    const [net2, fee2] = split(pay2, FEE);
+    const [net2, fee2] = splitRunning(pay1, pay2, FEE);
     m2.check({ provider: net2, fee: fee2, refund: escrow - earned(escrow, 120n, 61n) });
     // and the payout returns the rent, leaving nothing behind
     const m3 = flows(s);
@@ -78,9 +79,10 @@ describe('amounts near u64::MAX (USDC)', () => {
   it('a usage escrow near u64::MAX pays ticks exactly', () => {
     const w = createWorld();
     const prov = addProvider(w);
-    const node = addNode(w, prov);
-    const user = addUser(w, { usdc: 0n });
     const tickAmount = (2n ** 64n - 1n) / 3n;
+    // the node sets the usage price
+    const node = addNode(w, prov, { pricePerTickToken: tickAmount });
+    const user = addUser(w, { usdc: 0n });
     w.env.mintTo(w.usdc, user.token, tickAmount * 3n);
     const { instruction, chain } = openIx(w, user, node, SessionMode.Usage, { sessionId: 0n, spl: true, tickAmount, maxTicks: 3 });
     expectOk(w.env.send(instruction, [user.kp]));

@@ -13,6 +13,7 @@ import {
   expectErr,
   expectOk,
   expectPdaRejected,
+  nextSessionId,
   openIx,
   openTime,
   openUsage,
@@ -35,6 +36,8 @@ function registerIx(p: ProviderFx, nodeId: bigint, over: Record<string, unknown>
     region: 'us-east',
     pricePerMinute: 2_000_000n,
     pricePerMinuteToken: 20_000n,
+    pricePerTick: 3_000n,
+    pricePerTickToken: 30n,
     wgServerPubkey: WG,
     maxCapacity: 3,
     ...over,
@@ -59,6 +62,8 @@ describe('register_node', () => {
     expect(n.nodeId).toBe(0n);
     expect(n.pricePerMinute).toBe(2_000_000n);
     expect(n.pricePerMinuteToken).toBe(20_000n);
+    expect(n.pricePerTick).toBe(3_000n);
+    expect(n.pricePerTickToken).toBe(30n);
     expect(n.totalUptimeSeconds).toBe(0n);
     expect(n.totalSessions).toBe(0n);
     expect(n.createdAt).toBe(w.env.now());
@@ -66,7 +71,7 @@ describe('register_node', () => {
     expect(n.activeSessions).toBe(0);
     expect(n.isActive).toBe(true);
     expect(n.bump).toBe(bump);
-    expect(w.env.raw(node)!.data.length).toBe(216);
+    expect(w.env.raw(node)!.data.length).toBe(232);
     expect(w.env.provider(p.provider).nodeCount).toBe(1n);
     expect(d()).toEqual({ authority: -rentOf(w.env, 'Node'), node: rentOf(w.env, 'Node') });
     const ev = eventOf(r, 'NodeRegistered');
@@ -77,6 +82,8 @@ describe('register_node', () => {
     expect(ev.region).toBe('us-east');
     expect(ev.pricePerMinute).toBe(2_000_000n);
     expect(ev.pricePerMinuteToken).toBe(20_000n);
+    expect(ev.pricePerTick).toBe(3_000n);
+    expect(ev.pricePerTickToken).toBe(30n);
     expect(ev.wgServerPubkey).toEqual(WG);
     expect(ev.maxCapacity).toBe(3);
     expect(ev.timestamp).toBe(w.env.now());
@@ -154,7 +161,7 @@ describe('register_node', () => {
     const [node, nodeBump] = findNodePda(a.provider, 0n);
     const bad = buildInstruction(
       'register_node',
-      { nodeId: 0n, endpoint: 'x:1', region: 'eu', pricePerMinute: 1n, pricePerMinuteToken: 1n, wgServerPubkey: WG, maxCapacity: 1, nodeBump },
+      { nodeId: 0n, endpoint: 'x:1', region: 'eu', pricePerMinute: 1n, pricePerMinuteToken: 1n, pricePerTick: 1n, pricePerTickToken: 1n, wgServerPubkey: WG, maxCapacity: 1, nodeBump },
       { authority: stranger.publicKey, provider: a.provider, node },
     );
     expectErr(w.env.send(bad, [stranger]), 'Unauthorized');
@@ -217,11 +224,21 @@ describe('update_node', () => {
     // every other field
     expectOk(
       w.env.send(
-        ix.updateNode({ authority: p.authority.publicKey, node: n.node, pricePerMinuteToken: 7n, maxCapacity: 9, isActive: false }),
+        ix.updateNode({
+          authority: p.authority.publicKey,
+          node: n.node,
+          pricePerMinuteToken: 7n,
+          maxCapacity: 9,
+          isActive: false,
+          pricePerTick: 11n,
+          pricePerTickToken: 13n,
+        }),
         [p.authority],
       ),
     );
     const last = w.env.node(n.node);
+    expect(last.pricePerTick).toBe(11n);
+    expect(last.pricePerTickToken).toBe(13n);
     expect(last.pricePerMinuteToken).toBe(7n);
     expect(last.maxCapacity).toBe(9);
     expect(last.isActive).toBe(false);
@@ -247,7 +264,8 @@ describe('update_node', () => {
     const s1 = openTime(w, u, n, { minutes: 10 });
     openUsage(w, u, n, { minutes: 10, maxTicks: 5, spl: true });
     expect(w.env.node(n.node).activeSessions).toBe(2);
-    const { instruction } = openIx(w, u, n, SessionMode.Time, { sessionId: 99n, minutes: 10 });
+    // (the next id in order: only the capacity stands in the way)
+    const { instruction } = openIx(w, u, n, SessionMode.Time, { sessionId: nextSessionId(w, u), minutes: 10 });
     expectErr(w.env.send(instruction, [u.kp]), 'NodeFull');
     expectOk(w.env.send(closeIx(s1), [u.kp]));
     expect(w.env.node(n.node).activeSessions).toBe(1);
@@ -263,7 +281,7 @@ describe('update_node', () => {
     expectOk(w.env.send(ix.updateNode({ authority: p.authority.publicKey, node: n.node, maxCapacity: 1 }), [p.authority]));
     expect(w.env.node(n.node).maxCapacity).toBe(1);
     expect(w.env.node(n.node).activeSessions).toBe(2);
-    const next = openIx(w, u, n, SessionMode.Time, { sessionId: 50n, minutes: 10 }).instruction;
+    const next = openIx(w, u, n, SessionMode.Time, { sessionId: nextSessionId(w, u), minutes: 10 }).instruction;
     expectErr(w.env.send(next, [u.kp]), 'NodeFull');
     expectOk(w.env.send(closeIx(s1), [u.kp]));
     expectErr(w.env.send(next, [u.kp]), 'NodeFull'); // 1 active, capacity 1
@@ -323,13 +341,28 @@ describe('opening sessions against node prices and provider stake', () => {
     expectErr(w.env.send(openIx(w, user, node, SessionMode.Time, { sessionId: 0n }).instruction, [user.kp]), 'ZeroAmount');
   });
 
-  it('token sessions on a node with price_per_minute_token 0 fail (TokenPaymentsDisabled), SOL ones work', () => {
-    const { w, node, user } = createMarket({}, { pricePerMinuteToken: 0n });
+  it('token sessions on a node with both token prices 0 fail (TokenPaymentsDisabled), SOL ones work', () => {
+    const { w, node, user } = createMarket({}, { pricePerMinuteToken: 0n, pricePerTickToken: 0n });
     for (const mode of [SessionMode.Time, SessionMode.Usage]) {
       const { instruction } = openIx(w, user, node, mode, { sessionId: 0n, spl: true, maxTicks: 5 });
       expectErr(w.env.send(instruction, [user.kp]), 'TokenPaymentsDisabled');
     }
     openTime(w, user, node, { minutes: 5 });
+  });
+
+  it('a token price of 0 refuses only its own kind of token session (ZeroAmount)', () => {
+    // given a node with a token tick price but no token minute price
+    const { w, node, user } = createMarket({}, { pricePerMinuteToken: 0n, pricePerTickToken: 100n });
+    const time = openIx(w, user, node, SessionMode.Time, { sessionId: 0n, spl: true, minutes: 5 }).instruction;
+    expectErr(w.env.send(time, [user.kp]), 'ZeroAmount');
+    // then usage token sessions still open, at the node's tick price
+    const s = openUsage(w, user, node, { spl: true, maxTicks: 5 });
+    expect(w.env.session(s.session).tickAmount).toBe(100n);
+    // and the reverse: no token tick price refuses token usage sessions
+    const m = createMarket({}, { pricePerMinuteToken: 10n, pricePerTickToken: 0n });
+    const usage = openIx(m.w, m.user, m.node, SessionMode.Usage, { sessionId: 0n, spl: true, maxTicks: 5 }).instruction;
+    expectErr(m.w.env.send(usage, [m.user.kp]), 'ZeroAmount');
+    openTime(m.w, m.user, m.node, { spl: true, minutes: 5 });
   });
 
   it('a provider whose active stake fell below the minimum takes no session (InsufficientStake)', () => {

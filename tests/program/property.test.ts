@@ -1,6 +1,11 @@
 // Property test: thousands of random operations (open time/usage sessions in
-// SOL/USDC, claim, close, time travel, payout, dispute, resolve, rate, node
-// on/off, foreign-account attempts) across 3 users, 2 providers, 3 nodes.
+// SOL/USDC, claim, close, idle eviction, time travel, payout, dispute, resolve,
+// expired disputes, rate, unstake / withdraw, node on/off, foreign-account
+// attempts, wrong session ids and prices) across 3 users, 2 providers, 3 nodes.
+// Session ids are per user (its UserState, created and paid on its first open,
+// never closed); a dispute frees the node slot at once and locks max_slash_bps of
+// the provider's stake (+ unstaking) until it is resolved; withdraw_stake keeps
+// back only what the open disputes could still slash.
 // A model written from docs/PROGRAM.md predicts whether each operation must
 // succeed and exactly which balances it moves; after every step the test checks:
 // - success / failure is what the rules say, and a rejected operation changed nothing;
@@ -8,10 +13,11 @@
 // - per session: escrow == claimed + refunded + remaining, the Session (SOL) or its
 //   vault (USDC) holds exactly the remaining escrow (+ rent), fields match the model;
 // - node active_sessions == number of sessions holding a slot (model and chain);
+// - provider locked_lamports == the sum of its open disputes' dispute_lock;
 // - session states only move along legal transitions.
 // DVPN_PROPERTY_RUNS / DVPN_PROPERTY_STEPS / DVPN_PROPERTY_SEED tune it.
 import { Keypair, PublicKey, type TransactionInstruction } from '@solana/web3.js';
-import { createHashChain, findSessionPda, findSessionVaultPda, ix, SessionMode } from '@dvpn/sdk';
+import { createHashChain, decodeUserState, findSessionPda, findSessionVaultPda, findUserStatePda, ix, SessionMode } from '@dvpn/sdk';
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,9 +50,20 @@ const RUNS = Number(process.env.DVPN_PROPERTY_RUNS ?? 200);
 const STEPS = Number(process.env.DVPN_PROPERTY_STEPS ?? 20);
 const SEED = process.env.DVPN_PROPERTY_SEED ? Number(process.env.DVPN_PROPERTY_SEED) : undefined;
 
-const CFG = { protocolFeeBps: 250, minProviderStake: SOL, unbondingSeconds: 100n, settleWindowSeconds: 120n };
+const CFG = {
+  protocolFeeBps: 250,
+  minProviderStake: SOL,
+  unbondingSeconds: 100n,
+  settleWindowSeconds: 120n,
+  disputeWindowSeconds: 300n,
+  idleTimeoutSeconds: 90n,
+  minRatingLamports: 1_000n,
+  minRatingToken: 10n,
+  maxSlashBps: 2_500,
+};
 const W = CFG.settleWindowSeconds;
 const SLASH = 1_000_000n;
+const UNSTAKE = 500_000_000n;
 
 type State = 'Active' | 'Closing' | 'Closed' | 'Disputed' | 'Resolved' | 'Gone';
 const STATE_NAMES: State[] = ['Active', 'Closing', 'Closed', 'Disputed', 'Resolved'];
@@ -74,8 +91,12 @@ interface MSession {
   refunded: bigint;
   bytes: bigint;
   closedAt: bigint;
+  disputeTs: bigint;
+  lastActivity: bigint;
   slot: boolean;
   rated: boolean;
+  /** What an open dispute may slash (session.dispute_lock), fixed when it is raised. */
+  lock: bigint;
 }
 interface MNode {
   fx: NodeFx;
@@ -88,8 +109,13 @@ interface MNode {
 interface MProvider {
   fx: ProviderFx;
   stake: bigint;
+  unstaking: bigint;
+  unstakeAt: bigint;
   slashed: bigint;
+  openDisputes: number;
+  locked: bigint;
   ratingSum: bigint;
+  ratingWeight: bigint;
   ratingCount: number;
   earnedL: bigint;
   earnedT: bigint;
@@ -98,24 +124,42 @@ interface MProvider {
 }
 
 type Op =
-  | { k: 'open'; user: number; node: number; usage: boolean; spl: boolean; minutes: number; tickAmount: number; maxTicks: number }
+  | { k: 'open'; user: number; node: number; usage: boolean; spl: boolean; minutes: number; tickAmount: number; maxTicks: number; wrongPrice?: boolean; idShift?: number }
   | { k: 'claim'; s: number; mode: number; pick: number; bytes: number; bad: boolean }
-  | { k: 'close'; s: number; stranger: boolean }
+  | { k: 'close'; s: number; stranger: boolean; provider?: boolean }
+  | { k: 'unstake'; prov: number; withdraw: boolean; all?: boolean }
   | { k: 'payout'; s: number; by: number }
   | { k: 'dispute'; s: number; by: number; reason: number }
-  | { k: 'resolve'; s: number; permille: number; slash: boolean; admin: boolean }
+  | { k: 'resolve'; s: number; permille: number; slash: boolean; admin: boolean; overCap?: boolean }
   | { k: 'rate'; s: number; rating: number; stranger: boolean }
   | { k: 'warp'; secs: number }
   | { k: 'toggle'; node: number; active: boolean }
   | { k: 'foreign'; s: number; what: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ k: fc.constant('open' as const), user: fc.nat(2), node: fc.nat(2), usage: fc.boolean(), spl: fc.boolean(), minutes: fc.integer({ min: 1, max: 5 }), tickAmount: fc.integer({ min: 1, max: 5000 }), maxTicks: fc.integer({ min: 1, max: 40 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      k: fc.constant('open' as const),
+      user: fc.nat(2),
+      node: fc.nat(2),
+      usage: fc.boolean(),
+      spl: fc.boolean(),
+      minutes: fc.integer({ min: 1, max: 5 }),
+      tickAmount: fc.integer({ min: 1, max: 5000 }),
+      maxTicks: fc.integer({ min: 1, max: 40 }),
+      // a unit price other than the node's (PriceMismatch)
+      wrongPrice: fc.nat(7).map((n) => n === 0),
+      // an id other than the user's next one (InvalidSessionId)
+      idShift: fc.constantFrom(0, 0, 0, 0, 0, 0, 0, 0, -1, 1),
+    }),
+  },
   { weight: 5, arbitrary: fc.record({ k: fc.constant('claim' as const), s: fc.nat(99), mode: fc.nat(3), pick: fc.nat(999), bytes: fc.integer({ min: -1, max: 2 }), bad: fc.nat(4).map((n) => n === 0) }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('close' as const), s: fc.nat(99), stranger: fc.nat(9).map((n) => n === 0) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('close' as const), s: fc.nat(99), stranger: fc.nat(9).map((n) => n === 0), provider: fc.nat(3).map((n) => n === 0) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('unstake' as const), prov: fc.nat(1), withdraw: fc.boolean(), all: fc.nat(3).map((n) => n === 0) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('payout' as const), s: fc.nat(99), by: fc.nat(2) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('dispute' as const), s: fc.nat(99), by: fc.nat(2), reason: fc.nat(255) }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('resolve' as const), s: fc.nat(99), permille: fc.nat(1100), slash: fc.boolean(), admin: fc.nat(5).map((n) => n !== 0) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('resolve' as const), s: fc.nat(99), permille: fc.nat(1100), slash: fc.boolean(), admin: fc.nat(5).map((n) => n !== 0), overCap: fc.nat(7).map((n) => n === 0) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('rate' as const), s: fc.nat(99), rating: fc.nat(6), stranger: fc.nat(5).map((n) => n === 0) }) },
   { weight: 4, arbitrary: fc.record({ k: fc.constant('warp' as const), secs: fc.oneof(fc.constantFrom(1, 30, 59, 60, 61, 119, 120, 121, 300, 421), fc.nat(400)) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('toggle' as const), node: fc.nat(2), active: fc.nat(3).map((n) => n !== 0) }) },
@@ -124,7 +168,19 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 const earnedAt = (escrow: bigint, dur: bigint, t: bigint) => (escrow * (t < dur ? t : dur)) / dur;
 const feeOf = (pay: bigint) => (pay * BigInt(CFG.protocolFeeBps)) / 10_000n;
-const score = (sum: bigint, n: number) => (n === 0 ? 1000 : Number(((sum - BigInt(n)) * 500n) / BigInt(n)));
+/** The fee of a payment of `amount` on top of what the session already claimed: on the running total. */
+const feeNext = (s: { claimed: bigint; fee: bigint }, amount: bigint) => {
+  if (amount === 0n) return 0n;
+  const due = feeOf(s.claimed + amount) - s.fee;
+  return due < 0n ? 0n : due < amount ? due : amount;
+};
+/** slash_cap: max_slash_bps of `total`, computed as the program does (no overflow). */
+const capOf = (total: bigint) => (total / 10_000n) * BigInt(CFG.maxSlashBps) + ((total % 10_000n) * BigInt(CFG.maxSlashBps)) / 10_000n;
+const score = (sum: bigint, weight: bigint) => {
+  if (weight === 0n) return 1000;
+  const v = ((sum - weight) * 500n) / weight;
+  return Number(v > 2000n ? 2000n : v);
+};
 const key = (pk: PublicKey) => pk.toBase58();
 
 interface Base {
@@ -148,9 +204,9 @@ beforeAll(() => {
   const w = createWorld(CFG);
   const provs = [addProvider(w, { stake: 10n * SOL }), addProvider(w, { stake: 10n * SOL })];
   const nodes = [
-    addNode(w, provs[0], { pricePerMinute: 1_000_003n, pricePerMinuteToken: 10_007n, maxCapacity: 2 }),
-    addNode(w, provs[0], { pricePerMinute: 2_000_000n, pricePerMinuteToken: 0n, maxCapacity: 3 }),
-    addNode(w, provs[1], { pricePerMinute: 999_999n, pricePerMinuteToken: 12_345n, maxCapacity: 2 }),
+    addNode(w, provs[0], { pricePerMinute: 1_000_003n, pricePerMinuteToken: 10_007n, pricePerTick: 777n, pricePerTickToken: 33n, maxCapacity: 2 }),
+    addNode(w, provs[0], { pricePerMinute: 2_000_000n, pricePerMinuteToken: 0n, pricePerTick: 5_000n, pricePerTickToken: 0n, maxCapacity: 3 }),
+    addNode(w, provs[1], { pricePerMinute: 999_999n, pricePerMinuteToken: 12_345n, pricePerTick: 1n, pricePerTickToken: 4_999n, maxCapacity: 2 }),
   ];
   const users = [0, 1, 2].map(() => addUser(w, { sol: 1000n * SOL, usdc: 10_000n * USDC }));
   const keeper = addUser(w, { sol: 10n * SOL, usdc: 0n });
@@ -164,15 +220,21 @@ function runOps(ops: Op[]): string[] {
   const w: World = { ...base.w, env, sessionIds: new Map() };
   const rentS = rentOf(env, 'Session');
   const rentV = rentOf(env, 'TokenAccount');
-  const provs: MProvider[] = base.provs.map((fx) => ({ fx, stake: 10n * SOL, slashed: 0n, ratingSum: 0n, ratingCount: 0, earnedL: 0n, earnedT: 0n, uptime: 0n, total: 0n }));
+  const rentU = rentOf(env, 'UserState');
+  // each user's next session id (its UserState; none exists before its first open)
+  const userNext = base.users.map(() => 0n);
+  const userStates = base.users.map((u) => findUserStatePda(u.kp.publicKey)[0]);
+  const provs: MProvider[] = base.provs.map((fx) => ({
+    fx, stake: 10n * SOL, unstaking: 0n, unstakeAt: 0n, slashed: 0n, openDisputes: 0, locked: 0n, ratingSum: 0n, ratingWeight: 0n, ratingCount: 0, earnedL: 0n, earnedT: 0n, uptime: 0n, total: 0n,
+  }));
   const nodes: MNode[] = base.nodes.map((fx, i) => ({ fx, prov: i < 2 ? 0 : 1, active: 0, isActive: true, uptime: 0n, total: 0n }));
   const sessions: MSession[] = [];
-  const ids = new Map<string, bigint>();
   const log: string[] = [];
 
   const fixed: PublicKey[] = [
     w.config, w.treasury.publicKey, w.treasuryToken, base.keeper.kp.publicKey, base.keeper.token, base.stranger.kp.publicKey, base.stranger.token,
     ...base.users.flatMap((u) => [u.kp.publicKey, u.token]),
+    ...userStates,
     ...base.provs.flatMap((p) => [p.authority.publicKey, p.token, p.provider, p.stakeVault]),
     ...base.nodes.map((n) => n.node),
   ];
@@ -262,18 +324,39 @@ function runOps(ops: Op[]): string[] {
       case 'open': {
         const u = base.users[op.user];
         const n = nodes[op.node];
-        const idKey = `${op.node}/${op.user}`;
-        const sessionId = ids.get(idKey) ?? 0n;
+        // the program takes only the user's next id (its UserState's next_session_id)
+        const next = userNext[op.user];
+        const shifted = next + BigInt(op.idShift ?? 0);
+        const sessionId = shifted < 0n ? next + 1n : shifted;
         const chain = op.usage ? createHashChain(op.maxTicks) : undefined;
-        const built = openIx(w, u, n.fx, op.usage ? SessionMode.Usage : SessionMode.Time, { sessionId, spl: op.spl, minutes: op.minutes, tickAmount: BigInt(op.tickAmount), chain });
+        const tickPrice = op.spl ? n.fx.pricePerTickToken : n.fx.pricePerTick;
+        const minutePrice = op.spl ? n.fx.pricePerMinuteToken : n.fx.pricePerMinute;
+        // the unit price agreed to must be the node's: per tick (usage) or per minute (time)
+        const unitPrice = op.usage ? tickPrice : minutePrice;
+        const tickAmount = op.wrongPrice ? BigInt(op.tickAmount) : unitPrice;
+        const built = openIx(w, u, n.fx, op.usage ? SessionMode.Usage : SessionMode.Time, { sessionId, spl: op.spl, minutes: op.minutes, tickAmount, chain });
         instruction = built.instruction;
         signers = [u.kp];
         const [session] = findSessionPda(n.fx.node, u.kp.publicKey, sessionId);
         const vault = op.spl ? findSessionVaultPda(session)[0] : undefined;
         extra = [session, ...(vault ? [vault] : [])];
-        const escrow = op.usage ? BigInt(op.tickAmount) * BigInt(op.maxTicks) : (op.spl ? n.fx.pricePerMinuteToken : n.fx.pricePerMinute) * BigInt(op.minutes);
+        const escrow = op.usage ? tickAmount * BigInt(op.maxTicks) : minutePrice * BigInt(op.minutes);
         const p = provs[n.prov];
-        expectOkay = n.isActive && n.active < n.fx.maxCapacity && p.stake >= CFG.minProviderStake && !(op.spl && n.fx.pricePerMinuteToken === 0n) && escrow > 0n;
+        const firstOpen = next === 0n;
+        expectOkay =
+          sessionId === next &&
+          n.isActive &&
+          n.active < n.fx.maxCapacity &&
+          p.stake >= CFG.minProviderStake &&
+          !(op.spl && n.fx.pricePerMinuteToken === 0n && n.fx.pricePerTickToken === 0n) &&
+          unitPrice > 0n &&
+          tickAmount === unitPrice &&
+          escrow > 0n;
+        if (firstOpen) {
+          // the user's first open creates its UserState, paid by the user (not escrow, never returned)
+          move(u.kp.publicKey, -rentU);
+          move(userStates[op.user], rentU);
+        }
         if (op.spl) {
           move(u.kp.publicKey, -(rentS + rentV));
           move(session, rentS);
@@ -284,21 +367,26 @@ function runOps(ops: Op[]): string[] {
           move(session, rentS + escrow);
         }
         apply = (r) => {
-          ids.set(idKey, sessionId + 1n);
           const fx: SessionFx = {
             w, session, vault, user: u, node: n.fx, sessionId, mode: op.usage ? SessionMode.Usage : SessionMode.Time, spl: op.spl, escrow,
-            durationMinutes: op.minutes, startTs: now, tickAmount: op.usage ? BigInt(op.tickAmount) : 0n, maxTicks: op.usage ? BigInt(op.maxTicks) : 0n, chain, opened: r,
+            durationMinutes: op.minutes, startTs: now, tickAmount: op.usage ? tickAmount : 0n, maxTicks: op.usage ? BigInt(op.maxTicks) : 0n, chain, opened: r,
           };
-          sessions.push({ fx, usage: op.usage, spl: op.spl, state: 'Active', chainState: 'Active', dur: 60n * BigInt(op.minutes), end: now + 60n * BigInt(op.minutes), lastTick: 0n, remaining: escrow, claimed: 0n, fee: 0n, refunded: 0n, bytes: 0n, closedAt: 0n, slot: true, rated: false });
+          sessions.push({
+            fx, usage: op.usage, spl: op.spl, state: 'Active', chainState: 'Active', dur: 60n * BigInt(op.minutes), end: now + 60n * BigInt(op.minutes), lastTick: 0n,
+            remaining: escrow, claimed: 0n, fee: 0n, refunded: 0n, bytes: 0n, closedAt: 0n, disputeTs: 0n, lastActivity: now, slot: true, rated: false, lock: 0n,
+          });
+          userNext[op.user] += 1n;
           n.active += 1;
           n.total += 1n;
           p.total += 1n;
         };
-        desc = `open u${op.user} n${op.node} ${op.usage ? 'usage' : 'time'} ${op.spl ? 'USDC' : 'SOL'} ${op.minutes}min escrow ${escrow}`;
+        desc = `open u${op.user} n${op.node} id ${sessionId} ${op.usage ? 'usage' : 'time'} ${op.spl ? 'USDC' : 'SOL'} ${op.minutes}min escrow ${escrow}`;
         break;
       }
       case 'claim': {
-        const s = pickS(op.s, live);
+        // a disputed usage session still pays its revealed preimages (until the settle deadline)
+        const claimableState = (x: MSession) => live(x) || (x.usage && x.state === 'Disputed');
+        const s = pickS(op.s, claimableState);
         if (!s) break;
         let tick: bigint;
         let preimage: Uint8Array | undefined;
@@ -314,7 +402,7 @@ function runOps(ops: Op[]): string[] {
         const bytes = op.bytes < 0 ? (s.bytes > 0n ? s.bytes - 1n : 0n) : s.bytes + BigInt(op.bytes) * 1000n;
         instruction = claimIx(s.fx, tick, { preimage, bytesUsed: bytes });
         signers = [s.fx.node.prov.authority];
-        const claimable = live(s) && now <= deadline(s) && tick > s.lastTick && bytes >= s.bytes;
+        const claimable = claimableState(s) && now <= deadline(s) && tick > s.lastTick && bytes >= s.bytes;
         let amount = 0n;
         if (s.usage) {
           expectOkay = claimable && tick <= s.fx.maxTicks && tick - s.lastTick <= 512n && !op.bad;
@@ -324,9 +412,10 @@ function runOps(ops: Op[]): string[] {
           expectOkay = claimable && tick <= elapsed;
           amount = earnedAt(s.fx.escrow, s.dur, tick) - earnedAt(s.fx.escrow, s.dur, s.lastTick);
         }
-        const fee = feeOf(amount);
+        const fee = feeNext(s, amount);
         if (expectOkay) pay(s, amount - fee, fee, 0n);
         apply = () => {
+          s.lastActivity = now;
           s.lastTick = tick;
           s.remaining -= amount;
           s.claimed += amount;
@@ -339,13 +428,15 @@ function runOps(ops: Op[]): string[] {
       case 'close': {
         const s = pickS(op.s, (x) => x.state === 'Active');
         if (!s) break;
-        const signer = op.stranger ? base.stranger.kp : s.fx.user.kp;
+        // the user, a stranger, or the provider evicting an idle usage session
+        const signer = op.stranger ? base.stranger.kp : op.provider ? s.fx.node.prov.authority : s.fx.user.kp;
         instruction = closeIx(s.fx, signer.publicKey);
         signers = [signer];
-        expectOkay = !op.stranger && s.state === 'Active';
+        const idle = s.usage && now > s.lastActivity + CFG.idleTimeoutSeconds;
+        expectOkay = !op.stranger && s.state === 'Active' && (!op.provider || idle);
         const elapsed = now - s.fx.startTs < s.dur ? now - s.fx.startTs : s.dur;
         const amount = s.usage ? 0n : earnedAt(s.fx.escrow, s.dur, elapsed) - earnedAt(s.fx.escrow, s.dur, s.lastTick);
-        const fee = feeOf(amount);
+        const fee = feeNext(s, amount);
         const refund = s.usage ? 0n : s.remaining - amount;
         if (expectOkay && !s.usage) pay(s, amount - fee, fee, refund);
         apply = () => {
@@ -361,24 +452,28 @@ function runOps(ops: Op[]): string[] {
           }
           releaseSlot(s, now);
         };
-        desc = `close s${sessions.indexOf(s)} (${s.state})${op.stranger ? ' by stranger' : ''}`;
+        desc = `close s${sessions.indexOf(s)} (${s.state})${op.stranger ? ' by stranger' : op.provider ? ` by provider${idle ? ' (idle)' : ''}` : ''}`;
         break;
       }
       case 'payout': {
-        const s = pickS(op.s, (x) => x.state !== 'Gone' && x.state !== 'Disputed');
+        const s = pickS(op.s, (x) => x.state !== 'Gone');
         if (!s) break;
         const caller = [s.fx.user.kp, base.keeper.kp, s.fx.node.prov.authority][op.by];
         instruction = payoutIx(s.fx, caller.publicKey);
         signers = [caller];
         const settled = s.state === 'Closed' || s.state === 'Resolved';
-        expectOkay = s.state !== 'Gone' && s.state !== 'Disputed' && ((settled && op.by === 0) || now > deadline(s));
+        // an unresolved dispute is settled by anyone after its window, by the default rule:
+        // a time session earns through the dispute, a usage session what it claimed
+        const expired = s.state === 'Disputed';
+        expectOkay = s.state !== 'Gone' && (expired ? now > s.disputeTs + CFG.disputeWindowSeconds : (settled && op.by === 0) || now > deadline(s));
         let amount = 0n;
         let refund = 0n;
         if (!settled) {
-          amount = s.usage ? 0n : earnedAt(s.fx.escrow, s.dur, s.dur) - earnedAt(s.fx.escrow, s.dur, s.lastTick);
+          const through = expired ? (s.disputeTs - s.fx.startTs < s.dur ? s.disputeTs - s.fx.startTs : s.dur) : s.dur;
+          amount = s.usage || through <= s.lastTick ? 0n : earnedAt(s.fx.escrow, s.dur, through) - earnedAt(s.fx.escrow, s.dur, s.lastTick);
           refund = s.remaining - amount;
         }
-        const fee = feeOf(amount);
+        const fee = feeNext(s, amount);
         if (expectOkay) {
           pay(s, amount - fee, fee, refund);
           // both accounts close, all rent to the user
@@ -388,6 +483,10 @@ function runOps(ops: Op[]): string[] {
         }
         apply = () => {
           releaseSlot(s, now);
+          if (expired) {
+            provOf(s).openDisputes -= 1;
+            provOf(s).locked -= s.lock;
+          }
           s.claimed += amount;
           s.fee += fee;
           s.refunded += refund;
@@ -405,7 +504,15 @@ function runOps(ops: Op[]): string[] {
         signers = [signer];
         expectOkay = op.by !== 2 && (s.state === 'Active' || s.state === 'Closing') && now <= deadline(s);
         apply = () => {
+          const p = provOf(s);
           s.state = 'Disputed';
+          s.disputeTs = now;
+          // what it may slash is fixed now, and locked on the provider
+          s.lock = capOf(p.stake + p.unstaking);
+          p.locked += s.lock;
+          p.openDisputes += 1;
+          // a disputed session gets no more service: its slot is free at once
+          releaseSlot(s, now);
         };
         desc = `dispute s${sessions.indexOf(s)} (${s.state}) by ${['user', 'provider', 'stranger'][op.by]}`;
         break;
@@ -414,13 +521,14 @@ function runOps(ops: Op[]): string[] {
         const s = pickS(op.s, (x) => x.state === 'Disputed');
         if (!s) break;
         const amount = op.permille > 1000 ? s.remaining + 1n : (s.remaining * BigInt(op.permille)) / 1000n;
-        const slash = op.slash ? SLASH : 0n;
+        // a slash of SLASH, or one over what the dispute locked (SlashExceedsCap / SlashExceedsStake)
+        const slash = op.overCap ? s.lock + 1n : op.slash ? SLASH : 0n;
         const admin = op.admin ? w.admin : base.stranger.kp;
         instruction = resolveIx(s.fx, amount, slash, admin.publicKey);
         signers = [admin];
         const p = provOf(s);
-        expectOkay = op.admin && s.state === 'Disputed' && amount <= s.remaining && slash <= p.stake;
-        const fee = feeOf(amount);
+        expectOkay = op.admin && s.state === 'Disputed' && amount <= s.remaining && slash <= p.stake + p.unstaking && slash <= s.lock;
+        const fee = feeNext(s, amount);
         const refund = s.remaining - amount;
         if (expectOkay) {
           pay(s, amount - fee, fee, refund);
@@ -428,8 +536,13 @@ function runOps(ops: Op[]): string[] {
           move(w.treasury.publicKey, slash);
         }
         apply = () => {
-          p.stake -= slash;
+          // active stake first, then what is unbonding
+          const fromStake = slash < p.stake ? slash : p.stake;
+          p.stake -= fromStake;
+          p.unstaking -= slash - fromStake;
           p.slashed += slash;
+          p.openDisputes -= 1;
+          p.locked -= s.lock;
           s.claimed += amount;
           s.fee += fee;
           s.refunded += refund;
@@ -446,14 +559,50 @@ function runOps(ops: Op[]): string[] {
         const signer = op.stranger ? base.stranger.kp : s.fx.user.kp;
         instruction = rateIx(s.fx, op.rating, signer.publicKey);
         signers = [signer];
-        expectOkay = !op.stranger && s.state !== 'Gone' && op.rating >= 1 && op.rating <= 5 && (s.state !== 'Active' || now >= s.end) && !s.rated;
+        // a rating weighs the minimums the session paid (at most 100); none paid, no rating
+        const perMin = s.spl ? CFG.minRatingToken : CFG.minRatingLamports;
+        const weight = s.claimed / perMin > 100n ? 100n : s.claimed / perMin;
+        expectOkay = !op.stranger && s.state !== 'Gone' && op.rating >= 1 && op.rating <= 5 && (s.state !== 'Active' || now >= s.end) && !s.rated && weight > 0n;
         apply = () => {
           s.rated = true;
           const p = provOf(s);
-          p.ratingSum += BigInt(op.rating);
+          p.ratingSum += BigInt(op.rating) * weight;
+          p.ratingWeight += weight;
           p.ratingCount += 1;
         };
-        desc = `rate s${sessions.indexOf(s)} (${s.state}) ${op.rating}${op.stranger ? ' by stranger' : ''}`;
+        desc = `rate s${sessions.indexOf(s)} (${s.state}) ${op.rating} weight ${weight}${op.stranger ? ' by stranger' : ''}`;
+        break;
+      }
+      case 'unstake': {
+        // unbonding stake stays slashable, so requests are allowed during disputes; a
+        // withdrawal keeps back what open disputes could slash beyond the active stake
+        const p = provs[op.prov];
+        const auth = p.fx.authority;
+        signers = [auth];
+        if (op.withdraw) {
+          instruction = ix.withdrawStake({ authority: auth.publicKey });
+          const keep = p.locked > p.stake ? p.locked - p.stake : 0n;
+          const amount = p.unstaking > keep ? p.unstaking - keep : 0n;
+          expectOkay = p.unstaking > 0n && now >= p.unstakeAt && amount > 0n;
+          if (expectOkay) {
+            move(p.fx.stakeVault, -amount);
+            move(auth.publicKey, amount);
+          }
+          apply = () => {
+            p.unstaking -= amount;
+          };
+          desc = `withdraw p${op.prov} ${amount} of ${p.unstaking} (locked ${p.locked})`;
+        } else {
+          const amount = op.all ? p.stake : UNSTAKE;
+          instruction = ix.requestUnstake({ authority: auth.publicKey, amount });
+          expectOkay = amount > 0n && p.stake >= amount;
+          apply = () => {
+            p.stake -= amount;
+            p.unstaking += amount;
+            p.unstakeAt = now + CFG.unbondingSeconds;
+          };
+          desc = `unstake p${op.prov} ${amount} (open disputes ${p.openDisputes})`;
+        }
         break;
       }
       case 'foreign': {
@@ -535,8 +684,8 @@ function runOps(ops: Op[]): string[] {
       const chainState = STATE_NAMES[a.state];
       if (!LEGAL[s.chainState].includes(chainState)) failInv(`s${i} moved ${s.chainState} -> ${chainState}`);
       s.chainState = chainState;
-      const got = { state: chainState, lastTick: a.lastTick, remaining: a.remainingBalance, claimed: a.claimedAmount, fee: a.feeAmount, refunded: a.refundedAmount, bytes: a.bytesUsed, released: a.capacityReleased, rated: a.rated };
-      const want = { state: s.state, lastTick: s.lastTick, remaining: s.remaining, claimed: s.claimed, fee: s.fee, refunded: s.refunded, bytes: s.bytes, released: !s.slot, rated: s.rated };
+      const got = { state: chainState, lastTick: a.lastTick, remaining: a.remainingBalance, claimed: a.claimedAmount, fee: a.feeAmount, refunded: a.refundedAmount, bytes: a.bytesUsed, released: a.capacityReleased, rated: a.rated, lock: a.disputeLock };
+      const want = { state: s.state, lastTick: s.lastTick, remaining: s.remaining, claimed: s.claimed, fee: s.fee, refunded: s.refunded, bytes: s.bytes, released: !s.slot, rated: s.rated, lock: s.lock };
       for (const f of Object.keys(want) as (keyof typeof want)[]) {
         if (got[f] !== want[f]) failInv(`s${i}.${f} is ${String(got[f])}, model says ${String(want[f])}`);
       }
@@ -557,9 +706,20 @@ function runOps(ops: Op[]): string[] {
     }
     for (const [i, p] of provs.entries()) {
       const a = env.provider(p.fx.provider);
-      const got = [a.stakeLamports, a.slashedLamports, a.ratingSum, a.ratingCount, a.reputationScore, a.totalEarnedLamports, a.totalEarnedToken, a.totalUptimeSeconds, a.totalSessions];
-      const want = [p.stake, p.slashed, p.ratingSum, p.ratingCount, score(p.ratingSum, p.ratingCount), p.earnedL, p.earnedT, p.uptime, p.total];
+      const got = [a.stakeLamports, a.unstakingLamports, a.slashedLamports, a.openDisputes, a.lockedLamports, a.ratingSum, a.ratingWeight, a.ratingCount, a.reputationScore, a.totalEarnedLamports, a.totalEarnedToken, a.totalUptimeSeconds, a.totalSessions];
+      const want = [p.stake, p.unstaking, p.slashed, p.openDisputes, p.locked, p.ratingSum, p.ratingWeight, p.ratingCount, score(p.ratingSum, p.ratingWeight), p.earnedL, p.earnedT, p.uptime, p.total];
+      // the stake vault holds exactly rent + active + unbonding stake
+      if (env.lamports(p.fx.stakeVault) !== rentOf(env, 'StakeVault') + a.stakeLamports + a.unstakingLamports) failInv(`p${i}: stake vault holds ${env.lamports(p.fx.stakeVault)}`);
       if (got.some((g, j) => g !== want[j])) failInv(`p${i}: provider counters ${got.join(',')} != model ${want.join(',')}`);
+      // locked_lamports is exactly the dispute_lock of its open disputes
+      const open = sessions.filter((s) => s.state === 'Disputed' && provOf(s) === p).reduce((t, s) => t + s.lock, 0n);
+      if (a.lockedLamports !== open) failInv(`p${i}: locked_lamports ${a.lockedLamports}, open disputes lock ${open}`);
+    }
+    for (const [i, u] of userStates.entries()) {
+      // a user's UserState exists from its first open, holds its rent and the next id
+      const raw = env.raw(u);
+      const nextId = raw ? decodeUserState(raw.data).nextSessionId : 0n;
+      if (nextId !== userNext[i] || (raw ? raw.lamports !== rentU : userNext[i] !== 0n)) failInv(`u${i}: UserState next id ${nextId}, model ${userNext[i]}`);
     }
   }
   return log;
@@ -573,7 +733,7 @@ describe('random operations keep every invariant', () => {
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );
-  }, 300_000);
+  }, 600_000); // ~4 minutes on a loaded 2-core machine
 
   it('a scripted run exercises every operation kind successfully', () => {
     // A fixed sequence, so the property above is known to reach the interesting states.
@@ -595,11 +755,41 @@ describe('random operations keep every invariant', () => {
       { k: 'payout', s: 1, by: 1 },
       { k: 'toggle', node: 1, active: false },
       { k: 'open', user: 2, node: 1, usage: false, spl: false, minutes: 1, tickAmount: 1, maxTicks: 1 },
+      { k: 'open', user: 2, node: 0, usage: false, spl: false, minutes: 1, tickAmount: 1, maxTicks: 1, idShift: 1 },
+      { k: 'open', user: 2, node: 0, usage: true, spl: false, minutes: 5, tickAmount: 5, maxTicks: 10, wrongPrice: true },
+      { k: 'open', user: 2, node: 0, usage: true, spl: false, minutes: 5, tickAmount: 5, maxTicks: 10, wrongPrice: false },
+      { k: 'open', user: 0, node: 2, usage: false, spl: false, minutes: 5, tickAmount: 1, maxTicks: 1 },
+      { k: 'dispute', s: 3, by: 0, reason: 1 },
+      // the dispute freed s3's slot on n2 (capacity 2): two more sessions fit, a third does not
+      { k: 'open', user: 1, node: 2, usage: false, spl: false, minutes: 5, tickAmount: 1, maxTicks: 1 },
+      { k: 'open', user: 2, node: 2, usage: false, spl: true, minutes: 5, tickAmount: 1, maxTicks: 1 },
+      { k: 'open', user: 1, node: 2, usage: false, spl: false, minutes: 5, tickAmount: 1, maxTicks: 1 },
+      { k: 'unstake', prov: 1, withdraw: false, all: true },
+      { k: 'close', s: 0, stranger: false, provider: true },
+      { k: 'warp', secs: 91 },
+      { k: 'close', s: 0, stranger: false, provider: true },
+      { k: 'payout', s: 3, by: 1 },
+      { k: 'unstake', prov: 1, withdraw: true },
+      { k: 'warp', secs: 300 },
+      { k: 'resolve', s: 3, permille: 0, slash: false, admin: true, overCap: true },
+      { k: 'unstake', prov: 1, withdraw: true },
+      { k: 'unstake', prov: 1, withdraw: true },
+      { k: 'payout', s: 3, by: 1 },
+      { k: 'unstake', prov: 1, withdraw: true },
+      { k: 'unstake', prov: 1, withdraw: true },
+      { k: 'unstake', prov: 0, withdraw: false },
+      // a disputed usage session still pays revealed preimages; a disputed time session is frozen
+      { k: 'open', user: 0, node: 0, usage: true, spl: false, minutes: 5, tickAmount: 1, maxTicks: 10 },
+      { k: 'claim', s: 13, mode: 2, pick: 0, bytes: 1, bad: false },
+      { k: 'dispute', s: 13, by: 0, reason: 2 },
+      { k: 'claim', s: 13, mode: 2, pick: 0, bytes: 1, bad: false },
+      { k: 'dispute', s: 11, by: 1, reason: 3 },
+      { k: 'claim', s: 11, mode: 0, pick: 0, bytes: 1, bad: false },
     ];
     const log = runOps(ops);
     expect(log).toEqual([
-      expect.stringMatching(/^0: open u0 n0 time SOL .* -> ok$/),
-      expect.stringMatching(/^1: open u1 n2 usage USDC .* -> ok$/),
+      expect.stringMatching(/^0: open u0 n0 id 0 time SOL .* -> ok$/),
+      expect.stringMatching(/^1: open u1 n2 id 0 usage USDC .* -> ok$/),
       expect.stringMatching(/^2: warp 30/),
       expect.stringMatching(/^3: claim s0 tick 30 .* -> ok$/),
       expect.stringMatching(/^4: claim s1 tick 1 .* -> ok$/),
@@ -609,12 +799,48 @@ describe('random operations keep every invariant', () => {
       expect.stringMatching(/^8: claim s1 tick 5 \(last 1, Closing\).* -> ok$/),
       '9: dispute s0 (Active) by user -> ok',
       expect.stringMatching(/^10: resolve s0 \(Disputed\) amount \d+ of \d+ slash 1000000 -> ok$/),
-      '11: rate s0 (Resolved) 4 -> ok',
+      '11: rate s0 (Resolved) 4 weight 100 -> ok',
       '12: payout s0 (Resolved) by user -> ok',
       expect.stringMatching(/^13: warp 200/),
       '14: payout s1 (Closing) by keeper -> ok',
       '15: toggle n1 false -> ok',
-      expect.stringMatching(/^16: open u2 n1 time SOL .* -> NodeInactive$/),
+      expect.stringMatching(/^16: open u2 n1 id 0 time SOL .* -> NodeInactive$/),
+      // ids are per user: u2's next id is 0 (whatever the node counts), 1 is refused
+      expect.stringMatching(/^17: open u2 n0 id 1 time SOL .* -> InvalidSessionId$/),
+      // a usage price other than the node's is refused, the node's opens
+      expect.stringMatching(/^18: open u2 n0 id 0 usage SOL .* -> PriceMismatch$/),
+      expect.stringMatching(/^19: open u2 n0 id 0 usage SOL 5min escrow 7770 -> ok$/),
+      expect.stringMatching(/^20: open u0 n2 id 1 time SOL .* -> ok$/),
+      '21: dispute s3 (Active) by user -> ok',
+      expect.stringMatching(/^22: open u1 n2 id 1 time SOL .* -> ok$/),
+      expect.stringMatching(/^23: open u2 n2 id 1 time USDC .* -> ok$/),
+      expect.stringMatching(/^24: open u1 n2 id 2 time SOL .* -> NodeFull$/),
+      // unbonding stake stays slashable: unstaking is allowed under an open dispute
+      '25: unstake p1 10000000000 (open disputes 1) -> ok',
+      // the provider evicts an idle usage session only after the idle timeout
+      '26: close s2 (Active) by provider -> SessionNotIdle',
+      expect.stringMatching(/^27: warp 91/),
+      '28: close s2 (Active) by provider (idle) -> ok',
+      // an unresolved dispute: nobody settles it within its window
+      '29: payout s3 (Disputed) by keeper -> DisputeWindowOpen',
+      '30: withdraw p1 7500000000 of 10000000000 (locked 2500000000) -> UnbondingNotElapsed',
+      expect.stringMatching(/^31: warp 300/),
+      // the admin may slash at most the dispute_lock (25 % of the 10 SOL staked at the dispute)
+      '32: resolve s3 (Disputed) amount 0 of 4999995 slash 2500000001 -> SlashExceedsCap',
+      // all but the dispute_lock may leave, the lock may not
+      '33: withdraw p1 7500000000 of 10000000000 (locked 2500000000) -> ok',
+      '34: withdraw p1 0 of 2500000000 (locked 2500000000) -> StakeLockedByDispute',
+      // anyone settles the expired dispute by the default rule, which releases the lock
+      '35: payout s3 (Disputed) by keeper -> ok',
+      '36: withdraw p1 2500000000 of 2500000000 (locked 0) -> ok',
+      '37: withdraw p1 0 of 0 (locked 0) -> NothingToWithdraw',
+      '38: unstake p0 500000000 (open disputes 0) -> ok',
+      expect.stringMatching(/^39: open u0 n0 id 2 usage SOL 5min escrow 7770 -> ok$/),
+      expect.stringMatching(/^40: claim s6 tick 1 \(last 0, Active\).* -> ok$/),
+      '41: dispute s6 (Active) by user -> ok',
+      expect.stringMatching(/^42: claim s6 tick 2 \(last 1, Disputed\).* -> ok$/),
+      '43: dispute s4 (Active) by provider -> ok',
+      expect.stringMatching(/^44: claim s4 tick \d+ \(last 0, Disputed\).* -> SessionDisputed$/),
     ]);
   });
 });

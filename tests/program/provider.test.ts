@@ -46,6 +46,9 @@ describe('register_provider', () => {
     expect(p.slashedLamports).toBe(0n);
     expect(p.ratingSum).toBe(0n);
     expect(p.ratingCount).toBe(0);
+    expect(p.ratingWeight).toBe(0n);
+    expect(p.openDisputes).toBe(0);
+    expect(p.lockedLamports).toBe(0n);
     expect(p.reputationScore).toBe(1000);
     expect(p.totalUptimeSeconds).toBe(0n);
     expect(p.totalSessions).toBe(0n);
@@ -57,7 +60,7 @@ describe('register_provider', () => {
     const v = w.env.stakeVault(stakeVault);
     expect(v.provider.toBase58()).toBe(provider.toBase58());
     expect(v.bump).toBe(vaultBump);
-    expect(w.env.raw(provider)!.data.length).toBe(136);
+    expect(w.env.raw(provider)!.data.length).toBe(160);
     expect(w.env.raw(stakeVault)!.data.length).toBe(48);
     // and the authority paid exactly both rents
     expect(d()).toEqual({

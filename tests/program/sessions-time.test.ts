@@ -1,7 +1,7 @@
 // Time sessions paid in SOL and in USDC: open, claim_chunk, close_session
 // (docs/PROGRAM.md "Amounts", "Session states", "Optional accounts").
 import { Keypair, PublicKey } from '@solana/web3.js';
-import { buildInstruction, findSessionPda, findSessionVaultPda, SessionMode, SessionState } from '@dvpn/sdk';
+import { buildInstruction, decodeUserState, DVPN_PROGRAM_ID, findSessionPda, findSessionVaultPda, findUserStatePda, ix, SessionMode, SessionState } from '@dvpn/sdk';
 import { describe, expect, it } from 'vitest';
 import {
   accountIndex,
@@ -19,12 +19,15 @@ import {
   expectPdaRejected,
   expectSessionBacked,
   flows,
+  nextSessionId,
   openIx,
   openTime,
+  payoutIx,
   rentOf,
   replaceAccount,
   SOL,
   split,
+  splitRunning,
   stateOf,
   track,
   type SessionFx,
@@ -44,7 +47,9 @@ describe.each([
     const sessionId = 0n;
     const [session, bump] = findSessionPda(node.node, user.kp.publicKey, sessionId);
     const [vault, vaultBump] = findSessionVaultPda(session);
-    const d = track(env, { user: user.kp.publicKey, userToken: user.token, session, vault });
+    const [userState, userStateBump] = findUserStatePda(user.kp.publicKey);
+    expect(env.exists(userState)).toBe(false);
+    const d = track(env, { user: user.kp.publicKey, userToken: user.token, session, vault, userState });
     const t0 = env.now();
 
     // when the user opens a 60-minute time session
@@ -55,16 +60,26 @@ describe.each([
     const escrow = (spl ? node.pricePerMinuteToken : node.pricePerMinute) * 60n;
     const rentS = rentOf(env, 'Session');
     const rentV = rentOf(env, 'TokenAccount');
+    // the user's first open also creates its UserState (the session counter), at the user's cost
+    const rentU = rentOf(env, 'UserState');
+    expect(rentU).toBe(1_280_640n);
     if (spl) {
-      expect(d()).toEqual({ user: -(rentS + rentV), userToken: 0n, session: rentS, vault: rentV });
-      expect(d.token()).toEqual({ user: 0n, userToken: -escrow, session: 0n, vault: escrow });
+      expect(d()).toEqual({ user: -(rentS + rentV + rentU), userToken: 0n, session: rentS, vault: rentV, userState: rentU });
+      expect(d.token()).toEqual({ user: 0n, userToken: -escrow, session: 0n, vault: escrow, userState: 0n });
       const v = env.tokenAccountInfo(vault);
       expect(v.owner.toBase58()).toBe(session.toBase58());
       expect(v.mint.toBase58()).toBe(w.usdc.mint.toBase58());
     } else {
-      expect(d()).toEqual({ user: -(rentS + escrow), userToken: 0n, session: rentS + escrow, vault: 0n });
+      expect(d()).toEqual({ user: -(rentS + escrow + rentU), userToken: 0n, session: rentS + escrow, vault: 0n, userState: rentU });
       expect(env.exists(vault)).toBe(false);
     }
+    const us = env.raw(userState)!;
+    expect(us.owner.toBase58()).toBe(DVPN_PROGRAM_ID.toBase58());
+    expect(us.data.length).toBe(56);
+    const u = decodeUserState(us.data);
+    expect(u.user.toBase58()).toBe(user.kp.publicKey.toBase58());
+    expect(u.nextSessionId).toBe(1n);
+    expect(u.bump).toBe(userStateBump);
     const a = env.session(session);
     expect(a.user.toBase58()).toBe(user.kp.publicKey.toBase58());
     expect(a.node.toBase58()).toBe(node.node.toBase58());
@@ -90,7 +105,15 @@ describe.each([
     expect(a.capacityReleased).toBe(false);
     expect(a.bump).toBe(bump);
     if (spl) expect(a.vaultBump).toBe(vaultBump);
-    expect(env.raw(session)!.data.length).toBe(384);
+    // and the Config terms in force are the session's for its whole life
+    expect(a.protocolFeeBps).toBe(w.cfg.protocolFeeBps);
+    expect(a.settleWindowSeconds).toBe(w.cfg.settleWindowSeconds);
+    expect(a.disputeWindowSeconds).toBe(w.cfg.disputeWindowSeconds);
+    expect(a.idleTimeoutSeconds).toBe(w.cfg.idleTimeoutSeconds);
+    expect(a.lastActivityTs).toBe(t0);
+    expect(a.tickAmount).toBe(0n); // time sessions price by the minute: the escrow says it all
+    expect(a.disputeLock).toBe(0n);
+    expect(env.raw(session)!.data.length).toBe(432);
     // and the node / provider count it
     expect(env.node(node.node).activeSessions).toBe(1);
     expect(env.node(node.node).totalSessions).toBe(1n);
@@ -108,6 +131,13 @@ describe.each([
     expect(ev.endTs).toBe(t0 + 3600n);
     expect(ev.nodeActiveSessions).toBe(1);
     expect(ev.timestamp).toBe(t0);
+
+    // and a later open by the same user pays escrow and rents again, but not the UserState
+    const d2 = track(env, { user: user.kp.publicKey, userState });
+    const s2 = openTime(w, user, node, { spl, minutes: 60 });
+    expect(s2.sessionId).toBe(1n);
+    expect(d2()).toEqual({ user: -(rentS + (spl ? rentV : escrow)), userState: 0n });
+    expect(decodeUserState(env.raw(userState)!.data).nextSessionId).toBe(2n);
   });
 
   it('claim_chunk pays earned(tick) - earned(last_tick), less the fee, and emits ChunkClaimed', () => {
@@ -155,7 +185,8 @@ describe.each([
     const m2 = flows(s);
     expectOk(env.send(claimIx(s, 1500, { bytesUsed: 5_000n }), [prov.authority]));
     const pay2 = earned(s.escrow, dur, 1500n) - earned(s.escrow, dur, 600n);
-    const [net2, fee2] = split(pay2, FEE);
+    // (the fee is on the running total, not on each claim)
+    const [net2, fee2] = splitRunning(pay, pay2, FEE);
     m2.check({ provider: net2, fee: fee2, refund: 0n });
     expect(env.session(s.session).claimedAmount).toBe(pay + pay2);
     expect(env.session(s.session).feeAmount).toBe(fee + fee2);
@@ -176,14 +207,17 @@ describe.each([
       env.setTime(s.startTs + t);
       expectOk(env.send(claimIx(s, t), [prov.authority]));
       const pay = earned(s.escrow, dur, t) - earned(s.escrow, dur, last);
+      fees += splitRunning(paid, pay, FEE)[1];
       paid += pay;
-      fees += split(pay, FEE)[1];
       last = t;
       expect(env.session(s.session).claimedAmount).toBe(paid);
+      // the fee so far is always the floor of the fee on the running total
+      expect(env.session(s.session).feeAmount).toBe(split(paid, FEE)[1]);
       expectSessionBacked(s);
     }
-    // then the whole escrow went out, the fee being the sum of per-claim floors
+    // then the whole escrow went out, the fee being exactly the fee on the escrow (no per-claim rounding loss)
     expect(paid).toBe(s.escrow);
+    expect(fees).toBe(split(s.escrow, FEE)[1]);
     m.check({ provider: s.escrow - fees, fee: fees, refund: 0n });
     expect(env.session(s.session).remainingBalance).toBe(0n);
     expect(env.session(s.session).feeAmount).toBe(fees);
@@ -280,7 +314,7 @@ describe.each([
 
     // then the provider gets minutes 10..20, the user the unused 40 minutes
     const pay = earned(s.escrow, dur, 1200n) - earned(s.escrow, dur, 600n);
-    const [net, fee] = split(pay, FEE);
+    const [net, fee] = splitRunning(earned(s.escrow, dur, 600n), pay, FEE);
     const refund = s.escrow - earned(s.escrow, dur, 1200n);
     m.check({ provider: net, fee, refund });
     const a = env.session(s.session);
@@ -340,8 +374,11 @@ describe.each([
     const other = addUser(w);
     const before = stateOf(env, watched(s));
     expectErr(env.send(closeIx(s, other.kp.publicKey), [other.kp]), 'NotSessionParty');
-    // the provider cannot close it for the user either
-    expectErr(env.send(closeIx(s, prov.authority.publicKey), [prov.authority]), 'NotSessionParty');
+    // the provider cannot close it for the user either: it may only evict idle usage sessions,
+    // and a time session is never idle, however long nothing was claimed
+    expectErr(env.send(closeIx(s, prov.authority.publicKey), [prov.authority]), 'SessionNotIdle');
+    env.warp(w.cfg.idleTimeoutSeconds + 1n);
+    expectErr(env.send(closeIx(s, prov.authority.publicKey), [prov.authority]), 'SessionNotIdle');
     expect(stateOf(env, watched(s))).toBe(before);
     expectOk(env.send(closeIx(s), [user.kp]));
     const after = stateOf(env, watched(s));
@@ -400,13 +437,38 @@ describe.each([
     expect(env.node(node.node).activeSessions).toBe(0);
   });
 
-  it('open refuses a session id already in use (AlreadyInitialized)', () => {
+  it("open refuses any id but the user's next one (InvalidSessionId): an id in use, a gap, a settled id", () => {
     const { w, env, node, user } = createMarket();
     const s = openTime(w, user, node, { spl, minutes: 10 });
     const before = stateOf(env, watched(s));
-    const { instruction } = openIx(w, user, node, SessionMode.Time, { sessionId: s.sessionId, spl, minutes: 20 });
-    expectErr(env.send(instruction, [user.kp]), 'AlreadyInitialized');
+    // an id already in use
+    const again = openIx(w, user, node, SessionMode.Time, { sessionId: s.sessionId, spl, minutes: 20 }).instruction;
+    expectErr(env.send(again, [user.kp]), 'InvalidSessionId');
+    // an id skipping ahead
+    const gap = openIx(w, user, node, SessionMode.Time, { sessionId: s.sessionId + 2n, spl, minutes: 20 }).instruction;
+    expectErr(env.send(gap, [user.kp]), 'InvalidSessionId');
     expect(stateOf(env, watched(s))).toBe(before);
+    // once the session is closed and its account settled away, its id still never comes back
+    expectOk(env.send(closeIx(s), [user.kp]));
+    env.warp(w.cfg.settleWindowSeconds + 1n);
+    expectOk(env.send(payoutIx(s, user.kp.publicKey), [user.kp]));
+    expect(env.exists(s.session)).toBe(false);
+    expectErr(env.send(again, [user.kp]), 'InvalidSessionId');
+    expect(env.exists(s.session)).toBe(false);
+    // and the next session gets a new address
+    const next = openTime(w, user, node, { spl, minutes: 10 });
+    expect(next.sessionId).toBe(s.sessionId + 1n);
+    expect(next.session.equals(s.session)).toBe(false);
+    // ids are per user: another user starts at 0 on the same node, and leaves this user's counter alone
+    const other = addUser(w);
+    expectErr(env.send(openIx(w, other, node, SessionMode.Time, { sessionId: 2n, spl }).instruction, [other.kp]), 'InvalidSessionId');
+    const theirs = openTime(w, other, node, { spl, minutes: 10 });
+    expect(theirs.sessionId).toBe(0n);
+    expect(nextSessionId(w, user)).toBe(2n);
+    // and the user's counter runs across nodes: its next open elsewhere takes the next id
+    const node2 = addNode(w, node.prov);
+    expectErr(env.send(openIx(w, user, node2, SessionMode.Time, { sessionId: 0n, spl }).instruction, [user.kp]), 'InvalidSessionId');
+    expect(openTime(w, user, node2, { spl, minutes: 10 }).sessionId).toBe(2n);
   });
 
   it('open requires the user signature (MissingSignature)', () => {
@@ -422,6 +484,39 @@ describe.each([
     expect(r.ok).toBe(false);
     expect(['InvalidSessionParams', 'ZeroAmount']).toContain(r.error?.name);
     expect(env.node(node.node).activeSessions).toBe(0);
+  });
+
+  it('open takes 366 days and refuses one minute more (SessionTooLong)', () => {
+    const { w, env, node, user } = createMarket({}, { pricePerMinute: 1n, pricePerMinuteToken: 1n });
+    const max = 366 * 24 * 60;
+    const tooLong = openIx(w, user, node, SessionMode.Time, { sessionId: 0n, spl, minutes: max + 1 }).instruction;
+    expectErr(env.send(tooLong, [user.kp]), 'SessionTooLong');
+    expect(env.node(node.node).activeSessions).toBe(0);
+    const s = openTime(w, user, node, { spl, minutes: max });
+    expect(env.session(s.session).endTs).toBe(s.startTs + BigInt(max) * 60n);
+  });
+
+  it('open takes exactly the node price_per_minute as tick_amount, nothing else, not even 0 (PriceMismatch)', () => {
+    const { w, env, node, user } = createMarket();
+    const price = spl ? node.pricePerMinuteToken : node.pricePerMinute;
+    const withTick = (tickAmount: bigint) => {
+      const { base } = openIx(w, user, node, SessionMode.Time, { sessionId: nextSessionId(w, user), spl, minutes: 5 });
+      const args = { ...base, tickAmount };
+      return spl ? ix.openSessionSpl({ ...args, tokenMint: w.usdc.mint, userToken: user.token }) : ix.openSession(args);
+    };
+    expectErr(env.send(withTick(price - 1n), [user.kp]), 'PriceMismatch');
+    expectErr(env.send(withTick(price + 1n), [user.kp]), 'PriceMismatch');
+    expectErr(env.send(withTick(0n), [user.kp]), 'PriceMismatch');
+    expect(env.node(node.node).activeSessions).toBe(0);
+    expect(nextSessionId(w, user)).toBe(0n);
+    expectOk(env.send(withTick(price), [user.kp]));
+    expect(env.node(node.node).activeSessions).toBe(1);
+    // a price change by the provider: the old price is refused, the new one taken
+    const update = spl ? { pricePerMinuteToken: price * 2n } : { pricePerMinute: price * 2n };
+    expectOk(env.send(ix.updateNode({ authority: node.prov.authority.publicKey, node: node.node, ...update }), [node.prov.authority]));
+    expectErr(env.send(withTick(price), [user.kp]), 'PriceMismatch');
+    expectOk(env.send(withTick(price * 2n), [user.kp]));
+    expect(env.node(node.node).activeSessions).toBe(2);
   });
 
   it('open refuses price x minutes overflowing u64 (ArithmeticOverflow)', () => {

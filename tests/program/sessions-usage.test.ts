@@ -1,5 +1,5 @@
 // Usage sessions (hash-chain billing) in SOL and in USDC (docs/PROGRAM.md "Amounts", "Session states").
-import { createHashChain, ix, SessionMode, SessionState } from '@dvpn/sdk';
+import { createHashChain, findUserStatePda, ix, SessionMode, SessionState } from '@dvpn/sdk';
 import { describe, expect, it } from 'vitest';
 import {
   addProvider,
@@ -13,12 +13,14 @@ import {
   expectOk,
   expectSessionBacked,
   flows,
+  nextSessionId,
   openIx,
   openUsage,
   payoutIx,
   rentOf,
   replaceAccount,
   split,
+  splitRunning,
   stateOf,
   track,
   type SessionFx,
@@ -36,20 +38,22 @@ describe.each([
     // given a 100-tick hash chain at 1_000 units a tick
     const { w, env, node, user } = createMarket();
     const chain = createHashChain(100);
-    const d = track(env, { user: user.kp.publicKey, userToken: user.token });
-    // when the user opens a usage session of at most 30 minutes
+    const d = track(env, { user: user.kp.publicKey, userToken: user.token, userState: findUserStatePda(user.kp.publicKey)[0] });
+    // when the user opens a usage session of at most 30 minutes (its first: it creates its UserState too)
     const s = openUsage(w, user, node, { spl, minutes: 30, tickAmount: 1_000n, chain });
     // then the escrow is 100_000 and the chain root is both root and last proof
     const escrow = 100_000n;
     expect(s.escrow).toBe(escrow);
     const rentS = rentOf(env, 'Session');
     const rentV = rentOf(env, 'TokenAccount');
+    const rentU = rentOf(env, 'UserState');
     if (spl) {
-      expect(d()).toEqual({ user: -(rentS + rentV), userToken: 0n });
+      expect(d()).toEqual({ user: -(rentS + rentV + rentU), userToken: 0n, userState: rentU });
       expect(d.token().userToken).toBe(-escrow);
     } else {
-      expect(d().user).toBe(-(rentS + escrow));
+      expect(d()).toEqual({ user: -(rentS + escrow + rentU), userToken: 0n, userState: rentU });
     }
+    expect(nextSessionId(w, user)).toBe(1n);
     const a = env.session(s.session);
     expect(a.mode).toBe(SessionMode.Usage);
     expect(a.state).toBe(SessionState.Active);
@@ -104,7 +108,7 @@ describe.each([
     // and w_12 then pays the 7 ticks in between
     const m2 = flows(s);
     expectOk(env.send(claimIx(s, 12, { bytesUsed: 20_000n }), [prov.authority]));
-    const [net2, fee2] = split(7_000n, FEE);
+    const [net2, fee2] = splitRunning(5_000n, 7_000n, FEE);
     m2.check({ provider: net2, fee: fee2, refund: 0n });
     a = env.session(s.session);
     expect(a.lastTick).toBe(12n);
@@ -120,9 +124,14 @@ describe.each([
     const m = flows(s);
     let fees = 0n;
     for (const [from, to] of [[0, 1], [1, 4], [4, 10]]) {
-      expectOk(env.send(claimIx(s, to), [prov.authority]));
-      fees += split(BigInt(to - from) * 777n, FEE)[1];
+      const r = expectOk(env.send(claimIx(s, to), [prov.authority]));
+      // each claim's fee is what the running total owes beyond the fees already paid
+      const fee = splitRunning(BigInt(from) * 777n, BigInt(to - from) * 777n, FEE)[1];
+      expect(eventOf(r, 'ChunkClaimed').fee).toBe(fee);
+      fees += fee;
     }
+    // so the whole chain pays exactly the fee on the whole escrow, not the sum of per-claim floors
+    expect(fees).toBe(split(s.escrow, FEE)[1]);
     m.check({ provider: s.escrow - fees, fee: fees, refund: 0n });
     expect(env.session(s.session).remainingBalance).toBe(0n);
   });
@@ -261,25 +270,78 @@ describe.each([
     expect(stateOf(env, watched(s))).toBe(before);
   });
 
-  it('open refuses tick_amount x max_ticks overflowing u64 (ArithmeticOverflow)', () => {
-    const { w, env, node, user } = createMarket();
-    const { instruction } = openIx(w, user, node, SessionMode.Usage, { sessionId: 0n, spl, tickAmount: 1n << 63n, chain: createHashChain(2) });
+  it("open refuses the node's price_per_tick x max_ticks overflowing u64 (ArithmeticOverflow)", () => {
+    const huge = 1n << 63n;
+    const { w, env, node, user } = createMarket({}, { pricePerTick: huge, pricePerTickToken: huge });
+    const { instruction } = openIx(w, user, node, SessionMode.Usage, { sessionId: 0n, spl, chain: createHashChain(2) });
     expectErr(env.send(instruction, [user.kp]), 'ArithmeticOverflow');
     expect(env.node(node.node).activeSessions).toBe(0);
   });
 
   it.each([
-    ['max_ticks 0', { maxTicks: 0n }],
-    ['tick_amount 0', { tickAmount: 0n }],
-    ['duration 0', { durationMinutes: 0 }],
-  ])('open refuses %s', (_, over) => {
+    ['max_ticks 0', { maxTicks: 0n }, 'InvalidSessionParams'],
+    ['tick_amount 0 (not the node price)', { tickAmount: 0n }, 'PriceMismatch'],
+    ['tick_amount below the node price', { tickAmount: 999n }, 'PriceMismatch'],
+    ['tick_amount above the node price', { tickAmount: 1_001n }, 'PriceMismatch'],
+    ['duration 0', { durationMinutes: 0 }, 'InvalidSessionParams'],
+    ['a duration over 30 days', { durationMinutes: 30 * 24 * 60 + 1 }, 'SessionTooLong'],
+  ])('open refuses %s (%s)', (_, over, error) => {
+    // given a node at 1_000 a tick (both currencies)
     const { w, env, node, user } = createMarket();
     const { base } = openIx(w, user, node, SessionMode.Usage, { sessionId: 0n, spl, chain: createHashChain(5) });
+    expect(base.tickAmount).toBe(1_000n);
     const args = { ...base, ...over };
     const instruction = spl ? ix.openSessionSpl({ ...args, tokenMint: w.usdc.mint, userToken: user.token }) : ix.openSession(args);
-    const r = env.send(instruction, [user.kp]);
-    expect(r.ok).toBe(false);
-    expect(['InvalidSessionParams', 'ZeroAmount']).toContain(r.error?.name);
+    expectErr(env.send(instruction, [user.kp]), error);
     expect(env.node(node.node).activeSessions).toBe(0);
+  });
+
+  it('open takes a usage session of exactly 30 days, at the node price', () => {
+    const { w, env, node, user } = createMarket();
+    const s = openUsage(w, user, node, { spl, minutes: 30 * 24 * 60, maxTicks: 5 });
+    expect(env.session(s.session).endTs).toBe(s.startTs + 30n * 24n * 3600n);
+    expect(env.session(s.session).tickAmount).toBe(spl ? node.pricePerTickToken : node.pricePerTick);
+  });
+
+  it('a price change between quote and open is refused (PriceMismatch); the new price opens', () => {
+    const { w, env, prov, node, user } = createMarket();
+    const quoted = openIx(w, user, node, SessionMode.Usage, { sessionId: 0n, spl, maxTicks: 5 }).instruction;
+    const update = spl ? { pricePerTickToken: 2_000n } : { pricePerTick: 2_000n };
+    expectOk(env.send(ix.updateNode({ authority: prov.authority.publicKey, node: node.node, ...update }), [prov.authority]));
+    expectErr(env.send(quoted, [user.kp]), 'PriceMismatch');
+    const s = openUsage(w, user, node, { spl, tickAmount: 2_000n, maxTicks: 5 });
+    expect(s.escrow).toBe(10_000n);
+    expect(env.session(s.session).escrowAmount).toBe(10_000n);
+  });
+
+  it('the provider evicts a usage session idle for idle_timeout_seconds; not before, and a stranger never (NotSessionParty)', () => {
+    // given a usage session that got one claim at t = 100
+    const { w, env, prov, node, user } = createMarket();
+    const s = openUsage(w, user, node, { spl, minutes: 24 * 60, maxTicks: 50 });
+    env.setTime(s.startTs + 100n);
+    expectOk(env.send(claimIx(s, 2), [prov.authority]));
+    expect(env.session(s.session).lastActivityTs).toBe(s.startTs + 100n);
+    const stranger = addUser(w);
+    const idle = w.cfg.idleTimeoutSeconds;
+    // when the provider tries to evict it at the idle timeout (counted from the last claim), it is refused
+    env.setTime(s.startTs + 100n + idle);
+    const before = stateOf(env, watched(s));
+    expectErr(env.send(closeIx(s, prov.authority.publicKey), [prov.authority]), 'SessionNotIdle');
+    // and a stranger may never close it
+    env.setTime(s.startTs + 100n + idle + 1n);
+    expectErr(env.send(closeIx(s, stranger.kp.publicKey), [stranger.kp]), 'NotSessionParty');
+    expect(stateOf(env, watched(s))).toBe(before);
+    // then one second past the timeout the provider evicts it: Closing, slot freed, no funds moved
+    const m = flows(s);
+    const r = expectOk(env.send(closeIx(s, prov.authority.publicKey), [prov.authority]));
+    m.check({ provider: 0n, fee: 0n, refund: 0n });
+    expect(env.session(s.session).state).toBe(SessionState.Closing);
+    expect(env.node(node.node).activeSessions).toBe(0);
+    expect(eventOf(r, 'SessionClosed').state).toBe(SessionState.Closing);
+    // and the user gets the unused escrow back at payout
+    env.warp(w.cfg.settleWindowSeconds + 1n);
+    const m2 = flows(s);
+    expectOk(env.send(payoutIx(s, user.kp.publicKey), [user.kp]));
+    m2.check({ provider: 0n, fee: 0n, refund: s.escrow - 2n * s.tickAmount, rentToUser: rentOf(env, 'Session') + (spl ? rentOf(env, 'TokenAccount') : 0n) });
   });
 });

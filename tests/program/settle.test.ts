@@ -21,6 +21,7 @@ import {
   rentOf,
   replaceAccount,
   split,
+  splitRunning,
   stateOf,
   track,
   type SessionFx,
@@ -102,7 +103,7 @@ describe.each([
     const m = flows(s);
     const r = expectOk(env.send(payoutIx(s, keeper.kp.publicKey), [keeper.kp]));
     const pay = s.escrow - earned(s.escrow, 600n, 240n);
-    const [net, fee] = split(pay, FEE);
+    const [net, fee] = splitRunning(earned(s.escrow, 600n, 240n), pay, FEE);
     m.check({ provider: net, fee, refund: 0n, rentToUser: rentBack(s) });
     expect(env.exists(s.session)).toBe(false);
     // the slot is released with the full duration as uptime
