@@ -7,6 +7,7 @@ import { PublicKey, type Keypair } from '@solana/web3.js';
 import { findNodePda, findProviderPda } from '@dvpn/sdk';
 import { loadKeypair } from '@dvpn/sdk/node';
 import { ChainClient } from './chain/client.js';
+import { SessionCache } from './chain/session-cache.js';
 import { ConfigError, type DaemonConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -35,6 +36,7 @@ export class AppContext {
     readonly log: Logger,
     readonly store: StateStore,
     readonly chain: ChainClient,
+    readonly cache: SessionCache,
     readonly wg: WgDriver,
     readonly pool: AddressPool,
     readonly node: NodeState,
@@ -99,12 +101,18 @@ export class AppContext {
         replayEntries: () => store.replaySize,
         pendingClaims: () => [...store.sessions.values()].filter((r) => r.pending).length,
       });
-      const sessions = new SessionManager({ config, log: log.child({ component: 'sessions' }), chain, wg, store, pool, metrics, node });
+      const cache = new SessionCache(chain, {
+        maxEntries: config.auth.sessionCacheSize,
+        maxAgeMs: config.auth.sessionCacheMaxAgeMs,
+        negativeMaxAgeMs: 1000,
+      });
+      const sessions = new SessionManager({ config, log: log.child({ component: 'sessions' }), chain, cache, wg, store, pool, metrics, node });
       const claimer = new Claimer({ config, log: log.child({ component: 'claims' }), chain, store, metrics, manager: sessions, node });
       const lifecycle = new Lifecycle({
         config,
         log: log.child({ component: 'lifecycle' }),
         chain,
+        cache,
         wg,
         store,
         metrics,
@@ -114,7 +122,7 @@ export class AppContext {
       });
       holder.sessions = sessions;
       holder.claimer = claimer;
-      return new AppContext(config, log, store, chain, wg, pool, node, metrics, sessions, claimer, lifecycle, Date.now());
+      return new AppContext(config, log, store, chain, cache, wg, pool, node, metrics, sessions, claimer, lifecycle, Date.now());
     } catch (err) {
       await store.close().catch(() => undefined);
       throw err;

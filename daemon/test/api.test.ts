@@ -156,8 +156,12 @@ describe('hostile WireGuard keys', () => {
       const signature = Buffer.from(
         (await import('tweetnacl')).default.sign.detached(new TextEncoder().encode(message), usage.user.secretKey),
       ).toString('base64');
-      const r = await expectRefused({ sessionPda: usage.session.toBase58(), clientWgPubkey: key, signature, timestamp: ts }, 400, 'invalid_request');
-      expect(r.json.error.message).toMatch(/clientWgPubkey/);
+      const r = await expectRefused(
+        { sessionPda: usage.session.toBase58(), user: usage.user.publicKey.toBase58(), clientWgPubkey: key, signature, timestamp: ts },
+        400,
+        'invalid_request',
+      );
+      expect([...new Set(r.json.error.details.map((i: { path: string }) => i.path))]).toEqual(['clientWgPubkey']);
     });
   }
 

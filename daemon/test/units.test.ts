@@ -427,3 +427,43 @@ describe('dvpn connect helpers', () => {
     expect(() => defaultApiUrl('vpn1 example')).toThrow();
   });
 });
+
+describe('session cache', () => {
+  const lookup = { kind: 'missing' as const };
+  it('shares one read among concurrent callers, keeps at most maxEntries, re-reads stale entries', async () => {
+    const { SessionCache } = await import('../src/chain/session-cache.js');
+    let clock = 1_000_000;
+    const reads: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const chain = {
+      async readSession(address: PublicKey) {
+        reads.push(address.toBase58());
+        await gate;
+        return { now: 100n, session: { kind: 'session', account: { user: address } } as never };
+      },
+    };
+    const cache = new SessionCache(chain as never, { maxEntries: 3, maxAgeMs: 5000, negativeMaxAgeMs: 1000, clock: () => clock });
+    const a = Keypair.generate().publicKey;
+    const pending = Promise.all([cache.get(a), cache.get(a), cache.get(a)]);
+    release();
+    const [x, y, z] = await pending;
+    expect(reads).toEqual([a.toBase58()]);
+    expect(x).toBe(y);
+    expect(y).toBe(z);
+    clock += 4000;
+    await cache.get(a);
+    expect(reads.length).toBe(1); // fresh enough
+    expect(cache.chainNow(x)).toBe(104n);
+    clock += 2000;
+    await cache.get(a);
+    expect(reads.length).toBe(2); // stale: read again
+    for (let i = 0; i < 10; i++) cache.put(Keypair.generate().publicKey.toBase58(), lookup, 1n);
+    expect(cache.size).toBe(3);
+    expect(cache.peek(a.toBase58())).toBeUndefined(); // the oldest went first
+    const gone = Keypair.generate().publicKey.toBase58();
+    cache.put(gone, lookup, 1n);
+    clock += 1500;
+    expect(cache.peek(gone)).toBeDefined();
+  });
+});

@@ -16,6 +16,14 @@ const address0 = (s: Server) => (s.address() as AddressInfo).port;
 export class ApiServer {
   private readonly router = new Router(routes);
   private readonly limiter: RateLimiter;
+  /** Rate-limited requests being handled, per client. */
+  private readonly inFlight = new Map<string, number>();
+  /**
+   * Failed authentications (401/403) per client. A client out of these tokens is refused
+   * before any work: a flood of bad signatures is cut by what it does, not by when a busy
+   * process gets to read it.
+   */
+  private readonly failures: RateLimiter;
   private readonly servers: Server[] = [];
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly log;
@@ -23,6 +31,8 @@ export class ApiServer {
   constructor(private readonly ctx: AppContext) {
     const { perSecond, burst } = ctx.config.http.rateLimit;
     this.limiter = new RateLimiter(perSecond, burst);
+    const f = ctx.config.http.authFailureLimit;
+    this.failures = new RateLimiter(f.perSecond, f.burst);
     this.log = ctx.log.child({ component: 'http' });
   }
 
@@ -59,6 +69,7 @@ export class ApiServer {
     const client = this.clientOf(req);
     let routeName = 'unmatched';
     let status = 500;
+    let counted = false;
     try {
       let pathname: string;
       try {
@@ -75,11 +86,28 @@ export class ApiServer {
       }
       routeName = match.route.name;
       if (match.route.rateLimited !== false) {
+        const busy = this.inFlight.get(client) ?? 0;
+        const max = this.ctx.config.http.maxInFlightPerClient;
+        if (busy >= max) {
+          this.ctx.metrics.rateLimited.inc({ route: routeName });
+          throw new HttpError(429, 'rate_limited', `too many requests in progress from this client (limit ${max}); retry in 1 s`, undefined, {
+            'retry-after': '1',
+          });
+        }
+        const failWait = this.failures.peek(client);
+        if (failWait > 0) {
+          this.ctx.metrics.rateLimited.inc({ route: routeName });
+          throw new HttpError(429, 'rate_limited', `too many failed authentications from this client; retry in ${failWait} s`, undefined, {
+            'retry-after': String(failWait),
+          });
+        }
         const wait = this.limiter.take(client);
         if (wait > 0) {
           this.ctx.metrics.rateLimited.inc({ route: routeName });
           throw new HttpError(429, 'rate_limited', `too many requests; retry in ${wait} s`, undefined, { 'retry-after': String(wait) });
         }
+        this.inFlight.set(client, busy + 1);
+        counted = true;
       }
       const out = await match.route.handle({ req, params: match.params, client }, this.ctx);
       status = out.status ?? 200;
@@ -87,6 +115,7 @@ export class ApiServer {
     } catch (err) {
       if (err instanceof HttpError) {
         status = err.status;
+        if (status === 401 || status === 403) this.failures.take(client);
         // An oversized body carries `connection: close`: Node closes the socket once the answer is out.
         this.send(res, status, { json: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }, headers: err.headers }, false);
       } else {
@@ -95,6 +124,11 @@ export class ApiServer {
         this.send(res, 500, { json: { error: { code: 'internal_error', message: 'internal error' } } }, false);
       }
     } finally {
+      if (counted) {
+        const n = (this.inFlight.get(client) ?? 1) - 1;
+        if (n > 0) this.inFlight.set(client, n);
+        else this.inFlight.delete(client);
+      }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.ctx.metrics.httpRequests.inc({ route: routeName, status: String(status) });
       this.ctx.metrics.httpDuration.observe({ route: routeName }, seconds);
@@ -134,7 +168,10 @@ export class ApiServer {
       });
       this.servers.push(unix);
     }
-    this.sweepTimer = setInterval(() => this.limiter.sweep(), 60_000);
+    this.sweepTimer = setInterval(() => {
+      this.limiter.sweep();
+      this.failures.sweep();
+    }, 60_000);
     this.sweepTimer.unref();
     const address = tcp.address() as AddressInfo;
     this.log.info({ address: `${address.address}:${address.port}`, socketPath: socketPath ?? null, probe: this.ctx.node.probeUrl }, 'HTTP API listening');

@@ -5,6 +5,7 @@
 import { PublicKey } from '@solana/web3.js';
 import type { Logger } from 'pino';
 import type { ChainClient } from '../chain/client.js';
+import type { SessionCache } from '../chain/session-cache.js';
 import type { DaemonConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { StateStore } from '../state/store.js';
@@ -17,6 +18,7 @@ export interface LifecycleDeps {
   config: DaemonConfig;
   log: Logger;
   chain: ChainClient;
+  cache: SessionCache;
   wg: WgDriver;
   store: StateStore;
   metrics: Metrics;
@@ -78,6 +80,7 @@ export class Lifecycle {
     const open = manager.records().filter((r) => r.phase !== 'settled');
     try {
       const { now, sessions } = await chain.readSessions(open.map((r) => new PublicKey(r.session)));
+      this.d.cache.putAll(sessions, now);
       for (const rec of open) {
         const lookup = sessions.get(rec.session);
         if (!lookup) continue;
