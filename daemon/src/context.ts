@@ -78,7 +78,7 @@ export class AppContext {
       const node = await AppContext.prepareNode(config, log, chain, wg, pool, authority);
       const holder: { sessions?: SessionManager; claimer?: Claimer } = {};
       const metrics = createMetrics({
-        peers: () => holder.sessions?.peerCount ?? 0,
+        peers: () => holder.sessions?.presentPeerCount ?? 0,
         sessions: () => {
           const counts = { active: 0, ended: 0, settled: 0 };
           for (const r of store.sessions.values()) counts[r.phase]++;

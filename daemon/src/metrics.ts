@@ -127,6 +127,7 @@ export function createMetrics(collect: {
     ticks: registry.register(new Counter('dvpn_ticks_total', 'Usage tick submissions by result')),
     ticksAccepted: registry.register(new Counter('dvpn_ticks_paid_total', 'Ticks paid by users (verified preimages)')),
     peerRemovals: registry.register(new Counter('dvpn_peer_removals_total', 'Peers removed, by reason')),
+    peerRepairs: registry.register(new Counter('dvpn_peer_reconcile_total', 'WireGuard peers put back in line with the records (restored, removed_stranger)')),
     claims: registry.register(new Counter('dvpn_claims_total', 'Claim transactions by kind and result')),
     claimedAmount: registry.register(new Counter('dvpn_claimed_amount_total', 'Gross amount claimed (base units), by currency')),
     meterDuration: registry.register(new Histogram('dvpn_meter_poll_duration_seconds', 'Duration of one wg dump poll', seconds)),

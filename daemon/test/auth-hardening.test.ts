@@ -137,6 +137,50 @@ describe('one WireGuard key, one session', () => {
   });
 });
 
+describe('peers reconciled with the records at run time', () => {
+  it('restores a peer removed behind the daemon\'s back, removes a stranger in the pool, counts only present peers', async () => {
+    const d = await startInProcess(chain, nodeCtx);
+    try {
+      const s1 = await openTimeSession(chain, nodeCtx, 30);
+      const s2 = await openTimeSession(chain, nodeCtx, 30);
+      const k1 = generateWgKeypair().publicKey;
+      const k2 = generateWgKeypair().publicKey;
+      const r1 = await http(d.tcp, 'POST', '/session/auth', authBody(s1.session, s1.user, k1));
+      expect((await http(d.tcp, 'POST', '/session/auth', authBody(s2.session, s2.user, k2))).status).toBe(200);
+      const address1 = r1.json.wireguard.interface.address.split('/')[0];
+      // Behind the daemon's back: an operator's `wg set wg0 peer K1 remove`, and a peer nobody admitted.
+      d.wg.peers.delete(k1);
+      const stranger = generateWgKeypair().publicKey;
+      d.wg.peers.set(stranger, { address: '10.77.0.200', rx: 0n, tx: 0n, handshake: 0 });
+      // An operator's own peer outside the pool is none of the daemon's business.
+      const operator = generateWgKeypair().publicKey;
+      d.wg.peers.set(operator, { address: '192.0.2.77', rx: 0n, tx: 0n, handshake: 0 });
+      await d.daemon.ctx.lifecycle.pollOnce();
+      expect(d.wg.peers.get(k1)?.address).toBe(address1);
+      expect(d.wg.peers.has(k2)).toBe(true);
+      expect(d.wg.peers.has(stranger)).toBe(false);
+      expect(d.wg.peers.has(operator)).toBe(true);
+      let m = await http(d.tcp, 'GET', '/metrics');
+      expect(m.text).toMatch(/^dvpn_peers 2$/m);
+      expect(m.text).toMatch(/^dvpn_peer_reconcile_total\{action="restored"\} 1$/m);
+      expect(m.text).toMatch(/^dvpn_peer_reconcile_total\{action="removed_stranger"\} 1$/m);
+      // A peer WireGuard lacks and cannot get back (wg fails) is not counted; once wg works, it is back.
+      d.wg.peers.delete(k2);
+      d.wg.failSet = true;
+      await d.daemon.ctx.lifecycle.pollOnce();
+      m = await http(d.tcp, 'GET', '/metrics');
+      expect(m.text).toMatch(/^dvpn_peers 1$/m);
+      d.wg.failSet = false;
+      await d.daemon.ctx.lifecycle.pollOnce();
+      expect(d.wg.peers.has(k2)).toBe(true);
+      m = await http(d.tcp, 'GET', '/metrics');
+      expect(m.text).toMatch(/^dvpn_peers 2$/m);
+    } finally {
+      await d.close();
+    }
+  });
+});
+
 describe('keys that can never handshake', () => {
   let d: InProc;
   let s: SessionCtx;

@@ -71,7 +71,8 @@ export class Lifecycle {
     this.polls++;
     let ok = true;
     try {
-      await manager.meterOnce();
+      const dump = await manager.meterOnce();
+      await manager.reconcile(dump);
     } catch (err) {
       ok = false;
       metrics.pollErrors.inc({ stage: 'meter' });

@@ -117,6 +117,8 @@ export class SessionManager {
    * session: admit() checks and sets this with no await in between.
    */
   private readonly keyOwner = new Map<string, string>();
+  /** Keys WireGuard has: the last dump, plus peers added and minus peers removed since. */
+  private present = new Set<string>();
 
   constructor(private readonly d: ManagerDeps) {
     this.indexKeys();
@@ -353,7 +355,9 @@ export class SessionManager {
     }
     try {
       if (previous && !sameKey) await wg.removePeer(previous.publicKey);
+      if (previous && !sameKey) this.present.delete(previous.publicKey);
       await wg.setPeer(key, address);
+      this.present.add(key);
     } catch (err) {
       this.log.error({ err, session: pda }, 'wg set failed');
       await undo('wireguard_error');
@@ -487,6 +491,7 @@ export class SessionManager {
       const peer = rec.peer;
       try {
         await this.d.wg.removePeer(peer.publicKey);
+        this.present.delete(peer.publicKey);
       } catch (err) {
         this.log.error({ err, session: rec.session }, 'wg peer removal failed; will retry');
         throw err;
@@ -550,41 +555,55 @@ export class SessionManager {
   }
 
   /**
-   * At start: peers the state says exist but WireGuard lacks are re-added;
-   * pool peers nobody owns are removed (when configured).
+   * Puts WireGuard in line with the records (at start and after every metering
+   * dump): peers of live sessions that WireGuard lacks are added back; pool
+   * peers no session holds are removed (when configured). Each session is
+   * fixed under its lock, so an auth or a removal in progress is never undone.
    */
   async reconcile(dump: WgDump): Promise<void> {
     const present = new Set(dump.peers.map((p) => p.publicKey));
-    const owned = new Set<string>();
+    this.present = present;
     for (const rec of this.d.store.sessions.values()) {
-      if (!rec.peer) continue;
-      owned.add(rec.peer.publicKey);
-      if (!present.has(rec.peer.publicKey)) {
+      if (!rec.peer || present.has(rec.peer.publicKey)) continue;
+      await this.withLock(rec.session, async () => {
+        const peer = rec.peer;
+        if (!peer || this.present.has(peer.publicKey)) return;
         try {
-          await this.d.wg.setPeer(rec.peer.publicKey, rec.peer.address);
+          await this.d.wg.setPeer(peer.publicKey, peer.address);
+          this.present.add(peer.publicKey);
           rec.meterRx = 0n;
           rec.meterTx = 0n;
           this.d.store.put(rec);
-          this.log.info({ session: rec.session, peer: rec.peer.publicKey }, 'peer restored');
+          this.d.metrics.peerRepairs.inc({ action: 'restored' });
+          this.log.warn({ session: rec.session, peer: peer.publicKey }, 'peer was missing from WireGuard; restored');
         } catch (err) {
           this.log.error({ err, session: rec.session }, 'could not restore peer');
         }
-      }
+      });
     }
     if (this.d.config.wireguard.removeUnknownPeers) {
       for (const p of dump.peers) {
-        if (owned.has(p.publicKey)) continue;
+        if (this.keyOwner.has(p.publicKey)) continue;
         const inPool = p.allowedIps.length > 0 && p.allowedIps.every((a) => this.d.pool.contains(a.split('/')[0]));
         if (!inPool) continue;
         try {
           await this.d.wg.removePeer(p.publicKey);
-          this.log.warn({ peer: p.publicKey }, 'removed a pool peer that no session owns');
+          this.present.delete(p.publicKey);
+          this.d.metrics.peerRepairs.inc({ action: 'removed_stranger' });
+          this.log.warn({ peer: p.publicKey }, 'removed a pool peer that no session holds');
         } catch (err) {
           this.log.error({ err, peer: p.publicKey }, 'could not remove an unknown peer');
         }
       }
     }
     await this.d.store.flush();
+  }
+
+  /** Peers of this daemon's sessions that WireGuard has (as of the last dump and the changes since). */
+  get presentPeerCount(): number {
+    let n = 0;
+    for (const rec of this.d.store.sessions.values()) if (rec.peer && this.present.has(rec.peer.publicKey)) n++;
+    return n;
   }
 
   /** The daemon's view of a session, for GET /session/:pda. */
