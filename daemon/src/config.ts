@@ -61,6 +61,8 @@ export const ConfigSchema = z.object({
       commitment: z.enum(['processed', 'confirmed', 'finalized']).default('confirmed'),
       /** How long to wait for a claim transaction to confirm before treating it as unknown. */
       confirmTimeoutMs: z.number().int().min(1000).default(60_000),
+      /** Each JSON-RPC call gives up after this long (then: 503 chain_unavailable, a poll error, a claim retry). */
+      rpcTimeoutMs: z.number().int().min(100).default(10_000),
     })
     .prefault({}),
   node: z
@@ -238,6 +240,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
       rpcUrl: envStr(env, 'DVPN_RPC_URL') ?? envStr(env, 'SOLANA_RPC_URL'),
       wsUrl: envStr(env, 'DVPN_WS_URL') ?? envStr(env, 'SOLANA_WS_URL'),
       commitment: envStr(env, 'DVPN_COMMITMENT'),
+      rpcTimeoutMs: envInt(env, 'DVPN_RPC_TIMEOUT_MS'),
     },
     node: { address: envStr(env, 'DVPN_NODE'), nodeId: envInt(env, 'DVPN_NODE_ID') },
     secrets: { authorityKeypairPath: envStr(env, 'DVPN_AUTHORITY_KEYPAIR') },
@@ -302,6 +305,7 @@ const ENV_NAMES: Record<string, string> = {
   'chain.rpcUrl': 'DVPN_RPC_URL',
   'chain.wsUrl': 'DVPN_WS_URL',
   'chain.commitment': 'DVPN_COMMITMENT',
+  'chain.rpcTimeoutMs': 'DVPN_RPC_TIMEOUT_MS',
   'node.address': 'DVPN_NODE',
   'node.nodeId': 'DVPN_NODE_ID',
   'secrets.authorityKeypairPath': 'DVPN_AUTHORITY_KEYPAIR',

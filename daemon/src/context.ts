@@ -66,6 +66,7 @@ export class AppContext {
       commitment: config.chain.commitment,
       authority,
       confirmTimeoutMs: config.chain.confirmTimeoutMs,
+      rpcTimeoutMs: config.chain.rpcTimeoutMs,
       log: log.child({ component: 'chain' }),
     });
     const store = await StateStore.open({

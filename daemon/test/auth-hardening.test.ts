@@ -24,13 +24,20 @@ let nodeCtx: NodeCtx;
 interface CountingRpc {
   url: string;
   methods: string[];
+  /** true: accept requests and never answer them (an RPC that hangs). */
+  hang: boolean;
   close(): Promise<void>;
 }
 
 async function countingRpc(target: string): Promise<CountingRpc> {
   const methods: string[] = [];
   const upstream = new URL(target);
+  const state = { hang: false };
   const server: Server = createServer((req, res) => {
+    if (state.hang) {
+      req.resume();
+      return; // never answers
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -56,7 +63,17 @@ async function countingRpc(target: string): Promise<CountingRpc> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     methods,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    get hang() {
+      return state.hang;
+    },
+    set hang(v: boolean) {
+      state.hang = v;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -320,6 +337,37 @@ describe('no chain read for an unauthenticated request', () => {
     expect(r.status).toBe(401);
     expect(r.json.error.code).toBe('bad_signature');
     expect(r.json.error.message).toContain(s.user.publicKey.toBase58());
+  });
+});
+
+describe('an RPC that accepts connections but never answers', () => {
+  it('auth answers 503 chain_unavailable, the poll and GET /session/:pda return, and all recovers when the RPC answers again', async () => {
+    const rpc = await countingRpc(chain.rpcUrl);
+    const d = await startInProcess(chain, nodeCtx, { overrides: { chain: { rpcUrl: rpc.url, rpcTimeoutMs: 300 }, auth: { sessionCacheMaxAgeMs: 0 } } });
+    try {
+      const admitted = await openTimeSession(chain, nodeCtx, 30);
+      expect((await http(d.tcp, 'POST', '/session/auth', authBody(admitted.session, admitted.user))).status).toBe(200);
+      const fresh = await openTimeSession(chain, nodeCtx, 30);
+      rpc.hang = true;
+      const r = await http(d.tcp, 'POST', '/session/auth', authBody(fresh.session, fresh.user));
+      expect(r.status, r.text).toBe(503);
+      expect(r.json.error.code).toBe('chain_unavailable');
+      await d.daemon.ctx.lifecycle.pollOnce();
+      expect(d.daemon.ctx.lifecycle.lastPollOk).toBe(false);
+      const g = await http(d.tcp, 'GET', `/session/${admitted.session.toBase58()}`);
+      expect(g.status).toBe(200);
+      expect(g.json.chainError).toMatch(/did not answer/);
+      const m = await http(d.tcp, 'GET', '/metrics');
+      expect(m.text).toMatch(/^dvpn_poll_errors_total\{stage="chain"\} [1-9]/m);
+      rpc.hang = false;
+      const again = await http(d.tcp, 'POST', '/session/auth', authBody(fresh.session, fresh.user));
+      expect(again.status, again.text).toBe(200);
+      await d.daemon.ctx.lifecycle.pollOnce();
+      expect(d.daemon.ctx.lifecycle.lastPollOk).toBe(true);
+    } finally {
+      await d.close();
+      await rpc.close();
+    }
   });
 });
 
