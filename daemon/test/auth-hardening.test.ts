@@ -3,7 +3,10 @@
 // concurrent requests, keys that can never handshake, no chain read for an
 // unauthenticated request, and the rate limit while the process is busy.
 import { createPrivateKey, createPublicKey, diffieHellman, randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +14,7 @@ import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authMessage, signAuthMessage } from '@dvpn/sdk';
 import { startChain, type Chain } from '../../tests/harness/surfnet.js';
-import { closeSessionIx, createProviderWithNode, initConfig, openTimeSession, type ConfigCtx, type NodeCtx, type SessionCtx } from '../../tests/harness/fixtures.js';
+import { closeSessionIx, createProviderWithNode, initConfig, openTimeSession, openUsageSession, type ConfigCtx, type NodeCtx, type SessionCtx } from '../../tests/harness/fixtures.js';
 import { generateWgKeypair, isLowOrderWgKey } from '../src/wireguard/keys.js';
 import { http } from './helpers/http.js';
 import { authBody, startInProcess, waitFor, type InProc } from './helpers/inproc.js';
@@ -367,6 +370,61 @@ describe('an RPC that accepts connections but never answers', () => {
     } finally {
       await d.close();
       await rpc.close();
+    }
+  });
+});
+
+describe('a disk that fills up (tmpfs; root)', () => {
+  it('answers 503 state_unwritable, never 200 for what is not on disk, and keeps every acknowledged tick across a crash', async (ctx) => {
+    if (process.getuid?.() !== 0) return ctx.skip('needs root to mount a small tmpfs (a real full disk)');
+    const base = mkdtempSync(join(tmpdir(), 'dvpn-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', base]);
+    let d: InProc | null = null;
+    try {
+      const dir = join(base, 'run');
+      d = await startInProcess(chain, nodeCtx, { dir });
+      const s = await openUsageSession(chain, nodeCtx, { maxTicks: 100, tickAmount: 10_000n, durationMinutes: 30 });
+      expect((await http(d.tcp, 'POST', '/session/auth', authBody(s.session, s.user))).status).toBe(200);
+      const tick = (n: number) => http(d!.tcp, 'POST', `/session/${s.session.toBase58()}/ticks`, { tick: n, preimage: Buffer.from(s.hashChain!.preimage(n)).toString('hex') });
+      expect((await tick(1)).status).toBe(200);
+      const filler = join(base, 'filler');
+      for (const [bs, name] of [['4k', filler], ['1', `${filler}-tail`]]) {
+        try {
+          execFileSync('dd', ['if=/dev/zero', `of=${name}`, `bs=${bs}`], { stdio: 'ignore' });
+        } catch {
+          /* dd stops at ENOSPC: the disk is full to the byte */
+        }
+      }
+      // Records still fit in the journal's last page until it is full; the first that does not is refused.
+      let n = 2;
+      let refused = await tick(n);
+      while (refused.status === 200 && n < 20) refused = await tick(++n);
+      expect(refused.status, refused.text).toBe(503);
+      expect(refused.json.error.code).toBe('state_unwritable');
+      expect(refused.json.error.message).toMatch(/ENOSPC/);
+      // The same tick again: still not on disk, so still not 200.
+      expect((await tick(n)).status).toBe(503);
+      const other = await openTimeSession(chain, nodeCtx, 30);
+      const auth = await http(d.tcp, 'POST', '/session/auth', authBody(other.session, other.user));
+      expect(auth.status, auth.text).toBe(503);
+      expect(auth.json.error.code).toBe('state_unwritable');
+      rmSync(filler);
+      rmSync(`${filler}-tail`);
+      expect((await tick(n)).status).toBe(200);
+      expect((await tick(n + 1)).status).toBe(200);
+      // Crash: no shutdown, the state directory reopened by a new daemon.
+      const stateDir = join(dir, 'state');
+      const { StateStore } = await import('../src/state/store.js');
+      execFileSync('cp', ['-a', stateDir, join(base, 'after-crash')]);
+      rmSync(join(base, 'after-crash', 'daemon.lock'), { force: true });
+      const store = await StateStore.open({ dir: join(base, 'after-crash') });
+      expect(store.sessions.get(s.session.toBase58())?.latestTick).toBe(BigInt(n + 1));
+      expect(store.tornRecords).toBe(0);
+      await store.close();
+    } finally {
+      await d?.daemon.destroy().catch(() => undefined);
+      execFileSync('umount', ['-l', base]);
+      rmSync(base, { recursive: true, force: true });
     }
   });
 });

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { AppContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { routes } from '../routes/index.js';
+import { StateWriteError } from '../state/store.js';
 import { bigintReplacer } from '../state/types.js';
 import { RateLimiter } from './rate-limit.js';
 import { Router, type RouteResponse } from './router.js';
@@ -118,6 +119,15 @@ export class ApiServer {
         if (status === 401 || status === 403) this.failures.take(client);
         // An oversized body carries `connection: close`: Node closes the socket once the answer is out.
         this.send(res, status, { json: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }, headers: err.headers }, false);
+      } else if (err instanceof StateWriteError) {
+        status = 503;
+        this.log.error({ err: err.message, route: routeName }, 'cannot write the state');
+        this.send(
+          res,
+          503,
+          { json: { error: { code: 'state_unwritable', message: `the node cannot write its state (${err.code}); nothing was acknowledged; retry later` } }, headers: { 'retry-after': '5' } },
+          false,
+        );
       } else {
         status = 500;
         this.log.error({ err, route: routeName }, 'request failed');

@@ -403,6 +403,8 @@ export class SessionManager {
     if (tick > rec.maxTicks) fail(400, 'tick_beyond_chain', `tick ${tick} is beyond the session's ${rec.maxTicks} ticks`);
     if (tick <= rec.latestTick) {
       if (tick === rec.latestTick && rec.latestPreimage === hex(req.preimage)) {
+        // Answer 200 only for what is on disk: an earlier attempt may have failed to write it.
+        await this.d.store.flush();
         metrics.ticks.inc({ result: 'duplicate' });
         return this.tickView(rec);
       }
