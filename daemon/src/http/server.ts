@@ -3,7 +3,7 @@
 // Unix socket with the same handler.
 import { existsSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { AppContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { routes } from '../routes/index.js';
@@ -73,6 +73,11 @@ export class ApiServer {
     let counted = false;
     try {
       let pathname: string;
+      const raw = (req.url ?? '/').split('?')[0];
+      // Dot segments (also percent-encoded) are refused, not resolved: /session/../node is not /node.
+      if (raw.split('/').some((seg) => /^(\.|%2e){1,2}$/i.test(seg)) || /%2f|%5c|\\/i.test(raw)) {
+        throw new HttpError(400, 'bad_url', 'the path may not hold dot segments or encoded slashes');
+      }
       try {
         pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
       } catch {
@@ -117,7 +122,6 @@ export class ApiServer {
       if (err instanceof HttpError) {
         status = err.status;
         if (status === 401 || status === 403) this.failures.take(client);
-        // An oversized body carries `connection: close`: Node closes the socket once the answer is out.
         this.send(res, status, { json: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }, headers: err.headers }, false);
       } else if (err instanceof StateWriteError) {
         status = 503;
@@ -151,11 +155,22 @@ export class ApiServer {
       {
         requestTimeout: this.ctx.config.http.requestTimeoutMs,
         headersTimeout: Math.min(this.ctx.config.http.requestTimeoutMs, 10_000),
+        // How often Node checks those timeouts (default 30 s, which let slow clients stay ~30 s).
+        connectionsCheckingInterval: Math.min(1000, this.ctx.config.http.requestTimeoutMs),
         maxHeaderSize: 16 * 1024,
       },
       (req, res) => void this.handle(req, res),
     );
     server.keepAliveTimeout = 5000;
+    // A client that was too slow or sent garbage: answer if the socket still takes it, log one
+    // debug line without a stack (a flood of slow clients must not flood the log).
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      this.log.debug({ code: err.code, client: (socket as Socket).remoteAddress }, 'client connection error');
+      if (socket.writable && !socket.destroyed) {
+        const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+        socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      } else socket.destroy();
+    });
     return server;
   }
 
