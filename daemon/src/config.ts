@@ -142,6 +142,8 @@ export const ConfigSchema = z.object({
       maxProgramErrorAttempts: z.number().int().min(1).default(5),
       /** Claims in flight at once. */
       concurrency: z.number().int().min(1).max(64).default(4),
+      /** Below this balance (lamports) the provider authority cannot pay claim fees: /healthz degraded. */
+      minAuthorityLamports: z.number().int().min(0).default(50_000),
     })
     .prefault({}),
   lifecycle: z
@@ -279,6 +281,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
       retryBaseMs: envInt(env, 'DVPN_CLAIM_RETRY_BASE_MS'),
       retryMaxMs: envInt(env, 'DVPN_CLAIM_RETRY_MAX_MS'),
       concurrency: envInt(env, 'DVPN_CLAIM_CONCURRENCY'),
+      minAuthorityLamports: envInt(env, 'DVPN_MIN_AUTHORITY_LAMPORTS'),
     },
     lifecycle: {
       pollIntervalMs: envInt(env, 'DVPN_POLL_INTERVAL_MS'),

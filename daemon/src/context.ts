@@ -101,6 +101,7 @@ export class AppContext {
         capacity: () => node.account.maxCapacity,
         replayEntries: () => store.replaySize,
         pendingClaims: () => [...store.sessions.values()].filter((r) => r.pending).length,
+        authorityLamports: () => node.authorityLamports,
       });
       const cache = new SessionCache(chain, {
         maxEntries: config.auth.sessionCacheSize,
@@ -123,6 +124,9 @@ export class AppContext {
       });
       holder.sessions = sessions;
       holder.claimer = claimer;
+      claimer.onUnfunded = () => {
+        lifecycle.refreshBalance = true;
+      };
       return new AppContext(config, log, store, chain, cache, wg, pool, node, metrics, sessions, claimer, lifecycle, Date.now());
     } catch (err) {
       await store.close().catch(() => undefined);
@@ -168,7 +172,7 @@ export class AppContext {
       log.warn(message);
     }
     const endpoint = config.wireguard.endpoint ?? account.endpoint;
-    return { address, provider, account, serverPublicKey, endpoint, refreshedAt: Date.now(), probeUrl: null };
+    return { address, provider, account, serverPublicKey, endpoint, refreshedAt: Date.now(), probeUrl: null, authorityLamports: null };
   }
 
   async start(): Promise<void> {

@@ -429,6 +429,39 @@ describe('a disk that fills up (tmpfs; root)', () => {
   });
 });
 
+describe('a provider authority without SOL for fees', () => {
+  it('shows as insufficient_funds in metrics and authority_unfunded in /healthz, and recovers once funded', async () => {
+    const n2 = await createProviderWithNode(chain, { maxCapacity: 8, endpoint: '192.0.2.1:51820' });
+    const d = await startInProcess(chain, n2, { overrides: { claims: { intervalSeconds: 1 } } });
+    try {
+      const s = await openTimeSession(chain, n2, 30);
+      expect((await http(d.tcp, 'POST', '/session/auth', authBody(s.session, s.user))).status).toBe(200);
+      const authority = n2.owner.authority.publicKey;
+      chain.setLamports(authority, 1000);
+      await chain.warpSeconds(60); // a minute of service to claim
+      await new Promise((r) => setTimeout(r, 1100)); // the claim interval
+      const metricsText = async () => (await http(d.tcp, 'GET', '/metrics')).text;
+      await waitFor(async () => {
+        await d.daemon.ctx.lifecycle.pollOnce();
+        return /dvpn_claims_total\{kind="chunk",result="insufficient_funds"\} [1-9]/.test(await metricsText());
+      }, 'a claim refused for lack of SOL', 30_000, 300);
+      await d.daemon.ctx.lifecycle.pollOnce();
+      const h = await http(d.tcp, 'GET', '/healthz');
+      expect(h.status).toBe(503);
+      expect(h.json.problems).toContain('authority_unfunded');
+      expect(h.json.authority).toEqual({ address: authority.toBase58(), lamports: 1000 });
+      expect(await metricsText()).toMatch(/^dvpn_authority_balance_lamports 1000$/m);
+      chain.setLamports(authority, 10_000_000_000);
+      await waitFor(async () => {
+        await d.daemon.ctx.lifecycle.pollOnce();
+        return (await http(d.tcp, 'GET', '/healthz')).status === 200 && d.daemon.ctx.store.sessions.get(s.session.toBase58())!.chainTick > 0n;
+      }, 'healthy again and a claim landed', 30_000, 300);
+    } finally {
+      await d.close();
+    }
+  });
+});
+
 describe('rate limit while busy', () => {
   /** POSTs every body at once from a separate process; the status codes. */
   function flood(target: { host?: string; port?: number }, bodies: unknown[]): Promise<Array<number | string>> {

@@ -35,6 +35,8 @@ export class Lifecycle {
   private meterPersistedAt = Date.now();
   lastPollAt: number | null = null;
   lastPollOk = false;
+  /** Read the authority's balance at the next poll (a claim failed for lack of SOL). */
+  refreshBalance = false;
 
   constructor(private readonly d: LifecycleDeps) {}
 
@@ -95,11 +97,22 @@ export class Lifecycle {
         }
         if (!this.stopped) claimer.schedule(rec, lookup, now);
       }
-      if (this.polls % 10 === 1) {
-        const account = await chain.node(node.address);
-        if (account) {
-          node.account = account;
-          node.refreshedAt = Date.now();
+      const lowBalance = node.authorityLamports !== null && node.authorityLamports < this.d.config.claims.minAuthorityLamports;
+      if (this.polls % 10 === 1 || this.refreshBalance || lowBalance) {
+        if (this.polls % 10 === 1) {
+          const account = await chain.node(node.address);
+          if (account) {
+            node.account = account;
+            node.refreshedAt = Date.now();
+          }
+        }
+        this.refreshBalance = false;
+        node.authorityLamports = await chain.connection.getBalance(chain.authority.publicKey, this.d.config.chain.commitment);
+        if (node.authorityLamports < this.d.config.claims.minAuthorityLamports && !lowBalance) {
+          log.error(
+            { authority: chain.authority.publicKey.toBase58(), lamports: node.authorityLamports },
+            'the provider authority has too little SOL to pay claim fees; claims cannot land until it is funded',
+          );
         }
       }
     } catch (err) {
