@@ -34,6 +34,16 @@ export const ConfigSchema = z.object({
       rateLimit: z
         .object({ perSecond: z.number().positive().default(20), burst: z.number().int().min(1).default(40) })
         .prefault({}),
+      /** Requests of one client in progress at once (rate-limited routes); more is 429. */
+      maxInFlightPerClient: z.number().int().min(1).default(16),
+      /**
+       * Failed authentications (401/403) per client: sustained per second and burst. A client
+       * past it gets 429 on rate-limited routes until it refills. Unlike the request bucket,
+       * which a busy process refills while requests wait, this counts what the client did.
+       */
+      authFailureLimit: z
+        .object({ perSecond: z.number().positive().default(1), burst: z.number().int().min(1).default(10) })
+        .prefault({}),
       /**
        * Also answer on the tunnel's server address (port `port`), so clients can check
        * through the tunnel that it serves before they pay (GET /healthz).
@@ -51,6 +61,8 @@ export const ConfigSchema = z.object({
       commitment: z.enum(['processed', 'confirmed', 'finalized']).default('confirmed'),
       /** How long to wait for a claim transaction to confirm before treating it as unknown. */
       confirmTimeoutMs: z.number().int().min(1000).default(60_000),
+      /** Each JSON-RPC call gives up after this long (then: 503 chain_unavailable, a poll error, a claim retry). */
+      rpcTimeoutMs: z.number().int().min(100).default(10_000),
     })
     .prefault({}),
   node: z
@@ -100,6 +112,10 @@ export const ConfigSchema = z.object({
     .object({
       /** Accepted distance between the signed timestamp and the daemon's clock. */
       timestampWindowSeconds: seconds.max(3600).default(120),
+      /** Sessions read from the chain kept in memory (the poll refreshes open ones; oldest dropped first). */
+      sessionCacheSize: z.number().int().min(16).default(10_000),
+      /** A cached session older than this is read again before an auth uses it. */
+      sessionCacheMaxAgeMs: z.number().int().min(0).default(15_000),
     })
     .prefault({}),
   usage: z
@@ -126,6 +142,8 @@ export const ConfigSchema = z.object({
       maxProgramErrorAttempts: z.number().int().min(1).default(5),
       /** Claims in flight at once. */
       concurrency: z.number().int().min(1).max(64).default(4),
+      /** Below this balance (lamports) the provider authority cannot pay claim fees: /healthz degraded. */
+      minAuthorityLamports: z.number().int().min(0).default(50_000),
     })
     .prefault({}),
   lifecycle: z
@@ -215,6 +233,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
       socketPath: envStr(env, 'DVPN_HTTP_SOCKET'),
       bodyLimitBytes: envInt(env, 'DVPN_HTTP_BODY_LIMIT'),
       rateLimit: { perSecond: envNum(env, 'DVPN_RATE_LIMIT_PER_SECOND'), burst: envInt(env, 'DVPN_RATE_LIMIT_BURST') },
+      maxInFlightPerClient: envInt(env, 'DVPN_HTTP_MAX_IN_FLIGHT_PER_CLIENT'),
+      authFailureLimit: { perSecond: envNum(env, 'DVPN_AUTH_FAILURE_LIMIT_PER_SECOND'), burst: envInt(env, 'DVPN_AUTH_FAILURE_LIMIT_BURST') },
       trustProxy: envBool(env, 'DVPN_TRUST_PROXY'),
       tunnelProbe: envBool(env, 'DVPN_HTTP_TUNNEL_PROBE'),
     },
@@ -222,6 +242,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
       rpcUrl: envStr(env, 'DVPN_RPC_URL') ?? envStr(env, 'SOLANA_RPC_URL'),
       wsUrl: envStr(env, 'DVPN_WS_URL') ?? envStr(env, 'SOLANA_WS_URL'),
       commitment: envStr(env, 'DVPN_COMMITMENT'),
+      rpcTimeoutMs: envInt(env, 'DVPN_RPC_TIMEOUT_MS'),
     },
     node: { address: envStr(env, 'DVPN_NODE'), nodeId: envInt(env, 'DVPN_NODE_ID') },
     secrets: { authorityKeypairPath: envStr(env, 'DVPN_AUTHORITY_KEYPAIR') },
@@ -243,7 +264,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
       wgBin: envStr(env, 'DVPN_WG_BIN'),
       ipBin: envStr(env, 'DVPN_IP_BIN'),
     },
-    auth: { timestampWindowSeconds: envInt(env, 'DVPN_AUTH_WINDOW_SECONDS') },
+    auth: {
+      timestampWindowSeconds: envInt(env, 'DVPN_AUTH_WINDOW_SECONDS'),
+      sessionCacheSize: envInt(env, 'DVPN_SESSION_CACHE_SIZE'),
+      sessionCacheMaxAgeMs: envInt(env, 'DVPN_SESSION_CACHE_MAX_AGE_MS'),
+    },
     usage: {
       tickIntervalSeconds: envInt(env, 'DVPN_TICK_INTERVAL_SECONDS'),
       tickGraceSeconds: envInt(env, 'DVPN_TICK_GRACE_SECONDS'),
@@ -256,6 +281,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
       retryBaseMs: envInt(env, 'DVPN_CLAIM_RETRY_BASE_MS'),
       retryMaxMs: envInt(env, 'DVPN_CLAIM_RETRY_MAX_MS'),
       concurrency: envInt(env, 'DVPN_CLAIM_CONCURRENCY'),
+      minAuthorityLamports: envInt(env, 'DVPN_MIN_AUTHORITY_LAMPORTS'),
     },
     lifecycle: {
       pollIntervalMs: envInt(env, 'DVPN_POLL_INTERVAL_MS'),
@@ -276,9 +302,13 @@ const ENV_NAMES: Record<string, string> = {
   'http.bodyLimitBytes': 'DVPN_HTTP_BODY_LIMIT',
   'http.rateLimit.perSecond': 'DVPN_RATE_LIMIT_PER_SECOND',
   'http.rateLimit.burst': 'DVPN_RATE_LIMIT_BURST',
+  'http.maxInFlightPerClient': 'DVPN_HTTP_MAX_IN_FLIGHT_PER_CLIENT',
+  'http.authFailureLimit.perSecond': 'DVPN_AUTH_FAILURE_LIMIT_PER_SECOND',
+  'http.authFailureLimit.burst': 'DVPN_AUTH_FAILURE_LIMIT_BURST',
   'chain.rpcUrl': 'DVPN_RPC_URL',
   'chain.wsUrl': 'DVPN_WS_URL',
   'chain.commitment': 'DVPN_COMMITMENT',
+  'chain.rpcTimeoutMs': 'DVPN_RPC_TIMEOUT_MS',
   'node.address': 'DVPN_NODE',
   'node.nodeId': 'DVPN_NODE_ID',
   'secrets.authorityKeypairPath': 'DVPN_AUTHORITY_KEYPAIR',
@@ -293,6 +323,8 @@ const ENV_NAMES: Record<string, string> = {
   'wireguard.persistentKeepalive': 'DVPN_WG_KEEPALIVE',
   'wireguard.mtu': 'DVPN_WG_MTU',
   'auth.timestampWindowSeconds': 'DVPN_AUTH_WINDOW_SECONDS',
+  'auth.sessionCacheSize': 'DVPN_SESSION_CACHE_SIZE',
+  'auth.sessionCacheMaxAgeMs': 'DVPN_SESSION_CACHE_MAX_AGE_MS',
   'usage.tickIntervalSeconds': 'DVPN_TICK_INTERVAL_SECONDS',
   'usage.tickGraceSeconds': 'DVPN_TICK_GRACE_SECONDS',
   'usage.bytesPerTick': 'DVPN_BYTES_PER_TICK',

@@ -7,6 +7,7 @@ import { PublicKey, type Keypair } from '@solana/web3.js';
 import { findNodePda, findProviderPda } from '@dvpn/sdk';
 import { loadKeypair } from '@dvpn/sdk/node';
 import { ChainClient } from './chain/client.js';
+import { SessionCache } from './chain/session-cache.js';
 import { ConfigError, type DaemonConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -35,6 +36,7 @@ export class AppContext {
     readonly log: Logger,
     readonly store: StateStore,
     readonly chain: ChainClient,
+    readonly cache: SessionCache,
     readonly wg: WgDriver,
     readonly pool: AddressPool,
     readonly node: NodeState,
@@ -64,6 +66,7 @@ export class AppContext {
       commitment: config.chain.commitment,
       authority,
       confirmTimeoutMs: config.chain.confirmTimeoutMs,
+      rpcTimeoutMs: config.chain.rpcTimeoutMs,
       log: log.child({ component: 'chain' }),
     });
     const store = await StateStore.open({
@@ -76,7 +79,7 @@ export class AppContext {
       const node = await AppContext.prepareNode(config, log, chain, wg, pool, authority);
       const holder: { sessions?: SessionManager; claimer?: Claimer } = {};
       const metrics = createMetrics({
-        peers: () => holder.sessions?.peerCount ?? 0,
+        peers: () => holder.sessions?.presentPeerCount ?? 0,
         sessions: () => {
           const counts = { active: 0, ended: 0, settled: 0 };
           for (const r of store.sessions.values()) counts[r.phase]++;
@@ -98,13 +101,20 @@ export class AppContext {
         capacity: () => node.account.maxCapacity,
         replayEntries: () => store.replaySize,
         pendingClaims: () => [...store.sessions.values()].filter((r) => r.pending).length,
+        authorityLamports: () => node.authorityLamports,
       });
-      const sessions = new SessionManager({ config, log: log.child({ component: 'sessions' }), chain, wg, store, pool, metrics, node });
+      const cache = new SessionCache(chain, {
+        maxEntries: config.auth.sessionCacheSize,
+        maxAgeMs: config.auth.sessionCacheMaxAgeMs,
+        negativeMaxAgeMs: 1000,
+      });
+      const sessions = new SessionManager({ config, log: log.child({ component: 'sessions' }), chain, cache, wg, store, pool, metrics, node });
       const claimer = new Claimer({ config, log: log.child({ component: 'claims' }), chain, store, metrics, manager: sessions, node });
       const lifecycle = new Lifecycle({
         config,
         log: log.child({ component: 'lifecycle' }),
         chain,
+        cache,
         wg,
         store,
         metrics,
@@ -114,7 +124,10 @@ export class AppContext {
       });
       holder.sessions = sessions;
       holder.claimer = claimer;
-      return new AppContext(config, log, store, chain, wg, pool, node, metrics, sessions, claimer, lifecycle, Date.now());
+      claimer.onUnfunded = () => {
+        lifecycle.refreshBalance = true;
+      };
+      return new AppContext(config, log, store, chain, cache, wg, pool, node, metrics, sessions, claimer, lifecycle, Date.now());
     } catch (err) {
       await store.close().catch(() => undefined);
       throw err;
@@ -159,7 +172,7 @@ export class AppContext {
       log.warn(message);
     }
     const endpoint = config.wireguard.endpoint ?? account.endpoint;
-    return { address, provider, account, serverPublicKey, endpoint, refreshedAt: Date.now(), probeUrl: null };
+    return { address, provider, account, serverPublicKey, endpoint, refreshedAt: Date.now(), probeUrl: null, authorityLamports: null };
   }
 
   async start(): Promise<void> {

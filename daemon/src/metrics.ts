@@ -115,6 +115,8 @@ export function createMetrics(collect: {
   capacity: () => number;
   replayEntries: () => number;
   pendingClaims: () => number;
+  /** SOL (lamports) of the provider authority that pays claim fees; null before the first read. */
+  authorityLamports?: () => number | null;
 }) {
   const registry = new Registry();
   const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -127,6 +129,7 @@ export function createMetrics(collect: {
     ticks: registry.register(new Counter('dvpn_ticks_total', 'Usage tick submissions by result')),
     ticksAccepted: registry.register(new Counter('dvpn_ticks_paid_total', 'Ticks paid by users (verified preimages)')),
     peerRemovals: registry.register(new Counter('dvpn_peer_removals_total', 'Peers removed, by reason')),
+    peerRepairs: registry.register(new Counter('dvpn_peer_reconcile_total', 'WireGuard peers put back in line with the records (restored, removed_stranger)')),
     claims: registry.register(new Counter('dvpn_claims_total', 'Claim transactions by kind and result')),
     claimedAmount: registry.register(new Counter('dvpn_claimed_amount_total', 'Gross amount claimed (base units), by currency')),
     meterDuration: registry.register(new Histogram('dvpn_meter_poll_duration_seconds', 'Duration of one wg dump poll', seconds)),
@@ -139,6 +142,12 @@ export function createMetrics(collect: {
     replay: registry.register(new Gauge('dvpn_auth_replay_entries', 'Auth messages remembered against replay', () => [[{}, collect.replayEntries()]])),
     pending: registry.register(new Gauge('dvpn_claims_pending', 'Sessions with a claim in progress', () => [[{}, collect.pendingClaims()]])),
     up: registry.register(new Gauge('dvpn_up', '1 while the daemon runs', () => [[{}, 1]])),
+    authorityBalance: registry.register(
+      new Gauge('dvpn_authority_balance_lamports', 'SOL of the provider authority that pays claim fees (lamports)', () => {
+        const v = collect.authorityLamports?.() ?? null;
+        return v === null ? [] : [[{}, v]];
+      }),
+    ),
   };
 }
 

@@ -2,7 +2,7 @@
 // passes one of these first.
 import bs58 from 'bs58';
 import { z } from 'zod';
-import { isValidWgKey } from './wireguard/keys.js';
+import { isLowOrderWgKey, isValidWgKey } from './wireguard/keys.js';
 
 function base58Bytes(s: string): Uint8Array | null {
   if (!/^[1-9A-HJ-NP-Za-km-z]+$/.test(s)) return null;
@@ -22,7 +22,11 @@ export const PubkeyString = z
 export const WgKeyString = z
   .string()
   .max(64)
-  .refine(isValidWgKey, 'must be a WireGuard public key: 32 bytes in base64 (44 characters, as `wg pubkey` prints it)');
+  .refine(isValidWgKey, 'must be a WireGuard public key: 32 bytes in base64 (44 characters, as `wg pubkey` prints it)')
+  .refine(
+    (k) => !isValidWgKey(k) || !isLowOrderWgKey(k),
+    'is the all-zero key or a low-order X25519 point: no WireGuard handshake can succeed with it; use `wg genkey | wg pubkey`',
+  );
 
 /** A 64-byte ed25519 signature in base64, base58 or hex. */
 export const SignatureString = z
@@ -44,6 +48,8 @@ const SafeUint = z.union([z.number().int().nonnegative().max(Number.MAX_SAFE_INT
 
 export const AuthRequest = z.strictObject({
   sessionPda: PubkeyString,
+  /** The session's user (the wallet that signs): the signature is checked against it before any chain read. */
+  user: PubkeyString,
   clientWgPubkey: WgKeyString,
   signature: SignatureString,
   /** Unix seconds, as signed in the auth message. */

@@ -118,6 +118,39 @@ describe('request bodies', () => {
     expect(r.json.error.code).toBe('body_too_large');
   });
 
+  it('answers a 10 MB chunked body with 413, not a reset', async () => {
+    const big = JSON.stringify({ sessionPda: 'x'.repeat(10 * 1024 * 1024) });
+    const r = await http(d.tcp, 'POST', '/session/auth', undefined, { raw: big, chunked: true });
+    expect(r.status).toBe(413);
+    expect(r.json.error.code).toBe('body_too_large');
+  });
+
+  it('refuses dot segments instead of resolving them', async () => {
+    const pda = usage.session.toBase58();
+    for (const path of ['/session/../node', `/session/${pda}/../../metrics`, '/session/%2e%2e/node', '/session/.%2E/node', `/session/${pda}%2f..%2f..%2fmetrics`]) {
+      const r = await http(d.tcp, 'GET', path);
+      expect(r.status, path).toBe(400);
+      expect(r.json.error.code).toBe('bad_url');
+    }
+  });
+
+  it('answers a client too slow to send its request 408 within the request timeout', async () => {
+    const slow = await startInProcess(chain, otherNode, { overrides: { http: { requestTimeoutMs: 1000 } } });
+    try {
+      const { connect } = await import('node:net');
+      const answer = await new Promise<string>((resolve, reject) => {
+        const sock = connect(slow.tcp.port!, '127.0.0.1', () => sock.write('POST /session/auth HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{'));
+        let got = '';
+        sock.on('data', (c) => (got += c));
+        sock.on('close', () => resolve(got));
+        sock.on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('refuses unknown and missing fields', async () => {
     const body = authBody(usage.session, usage.user);
     const r1 = await http(t, 'POST', '/session/auth', { ...body, extra: 1 });
@@ -156,8 +189,12 @@ describe('hostile WireGuard keys', () => {
       const signature = Buffer.from(
         (await import('tweetnacl')).default.sign.detached(new TextEncoder().encode(message), usage.user.secretKey),
       ).toString('base64');
-      const r = await expectRefused({ sessionPda: usage.session.toBase58(), clientWgPubkey: key, signature, timestamp: ts }, 400, 'invalid_request');
-      expect(r.json.error.message).toMatch(/clientWgPubkey/);
+      const r = await expectRefused(
+        { sessionPda: usage.session.toBase58(), user: usage.user.publicKey.toBase58(), clientWgPubkey: key, signature, timestamp: ts },
+        400,
+        'invalid_request',
+      );
+      expect([...new Set(r.json.error.details.map((i: { path: string }) => i.path))]).toEqual(['clientWgPubkey']);
     });
   }
 

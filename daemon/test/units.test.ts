@@ -4,7 +4,7 @@
 // client-side helpers of `dvpn connect`.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keypair, PublicKey } from '@solana/web3.js';
@@ -224,7 +224,7 @@ describe('state store', () => {
     await store.close();
   });
 
-  it('ignores a torn last journal line but refuses corruption in the middle', async () => {
+  it('skips torn records, last or in the middle (a full disk), and applies the whole records after them', async () => {
     const dir = join(tmp, 'store2');
     let store = await StateStore.open({ dir });
     const r = sampleRecord();
@@ -235,8 +235,55 @@ describe('state store', () => {
     store = await StateStore.open({ dir });
     expect(store.sessions.has(r.session)).toBe(true);
     await store.close();
-    writeFileSync(join(dir, 'journal.jsonl'), '{"seq": 1000, "t": "bogus"}\n{"seq": 1001, "t": "delete", "k": "x"}\n');
-    await expect(StateStore.open({ dir })).rejects.toThrow(/corrupt/);
+    const later = { ...r, latestTick: 5n };
+    const line = (seq: number, tick: bigint) => JSON.stringify({ seq, t: 'session', v: { ...later, latestTick: tick } }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    // A record cut mid-JSON between whole ones, and one glued to a torn one on the same line.
+    writeFileSync(join(dir, 'journal.jsonl'), `${line(1000, 3n)}\n${line(1001, 4n).slice(0, 40)}\n${line(1002, 5n).slice(0, 30)}${line(1003, 6n)}\n`);
+    store = await StateStore.open({ dir });
+    expect(store.tornRecords).toBe(1);
+    expect(store.sessions.get(r.session)?.latestTick).toBe(6n);
+    await store.close();
+  });
+
+  it('with the disk full: flush fails with a clear error, leaves no torn record, and writes it all once there is space (tmpfs; root)', async (ctx) => {
+    if (process.getuid?.() !== 0) return ctx.skip('needs root to mount a small tmpfs (a real full disk)');
+    const { execFileSync } = await import('node:child_process');
+    const { StateWriteError } = await import('../src/state/store.js');
+    const mnt = join(tmp, 'full');
+    mkdirSync(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]);
+    try {
+      const dir = join(mnt, 'state');
+      let store = await StateStore.open({ dir });
+      const r = sampleRecord();
+      store.put(r);
+      await store.flush();
+      // Fill the disk: the next records cannot be written whole.
+      const filler = join(mnt, 'filler');
+      try {
+        execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k'], { stdio: 'ignore' });
+      } catch {
+        /* dd stops at ENOSPC */
+      }
+      for (let i = 1; i <= 50; i++) {
+        r.latestTick = BigInt(i);
+        store.put(r);
+      }
+      const err = await store.flush().catch((e) => e);
+      expect(err).toBeInstanceOf(StateWriteError);
+      expect(err.code).toBe('ENOSPC');
+      // Every line in the journal is whole.
+      for (const l of readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean)) expect(() => JSON.parse(l)).not.toThrow();
+      rmSync(filler);
+      await store.flush();
+      rmSync(join(dir, 'daemon.lock'));
+      store = await StateStore.open({ dir });
+      expect(store.tornRecords).toBe(0);
+      expect(store.sessions.get(r.session)?.latestTick).toBe(50n);
+      await store.close();
+    } finally {
+      execFileSync('umount', ['-l', mnt]);
+    }
   });
 
   it('compacts: journal entries already in the snapshot are skipped by sequence', async () => {
@@ -425,5 +472,45 @@ describe('dvpn connect helpers', () => {
     );
     expect(defaultApiUrl('vpn1.example.net:51820')).toBe('http://vpn1.example.net:51820');
     expect(() => defaultApiUrl('vpn1 example')).toThrow();
+  });
+});
+
+describe('session cache', () => {
+  const lookup = { kind: 'missing' as const };
+  it('shares one read among concurrent callers, keeps at most maxEntries, re-reads stale entries', async () => {
+    const { SessionCache } = await import('../src/chain/session-cache.js');
+    let clock = 1_000_000;
+    const reads: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const chain = {
+      async readSession(address: PublicKey) {
+        reads.push(address.toBase58());
+        await gate;
+        return { now: 100n, session: { kind: 'session', account: { user: address } } as never };
+      },
+    };
+    const cache = new SessionCache(chain as never, { maxEntries: 3, maxAgeMs: 5000, negativeMaxAgeMs: 1000, clock: () => clock });
+    const a = Keypair.generate().publicKey;
+    const pending = Promise.all([cache.get(a), cache.get(a), cache.get(a)]);
+    release();
+    const [x, y, z] = await pending;
+    expect(reads).toEqual([a.toBase58()]);
+    expect(x).toBe(y);
+    expect(y).toBe(z);
+    clock += 4000;
+    await cache.get(a);
+    expect(reads.length).toBe(1); // fresh enough
+    expect(cache.chainNow(x)).toBe(104n);
+    clock += 2000;
+    await cache.get(a);
+    expect(reads.length).toBe(2); // stale: read again
+    for (let i = 0; i < 10; i++) cache.put(Keypair.generate().publicKey.toBase58(), lookup, 1n);
+    expect(cache.size).toBe(3);
+    expect(cache.peek(a.toBase58())).toBeUndefined(); // the oldest went first
+    const gone = Keypair.generate().publicKey.toBase58();
+    cache.put(gone, lookup, 1n);
+    clock += 1500;
+    expect(cache.peek(gone)).toBeDefined();
   });
 });

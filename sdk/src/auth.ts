@@ -58,3 +58,30 @@ export function verifyAuthSignature(
     return false;
   }
 }
+
+/** The body of the node daemon's `POST /session/auth`. */
+export interface AuthRequestBody {
+  sessionPda: string;
+  /** The wallet that signs (the session's user): the daemon checks the signature against it before reading the chain. */
+  user: string;
+  clientWgPubkey: string;
+  /** base64 of the 64-byte ed25519 signature over `authMessage`. */
+  signature: string;
+  timestamp: number;
+}
+
+/** A signed auth request for the daemon, by the session user's keypair. */
+export function authRequestBody(
+  fields: AuthMessageFields,
+  signer: { publicKey: PublicKey; secretKey: Uint8Array },
+): AuthRequestBody {
+  const message = authMessage(fields);
+  const [, sessionPda, clientWgPubkey] = message.split('|');
+  return {
+    sessionPda,
+    user: signer.publicKey.toBase58(),
+    clientWgPubkey,
+    signature: base64(signAuthMessage(message, signer.secretKey)),
+    timestamp: Number(fields.timestamp),
+  };
+}

@@ -53,3 +53,40 @@ describe('auth message', () => {
     expect(verify(null, Buffer.from(m), key, sig)).toBe(true);
   });
 });
+
+describe('verifyAuthSignatureNode (node:crypto)', () => {
+  it('agrees with the browser verifier on valid, tampered and malformed input', async () => {
+    const { verifyAuthSignatureNode } = await import('../src/node/index.js');
+    const { randomBytes } = await import('node:crypto');
+    for (let i = 0; i < 50; i++) {
+      const signer = Keypair.generate();
+      const m = authMessage({ sessionPda: session, clientWgPubkey: wg, timestamp: 1_700_000_000 + i });
+      const sig = signAuthMessage(m, signer.secretKey);
+      const cases: Array<[string, Uint8Array, PublicKey | Uint8Array]> = [
+        [m, sig, signer.publicKey],
+        [`${m}0`, sig, signer.publicKey],
+        [m, Uint8Array.from(sig, (b, j) => (j === i % 64 ? b ^ 1 : b)), signer.publicKey],
+        [m, sig, Keypair.generate().publicKey],
+        [m, randomBytes(64), signer.publicKey],
+        [m, sig, new Uint8Array(32)],
+        [m, sig.subarray(0, 63), signer.publicKey],
+      ];
+      for (const [msg, s, key] of cases) {
+        const pk = key instanceof PublicKey ? key : new PublicKey(key);
+        expect(verifyAuthSignatureNode(msg, s, key)).toBe(verifyAuthSignature(msg, s, pk));
+      }
+      expect(verifyAuthSignatureNode(m, sig, signer.publicKey.toBase58())).toBe(true);
+    }
+    expect(verifyAuthSignatureNode('x', new Uint8Array(64), 'not a key')).toBe(false);
+  });
+});
+
+describe('authRequestBody', () => {
+  it('is the daemon request: user, key, base64 signature over the auth message', async () => {
+    const { authRequestBody } = await import('../src/index.js');
+    const body = authRequestBody({ sessionPda: session, clientWgPubkey: wg, timestamp: 7 }, user);
+    expect(body).toMatchObject({ sessionPda: session.toBase58(), user: user.publicKey.toBase58(), clientWgPubkey: wg, timestamp: 7 });
+    const sig = new Uint8Array(Buffer.from(body.signature, 'base64'));
+    expect(verifyAuthSignature(authMessage({ sessionPda: session, clientWgPubkey: wg, timestamp: 7 }), sig, user.publicKey)).toBe(true);
+  });
+});

@@ -14,8 +14,7 @@ import nacl from 'tweetnacl';
 import {
   SessionMode,
   SessionState,
-  authMessage,
-  signAuthMessage,
+  authRequestBody,
   type HashChain,
   type NodeAccount,
   type SessionAccount,
@@ -340,9 +339,7 @@ export async function connect(ctx: Context, nodeArg: string, o: ConnectOptions):
     // A new message every time (a repeated one would be refused as a replay).
     const timestamp = Math.max(Math.floor(Date.now() / 1000), lastTimestamp + 1);
     lastTimestamp = timestamp;
-    const message = authMessage({ sessionPda: session, clientWgPubkey: keys.publicKey, timestamp });
-    const signature = Buffer.from(signAuthMessage(message, ctx.signer.secretKey)).toString('base64');
-    return api<AuthAnswer>(base, 'POST', '/session/auth', { sessionPda: session, clientWgPubkey: keys.publicKey, signature, timestamp });
+    return api<AuthAnswer>(base, 'POST', '/session/auth', authRequestBody({ sessionPda: session, clientWgPubkey: keys.publicKey, timestamp }, ctx.signer));
   };
   let answer: AuthAnswer;
   try {

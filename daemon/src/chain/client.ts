@@ -60,6 +60,8 @@ export interface ChainClientOptions {
   commitment: Commitment;
   authority: Keypair;
   confirmTimeoutMs: number;
+  /** Every JSON-RPC call gives up after this long (an RPC that accepts but never answers must not hang anything). */
+  rpcTimeoutMs?: number;
   log: Logger;
   programId?: PublicKey;
 }
@@ -76,10 +78,19 @@ export class ChainClient {
   private configCache: { at: number; value: ConfigAccount } | null = null;
 
   constructor(opts: ChainClientOptions) {
+    const rpcTimeoutMs = opts.rpcTimeoutMs ?? 10_000;
     this.connection = new Connection(opts.rpcUrl, {
       commitment: opts.commitment,
       ...(opts.wsUrl ? { wsEndpoint: opts.wsUrl } : {}),
       disableRetryOnRateLimit: false,
+      fetch: (input, init) => {
+        const timeout = AbortSignal.timeout(rpcTimeoutMs);
+        const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+        return fetch(input, { ...init, signal }).catch((err: unknown) => {
+          if (timeout.aborted) throw new Error(`RPC ${opts.rpcUrl} did not answer within ${rpcTimeoutMs} ms`);
+          throw err;
+        });
+      },
     });
     // A fresh blockhash per transaction (the web3.js cache can outlive fast-moving slots).
     (this.connection as unknown as { _disableBlockhashCaching: boolean })._disableBlockhashCaching = true;

@@ -30,6 +30,14 @@ export class RateLimiter {
     return Math.max(1, Math.ceil((1 - b.tokens) / this.perSecond));
   }
 
+  /** The seconds until `client` has a token (0: it has one now); takes nothing. */
+  peek(client: string): number {
+    const b = this.buckets.get(client);
+    if (!b) return 0;
+    const tokens = Math.min(this.burst, b.tokens + ((this.now() - b.at) / 1000) * this.perSecond);
+    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.perSecond));
+  }
+
   /** Drops full buckets (clients idle long enough to have refilled); if still too many, the oldest. */
   sweep(now = this.now()): void {
     for (const [k, b] of this.buckets) {

@@ -3,10 +3,11 @@
 // Unix socket with the same handler.
 import { existsSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { AppContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { routes } from '../routes/index.js';
+import { StateWriteError } from '../state/store.js';
 import { bigintReplacer } from '../state/types.js';
 import { RateLimiter } from './rate-limit.js';
 import { Router, type RouteResponse } from './router.js';
@@ -16,6 +17,14 @@ const address0 = (s: Server) => (s.address() as AddressInfo).port;
 export class ApiServer {
   private readonly router = new Router(routes);
   private readonly limiter: RateLimiter;
+  /** Rate-limited requests being handled, per client. */
+  private readonly inFlight = new Map<string, number>();
+  /**
+   * Failed authentications (401/403) per client. A client out of these tokens is refused
+   * before any work: a flood of bad signatures is cut by what it does, not by when a busy
+   * process gets to read it.
+   */
+  private readonly failures: RateLimiter;
   private readonly servers: Server[] = [];
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly log;
@@ -23,6 +32,8 @@ export class ApiServer {
   constructor(private readonly ctx: AppContext) {
     const { perSecond, burst } = ctx.config.http.rateLimit;
     this.limiter = new RateLimiter(perSecond, burst);
+    const f = ctx.config.http.authFailureLimit;
+    this.failures = new RateLimiter(f.perSecond, f.burst);
     this.log = ctx.log.child({ component: 'http' });
   }
 
@@ -59,8 +70,14 @@ export class ApiServer {
     const client = this.clientOf(req);
     let routeName = 'unmatched';
     let status = 500;
+    let counted = false;
     try {
       let pathname: string;
+      const raw = (req.url ?? '/').split('?')[0];
+      // Dot segments (also percent-encoded) are refused, not resolved: /session/../node is not /node.
+      if (raw.split('/').some((seg) => /^(\.|%2e){1,2}$/i.test(seg)) || /%2f|%5c|\\/i.test(raw)) {
+        throw new HttpError(400, 'bad_url', 'the path may not hold dot segments or encoded slashes');
+      }
       try {
         pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
       } catch {
@@ -75,11 +92,28 @@ export class ApiServer {
       }
       routeName = match.route.name;
       if (match.route.rateLimited !== false) {
+        const busy = this.inFlight.get(client) ?? 0;
+        const max = this.ctx.config.http.maxInFlightPerClient;
+        if (busy >= max) {
+          this.ctx.metrics.rateLimited.inc({ route: routeName });
+          throw new HttpError(429, 'rate_limited', `too many requests in progress from this client (limit ${max}); retry in 1 s`, undefined, {
+            'retry-after': '1',
+          });
+        }
+        const failWait = this.failures.peek(client);
+        if (failWait > 0) {
+          this.ctx.metrics.rateLimited.inc({ route: routeName });
+          throw new HttpError(429, 'rate_limited', `too many failed authentications from this client; retry in ${failWait} s`, undefined, {
+            'retry-after': String(failWait),
+          });
+        }
         const wait = this.limiter.take(client);
         if (wait > 0) {
           this.ctx.metrics.rateLimited.inc({ route: routeName });
           throw new HttpError(429, 'rate_limited', `too many requests; retry in ${wait} s`, undefined, { 'retry-after': String(wait) });
         }
+        this.inFlight.set(client, busy + 1);
+        counted = true;
       }
       const out = await match.route.handle({ req, params: match.params, client }, this.ctx);
       status = out.status ?? 200;
@@ -87,14 +121,28 @@ export class ApiServer {
     } catch (err) {
       if (err instanceof HttpError) {
         status = err.status;
-        // An oversized body carries `connection: close`: Node closes the socket once the answer is out.
+        if (status === 401 || status === 403) this.failures.take(client);
         this.send(res, status, { json: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }, headers: err.headers }, false);
+      } else if (err instanceof StateWriteError) {
+        status = 503;
+        this.log.error({ err: err.message, route: routeName }, 'cannot write the state');
+        this.send(
+          res,
+          503,
+          { json: { error: { code: 'state_unwritable', message: `the node cannot write its state (${err.code}); nothing was acknowledged; retry later` } }, headers: { 'retry-after': '5' } },
+          false,
+        );
       } else {
         status = 500;
         this.log.error({ err, route: routeName }, 'request failed');
         this.send(res, 500, { json: { error: { code: 'internal_error', message: 'internal error' } } }, false);
       }
     } finally {
+      if (counted) {
+        const n = (this.inFlight.get(client) ?? 1) - 1;
+        if (n > 0) this.inFlight.set(client, n);
+        else this.inFlight.delete(client);
+      }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.ctx.metrics.httpRequests.inc({ route: routeName, status: String(status) });
       this.ctx.metrics.httpDuration.observe({ route: routeName }, seconds);
@@ -107,11 +155,22 @@ export class ApiServer {
       {
         requestTimeout: this.ctx.config.http.requestTimeoutMs,
         headersTimeout: Math.min(this.ctx.config.http.requestTimeoutMs, 10_000),
+        // How often Node checks those timeouts (default 30 s, which let slow clients stay ~30 s).
+        connectionsCheckingInterval: Math.min(1000, this.ctx.config.http.requestTimeoutMs),
         maxHeaderSize: 16 * 1024,
       },
       (req, res) => void this.handle(req, res),
     );
     server.keepAliveTimeout = 5000;
+    // A client that was too slow or sent garbage: answer if the socket still takes it, log one
+    // debug line without a stack (a flood of slow clients must not flood the log).
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      this.log.debug({ code: err.code, client: (socket as Socket).remoteAddress }, 'client connection error');
+      if (socket.writable && !socket.destroyed) {
+        const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+        socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      } else socket.destroy();
+    });
     return server;
   }
 
@@ -134,7 +193,10 @@ export class ApiServer {
       });
       this.servers.push(unix);
     }
-    this.sweepTimer = setInterval(() => this.limiter.sweep(), 60_000);
+    this.sweepTimer = setInterval(() => {
+      this.limiter.sweep();
+      this.failures.sweep();
+    }, 60_000);
     this.sweepTimer.unref();
     const address = tcp.address() as AddressInfo;
     this.log.info({ address: `${address.address}:${address.port}`, socketPath: socketPath ?? null, probe: this.ctx.node.probeUrl }, 'HTTP API listening');

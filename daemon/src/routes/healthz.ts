@@ -11,7 +11,12 @@ export const healthzRoute: Route = {
     const { lifecycle, config } = ctx;
     const staleAfter = Math.max(3 * config.lifecycle.pollIntervalMs, 10_000);
     const last = lifecycle.lastPollAt;
-    const healthy = last !== null && Date.now() - last < staleAfter && lifecycle.lastPollOk;
+    const problems: string[] = [];
+    if (last === null || Date.now() - last >= staleAfter) problems.push('poll_stale');
+    else if (!lifecycle.lastPollOk) problems.push('poll_failed');
+    const lamports = ctx.node.authorityLamports;
+    if (lamports !== null && lamports < config.claims.minAuthorityLamports) problems.push('authority_unfunded');
+    const healthy = problems.length === 0;
     return {
       status: healthy ? 200 : 503,
       json: {
@@ -20,6 +25,8 @@ export const healthzRoute: Route = {
         lastPollOk: lifecycle.lastPollOk,
         uptimeSeconds: Math.floor((Date.now() - ctx.startedAt) / 1000),
         peers: ctx.sessions.peerCount,
+        problems,
+        authority: { address: ctx.chain.authority.publicKey.toBase58(), lamports },
       },
     };
   },

@@ -1,5 +1,7 @@
 // GET /session/:pda — the daemon's view of a session (peer, usage, ticks,
-// claims) next to what the chain says now.
+// claims) next to the chain's, as the daemon last read it (the poll refreshes
+// every open session). Unauthenticated: it never reads the chain for a session
+// the daemon does not serve.
 import { PublicKey } from '@solana/web3.js';
 import { SessionMode, SessionState } from '@dvpn/sdk';
 import { HttpError } from '../errors.js';
@@ -17,8 +19,13 @@ export const sessionGetRoute: Route = {
     let chain: Record<string, unknown> | null = null;
     let onChain = false;
     let chainError: string | null = null;
+    let chainReadAt: string | null = null;
     try {
-      const { now, session } = await ctx.chain.readSession(new PublicKey(pda));
+      // Sessions this daemon serves may be read (the poll reads them anyway); others only from memory.
+      const entry = rec ? await ctx.cache.get(new PublicKey(pda)) : ctx.cache.peek(pda);
+      if (!entry) throw new HttpError(404, 'session_not_found', `this node serves no session ${pda}`);
+      const { lookup: session, now } = entry;
+      chainReadAt = new Date(entry.at).toISOString();
       if (session.kind === 'session') {
         const s = session.account;
         onChain = true;
@@ -43,11 +50,12 @@ export const sessionGetRoute: Route = {
         };
       } else chain = { state: session.kind === 'missing' ? 'Closed (account gone)' : 'not a dvpn session', now };
     } catch (err) {
+      if (err instanceof HttpError) throw err;
       chainError = err instanceof Error ? err.message : String(err);
     }
     if (!rec && !onChain) {
       throw new HttpError(404, 'session_not_found', `this node knows no session ${pda}`);
     }
-    return { json: { session: pda, known: !!rec, daemon: rec ? ctx.sessions.view(rec) : null, chain, chainError } };
+    return { json: { session: pda, known: !!rec, daemon: rec ? ctx.sessions.view(rec) : null, chain, chainReadAt, chainError } };
   },
 };

@@ -110,6 +110,9 @@ export class Claimer {
   /** settle_window_seconds from the last Config read (lets schedule() skip sessions with nothing due). */
   private settleWindow: bigint | null = null;
 
+  /** Called when a claim failed because the authority cannot pay the fee. */
+  onUnfunded: (() => void) | null = null;
+
   constructor(private readonly d: ClaimerDeps) {}
 
   get busy(): number {
@@ -382,7 +385,13 @@ export class Claimer {
       pending.nextAttemptAt = Date.now() + ms;
       rec.pending = pending;
     };
-    metrics.claims.inc({ kind, result: name ?? (err instanceof ChainTxError && err.expired ? 'expired' : 'error') });
+    const logs = err instanceof ChainTxError ? err.logs.join('\n') : '';
+    const unfunded = !name && /insufficient ?(funds|lamports)|no record of a prior credit/i.test(`${message}\n${logs}`);
+    metrics.claims.inc({ kind, result: name ?? (unfunded ? 'insufficient_funds' : err instanceof ChainTxError && err.expired ? 'expired' : 'error') });
+    if (unfunded) {
+      this.onUnfunded?.();
+      log.error({ session: rec.session, authority: this.d.chain.authority.publicKey.toBase58() }, 'claim refused: the provider authority has too little SOL for the fee');
+    }
     if (name === 'StaleClaim') {
       // Someone (an earlier transaction of ours, or the provider by hand) already claimed this far.
       if (tick !== null && tick > rec.chainTick) rec.chainTick = tick;

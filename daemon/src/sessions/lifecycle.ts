@@ -5,6 +5,7 @@
 import { PublicKey } from '@solana/web3.js';
 import type { Logger } from 'pino';
 import type { ChainClient } from '../chain/client.js';
+import type { SessionCache } from '../chain/session-cache.js';
 import type { DaemonConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { StateStore } from '../state/store.js';
@@ -17,6 +18,7 @@ export interface LifecycleDeps {
   config: DaemonConfig;
   log: Logger;
   chain: ChainClient;
+  cache: SessionCache;
   wg: WgDriver;
   store: StateStore;
   metrics: Metrics;
@@ -33,6 +35,8 @@ export class Lifecycle {
   private meterPersistedAt = Date.now();
   lastPollAt: number | null = null;
   lastPollOk = false;
+  /** Read the authority's balance at the next poll (a claim failed for lack of SOL). */
+  refreshBalance = false;
 
   constructor(private readonly d: LifecycleDeps) {}
 
@@ -69,7 +73,8 @@ export class Lifecycle {
     this.polls++;
     let ok = true;
     try {
-      await manager.meterOnce();
+      const dump = await manager.meterOnce();
+      await manager.reconcile(dump);
     } catch (err) {
       ok = false;
       metrics.pollErrors.inc({ stage: 'meter' });
@@ -78,6 +83,7 @@ export class Lifecycle {
     const open = manager.records().filter((r) => r.phase !== 'settled');
     try {
       const { now, sessions } = await chain.readSessions(open.map((r) => new PublicKey(r.session)));
+      this.d.cache.putAll(sessions, now);
       for (const rec of open) {
         const lookup = sessions.get(rec.session);
         if (!lookup) continue;
@@ -91,11 +97,22 @@ export class Lifecycle {
         }
         if (!this.stopped) claimer.schedule(rec, lookup, now);
       }
-      if (this.polls % 10 === 1) {
-        const account = await chain.node(node.address);
-        if (account) {
-          node.account = account;
-          node.refreshedAt = Date.now();
+      const lowBalance = node.authorityLamports !== null && node.authorityLamports < this.d.config.claims.minAuthorityLamports;
+      if (this.polls % 10 === 1 || this.refreshBalance || lowBalance) {
+        if (this.polls % 10 === 1) {
+          const account = await chain.node(node.address);
+          if (account) {
+            node.account = account;
+            node.refreshedAt = Date.now();
+          }
+        }
+        this.refreshBalance = false;
+        node.authorityLamports = await chain.connection.getBalance(chain.authority.publicKey, this.d.config.chain.commitment);
+        if (node.authorityLamports < this.d.config.claims.minAuthorityLamports && !lowBalance) {
+          log.error(
+            { authority: chain.authority.publicKey.toBase58(), lamports: node.authorityLamports },
+            'the provider authority has too little SOL to pay claim fees; claims cannot land until it is funded',
+          );
         }
       }
     } catch (err) {

@@ -4,8 +4,10 @@
 import { createHash } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
 import type { Logger } from 'pino';
-import { SessionMode, SessionState, authMessage, hashN, verifyAuthSignature, verifyTick, type SessionAccount } from '@dvpn/sdk';
+import { SessionMode, SessionState, authMessage, hashN, verifyTick, type SessionAccount } from '@dvpn/sdk';
+import { verifyAuthSignatureNode } from '@dvpn/sdk/node';
 import type { ChainClient, SessionLookup } from '../chain/client.js';
+import type { SessionCache } from '../chain/session-cache.js';
 import type { DaemonConfig } from '../config.js';
 import { HttpError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
@@ -25,6 +27,7 @@ export interface ManagerDeps {
   config: DaemonConfig;
   log: Logger;
   chain: ChainClient;
+  cache: SessionCache;
   wg: WgDriver;
   store: StateStore;
   pool: AddressPool;
@@ -109,7 +112,48 @@ export class SessionManager {
   /** Sessions whose metered bytes changed since they were last journaled. */
   private readonly meterDirty = new Set<string>();
 
-  constructor(private readonly d: ManagerDeps) {}
+  /**
+   * WireGuard key -> the session holding it. A key belongs to at most one
+   * session: admit() checks and sets this with no await in between.
+   */
+  private readonly keyOwner = new Map<string, string>();
+  /** Keys WireGuard has: the last dump, plus peers added and minus peers removed since. */
+  private present = new Set<string>();
+
+  constructor(private readonly d: ManagerDeps) {
+    this.indexKeys();
+  }
+
+  /**
+   * Builds the key index from the state. Should two records hold one key
+   * (a state written before keys were exclusive), the one admitted first
+   * keeps it and the other loses its peer record (it may authenticate again).
+   */
+  private indexKeys(): void {
+    const holders = [...this.d.store.sessions.values()].filter((r) => r.peer).sort((a, b) => a.peer!.addedAt - b.peer!.addedAt);
+    for (const rec of holders) {
+      const key = rec.peer!.publicKey;
+      const owner = this.keyOwner.get(key);
+      if (owner === undefined) {
+        this.keyOwner.set(key, rec.session);
+        continue;
+      }
+      this.log.warn({ session: rec.session, owner }, 'two sessions held one WireGuard key; the later one loses its peer');
+      rec.peer = null;
+      rec.servedSince = null;
+      rec.peerRemoved = { at: Date.now(), reason: 'key_conflict', tick: rec.latestTick };
+      this.d.store.put(rec);
+    }
+  }
+
+  private releaseKey(key: string, session: string): void {
+    if (this.keyOwner.get(key) === session) this.keyOwner.delete(key);
+  }
+
+  /** The session holding a WireGuard key (undefined when none). */
+  keyHolder(key: string): string | undefined {
+    return this.keyOwner.get(key);
+  }
 
   private get log() {
     return this.d.log;
@@ -181,7 +225,7 @@ export class SessionManager {
   // --- auth ---------------------------------------------------------------
 
   async authenticate(req: AuthRequest): Promise<AuthResult> {
-    const { config, chain, store, node, metrics } = this.d;
+    const { config, cache, store, node, metrics } = this.d;
     const fail = (status: number, code: string, message: string, details?: unknown): never => {
       metrics.auth.inc({ result: code });
       throw new HttpError(status, code, message, details);
@@ -191,11 +235,25 @@ export class SessionManager {
     if (Math.abs(wallNow - req.timestamp) > window) {
       fail(401, 'stale_timestamp', `timestamp ${req.timestamp} is more than ${window} s away from the node's clock (${wallNow})`, { now: wallNow });
     }
+    if (req.clientWgPubkey === node.serverPublicKey) {
+      fail(400, 'invalid_request', "clientWgPubkey is this node's own WireGuard key; generate your own (`wg genkey | wg pubkey`)", [
+        { path: 'clientWgPubkey', message: "is the node's own key" },
+      ]);
+    }
+
+    // The signature first, against the user the request names: a request that
+    // is not signed by the wallet it claims costs no chain read.
+    const message = authMessage({ sessionPda: req.sessionPda, clientWgPubkey: req.clientWgPubkey, timestamp: req.timestamp });
+    if (!verifyAuthSignatureNode(message, req.signature, req.user)) {
+      fail(401, 'bad_signature', `the signature is not ${req.user}'s signature over the auth message`, { message });
+    }
 
     let lookup: SessionLookup;
     let now: bigint;
     try {
-      ({ now, session: lookup } = await chain.readSession(new PublicKey(req.sessionPda)));
+      const entry = await cache.get(new PublicKey(req.sessionPda));
+      lookup = entry.lookup;
+      now = cache.chainNow(entry);
     } catch (err) {
       this.log.warn({ err }, 'chain read failed during auth');
       return fail(503, 'chain_unavailable', 'cannot read the session from the chain right now; retry');
@@ -203,6 +261,9 @@ export class SessionManager {
     if (lookup.kind === 'missing') fail(404, 'session_not_found', `no session account at ${req.sessionPda}`);
     if (lookup.kind === 'foreign') fail(400, 'not_a_session', `${req.sessionPda} is not a dvpn session`);
     const s = (lookup as { account: SessionAccount }).account;
+    if (s.user.toBase58() !== req.user) {
+      fail(401, 'bad_signature', `the session's user is ${s.user.toBase58()}, not ${req.user}`, { message });
+    }
     if (!s.node.equals(node.address)) {
       fail(403, 'wrong_node', `the session is for node ${s.node.toBase58()}, this is ${node.address.toBase58()}`);
     }
@@ -210,12 +271,6 @@ export class SessionManager {
     if (now >= s.endTs) fail(410, 'session_expired', `the session ended at ${s.endTs} (chain time ${now})`);
     if (s.remainingBalance === 0n) fail(402, 'session_unfunded', 'the session has no escrow left');
 
-    const message = authMessage({ sessionPda: req.sessionPda, clientWgPubkey: req.clientWgPubkey, timestamp: req.timestamp });
-    if (!verifyAuthSignature(message, req.signature, s.user)) {
-      fail(401, 'bad_signature', "the signature is not the session user's signature over the auth message", {
-        message,
-      });
-    }
     // Synchronous check-and-mark: of two identical requests, exactly one gets past this line.
     const digest = createHash('sha256').update(message).digest('hex');
     if (!store.addReplay(digest, req.timestamp + window + 1)) fail(409, 'auth_replayed', 'this auth message was already used; sign a new one');
@@ -231,6 +286,12 @@ export class SessionManager {
     const { config, store, pool, wg, node, metrics } = this.d;
     const key = req.clientWgPubkey;
     const pda = req.sessionPda;
+    // Count the old peer's last bytes before a key change (the only await before the checks below).
+    const before = store.sessions.get(pda)?.peer;
+    if (before && before.publicKey !== key) await this.meterOnce().catch((err) => this.log.warn({ err }, 'meter before key change failed'));
+
+    // From here to the reservation there is no await: checks and reservation are one step,
+    // so of two sessions admitting one key at once, exactly one gets it.
     const nowMs = Date.now();
     let rec = store.sessions.get(pda);
     if (rec && rec.phase !== 'active') fail(409, 'session_not_active', `the session has ${rec.phase} (${rec.endReason ?? 'ended'})`);
@@ -240,9 +301,8 @@ export class SessionManager {
         paidTick: rec.latestTick.toString(),
       });
     }
-    for (const other of store.sessions.values()) {
-      if (other.session !== pda && other.peer?.publicKey === key) fail(409, 'key_in_use', 'this WireGuard key is in use by another session; generate a new one');
-    }
+    const owner = this.keyOwner.get(key);
+    if (owner !== undefined && owner !== pda) fail(409, 'key_in_use', 'this WireGuard key is in use by another session; generate a new one');
     const previous = rec?.peer ?? null;
     if (!previous && this.peerCount >= node.account.maxCapacity) {
       fail(503, 'node_full', `the node serves its maximum of ${node.account.maxCapacity} sessions`);
@@ -269,24 +329,38 @@ export class SessionManager {
     }
     if (!sameKey) {
       // A newly added peer starts with zero counters.
-      if (previous) await this.meterOnce().catch((err) => this.log.warn({ err }, 'meter before key change failed'));
       rec.meterRx = 0n;
       rec.meterTx = 0n;
     }
     rec.peer = { publicKey: key, address, addedAt: sameKey && previous ? previous.addedAt : nowMs };
     rec.peerRemoved = null;
+    this.keyOwner.set(key, pda);
+    if (previous && !sameKey) this.releaseKey(previous.publicKey, pda);
     store.put(rec);
-    await store.flush();
 
+    const undo = async (reason: string) => {
+      if (rec.peer?.publicKey !== key) return;
+      rec.peer = null;
+      rec.peerRemoved = { at: Date.now(), reason, tick: rec.latestTick };
+      this.releaseKey(key, pda);
+      store.put(rec);
+      await store.flush().catch(() => undefined);
+    };
+    try {
+      await store.flush();
+    } catch (err) {
+      this.log.error({ err, session: pda }, 'cannot write the state');
+      await undo('state_error');
+      return fail(503, 'state_unwritable', `the node cannot write its state (${(err as NodeJS.ErrnoException).code ?? 'I/O error'}); retry later`);
+    }
     try {
       if (previous && !sameKey) await wg.removePeer(previous.publicKey);
+      if (previous && !sameKey) this.present.delete(previous.publicKey);
       await wg.setPeer(key, address);
+      this.present.add(key);
     } catch (err) {
       this.log.error({ err, session: pda }, 'wg set failed');
-      rec.peer = null;
-      rec.peerRemoved = { at: Date.now(), reason: 'wireguard_error', tick: rec.latestTick };
-      store.put(rec);
-      await store.flush();
+      await undo('wireguard_error');
       return fail(502, 'wireguard_error', 'the node could not add the peer; retry later');
     }
     metrics.auth.inc({ result: 'ok' });
@@ -329,6 +403,8 @@ export class SessionManager {
     if (tick > rec.maxTicks) fail(400, 'tick_beyond_chain', `tick ${tick} is beyond the session's ${rec.maxTicks} ticks`);
     if (tick <= rec.latestTick) {
       if (tick === rec.latestTick && rec.latestPreimage === hex(req.preimage)) {
+        // Answer 200 only for what is on disk: an earlier attempt may have failed to write it.
+        await this.d.store.flush();
         metrics.ticks.inc({ result: 'duplicate' });
         return this.tickView(rec);
       }
@@ -417,11 +493,13 @@ export class SessionManager {
       const peer = rec.peer;
       try {
         await this.d.wg.removePeer(peer.publicKey);
+        this.present.delete(peer.publicKey);
       } catch (err) {
         this.log.error({ err, session: rec.session }, 'wg peer removal failed; will retry');
         throw err;
       }
       rec.peer = null;
+      this.releaseKey(peer.publicKey, rec.session);
       rec.servedSince = null;
       rec.peerRemoved = { at: Date.now(), reason, tick: owed ?? rec.latestTick };
       this.behindSince.delete(rec.session);
@@ -479,41 +557,55 @@ export class SessionManager {
   }
 
   /**
-   * At start: peers the state says exist but WireGuard lacks are re-added;
-   * pool peers nobody owns are removed (when configured).
+   * Puts WireGuard in line with the records (at start and after every metering
+   * dump): peers of live sessions that WireGuard lacks are added back; pool
+   * peers no session holds are removed (when configured). Each session is
+   * fixed under its lock, so an auth or a removal in progress is never undone.
    */
   async reconcile(dump: WgDump): Promise<void> {
     const present = new Set(dump.peers.map((p) => p.publicKey));
-    const owned = new Set<string>();
+    this.present = present;
     for (const rec of this.d.store.sessions.values()) {
-      if (!rec.peer) continue;
-      owned.add(rec.peer.publicKey);
-      if (!present.has(rec.peer.publicKey)) {
+      if (!rec.peer || present.has(rec.peer.publicKey)) continue;
+      await this.withLock(rec.session, async () => {
+        const peer = rec.peer;
+        if (!peer || this.present.has(peer.publicKey)) return;
         try {
-          await this.d.wg.setPeer(rec.peer.publicKey, rec.peer.address);
+          await this.d.wg.setPeer(peer.publicKey, peer.address);
+          this.present.add(peer.publicKey);
           rec.meterRx = 0n;
           rec.meterTx = 0n;
           this.d.store.put(rec);
-          this.log.info({ session: rec.session, peer: rec.peer.publicKey }, 'peer restored');
+          this.d.metrics.peerRepairs.inc({ action: 'restored' });
+          this.log.warn({ session: rec.session, peer: peer.publicKey }, 'peer was missing from WireGuard; restored');
         } catch (err) {
           this.log.error({ err, session: rec.session }, 'could not restore peer');
         }
-      }
+      });
     }
     if (this.d.config.wireguard.removeUnknownPeers) {
       for (const p of dump.peers) {
-        if (owned.has(p.publicKey)) continue;
+        if (this.keyOwner.has(p.publicKey)) continue;
         const inPool = p.allowedIps.length > 0 && p.allowedIps.every((a) => this.d.pool.contains(a.split('/')[0]));
         if (!inPool) continue;
         try {
           await this.d.wg.removePeer(p.publicKey);
-          this.log.warn({ peer: p.publicKey }, 'removed a pool peer that no session owns');
+          this.present.delete(p.publicKey);
+          this.d.metrics.peerRepairs.inc({ action: 'removed_stranger' });
+          this.log.warn({ peer: p.publicKey }, 'removed a pool peer that no session holds');
         } catch (err) {
           this.log.error({ err, peer: p.publicKey }, 'could not remove an unknown peer');
         }
       }
     }
     await this.d.store.flush();
+  }
+
+  /** Peers of this daemon's sessions that WireGuard has (as of the last dump and the changes since). */
+  get presentPeerCount(): number {
+    let n = 0;
+    for (const rec of this.d.store.sessions.values()) if (rec.peer && this.present.has(rec.peer.publicKey)) n++;
+    return n;
   }
 
   /** The daemon's view of a session, for GET /session/:pda. */

@@ -15,4 +15,6 @@ export interface NodeState {
   refreshedAt: number;
   /** URL clients can reach through the tunnel to check it serves (null when the API is not reachable there). */
   probeUrl: string | null;
+  /** Lamports of the provider authority (pays claim fees), as last read; null before the first read. */
+  authorityLamports: number | null;
 }

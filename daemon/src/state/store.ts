@@ -12,6 +12,18 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { bigintReplacer, JournalEntrySchema, SnapshotSchema, type SessionRecord } from './types.js';
 
+/** The state could not be written (disk full, I/O error, read-only): nothing that depends on it may be acknowledged. */
+export class StateWriteError extends Error {
+  constructor(readonly cause: NodeJS.ErrnoException) {
+    super(`cannot write the daemon state: ${cause.code ?? 'I/O error'} (${cause.message})`);
+    this.name = 'StateWriteError';
+  }
+
+  get code(): string {
+    return this.cause.code ?? 'EIO';
+  }
+}
+
 export interface StoreOptions {
   dir: string;
   compactEvery?: number;
@@ -28,8 +40,12 @@ export class StateStore {
   private seq = 0;
   private journalEntries = 0;
   private buffer: string[] = [];
+  /** Bytes of the journal known to hold whole lines; a failed append is cut back to this. */
+  private journalSize = 0;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Torn journal records skipped at load. */
+  tornRecords = 0;
 
   private constructor(
     private readonly dir: string,
@@ -49,7 +65,8 @@ export class StateStore {
     const fh = await open(join(opts.dir, 'journal.jsonl'), 'a+', 0o600);
     const store = new StateStore(opts.dir, fh, opts);
     await store.load();
-    await store.compact();
+    // At start with a full disk: the journal holds everything, so serve and compact later.
+    await store.compact().catch((err) => opts.log?.warn({ err }, 'state compaction at start failed; the journal keeps everything'));
     return store;
   }
 
@@ -73,20 +90,22 @@ export class StateStore {
       for (const [k, e] of Object.entries(snap.replay)) this.replay.set(k, e);
     }
     const journal = await readFile(join(this.dir, 'journal.jsonl'), 'utf8');
+    // New records go after the last whole line (a torn tail is cut off, never glued to).
+    const end = journal.lastIndexOf('\n') + 1;
+    this.journalSize = Buffer.byteLength(journal.slice(0, end));
+    if (end < journal.length) await this.fh.truncate(this.journalSize);
     const lines = journal.split('\n');
     let applied = 0;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i];
       if (line.trim() === '') continue;
-      let entry;
-      try {
-        entry = JournalEntrySchema.parse(JSON.parse(line));
-      } catch (e) {
-        // Only the last line can be torn by a crash; anything else is corruption.
-        const rest = lines.slice(i + 1).some((l) => l.trim() !== '');
-        if (rest) throw new Error(`state journal line ${i + 1} is corrupt: ${(e as Error).message}`);
-        this.opts.log?.warn({ line: i + 1 }, 'ignoring a torn last journal line');
-        break;
+      const entry = parseJournalLine(line);
+      if (!entry) {
+        // A record torn by a crash or a full disk was never acknowledged (flush() failed or never
+        // returned), so skipping it loses nothing; whole records after it still apply.
+        this.opts.log?.warn({ line: i + 1, last: i === lines.length - 1 || lines.slice(i + 1).every((l) => l.trim() === '') }, 'skipping a torn journal record');
+        this.tornRecords++;
+        continue;
       }
       if (entry.seq <= snapSeq) continue;
       this.seq = Math.max(this.seq, entry.seq);
@@ -151,10 +170,23 @@ export class StateStore {
     if (this.buffer.length === 0) return;
     const lines = this.buffer;
     this.buffer = [];
-    await this.fh.appendFile(lines.join(''));
-    await this.fh.datasync();
+    const data = lines.join('');
+    try {
+      await this.fh.appendFile(data);
+      await this.fh.datasync();
+    } catch (err) {
+      // Keep the records for the next flush and cut off whatever part of them reached the
+      // file, so the journal never holds a torn record between whole ones.
+      this.buffer = [...lines, ...this.buffer];
+      await this.fh.truncate(this.journalSize).catch(() => undefined);
+      throw new StateWriteError(err as NodeJS.ErrnoException);
+    }
+    this.journalSize += Buffer.byteLength(data);
     this.journalEntries += lines.length;
-    if (this.journalEntries >= this.opts.compactEvery) await this.compactNow();
+    if (this.journalEntries >= this.opts.compactEvery) {
+      // The records are on disk in the journal; a compaction that fails (no space) can wait.
+      await this.compactNow().catch((err) => this.opts.log?.warn({ err }, 'state compaction failed; the journal keeps everything'));
+    }
   }
 
   /** Rewrites the snapshot and empties the journal. */
@@ -177,12 +209,18 @@ export class StateStore {
       replay: Object.fromEntries(this.replay),
     };
     const tmp = `${this.snapshotPath}.tmp-${process.pid}`;
-    const fh = await open(tmp, 'w', 0o600);
     try {
-      await fh.writeFile(JSON.stringify(snapshot, bigintReplacer));
-      await fh.sync();
-    } finally {
-      await fh.close();
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(JSON.stringify(snapshot, bigintReplacer));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      // The journal still holds everything: compaction can wait for space.
+      rmSync(tmp, { force: true });
+      throw new StateWriteError(err as NodeJS.ErrnoException);
     }
     await rename(tmp, this.snapshotPath);
     const dirFh = await open(this.dir, 'r');
@@ -194,6 +232,7 @@ export class StateStore {
     // Entries already in the snapshot; a crash before this truncate only leaves duplicates (skipped by seq).
     await this.fh.truncate(0);
     await this.fh.datasync();
+    this.journalSize = 0;
     this.journalEntries = 0;
   }
 
@@ -212,6 +251,21 @@ export class StateStore {
     await this.fh.close();
     releaseLock(this.dir);
   }
+}
+
+/** A journal line as an entry; null when torn. A torn record followed, on the same line, by a whole one (appended after a failed write) yields the whole one. */
+function parseJournalLine(line: string): ReturnType<typeof JournalEntrySchema.parse> | null {
+  const attempt = (text: string) => {
+    try {
+      return JournalEntrySchema.parse(JSON.parse(text));
+    } catch {
+      return null;
+    }
+  };
+  const whole = attempt(line);
+  if (whole) return whole;
+  const at = line.lastIndexOf('{"seq":');
+  return at > 0 ? attempt(line.slice(at)) : null;
 }
 
 /** One daemon per state directory: a lock file holding the owner's pid (a dead owner's lock is taken over). */

@@ -2,8 +2,8 @@
 // of these first. Keys are exactly 32 bytes in canonical base64 (44 chars,
 // one '=' pad), which leaves no room for spaces, quotes, '$', ';', '|', '`',
 // newlines or a leading '-' (so a key can never be read as an option).
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
-import nacl from 'tweetnacl';
 
 /** Canonical base64 of 32 bytes: 42 free chars, one char whose low 2 bits are 0, '='. */
 const WG_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
@@ -17,6 +17,34 @@ export function isValidWgKey(key: unknown): key is string {
 export function assertWgKey(key: unknown, what = 'WireGuard key'): string {
   if (!isValidWgKey(key)) throw new TypeError(`${what} must be 32 bytes in base64 (44 characters)`);
   return key;
+}
+
+const P = 2n ** 255n - 19n;
+/**
+ * The X25519 points of small order (libsodium's list, as u-coordinates mod p):
+ * 0, 1, p-1 and the two points of order 8. A peer key equal to one of these
+ * (in any encoding: the top bit is ignored and values >= p wrap) gives an
+ * all-zero shared secret, so no handshake with it can ever succeed.
+ */
+const LOW_ORDER_U = new Set<bigint>([
+  0n,
+  1n,
+  P - 1n,
+  BigInt('0x00b8495f16056286fdb1329ceb8d09da6ac49ff1fae35616aeb8413b7c7aebe0'),
+  BigInt('0x57119fd0dd4e22d8868e1c58c45c44045bef839c55b1d0b1248c50a3bc959c5f'),
+]);
+
+/** The u-coordinate an X25519 public key stands for (RFC 7748 decoding: top bit masked, reduced mod p). */
+export function x25519U(bytes: Uint8Array): bigint {
+  let u = 0n;
+  for (let i = 31; i >= 0; i--) u = (u << 8n) | BigInt(i === 31 ? bytes[i] & 0x7f : bytes[i]);
+  return u % P;
+}
+
+/** True for the all-zero key and every other low-order X25519 point (never a usable peer). */
+export function isLowOrderWgKey(key: string | Uint8Array): boolean {
+  const bytes = typeof key === 'string' ? Buffer.from(key, 'base64') : key;
+  return bytes.length === 32 && LOW_ORDER_U.has(x25519U(bytes));
 }
 
 /** Linux interface names: 1..15 bytes; we allow a conservative character set. */
@@ -47,15 +75,23 @@ export const wgKeyFromBytes = (bytes: Uint8Array): string => {
   return Buffer.from(bytes).toString('base64');
 };
 
+/** DER PKCS#8 header of an X25519 private key (RFC 8410); the 32 key bytes follow. */
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+function x25519Public(secret: Uint8Array): Uint8Array {
+  const priv = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, secret]), format: 'der', type: 'pkcs8' });
+  return new Uint8Array(createPublicKey(priv).export({ format: 'der', type: 'spki' }).subarray(-32));
+}
+
 /** X25519 keypair in WireGuard's format (the private key clamped as `wg genkey` does). */
 export function generateWgKeypair(): { privateKey: string; publicKey: string } {
-  const secret = nacl.randomBytes(32);
+  const secret = new Uint8Array(randomBytes(32));
   secret[0] &= 248;
   secret[31] = (secret[31] & 127) | 64;
-  return { privateKey: wgKeyFromBytes(secret), publicKey: wgKeyFromBytes(nacl.scalarMult.base(secret)) };
+  return { privateKey: wgKeyFromBytes(secret), publicKey: wgKeyFromBytes(x25519Public(secret)) };
 }
 
 /** The public key of a base64 private key (what `wg pubkey` prints). */
 export function wgPublicKeyOf(privateKey: string): string {
-  return wgKeyFromBytes(nacl.scalarMult.base(wgKeyToBytes(privateKey)));
+  return wgKeyFromBytes(x25519Public(wgKeyToBytes(privateKey)));
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Keypair, PublicKey } from '@solana/web3.js';
-import { authMessage, signAuthMessage } from '@dvpn/sdk';
+import { authRequestBody } from '@dvpn/sdk';
 import { saveKeypair } from '@dvpn/sdk/node';
 import { mergeConfig, parseConfig, type DaemonConfig } from '../../src/config.js';
 import { DvpnDaemon } from '../../src/daemon.js';
@@ -19,6 +19,8 @@ export interface InProc {
   daemon: DvpnDaemon;
   wg: FakeWg;
   target: Target;
+  /** The same API over TCP on loopback. */
+  tcp: Target;
   dir: string;
   config: DaemonConfig;
   /** destroy() and remove the temporary directory. */
@@ -37,7 +39,7 @@ export async function startInProcess(
   const config = parseConfig(
     mergeConfig(
       {
-        http: { host: '127.0.0.1', port: 0, socketPath, rateLimit: { perSecond: 1000, burst: 1000 }, tunnelProbe: false },
+        http: { host: '127.0.0.1', port: 0, socketPath, rateLimit: { perSecond: 1000, burst: 1000 }, authFailureLimit: { perSecond: 1000, burst: 1000 }, tunnelProbe: false },
         chain: { rpcUrl: chain.rpcUrl, wsUrl: chain.wsUrl, confirmTimeoutMs: 20_000 },
         node: { address: nodeCtx.node.toBase58() },
         secrets: { authorityKeypairPath: keyPath },
@@ -52,11 +54,12 @@ export async function startInProcess(
   );
   const wg = opts.wg ?? new FakeWg(Buffer.from(nodeCtx.wgServerPubkey).toString('base64'));
   const daemon = await DvpnDaemon.create(config, { wg, logger: createLogger(config.log.level) });
-  await daemon.start();
+  const address = await daemon.start();
   return {
     daemon,
     wg,
     target: { socketPath },
+    tcp: { host: '127.0.0.1', port: address.port },
     dir,
     config,
     async close() {
@@ -68,13 +71,7 @@ export async function startInProcess(
 
 /** A signed auth body (fresh timestamp unless given). */
 export function authBody(session: PublicKey, user: Keypair, wgKey = generateWgKeypair().publicKey, timestamp = Math.floor(Date.now() / 1000)) {
-  const message = authMessage({ sessionPda: session, clientWgPubkey: wgKey, timestamp });
-  return {
-    sessionPda: session.toBase58(),
-    clientWgPubkey: wgKey,
-    signature: Buffer.from(signAuthMessage(message, user.secretKey)).toString('base64'),
-    timestamp,
-  };
+  return authRequestBody({ sessionPda: session, clientWgPubkey: wgKey, timestamp }, user);
 }
 
 export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 30_000, everyMs = 50): Promise<NonNullable<T>> {

@@ -1,0 +1,44 @@
+// Auth signature checks for Node.js servers: ed25519 through node:crypto
+// (OpenSSL), about 15x cheaper than tweetnacl's pure-JS verify. The
+// browser-safe `verifyAuthSignature` in ../auth.ts keeps tweetnacl.
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { PublicKey } from '@solana/web3.js';
+
+/** DER SubjectPublicKeyInfo header of an Ed25519 key (RFC 8410); the 32 key bytes follow. */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** Parsed keys of recent signers (bounded: oldest dropped first). */
+const keyCache = new Map<string, KeyObject>();
+const KEY_CACHE_MAX = 4096;
+
+function keyObject(bytes: Uint8Array): KeyObject {
+  const id = Buffer.from(bytes).toString('base64');
+  let key = keyCache.get(id);
+  if (!key) {
+    key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, bytes]), format: 'der', type: 'spki' });
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
+    keyCache.set(id, key);
+  }
+  return key;
+}
+
+/**
+ * Same contract as the SDK's browser `verifyAuthSignature`: true only when
+ * `signature` is the ed25519 signature of `message` by `userPubkey`.
+ */
+export function verifyAuthSignatureNode(
+  message: string | Uint8Array,
+  signature: Uint8Array,
+  userPubkey: PublicKey | string | Uint8Array,
+): boolean {
+  try {
+    if (signature.length !== 64) return false;
+    const bytes =
+      userPubkey instanceof Uint8Array ? userPubkey : (typeof userPubkey === 'string' ? new PublicKey(userPubkey) : userPubkey).toBytes();
+    if (bytes.length !== 32) return false;
+    const data = typeof message === 'string' ? Buffer.from(message, 'utf8') : message;
+    return verify(null, data, keyObject(bytes), signature);
+  } catch {
+    return false;
+  }
+}
