@@ -21,6 +21,7 @@ import { createBus, type Bus } from './bus.js';
 import { backfill, type BackfillProgress } from './ingest/backfill.js';
 import { decodeTransaction, type DecodedTransaction, type RawTransaction } from './ingest/decode.js';
 import { LiveSource } from './ingest/live.js';
+import { AsyncPublisher } from './ingest/publisher.js';
 import { registerMetricsSource, type IndexerMetrics } from './ingest/metrics.js';
 import { fetchSnapshot, repairFromSnapshot, type RepairRecord } from './ingest/reconcile.js';
 import { Rpc } from './ingest/rpc.js';
@@ -123,6 +124,7 @@ export class Indexer {
   readonly logger: Logger;
   private readonly ownBus: boolean;
   private readonly rpc: Rpc;
+  private readonly publisher: AsyncPublisher;
   private writer: Writer | null = null;
   private live: LiveSource | null = null;
   private running = false;
@@ -157,6 +159,7 @@ export class Indexer {
     this.logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'dvpn-indexer' });
     this.bus = deps.bus ?? createBus({ redisUrl: config.redisUrl, logger: this.logger.child({ sub: 'bus' }) });
     this.ownBus = !deps.bus;
+    this.publisher = new AsyncPublisher(this.bus, this.logger.child({ sub: 'bus' }));
     this.rpc = new Rpc(config.rpcUrl);
     this.m = {
       programId: config.programId,
@@ -208,6 +211,7 @@ export class Indexer {
     this.cleanupTimers();
     this.unregisterMetrics?.();
     this.m.role = 'stopped';
+    await this.publisher.flush();
     if (this.ownBus) await this.bus.close();
   }
 
@@ -221,6 +225,7 @@ export class Indexer {
     this.writer?.destroy();
     this.writer = null;
     this.queue = [];
+    this.publisher.clear();
     this.wake?.();
     this.unregisterMetrics?.();
     this.m.role = 'stopped';
@@ -260,6 +265,7 @@ export class Indexer {
     this.m.live.notifications = this.live?.notifications ?? this.m.live.notifications;
     this.m.live.failedSkipped = this.live?.failedSkipped ?? this.m.live.failedSkipped;
     this.m.lagSlots = idle ? 0 : Math.max(0, this.m.chainSlot - this.m.headSlot);
+    this.m.publishErrors = this.publisher.stats.errors + this.publisher.stats.dropped;
     return { ...this.m, live: { ...this.m.live }, backfill: { ...this.progress }, reconcile: { ...this.m.reconcile } };
   }
 
@@ -447,14 +453,8 @@ export class Indexer {
     this.m.transactionsApplied += result.newTransactions;
     this.m.lastAppliedAt = Date.now();
     for (const key of result.reconcile) this.targeted.add(key);
-    if (result.messages.length > 0) {
-      try {
-        await this.bus.publishMany(result.messages);
-      } catch (err) {
-        this.m.publishErrors++;
-        this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'bus publish failed');
-      }
-    }
+    // After commit, never awaited: ingestion does not wait on the bus.
+    this.publisher.enqueue(result.messages);
   }
 
   private async runBackfill(): Promise<void> {

@@ -3,9 +3,13 @@
 // slot S is decoded with the SDK and compared with the rows; every difference
 // is repaired, logged and recorded in the `repairs` table.
 //
-// The caller applies everything up to S first (a backfill after the snapshot),
-// and rows changed by an event after S (last_slot > S) are left alone, so a
-// repair never races an event.
+// The caller applies everything up to S first (a backfill after the snapshot).
+// Rows touched by any event at slot S or later are left alone: the snapshot
+// may predate transactions of its own slot, and additive counters (total
+// sessions, uptime, earnings) change without moving a row's last_slot, so the
+// events table (not last_slot alone) says which rows moved. A repair thus only
+// ever replaces state no event has changed since the snapshot: it never rolls
+// a row back, and a quiescent row ends exactly equal to its account.
 import { decodeAccount } from '@dvpn/sdk';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -97,7 +101,21 @@ export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logg
   const record = (kind: RepairRecord['kind'], account: string, diffs: Difference[]) => {
     for (const d of diffs) repairs.push({ kind, account, ...d });
   };
-  const keep = (row: { lastSlot: bigint }) => row.lastSlot <= S;
+  // Accounts an event at or after S touched (the config: any ConfigUpdated).
+  const touched = new Set<string>();
+  const moved = await db.query<{ session: string | null; node: string | null; provider: string | null; name: string }>(
+    'SELECT DISTINCT session, node, provider, name FROM events WHERE slot >= $1',
+    [S.toString()],
+  );
+  let configTouched = false;
+  for (const r of moved.rows) {
+    if (r.session) touched.add(r.session);
+    if (r.node) touched.add(r.node);
+    if (r.provider) touched.add(r.provider);
+    if (r.name === 'ConfigUpdated') configTouched = true;
+  }
+  const keep = (row: { lastSlot: bigint; pubkey?: string }) =>
+    row.lastSlot < S && !(row.pubkey !== undefined && touched.has(row.pubkey));
 
   for (const key of keysOf('Config')) {
     const truth = configRowFromAccount(key, snap.accounts.get(key)!.account, S);
@@ -105,7 +123,7 @@ export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logg
     if (!row) {
       record('config', key, [{ field: '*', before: null, after: 'created from account' }]);
       fixedConfig.push(truth);
-    } else if (keep(row)) {
+    } else if (keep(row) && !configTouched) {
       const diffs = diffRows(row, truth, COMPARED.config);
       if (diffs.length) {
         record('config', key, diffs);

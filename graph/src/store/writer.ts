@@ -227,6 +227,7 @@ export class Writer {
             [[...fx.reputation.keys()], [...fx.reputation.values()]],
           );
         }
+        await this.logChanges(fx.messages);
         result = {
           newEvents: fresh.length,
           newTransactions: new Set(fresh.map((f) => f.signature)).size,
@@ -242,6 +243,33 @@ export class Writer {
       await db.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Numbers the batch's changes (gap-free, in commit order: only the lock
+   * holder writes, one transaction at a time) and stores them in the change
+   * log, in the same transaction as the rows they describe. Sets `seq` on each
+   * payload, so what is published after commit carries its position.
+   */
+  private async logChanges(messages: BusMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const db = this.db;
+    const res = await db.query<{ change_seq: string }>(
+      `INSERT INTO checkpoints AS c (id, slot, signature, head_slot, head_signature, change_seq)
+       VALUES ($1, 0, '', 0, '', $2)
+       ON CONFLICT (id) DO UPDATE SET change_seq = c.change_seq + EXCLUDED.change_seq
+       RETURNING change_seq::text`,
+      [this.streamId, messages.length],
+    );
+    const first = Number(res.rows[0].change_seq) - messages.length + 1;
+    messages.forEach((m, i) => {
+      m.payload.seq = first + i;
+    });
+    await db.query(
+      `INSERT INTO changes (seq, topic, payload)
+       SELECT x.seq, x.topic, x.payload FROM json_to_recordset($1::json) AS x(seq int8, topic text, payload jsonb)`,
+      [JSON.stringify(messages.map((m) => ({ seq: m.payload.seq, topic: m.topic, payload: m.payload })))],
+    );
   }
 
   /** Moves the watermark alone (a backfill window whose transactions were all applied already). */

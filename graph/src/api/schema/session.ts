@@ -3,6 +3,7 @@
 import type { SessionChange as SessionChangePayload } from '../../bus.js';
 import type { Prisma } from '../../generated/prisma/index.js';
 import { builder } from '../builder.js';
+import { AFTER_DESCRIPTION, changeStream, unlessGap } from '../subscriptions.js';
 import { badInput, Currency, currencyOf, OrderDirection, SOL_MINT } from './scalars.js';
 
 export const SessionState = builder.enumType('SessionState', {
@@ -179,6 +180,12 @@ export const SessionChange = builder.objectRef<SessionChangePayload>('SessionCha
     bytesUsed: t.field({ type: 'BigInt', resolve: (c) => c.bytesUsed }),
     lastTick: t.field({ type: 'BigInt', resolve: (c) => c.lastTick }),
     rated: t.exposeBoolean('rated'),
+    seq: t.field({
+      type: 'BigInt',
+      nullable: true,
+      description: 'Change-log position (resume with `after: seq`); null only on changes published outside the indexer.',
+      resolve: (c) => c.seq ?? null,
+    }),
     cause: t.exposeString('cause', { description: 'Name of the program event that made the change.' }),
     signature: t.exposeString('signature'),
     slot: t.field({ type: 'BigInt', resolve: (c) => BigInt(c.slot) }),
@@ -201,14 +208,15 @@ builder.subscriptionField('sessionChanged', (t) =>
       user: t.arg({ type: 'Pubkey' }),
       node: t.arg({ type: 'Pubkey' }),
       provider: t.arg({ type: 'Pubkey' }),
+      after: t.arg({ type: 'BigInt', description: AFTER_DESCRIPTION }),
     },
     subscribe: (_root, args, ctx) =>
-      ctx.bus.iterate('session', {
+      changeStream(ctx, 'session', {
         ...(args.session ? { session: args.session } : {}),
         ...(args.user ? { user: args.user } : {}),
         ...(args.node ? { node: args.node } : {}),
         ...(args.provider ? { provider: args.provider } : {}),
-      }),
-    resolve: (change) => change,
+      }, args.after),
+    resolve: (item) => unlessGap(item, (change) => change),
   }),
 );
