@@ -62,10 +62,10 @@ export function sqlChangeStore(query: (text: string, values: unknown[]) => Promi
       }
       values.push(opts.limit);
       const rows = await query(
-        `SELECT seq::text AS seq, topic, payload FROM changes WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${values.length}`,
+        `SELECT c.seq::text AS seq_text, c.topic, c.payload FROM changes c WHERE ${where.join(' AND ')} ORDER BY c.seq LIMIT $${values.length}`,
         values,
       );
-      return rows.map((r) => ({ seq: Number(r.seq), topic: r.topic as Topic, payload: r.payload as Record<string, unknown> }));
+      return rows.map((r) => ({ seq: Number(r.seq_text), topic: r.topic as Topic, payload: r.payload as Record<string, unknown> }));
     },
     async oldest() {
       const rows = await query('SELECT min(seq)::text AS seq FROM changes', []);
