@@ -57,6 +57,8 @@ export interface ChangeOrigin extends Sequenced {
 /** A session's state after an event (opened, claimed, closed, paid out, disputed, resolved, rated). */
 export interface SessionChange extends ChangeOrigin {
   session: string;
+  /** Which opening of the session address (0 for the first; absent from older publishers). */
+  generation?: number;
   user: string;
   node: string;
   provider: string;

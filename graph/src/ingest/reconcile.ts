@@ -26,7 +26,7 @@ import {
   type ProviderRow,
   type SessionRow,
 } from '../store/rows.js';
-import { CONFIG, NODES, PROVIDERS, SESSIONS, loadAll, loadRows, upsertRows } from '../store/tables.js';
+import { CONFIG, NODES, PROVIDERS, SESSIONS, loadAll, loadLatest, loadRows, upsertRows } from '../store/tables.js';
 import type { ProgramAccount, Rpc } from './rpc.js';
 
 export interface Snapshot {
@@ -84,9 +84,16 @@ export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logg
   const asked = [...snap.accounts.keys(), ...snap.missing];
   const providers = snap.complete ? await loadAll<ProviderRow>(db, PROVIDERS) : await loadRows<ProviderRow>(db, PROVIDERS, asked);
   const nodes = snap.complete ? await loadAll<NodeRow>(db, NODES) : await loadRows<NodeRow>(db, NODES, asked);
-  const sessions = snap.complete
-    ? await loadAll<SessionRow>(db, SESSIONS, `"state" <> 'SETTLED'`)
-    : await loadRows<SessionRow>(db, SESSIONS, asked);
+  // The current opening of each address (older openings' accounts are gone).
+  const sessions = latestOpenings(
+    snap.complete
+      ? await loadAll<SessionRow>(
+          db,
+          SESSIONS,
+          `"state" <> 'SETTLED' AND NOT EXISTS (SELECT 1 FROM "sessions" n WHERE n."pubkey" = "sessions"."pubkey" AND n."generation" > "sessions"."generation")`,
+        )
+      : await loadRows<SessionRow>(db, SESSIONS, asked),
+  );
   const configs = await loadAll<ConfigRow>(db, CONFIG);
 
   const provByKey = new Map(providers.map((r) => [r.pubkey, r]));
@@ -168,13 +175,36 @@ export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logg
   }
 
   const seenSessions = new Set<string>();
-  for (const key of keysOf('Session')) {
+  // Highest generation stored per address, for openings the tables do not have yet.
+  const sessionKeys = keysOf('Session');
+  const maxGeneration = new Map<string, number>();
+  if (sessionKeys.length > 0) {
+    const res = await db.query<{ pubkey: string; generation: number }>(
+      'SELECT pubkey, max(generation) AS generation FROM sessions WHERE pubkey = ANY($1::text[]) GROUP BY pubkey',
+      [sessionKeys],
+    );
+    for (const r of res.rows) maxGeneration.set(r.pubkey, Number(r.generation));
+  }
+  // Addresses with an account whose current opening was not loaded (a settled
+  // row: wrongly settled, or the address opened again): load it.
+  const unloaded = sessionKeys.filter((k) => !sessByKey.has(k));
+  for (const r of await loadLatest<SessionRow>(db, SESSIONS, unloaded, 'generation')) sessByKey.set(r.pubkey, r);
+  for (const key of sessionKeys) {
     seenSessions.add(key);
-    const truth = sessionRowFromAccount(key, snap.accounts.get(key)!.account, S);
     const row = sessByKey.get(key);
-    if (!row) {
-      record('session', key, [{ field: '*', before: null, after: 'created from account' }]);
-      fixedSessions.push(truth);
+    const truth = sessionRowFromAccount(key, snap.accounts.get(key)!.account, S, row ? row.generation : 0);
+    const stored = maxGeneration.get(key);
+    if (!row || truth.startTs !== row.startTs) {
+      // Not in the tables, or the address was opened again: a new opening.
+      if (row && !keep(row)) continue;
+      const generation = stored === undefined ? 0 : stored + 1;
+      record('session', key, [{ field: '*', before: null, after: generation === 0 ? 'created from account' : `created from account (generation ${generation})` }]);
+      fixedSessions.push({ ...truth, generation });
+      if (row && row.state !== 'SETTLED') {
+        record('session', key, [{ field: 'state', before: row.state, after: 'SETTLED' }]);
+        fixedSessions.push({ ...row, state: 'SETTLED', remainingBalance: 0n, capacityReleased: true, lastSlot: S });
+      }
+      continue;
     } else if (keep(row)) {
       const diffs = diffRows(row, truth, COMPARED.session);
       if (diffs.length) {
@@ -219,6 +249,16 @@ export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logg
   );
   for (const r of repairs) logger.warn({ account: r.account, kind: r.kind, field: r.field, before: r.before, after: r.after, slot: Number(S) }, 'reconciliation repaired a difference');
   return repairs;
+}
+
+/** The highest generation of each address among `rows`. */
+function latestOpenings(rows: SessionRow[]): SessionRow[] {
+  const latest = new Map<string, SessionRow>();
+  for (const r of rows) {
+    const cur = latest.get(r.pubkey);
+    if (!cur || r.generation > cur.generation) latest.set(r.pubkey, r);
+  }
+  return [...latest.values()];
 }
 
 /** Differences only (no writes): what the tables say versus the accounts. For tests and diagnostics. */

@@ -22,6 +22,7 @@ import {
   buildInsert,
   insertIgnore,
   loadAll,
+  loadLatest,
   loadRows,
   upsertRows,
 } from './tables.js';
@@ -214,8 +215,8 @@ export class Writer {
         await upsertRows(db, CONFIG, pick(state.config, fx.dirty.config));
         await upsertRows(db, PROVIDERS, pick(state.providers, fx.dirty.providers));
         await upsertRows(db, NODES, pick(state.nodes, fx.dirty.nodes));
-        await upsertRows(db, SESSIONS, pick(state.sessions, fx.dirty.sessions));
-        await upsertRows(db, DISPUTES, pick(state.disputes, fx.dirty.disputes));
+        await upsertRows(db, SESSIONS, [...fx.replaced.sessions, ...pick(state.sessions, fx.dirty.sessions)]);
+        await upsertRows(db, DISPUTES, [...fx.replaced.disputes, ...pick(state.disputes, fx.dirty.disputes)]);
         await insertIgnore(db, CLAIMS, fx.claims);
         await insertIgnore(db, STAKE_CHANGES, fx.stakeChanges);
         await insertIgnore(db, RATINGS, fx.ratings);
@@ -303,9 +304,11 @@ export class Writer {
     const config = refs.config ? await loadAll<ConfigRow>(db, CONFIG) : [];
     const providers = await loadRows<ProviderRow>(db, PROVIDERS, [...refs.providers]);
     const nodes = await loadRows<NodeRow>(db, NODES, [...refs.nodes]);
-    const sessions = await loadRows<SessionRow>(db, SESSIONS, [...refs.sessions]);
+    // The current opening of each session address (see SessionOpened in the reducer).
+    const sessions = await loadLatest<SessionRow>(db, SESSIONS, [...refs.sessions], 'generation');
+    const generationOf = new Map(sessions.map((r) => [r.pubkey, r.generation]));
     const disputes = events.some((e) => e.event.name === 'DisputeRaised' || e.event.name === 'DisputeResolved')
-      ? await loadRows<DisputeRow>(db, DISPUTES, [...refs.sessions])
+      ? (await loadRows<DisputeRow>(db, DISPUTES, [...refs.sessions])).filter((r) => r.sessionGeneration === (generationOf.get(r.session) ?? 0))
       : [];
     return {
       config: new Map(config.map((r) => [r.pubkey, r])),

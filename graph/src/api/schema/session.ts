@@ -20,6 +20,15 @@ export const Session = builder.prismaObject('Session', {
   description: 'A session (account `Session`, PDA "session", node, user, session_id) and its escrow.',
   fields: (t) => ({
     pubkey: t.expose('pubkey', { type: 'Pubkey', description: 'Session account address.' }),
+    generation: t.exposeInt('generation', {
+      description: 'Which opening of this address: 0 for the first, then 1, 2, ... (a closed address can be opened again; each opening is its own session).',
+    }),
+    openings: t.prismaField({
+      type: ['Session'],
+      description: 'Every opening of this address, newest first (this one included).',
+      resolve: (query, s, _args, ctx) =>
+        ctx.prisma.session.findMany({ ...query, where: { pubkey: s.pubkey }, orderBy: { generation: 'desc' }, take: 100 }),
+    }),
     user: t.expose('user', { type: 'Pubkey' }),
     nodePubkey: t.expose('nodePubkey', { type: 'Pubkey' }),
     providerPubkey: t.expose('providerPubkey', { type: 'Pubkey' }),
@@ -102,22 +111,29 @@ export function sessionWhere(f: SessionFilterShape | null | undefined): Prisma.S
 }
 
 export function sessionOrderBy(o: typeof SessionOrder.$inferInput | null | undefined): Prisma.SessionOrderByWithRelationInput[] {
-  if (!o) return [{ startTs: 'desc' }, { pubkey: 'desc' }];
+  if (!o) return [{ startTs: 'desc' }, { pubkey: 'desc' }, { generation: 'desc' }];
   const direction = (o.direction ?? 'desc') as 'asc' | 'desc';
-  return [{ [o.field]: direction }, { pubkey: direction }];
+  return [{ [o.field]: direction }, { pubkey: direction }, { generation: direction }];
 }
 
 builder.queryFields((t) => ({
   session: t.prismaField({
     type: 'Session',
     nullable: true,
-    args: { pubkey: t.arg({ type: 'Pubkey', required: true }) },
-    resolve: (query, _root, args, ctx) => ctx.prisma.session.findUnique({ ...query, where: { pubkey: args.pubkey } }),
+    description: 'The session at this address: its latest opening (older ones: `openings`, or `generation`).',
+    args: {
+      pubkey: t.arg({ type: 'Pubkey', required: true }),
+      generation: t.arg.int({ description: 'A given opening of the address (default: the latest).' }),
+    },
+    resolve: (query, _root, args, ctx) =>
+      args.generation == null
+        ? ctx.prisma.session.findFirst({ ...query, where: { pubkey: args.pubkey }, orderBy: { generation: 'desc' } })
+        : ctx.prisma.session.findUnique({ ...query, where: { pubkey_generation: { pubkey: args.pubkey, generation: args.generation } } }),
   }),
   sessions: t.prismaConnection(
     {
       type: 'Session',
-      cursor: 'pubkey',
+      cursor: 'pubkey_generation',
       description: 'Sessions by user, node, provider, state, mode, currency and start time; newest first by default.',
       args: { filter: t.arg({ type: SessionFilter }), orderBy: t.arg({ type: SessionOrder }) },
       resolve: (query, _root, args, ctx) =>
@@ -133,7 +149,7 @@ builder.prismaObjectField('Node', 'sessions', (t) =>
   t.relatedConnection(
     'sessions',
     {
-      cursor: 'pubkey',
+      cursor: 'pubkey_generation',
       totalCount: true,
       args: { filter: t.arg({ type: SessionFilter }), orderBy: t.arg({ type: SessionOrder }) },
       query: (args) => ({ where: sessionWhere(args.filter), orderBy: sessionOrderBy(args.orderBy) }),
@@ -147,7 +163,7 @@ builder.prismaObjectField('Provider', 'sessions', (t) =>
   t.relatedConnection(
     'sessions',
     {
-      cursor: 'pubkey',
+      cursor: 'pubkey_generation',
       totalCount: true,
       args: { filter: t.arg({ type: SessionFilter }), orderBy: t.arg({ type: SessionOrder }) },
       query: (args) => ({ where: sessionWhere(args.filter), orderBy: sessionOrderBy(args.orderBy) }),
@@ -164,6 +180,7 @@ export const SessionChange = builder.objectRef<SessionChangePayload>('SessionCha
   description: "A session's state right after an event changed it (opened, claimed, closed, paid out, disputed, resolved, rated).",
   fields: (t) => ({
     sessionPubkey: t.field({ type: 'Pubkey', resolve: (c) => c.session }),
+    generation: t.int({ description: 'Which opening of the address (see Session.generation).', resolve: (c) => c.generation ?? 0 }),
     user: t.field({ type: 'Pubkey', resolve: (c) => c.user }),
     nodePubkey: t.field({ type: 'Pubkey', resolve: (c) => c.node }),
     providerPubkey: t.field({ type: 'Pubkey', resolve: (c) => c.provider }),
@@ -194,7 +211,10 @@ export const SessionChange = builder.objectRef<SessionChangePayload>('SessionCha
       type: 'Session',
       nullable: true,
       description: 'The session row as indexed now (a database read).',
-      resolve: (query, c, _args, ctx) => ctx.prisma.session.findUnique({ ...query, where: { pubkey: c.session } }),
+      resolve: (query, c, _args, ctx) =>
+        c.generation == null
+          ? ctx.prisma.session.findFirst({ ...query, where: { pubkey: c.session }, orderBy: { generation: 'desc' } })
+          : ctx.prisma.session.findUnique({ ...query, where: { pubkey_generation: { pubkey: c.session, generation: c.generation } } }),
     }),
   }),
 });
