@@ -48,6 +48,11 @@ export interface IndexerConfig {
   lockPollMs: number;
   /** Live notifications applied per DB transaction at most. */
   liveBatchMax: number;
+  /**
+   * Live notifications waiting at most; beyond it they are dropped and a
+   * backfill (from the watermark) fetches them instead.
+   */
+  liveQueueMax: number;
   /** Wait for the WAL flush at every commit (default off: see store/writer.ts). */
   synchronousCommit: boolean;
   logLevel: string;
@@ -66,6 +71,7 @@ const EnvSchema = z.object({
   INDEXER_RECONCILE_ON_START: z.enum(['0', '1', 'true', 'false']).default('1'),
   INDEXER_LOCK_POLL_MS: z.coerce.number().int().positive().default(500),
   INDEXER_LIVE_BATCH_MAX: z.coerce.number().int().positive().default(200),
+  INDEXER_LIVE_QUEUE_MAX: z.coerce.number().int().positive().default(10_000),
   INDEXER_SYNCHRONOUS_COMMIT: z.enum(['0', '1', 'true', 'false']).default('0'),
   LOG_LEVEL: z.string().default('info'),
 });
@@ -95,6 +101,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): IndexerConf
     reconcileOnStart: e.INDEXER_RECONCILE_ON_START === '1' || e.INDEXER_RECONCILE_ON_START === 'true',
     lockPollMs: e.INDEXER_LOCK_POLL_MS,
     liveBatchMax: e.INDEXER_LIVE_BATCH_MAX,
+    liveQueueMax: e.INDEXER_LIVE_QUEUE_MAX,
     synchronousCommit: e.INDEXER_SYNCHRONOUS_COMMIT === '1' || e.INDEXER_SYNCHRONOUS_COMMIT === 'true',
     logLevel: e.LOG_LEVEL,
   };
@@ -108,6 +115,7 @@ export const DEFAULTS: Omit<IndexerConfig, 'rpcUrl' | 'wsUrl' | 'databaseUrl' | 
   reconcileOnStart: true,
   lockPollMs: 500,
   liveBatchMax: 200,
+  liveQueueMax: 10_000,
   synchronousCommit: false,
   logLevel: 'info',
 };
@@ -141,6 +149,8 @@ export class Indexer {
   private idleWaiters: (() => void)[] = [];
   private unregisterMetrics: (() => void) | null = null;
   private lastSlotNotice = 0;
+  /** Live notifications dropped from a full queue (left to the backfill). */
+  private liveDropped = 0;
 
   private readonly m: IndexerMetrics;
   private readonly progress: BackfillProgress = {
@@ -172,7 +182,7 @@ export class Indexer {
       transactionsApplied: 0,
       queueDepth: 0,
       lastAppliedAt: null,
-      live: { connected: false, reconnects: 0, notifications: 0, failedSkipped: 0 },
+      live: { connected: false, reconnects: 0, notifications: 0, failedSkipped: 0, dropped: 0 },
       backfill: this.progress,
       reconcile: { runs: 0, repairs: 0, lastSlot: null, lastRunAt: null },
       publishErrors: 0,
@@ -264,6 +274,7 @@ export class Indexer {
     this.m.live.reconnects = this.live?.reconnects ?? this.m.live.reconnects;
     this.m.live.notifications = this.live?.notifications ?? this.m.live.notifications;
     this.m.live.failedSkipped = this.live?.failedSkipped ?? this.m.live.failedSkipped;
+    this.m.live.dropped = this.liveDropped;
     this.m.lagSlots = idle ? 0 : Math.max(0, this.m.chainSlot - this.m.headSlot);
     this.m.publishErrors = this.publisher.stats.errors + this.publisher.stats.dropped;
     return { ...this.m, live: { ...this.m.live }, backfill: { ...this.progress }, reconcile: { ...this.m.reconcile } };
@@ -351,8 +362,16 @@ export class Indexer {
       { wsUrl: this.config.wsUrl, programId: this.config.programId, logger: this.logger.child({ sub: 'live' }) },
       {
         onTransaction: (tx) => {
-          this.queue.push(tx);
           if (tx.slot > this.m.chainSlot) this.m.chainSlot = tx.slot;
+          if (this.queue.length >= this.config.liveQueueMax) {
+            // Full: drop it; the backfill from the watermark fetches it
+            // (and everything else the queue could not hold).
+            this.liveDropped++;
+            this.backfillRequested = true;
+            this.wake?.();
+            return;
+          }
+          this.queue.push(tx);
           this.wake?.();
         },
         onSlot: (slot) => {
