@@ -46,8 +46,11 @@ export interface Sequenced {
 
 /** Where a change comes from: the event that caused it. */
 export interface ChangeOrigin extends Sequenced {
-  /** Event that made the change. */
-  cause: EventName;
+  /**
+   * Event that made the change, or 'Reconciled' when reconciliation repaired
+   * the row from its account (signature empty, slot = the snapshot's slot).
+   */
+  cause: EventName | 'Reconciled';
   signature: string;
   slot: number;
   /** Program Clock time of the event, ISO 8601. */

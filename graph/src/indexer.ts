@@ -17,7 +17,7 @@
 import { DVPN_PROGRAM_ID } from '@dvpn/sdk';
 import { PublicKey } from '@solana/web3.js';
 import { z } from 'zod';
-import { createBus, type Bus } from './bus.js';
+import { createBus, type Bus, type BusMessage } from './bus.js';
 import { backfill, type BackfillProgress } from './ingest/backfill.js';
 import { decodeTransaction, type DecodedTransaction, type RawTransaction } from './ingest/decode.js';
 import { LiveSource } from './ingest/live.js';
@@ -498,8 +498,11 @@ export class Indexer {
     const snap = await fetchSnapshot(this.rpc, this.config.programId, keys);
     // Everything up to the snapshot's slot must be applied before comparing.
     await this.runBackfill();
+    const changes: BusMessage[] = [];
     const repairs = await writer.transaction(async (db) => {
-      const r = await repairFromSnapshot(db, snap, this.logger.child({ sub: 'reconcile' }));
+      const r = await repairFromSnapshot(db, snap, this.logger.child({ sub: 'reconcile' }), (m) => changes.push(...m));
+      // Repaired rows are committed changes too: logged and published like the others.
+      await writer.logChanges(changes);
       if (keys === null) {
         await db.query('UPDATE checkpoints SET reconciled_slot = $2, reconciled_at = now() WHERE id = $1', [
           this.config.programId,
@@ -508,6 +511,7 @@ export class Indexer {
       }
       return r;
     });
+    this.publisher.enqueue(changes);
     this.m.reconcile.runs++;
     this.m.reconcile.repairs += repairs.length;
     if (keys === null) this.m.reconcile.lastSlot = Number(snap.slot);

@@ -28,6 +28,8 @@ import {
 } from '../store/rows.js';
 import { CONFIG, NODES, PROVIDERS, SESSIONS, loadAll, loadLatest, loadRows, upsertRows } from '../store/tables.js';
 import type { ProgramAccount, Rpc } from './rpc.js';
+import type { BusMessage, SessionStateName } from '../bus.js';
+import { isoFromSeconds } from './reducer.js';
 
 export interface Snapshot {
   slot: bigint;
@@ -75,7 +77,13 @@ export function snapshotFromProgramAccounts(slot: number, list: ProgramAccount[]
  * Compares the snapshot with the tables and repairs them, in one database
  * transaction on the writer connection. Returns what was repaired.
  */
-export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logger: Logger): Promise<RepairRecord[]> {
+export async function repairFromSnapshot(
+  db: pg.ClientBase,
+  snap: Snapshot,
+  logger: Logger,
+  /** Receives the repaired sessions' and nodes' changes, to publish like any other change. */
+  onChanges?: (messages: BusMessage[]) => void,
+): Promise<RepairRecord[]> {
   const S = snap.slot;
   const repairs: RepairRecord[] = [];
   const keysOf = (name: string) => [...snap.accounts].filter(([, v]) => v.name === name).map(([k]) => k);
@@ -223,6 +231,14 @@ export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logg
   }
 
   if (repairs.length === 0) return repairs;
+  if (onChanges) {
+    const before = new Map(sessions.map((r) => [`${r.pubkey}\0${r.generation}`, r.state]));
+    for (const r of sessByKey.values()) before.set(`${r.pubkey}\0${r.generation}`, r.state);
+    onChanges([
+      ...fixedSessions.map((row) => repairedSession(row, before.get(`${row.pubkey}\0${row.generation}`) ?? null, S)),
+      ...fixedNodes.map((row) => repairedNode(row, S)),
+    ]);
+  }
   await upsertRows(db, CONFIG, fixedConfig);
   await upsertRows(db, PROVIDERS, fixedProviders);
   await upsertRows(db, NODES, fixedNodes);
@@ -249,6 +265,57 @@ export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logg
   );
   for (const r of repairs) logger.warn({ account: r.account, kind: r.kind, field: r.field, before: r.before, after: r.after, slot: Number(S) }, 'reconciliation repaired a difference');
   return repairs;
+}
+
+const reconciled = (row: { updatedAt: bigint }, slot: bigint) => ({
+  cause: 'Reconciled' as const,
+  signature: '',
+  slot: Number(slot),
+  timestamp: isoFromSeconds(row.updatedAt),
+});
+
+function repairedSession(s: SessionRow, previousState: SessionStateName | null, slot: bigint): BusMessage {
+  return {
+    topic: 'session',
+    payload: {
+      ...reconciled(s, slot),
+      session: s.pubkey,
+      generation: s.generation,
+      user: s.user,
+      node: s.node,
+      provider: s.provider,
+      mode: s.mode,
+      state: s.state,
+      previousState,
+      paymentMint: s.paymentMint,
+      escrowAmount: s.escrowAmount.toString(),
+      remainingBalance: s.remainingBalance.toString(),
+      claimedAmount: s.claimedAmount.toString(),
+      feeAmount: s.feeAmount.toString(),
+      refundedAmount: s.refundedAmount.toString(),
+      bytesUsed: s.bytesUsed.toString(),
+      lastTick: s.lastTick.toString(),
+      rated: s.rated,
+    },
+  };
+}
+
+function repairedNode(n: NodeRow, slot: bigint): BusMessage {
+  return {
+    topic: 'nodeCapacity',
+    payload: {
+      ...reconciled(n, slot),
+      node: n.pubkey,
+      provider: n.provider,
+      region: n.region,
+      maxCapacity: Number(n.maxCapacity),
+      activeSessions: Number(n.activeSessions),
+      freeCapacity: Number(n.maxCapacity - n.activeSessions),
+      isActive: n.isActive,
+      pricePerMinute: n.pricePerMinute.toString(),
+      pricePerMinuteToken: n.pricePerMinuteToken.toString(),
+    },
+  };
 }
 
 /** The highest generation of each address among `rows`. */

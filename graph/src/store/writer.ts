@@ -252,7 +252,7 @@ export class Writer {
    * log, in the same transaction as the rows they describe. Sets `seq` on each
    * payload, so what is published after commit carries its position.
    */
-  private async logChanges(messages: BusMessage[]): Promise<void> {
+  async logChanges(messages: BusMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const db = this.db;
     const res = await db.query<{ change_seq: string }>(
