@@ -53,6 +53,8 @@ export interface IndexerConfig {
    * backfill (from the watermark) fetches them instead.
    */
   liveQueueMax: number;
+  /** Change-log rows (subscription resume window) kept this long; 0 keeps them forever. */
+  changesRetentionHours: number;
   /** Wait for the WAL flush at every commit (default off: see store/writer.ts). */
   synchronousCommit: boolean;
   logLevel: string;
@@ -72,6 +74,7 @@ const EnvSchema = z.object({
   INDEXER_LOCK_POLL_MS: z.coerce.number().int().positive().default(500),
   INDEXER_LIVE_BATCH_MAX: z.coerce.number().int().positive().default(200),
   INDEXER_LIVE_QUEUE_MAX: z.coerce.number().int().positive().default(10_000),
+  INDEXER_CHANGES_RETENTION_HOURS: z.coerce.number().nonnegative().default(168),
   INDEXER_SYNCHRONOUS_COMMIT: z.enum(['0', '1', 'true', 'false']).default('0'),
   LOG_LEVEL: z.string().default('info'),
 });
@@ -102,6 +105,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): IndexerConf
     lockPollMs: e.INDEXER_LOCK_POLL_MS,
     liveBatchMax: e.INDEXER_LIVE_BATCH_MAX,
     liveQueueMax: e.INDEXER_LIVE_QUEUE_MAX,
+    changesRetentionHours: e.INDEXER_CHANGES_RETENTION_HOURS,
     synchronousCommit: e.INDEXER_SYNCHRONOUS_COMMIT === '1' || e.INDEXER_SYNCHRONOUS_COMMIT === 'true',
     logLevel: e.LOG_LEVEL,
   };
@@ -116,6 +120,7 @@ export const DEFAULTS: Omit<IndexerConfig, 'rpcUrl' | 'wsUrl' | 'databaseUrl' | 
   lockPollMs: 500,
   liveBatchMax: 200,
   liveQueueMax: 10_000,
+  changesRetentionHours: 168,
   synchronousCommit: false,
   logLevel: 'info',
 };
@@ -149,6 +154,7 @@ export class Indexer {
   private idleWaiters: (() => void)[] = [];
   private unregisterMetrics: (() => void) | null = null;
   private lastSlotNotice = 0;
+  private pruneRequested = false;
   /** Live notifications dropped from a full queue (left to the backfill). */
   private liveDropped = 0;
 
@@ -401,6 +407,12 @@ export class Indexer {
       }, this.config.reconcileIntervalMs));
     }
     this.timers.push(setInterval(() => void this.pollSlot(), 5_000));
+    if (this.config.changesRetentionHours > 0) {
+      this.timers.push(setInterval(() => {
+        this.pruneRequested = true;
+        this.wake?.();
+      }, 600_000));
+    }
     for (const t of this.timers) t.unref();
 
     await this.loop();
@@ -432,6 +444,10 @@ export class Indexer {
         } else if (this.queue.length > 0) {
           const batch = this.queue.splice(0, this.config.liveBatchMax);
           await this.applyRaw(batch);
+        } else if (this.pruneRequested) {
+          this.pruneRequested = false;
+          // Subscribers resuming from older cursors get CURSOR_EXPIRED (docs/API.md).
+          await this.writer!.pruneChanges(this.config.changesRetentionHours);
         }
       } finally {
         this.busy = false;
@@ -441,7 +457,7 @@ export class Indexer {
         for (const w of this.idleWaiters.splice(0)) w();
       }
       if (!this.running) break;
-      if (this.queue.length === 0 && !this.backfillRequested && !this.reconcileRequested && this.targeted.size === 0 && !this.fatal) {
+      if (this.queue.length === 0 && !this.backfillRequested && !this.reconcileRequested && this.targeted.size === 0 && !this.pruneRequested && !this.fatal) {
         await new Promise<void>((resolve) => {
           this.wake = () => {
             this.wake = null;

@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBus, type Bus, type NodeCapacityChange } from '../src/bus.js';
 import { ChangeFeed, isGap, sqlChangeStore, type FeedItem } from '../src/feed.js';
-import { startDatabase, waitFor, type TestDatabase } from './helpers.js';
+import { silentLogger } from '../src/log.js';
+import { Writer } from '../src/store/writer.js';
+import { sleep, startDatabase, waitFor, type TestDatabase } from './helpers.js';
 
 let db: TestDatabase;
 let bus: Bus;
@@ -108,5 +110,27 @@ describe('change feed', () => {
     const old = feed.stream('nodeCapacity', {}, { after: 0 });
     const [o] = await take(old, 1);
     expect(isGap(o) && o.gap.code).toBe('CURSOR_EXPIRED');
+  });
+
+  it('the indexer prunes the log past its retention, and old cursors then expire', async () => {
+    const keptChange = await commit('E');
+    const kept = { seq: keptChange.seq! };
+    await db.query(`UPDATE changes SET created_at = now() - interval '2 hours' WHERE seq < $1`, [kept.seq]);
+    const writer = new Writer(db.url, 'prune-test', silentLogger);
+    await writer.connect(() => undefined);
+    try {
+      expect(await writer.pruneChanges(1)).toBeGreaterThan(0);
+    } finally {
+      await writer.close();
+    }
+    const rows = await db.query<{ seq: string }>('SELECT seq::text FROM changes ORDER BY seq');
+    expect(rows.map((r) => Number(r.seq))).toEqual([kept.seq]);
+    const it = feed.stream('nodeCapacity', {}, { after: kept.seq - 2 });
+    const [g] = await take(it, 1);
+    expect(isGap(g) && g.gap.code).toBe('CURSOR_EXPIRED');
+    const fine = feed.stream('nodeCapacity', { node: 'E' }, { after: kept.seq - 1 });
+    expect(seqs(await take(fine, 1))).toEqual([kept.seq]);
+    await fine.return!();
+    await sleep(0);
   });
 });

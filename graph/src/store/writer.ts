@@ -273,6 +273,12 @@ export class Writer {
     );
   }
 
+  /** Deletes change-log rows older than `hours` (the subscription resume window). */
+  async pruneChanges(hours: number): Promise<number> {
+    const res = await this.db.query("DELETE FROM changes WHERE created_at < now() - make_interval(secs => $1::float8 * 3600)", [hours]);
+    return res.rowCount ?? 0;
+  }
+
   /** Moves the watermark alone (a backfill window whose transactions were all applied already). */
   async advanceWatermark(watermark: Watermark): Promise<void> {
     await this.writeCheckpoint(null, watermark, 0, 0);
