@@ -317,7 +317,7 @@ async function main(): Promise<void> {
   while (api.yoga.api.metrics.subscribersConnected() < clients) await new Promise((r) => setTimeout(r, 20));
   console.log(
     `  ${clients.toLocaleString()} clients connected and subscribed in ${((now() - tConnect) / 1000).toFixed(1)} s ` +
-      `(${bus.subscriberCount()} bus subscription: same document and variables share one execution)`,
+      `(${api.yoga.api.feed.subscriberCount()} feed subscription: same document and variables share one execution)`,
   );
   const rss = process.memoryUsage().rss;
   const sent: number[] = [];

@@ -35,10 +35,22 @@ export type EventName =
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/**
+ * Position of a committed change in the change log (the `changes` table):
+ * gap-free, increasing in commit order across all topics. Set by the indexer's
+ * writer; absent only on messages published by hand (tests).
+ */
+export interface Sequenced {
+  seq?: number;
+}
+
 /** Where a change comes from: the event that caused it. */
-export interface ChangeOrigin {
-  /** Event that made the change. */
-  cause: EventName;
+export interface ChangeOrigin extends Sequenced {
+  /**
+   * Event that made the change, or 'Reconciled' when reconciliation repaired
+   * the row from its account (signature empty, slot = the snapshot's slot).
+   */
+  cause: EventName | 'Reconciled';
   signature: string;
   slot: number;
   /** Program Clock time of the event, ISO 8601. */
@@ -48,6 +60,8 @@ export interface ChangeOrigin {
 /** A session's state after an event (opened, claimed, closed, paid out, disputed, resolved, rated). */
 export interface SessionChange extends ChangeOrigin {
   session: string;
+  /** Which opening of the session address (0 for the first; absent from older publishers). */
+  generation?: number;
   user: string;
   node: string;
   provider: string;
@@ -82,7 +96,7 @@ export interface NodeCapacityChange extends ChangeOrigin {
 }
 
 /** One decoded program event, as stored in the events table. */
-export interface FeedEvent {
+export interface FeedEvent extends Sequenced {
   /** events.id (a decimal string; increases in ingestion order). */
   id: string;
   name: EventName;
@@ -165,7 +179,7 @@ interface Sub {
 }
 
 /** Per-topic subscriber index: the first filter key picks a bucket, the rest are checked. */
-class Dispatcher {
+export class Dispatcher {
   private readonly all = new Map<Topic, Set<Sub>>();
   private readonly keyed = new Map<string, Set<Sub>>(); // `${topic}\0${key}\0${value}`
   private count = 0;
@@ -342,7 +356,10 @@ class RedisBus extends BaseBus {
     this.channels = { session: `${prefix}:session`, nodeCapacity: `${prefix}:nodeCapacity`, event: `${prefix}:event` };
     for (const [topic, channel] of Object.entries(this.channels)) this.byChannel.set(channel, topic as Topic);
     const common = { maxRetriesPerRequest: null, enableAutoPipelining: true, lazyConnect: false } as const;
-    this.pub = new Redis(url, { ...common, connectionName: 'dvpn-bus-pub' });
+    // A publish never waits long: while Redis is away it fails after
+    // commandTimeout (the publisher drops it; API replicas recover the change
+    // from the change log by its seq).
+    this.pub = new Redis(url, { ...common, connectionName: 'dvpn-bus-pub', commandTimeout: 2000 });
     this.sub = new Redis(url, { ...common, connectionName: 'dvpn-bus-sub' });
     for (const [name, conn] of [['pub', this.pub], ['sub', this.sub]] as const) {
       conn.on('error', (err: Error) => this.logger?.warn({ err: err.message, conn: name }, 'redis bus connection error'));

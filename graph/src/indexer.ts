@@ -17,10 +17,11 @@
 import { DVPN_PROGRAM_ID } from '@dvpn/sdk';
 import { PublicKey } from '@solana/web3.js';
 import { z } from 'zod';
-import { createBus, type Bus } from './bus.js';
+import { createBus, type Bus, type BusMessage } from './bus.js';
 import { backfill, type BackfillProgress } from './ingest/backfill.js';
 import { decodeTransaction, type DecodedTransaction, type RawTransaction } from './ingest/decode.js';
 import { LiveSource } from './ingest/live.js';
+import { AsyncPublisher } from './ingest/publisher.js';
 import { registerMetricsSource, type IndexerMetrics } from './ingest/metrics.js';
 import { fetchSnapshot, repairFromSnapshot, type RepairRecord } from './ingest/reconcile.js';
 import { Rpc } from './ingest/rpc.js';
@@ -47,6 +48,13 @@ export interface IndexerConfig {
   lockPollMs: number;
   /** Live notifications applied per DB transaction at most. */
   liveBatchMax: number;
+  /**
+   * Live notifications waiting at most; beyond it they are dropped and a
+   * backfill (from the watermark) fetches them instead.
+   */
+  liveQueueMax: number;
+  /** Change-log rows (subscription resume window) kept this long; 0 keeps them forever. */
+  changesRetentionHours: number;
   /** Wait for the WAL flush at every commit (default off: see store/writer.ts). */
   synchronousCommit: boolean;
   logLevel: string;
@@ -65,6 +73,8 @@ const EnvSchema = z.object({
   INDEXER_RECONCILE_ON_START: z.enum(['0', '1', 'true', 'false']).default('1'),
   INDEXER_LOCK_POLL_MS: z.coerce.number().int().positive().default(500),
   INDEXER_LIVE_BATCH_MAX: z.coerce.number().int().positive().default(200),
+  INDEXER_LIVE_QUEUE_MAX: z.coerce.number().int().positive().default(10_000),
+  INDEXER_CHANGES_RETENTION_HOURS: z.coerce.number().nonnegative().default(168),
   INDEXER_SYNCHRONOUS_COMMIT: z.enum(['0', '1', 'true', 'false']).default('0'),
   LOG_LEVEL: z.string().default('info'),
 });
@@ -94,6 +104,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): IndexerConf
     reconcileOnStart: e.INDEXER_RECONCILE_ON_START === '1' || e.INDEXER_RECONCILE_ON_START === 'true',
     lockPollMs: e.INDEXER_LOCK_POLL_MS,
     liveBatchMax: e.INDEXER_LIVE_BATCH_MAX,
+    liveQueueMax: e.INDEXER_LIVE_QUEUE_MAX,
+    changesRetentionHours: e.INDEXER_CHANGES_RETENTION_HOURS,
     synchronousCommit: e.INDEXER_SYNCHRONOUS_COMMIT === '1' || e.INDEXER_SYNCHRONOUS_COMMIT === 'true',
     logLevel: e.LOG_LEVEL,
   };
@@ -107,6 +119,8 @@ export const DEFAULTS: Omit<IndexerConfig, 'rpcUrl' | 'wsUrl' | 'databaseUrl' | 
   reconcileOnStart: true,
   lockPollMs: 500,
   liveBatchMax: 200,
+  liveQueueMax: 10_000,
+  changesRetentionHours: 168,
   synchronousCommit: false,
   logLevel: 'info',
 };
@@ -123,6 +137,7 @@ export class Indexer {
   readonly logger: Logger;
   private readonly ownBus: boolean;
   private readonly rpc: Rpc;
+  private readonly publisher: AsyncPublisher;
   private writer: Writer | null = null;
   private live: LiveSource | null = null;
   private running = false;
@@ -139,6 +154,9 @@ export class Indexer {
   private idleWaiters: (() => void)[] = [];
   private unregisterMetrics: (() => void) | null = null;
   private lastSlotNotice = 0;
+  private pruneRequested = false;
+  /** Live notifications dropped from a full queue (left to the backfill). */
+  private liveDropped = 0;
 
   private readonly m: IndexerMetrics;
   private readonly progress: BackfillProgress = {
@@ -157,6 +175,7 @@ export class Indexer {
     this.logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'dvpn-indexer' });
     this.bus = deps.bus ?? createBus({ redisUrl: config.redisUrl, logger: this.logger.child({ sub: 'bus' }) });
     this.ownBus = !deps.bus;
+    this.publisher = new AsyncPublisher(this.bus, this.logger.child({ sub: 'bus' }));
     this.rpc = new Rpc(config.rpcUrl);
     this.m = {
       programId: config.programId,
@@ -169,7 +188,7 @@ export class Indexer {
       transactionsApplied: 0,
       queueDepth: 0,
       lastAppliedAt: null,
-      live: { connected: false, reconnects: 0, notifications: 0, failedSkipped: 0 },
+      live: { connected: false, reconnects: 0, notifications: 0, failedSkipped: 0, dropped: 0 },
       backfill: this.progress,
       reconcile: { runs: 0, repairs: 0, lastSlot: null, lastRunAt: null },
       publishErrors: 0,
@@ -208,6 +227,7 @@ export class Indexer {
     this.cleanupTimers();
     this.unregisterMetrics?.();
     this.m.role = 'stopped';
+    await this.publisher.flush();
     if (this.ownBus) await this.bus.close();
   }
 
@@ -221,6 +241,7 @@ export class Indexer {
     this.writer?.destroy();
     this.writer = null;
     this.queue = [];
+    this.publisher.clear();
     this.wake?.();
     this.unregisterMetrics?.();
     this.m.role = 'stopped';
@@ -259,7 +280,9 @@ export class Indexer {
     this.m.live.reconnects = this.live?.reconnects ?? this.m.live.reconnects;
     this.m.live.notifications = this.live?.notifications ?? this.m.live.notifications;
     this.m.live.failedSkipped = this.live?.failedSkipped ?? this.m.live.failedSkipped;
+    this.m.live.dropped = this.liveDropped;
     this.m.lagSlots = idle ? 0 : Math.max(0, this.m.chainSlot - this.m.headSlot);
+    this.m.publishErrors = this.publisher.stats.errors + this.publisher.stats.dropped;
     return { ...this.m, live: { ...this.m.live }, backfill: { ...this.progress }, reconcile: { ...this.m.reconcile } };
   }
 
@@ -345,8 +368,16 @@ export class Indexer {
       { wsUrl: this.config.wsUrl, programId: this.config.programId, logger: this.logger.child({ sub: 'live' }) },
       {
         onTransaction: (tx) => {
-          this.queue.push(tx);
           if (tx.slot > this.m.chainSlot) this.m.chainSlot = tx.slot;
+          if (this.queue.length >= this.config.liveQueueMax) {
+            // Full: drop it; the backfill from the watermark fetches it
+            // (and everything else the queue could not hold).
+            this.liveDropped++;
+            this.backfillRequested = true;
+            this.wake?.();
+            return;
+          }
+          this.queue.push(tx);
           this.wake?.();
         },
         onSlot: (slot) => {
@@ -376,6 +407,12 @@ export class Indexer {
       }, this.config.reconcileIntervalMs));
     }
     this.timers.push(setInterval(() => void this.pollSlot(), 5_000));
+    if (this.config.changesRetentionHours > 0) {
+      this.timers.push(setInterval(() => {
+        this.pruneRequested = true;
+        this.wake?.();
+      }, 600_000));
+    }
     for (const t of this.timers) t.unref();
 
     await this.loop();
@@ -407,6 +444,10 @@ export class Indexer {
         } else if (this.queue.length > 0) {
           const batch = this.queue.splice(0, this.config.liveBatchMax);
           await this.applyRaw(batch);
+        } else if (this.pruneRequested) {
+          this.pruneRequested = false;
+          // Subscribers resuming from older cursors get CURSOR_EXPIRED (docs/API.md).
+          await this.writer!.pruneChanges(this.config.changesRetentionHours);
         }
       } finally {
         this.busy = false;
@@ -416,7 +457,7 @@ export class Indexer {
         for (const w of this.idleWaiters.splice(0)) w();
       }
       if (!this.running) break;
-      if (this.queue.length === 0 && !this.backfillRequested && !this.reconcileRequested && this.targeted.size === 0 && !this.fatal) {
+      if (this.queue.length === 0 && !this.backfillRequested && !this.reconcileRequested && this.targeted.size === 0 && !this.pruneRequested && !this.fatal) {
         await new Promise<void>((resolve) => {
           this.wake = () => {
             this.wake = null;
@@ -447,14 +488,8 @@ export class Indexer {
     this.m.transactionsApplied += result.newTransactions;
     this.m.lastAppliedAt = Date.now();
     for (const key of result.reconcile) this.targeted.add(key);
-    if (result.messages.length > 0) {
-      try {
-        await this.bus.publishMany(result.messages);
-      } catch (err) {
-        this.m.publishErrors++;
-        this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'bus publish failed');
-      }
-    }
+    // After commit, never awaited: ingestion does not wait on the bus.
+    this.publisher.enqueue(result.messages);
   }
 
   private async runBackfill(): Promise<void> {
@@ -479,8 +514,11 @@ export class Indexer {
     const snap = await fetchSnapshot(this.rpc, this.config.programId, keys);
     // Everything up to the snapshot's slot must be applied before comparing.
     await this.runBackfill();
+    const changes: BusMessage[] = [];
     const repairs = await writer.transaction(async (db) => {
-      const r = await repairFromSnapshot(db, snap, this.logger.child({ sub: 'reconcile' }));
+      const r = await repairFromSnapshot(db, snap, this.logger.child({ sub: 'reconcile' }), (m) => changes.push(...m));
+      // Repaired rows are committed changes too: logged and published like the others.
+      await writer.logChanges(changes);
       if (keys === null) {
         await db.query('UPDATE checkpoints SET reconciled_slot = $2, reconciled_at = now() WHERE id = $1', [
           this.config.programId,
@@ -489,6 +527,7 @@ export class Indexer {
       }
       return r;
     });
+    this.publisher.enqueue(changes);
     this.m.reconcile.runs++;
     this.m.reconcile.repairs += repairs.length;
     if (keys === null) this.m.reconcile.lastSlot = Number(snap.slot);

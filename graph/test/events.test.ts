@@ -298,6 +298,18 @@ describe('events', () => {
     expect(node).toEqual({ active_sessions: 1, free_capacity: 7, region: 'us-west' });
     expect(await diffWithChain(chain, db)).toEqual([]);
     expect(indexer.metrics().reconcile.repairs).toBe(5);
+    // The repaired rows reach subscribers like any other committed change, with their seq.
+    await waitFor(() => capacityFeed.some((c) => c.cause === 'Reconciled'), { what: 'repairs published' });
+    const repairedNode = capacityFeed.filter((c) => c.cause === 'Reconciled');
+    expect(repairedNode.map((c) => [c.node, c.region, c.activeSessions])).toEqual([[sc.nodeB.node.toBase58(), 'us-west', 1]]);
+    const repairedSessions = sessionFeed.filter((c) => c.cause === 'Reconciled').map((c) => [c.session, c.previousState, c.state]);
+    expect(repairedSessions).toEqual(expect.arrayContaining([
+      [sc.s1.session.toBase58(), 'ACTIVE', 'SETTLED'],
+      [sc.s4.session.toBase58(), null, expect.any(String)],
+    ]));
+    expect(repairedSessions).toHaveLength(2);
+    const [{ seq }] = await db.query<{ seq: string }>(`SELECT max(seq)::text AS seq FROM changes WHERE payload->>'cause' = 'Reconciled'`);
+    expect(repairedNode[0].seq! <= Number(seq)).toBe(true);
   });
 
   it('reports ingestion metrics', () => {

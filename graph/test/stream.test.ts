@@ -141,3 +141,32 @@ describe('websocket', () => {
     }
   });
 });
+
+describe('live queue bound', () => {
+  it('notifications beyond the bound are dropped and the backfill applies them, exactly once', async () => {
+    const target = await db.another();
+    const indexer = createIndexer(indexerConfig(chain, target.url, { liveQueueMax: 2 }));
+    const blocker = await target.pool.connect();
+    try {
+      await indexer.start();
+      await indexer.whenLeader();
+      await waitFor(() => indexer.metrics().live.connected, { what: 'live subscription' });
+      await waitFor(async () => (await countEvents(target)) === (await chainEvents(chain)).length, { what: 'history backfilled' });
+      await indexer.whenIdle();
+
+      // Stall the writer for real: hold the checkpoint row it must update.
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT * FROM checkpoints FOR UPDATE');
+      await runTraffic(chain, { cfg, node }, { rounds: 4, perTx: 2, parallel: 2 });
+      await waitFor(() => indexer.metrics().live.dropped > 0, { what: 'notifications dropped from the full queue' });
+      expect(indexer.metrics().queueDepth).toBeLessThanOrEqual(2);
+      await blocker.query('COMMIT');
+
+      await expectExactlyOnce(target);
+      expect(await diffWithChain(chain, target)).toEqual([]);
+    } finally {
+      blocker.release();
+      await indexer.stop();
+    }
+  });
+});

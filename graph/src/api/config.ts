@@ -13,7 +13,7 @@ const Env = z.object({
   API_MAX_DEPTH: z.coerce.number().int().positive().default(12),
   API_MAX_COST: z.coerce.number().int().positive().default(5000),
   API_MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(100),
-  API_STALL_AFTER_MS: z.coerce.number().int().positive().default(60_000),
+  API_STALL_AFTER_MS: z.coerce.number().int().positive().default(10_000),
   API_DB_POOL: z.coerce.number().int().positive().default(10),
   CORS_ORIGIN: z.string().optional(),
 });

@@ -2,11 +2,14 @@
 // what yoga adds per request). createApi() builds it; nothing here is global.
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Bus } from '../bus.js';
+import type { ChangeFeed } from '../feed.js';
 import type { PrismaClient } from '../generated/prisma/index.js';
 
 export interface ApiServices {
   prisma: PrismaClient;
   bus: Bus;
+  /** The change feed (seq order, exactly once, resumable): what subscriptions read. */
+  feed: ChangeFeed;
 }
 
 export type ApiContext = ApiServices & Partial<YogaInitialContext>;

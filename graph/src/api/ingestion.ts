@@ -72,7 +72,7 @@ export function databaseIngestionSource(
   rpc: RpcProbe | null,
   opts: { stallAfterMs?: number; programId?: string } = {},
 ): IngestionSource {
-  const stallAfterMs = opts.stallAfterMs ?? 60_000;
+  const stallAfterMs = opts.stallAfterMs ?? 10_000;
   let behindSince: number | null = null;
   let behindAtSlot: number | null = null;
   return {
@@ -166,7 +166,7 @@ export function defaultIngestionSource(
   rpc: RpcProbe | null,
   opts: { stallAfterMs?: number; programId?: string } = {},
 ): IngestionSource {
-  const stallAfterMs = opts.stallAfterMs ?? 60_000;
+  const stallAfterMs = opts.stallAfterMs ?? 10_000;
   const since = Date.now();
   const db = databaseIngestionSource(prisma, rpc, opts);
   const local = () => {

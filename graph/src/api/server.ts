@@ -128,6 +128,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       });
     },
     async stop() {
+      await yoga.api.feed.close();
       for (const socket of wss.clients) socket.terminate();
       await graphqlWs.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -14,6 +14,7 @@ export interface HealthOptions {
   ingestion?: IngestionSource | null;
   cacheMs?: number;
   timeoutMs?: number;
+  logger?: { warn(obj: object, msg: string): void };
 }
 
 interface Check {
@@ -45,6 +46,19 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/**
+ * A probe's failure as a short reason for /readyz: never a driver's message
+ * (Prisma's embeds its runtime source and file paths), only our own timeout
+ * text or a fixed phrase; the full error goes to the log.
+ */
+function reason(e: unknown, what: string, log?: HealthOptions['logger']): string {
+  const m = message(e);
+  if (/^(database|rpc|ingestion status) timed out after \d+ ms$/.test(m)) return m;
+  log?.warn({ err: m.slice(0, 2000) }, `readiness: ${what} check failed`);
+  if (what === 'rpc' && /^RPC \w+: (HTTP \d+|[\w .,:'-]{1,120})$/.test(m)) return m;
+  return `${what} unreachable`;
+}
+
 export function createReadiness(opts: HealthOptions): () => Promise<Readiness> {
   const cacheMs = opts.cacheMs ?? 1000;
   const timeoutMs = opts.timeoutMs ?? 3000;
@@ -53,12 +67,12 @@ export function createReadiness(opts: HealthOptions): () => Promise<Readiness> {
   async function run(): Promise<Readiness> {
     const database: Check = await withTimeout(opts.prisma.$queryRaw`SELECT 1`, timeoutMs, 'database')
       .then(() => ({ ok: true }))
-      .catch((e) => ({ ok: false, error: message(e) }));
+      .catch((e) => ({ ok: false, error: reason(e, 'database', opts.logger) }));
     let rpc: Check = { ok: true, skipped: 'no RPC configured' };
     if (opts.rpc) {
       rpc = await withTimeout(opts.rpc.getSlot(), timeoutMs, 'rpc')
         .then((slot) => ({ ok: true, slot }))
-        .catch((e) => ({ ok: false, error: message(e) }));
+        .catch((e) => ({ ok: false, error: reason(e, 'rpc', opts.logger) }));
     }
     let ingestion: Check = { ok: true, skipped: 'no ingestion source' };
     if (opts.ingestion && database.ok) {
@@ -73,7 +87,7 @@ export function createReadiness(opts: HealthOptions): () => Promise<Readiness> {
           backfillProgress: s.backfillProgress,
           ...(s.detail ?? {}),
         }))
-        .catch((e) => ({ ok: false, error: message(e) }));
+        .catch((e) => ({ ok: false, error: reason(e, 'ingestion status', opts.logger) }));
     } else if (opts.ingestion) {
       ingestion = { ok: false, error: 'database unreachable' };
     }
@@ -110,7 +124,7 @@ export function useHealth(readiness: () => Promise<Readiness>, paths = { health:
         } catch (e) {
           body = {
             ready: false,
-            checks: { database: { ok: false, error: message(e) }, rpc: { ok: false }, ingestion: { ok: false } },
+            checks: { database: { ok: false, error: reason(e, 'readiness') }, rpc: { ok: false }, ingestion: { ok: false } },
           };
         }
         endResponse(

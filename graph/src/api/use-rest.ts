@@ -25,7 +25,7 @@ const NODE_FIELDS = `pubkey providerPubkey nodeId endpoint region pricePerMinute
   maxCapacity activeSessions freeCapacity isActive providerReputation totalUptimeSeconds totalSessions createdAt updatedAt lastSlot`;
 const PROVIDER_FIELDS = `pubkey authority stakeVault nodeCount stakeLamports unstakingLamports unstakeAt slashedLamports
   ratingSum ratingCount reputationScore totalUptimeSeconds totalSessions totalEarnedLamports totalEarnedToken registeredAt updatedAt lastSlot`;
-const SESSION_FIELDS = `pubkey user nodePubkey providerPubkey sessionId mode state paymentMint currency escrowAmount remainingBalance
+const SESSION_FIELDS = `pubkey generation user nodePubkey providerPubkey sessionId mode state paymentMint currency escrowAmount remainingBalance
   claimedAmount feeAmount refundedAmount bytesUsed lastTick tickAmount maxTicks hashChainRoot startTs endTs closedAt settledAt
   capacityReleased rated openedSignature updatedAt lastSlot lastSignature`;
 const CLAIM_FIELDS = `id kind signature slot ixIndex eventIndex sessionPubkey nodePubkey providerPubkey user paymentMint currency

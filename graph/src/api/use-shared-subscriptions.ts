@@ -7,12 +7,15 @@
 // what lets one API process serve 10,000 subscribers of the same feed.
 //
 // Each subscriber keeps its own bounded queue (`maxBuffer`, default 1,000
-// results; the oldest is dropped for a consumer that cannot keep up), and the
-// shared source stops when its last subscriber leaves. Results that are not a
+// results); a consumer that cannot keep up is never dropped from silently: its
+// queue is replaced by one SUBSCRIPTION_GAP error and its stream ends, so it
+// resubscribes with `after` = its last seq. The shared source stops when its
+// last subscriber leaves. A subscription with an `after` cursor is never
+// shared: its replay from the change log is its own. Results that are not a
 // stream (a refused operation, a validation error) are never shared.
 // Works for every transport (graphql-ws and SSE) since it sits in the envelop
 // subscribe step; it must come after the plugins that refuse operations.
-import type { DocumentNode, ExecutionResult } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 type Result = ExecutionResult;
@@ -32,6 +35,24 @@ export function stableStringify(v: unknown): string {
     .sort()
     .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
     .join(',')}}`;
+}
+
+/** True when a root field of the operation is given an `after` argument (a resumed subscription). */
+function hasCursor(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): boolean {
+  const op = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
+  );
+  if (!op) return false;
+  for (const sel of op.selectionSet.selections) {
+    if (sel.kind !== Kind.FIELD) continue;
+    for (const arg of sel.arguments ?? []) {
+      if (arg.name.value !== 'after') continue;
+      if (arg.value.kind === Kind.NULL) continue;
+      if (arg.value.kind === Kind.VARIABLE && variables?.[arg.value.name.value] == null) continue;
+      return true;
+    }
+  }
+  return false;
 }
 
 class Consumer {
@@ -54,7 +75,18 @@ class Consumer {
       return;
     }
     this.queue.push(value);
-    if (this.queue.length > this.maxBuffer) this.queue.shift();
+    if (this.queue.length > this.maxBuffer) {
+      this.queue.length = 0;
+      this.queue.push({
+        errors: [
+          new GraphQLError('the subscriber fell too far behind; resubscribe with after = the seq of the last change received', {
+            extensions: { code: 'SUBSCRIPTION_GAP', reason: 'SUBSCRIBER_TOO_SLOW', lastSeq: null },
+          }),
+        ],
+      });
+      this.end();
+      this.leave(this);
+    }
   }
 
   end(error?: unknown): void {
@@ -196,6 +228,7 @@ export function useSharedSubscriptions(opts: SharedSubscriptionsOptions = {}): S
     onSubscribe({ subscribeFn, setSubscribeFn }) {
       const original = subscribeFn;
       setSubscribeFn(async (args) => {
+        if (hasCursor(args.document, args.operationName, args.variableValues)) return original(args) as never;
         // yoga's parser cache hands the same DocumentNode for the same query text.
         let groups = byDocument.get(args.document);
         if (!groups) {

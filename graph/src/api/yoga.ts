@@ -6,6 +6,7 @@ import { DVPN_PROGRAM_ID } from '@dvpn/sdk';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import type { Bus } from '../bus.js';
+import { ChangeFeed, createChangeFeed } from '../feed.js';
 import type { PrismaClient } from '../generated/prisma/index.js';
 import type { ApiServices } from './context.js';
 import { defaultIngestionSource, type IngestionSource, type RpcProbe } from './ingestion.js';
@@ -43,18 +44,20 @@ export interface ApiOptions {
    * table and the RPC (see ingestion.ts).
    */
   ingestion?: IngestionSource | null;
-  /** Ingestion is reported stalled after this long behind with no progress (default 60 s). */
+  /** Ingestion is reported stalled after this long behind with no progress (default 10 s). */
   stallAfterMs?: number;
   limits?: ApiLimits;
   metrics?: ApiMetrics;
   /** GraphiQL at /graphql (default true). */
   graphiql?: boolean;
+  /** Change-log poll of this replica's change feed (default 1000 ms; see src/feed.ts). */
+  feedPollMs?: number;
   /** CORS origin(s) (default: any). */
   corsOrigin?: string | string[];
 }
 
 export type ApiYoga = YogaServerInstance<Record<string, unknown>, ApiServices> & {
-  readonly api: { metrics: ApiMetrics; readiness: () => Promise<Readiness>; logger: Logger; bus: Bus };
+  readonly api: { metrics: ApiMetrics; readiness: () => Promise<Readiness>; logger: Logger; bus: Bus; feed: ChangeFeed };
 };
 
 function yogaLogger(log: Logger) {
@@ -73,11 +76,20 @@ export function createApi(opts: ApiOptions): ApiYoga {
       stallAfterMs: opts.stallAfterMs,
       programId: opts.programId ?? DVPN_PROGRAM_ID.toBase58(),
     });
-  const readiness = createReadiness({ prisma: opts.prisma, rpc: opts.rpc, ingestion });
+  const readiness = createReadiness({ prisma: opts.prisma, rpc: opts.rpc, ingestion, logger });
   const limits = opts.limits ?? {};
   const refused = (code: string) => metrics.refused.inc({ rule: code });
   const rest = useRest({ metrics });
-  const services: ApiServices = { prisma: opts.prisma, bus: opts.bus };
+  // Subscriptions read the change feed: the bus in seq order, with what it
+  // lost read back from the change log, resumable by seq.
+  const feed =
+    opts.bus instanceof ChangeFeed
+      ? opts.bus
+      : createChangeFeed(opts.bus, (text, values) => opts.prisma.$queryRawUnsafe(text, ...values), {
+          logger: logger.child({ sub: 'feed' }),
+          pollMs: opts.feedPollMs,
+        });
+  const services: ApiServices = { prisma: opts.prisma, bus: feed, feed };
 
   const yoga = createYoga<Record<string, unknown>, ApiServices>({
     schema,
@@ -102,7 +114,7 @@ export function createApi(opts: ApiOptions): ApiYoga {
     },
     plugins: [
       useHealth(readiness),
-      useMetrics({ metrics, bus: opts.bus, ingestion }),
+      useMetrics({ metrics, bus: feed, ingestion }),
       rest,
       useDepthLimit({ maxDepth: limits.maxDepth, onRefused: refused }),
       usePageSizeLimit({ maxPageSize: limits.maxPageSize, onRefused: refused }),
@@ -112,5 +124,5 @@ export function createApi(opts: ApiOptions): ApiYoga {
     ],
   });
   rest.bind(yoga as unknown as Parameters<typeof rest.bind>[0]);
-  return Object.assign(yoga, { api: { metrics, readiness, logger, bus: opts.bus } }) as ApiYoga;
+  return Object.assign(yoga, { api: { metrics, readiness, logger, bus: opts.bus, feed } }) as ApiYoga;
 }

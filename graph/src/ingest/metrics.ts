@@ -20,7 +20,7 @@ export interface IndexerMetrics {
   /** Live notifications waiting to be applied. */
   queueDepth: number;
   lastAppliedAt: number | null;
-  live: { connected: boolean; reconnects: number; notifications: number; failedSkipped: number };
+  live: { connected: boolean; reconnects: number; notifications: number; failedSkipped: number; dropped: number };
   backfill: {
     running: boolean;
     total: number;
@@ -80,6 +80,7 @@ export function renderPrometheus(metrics: IndexerMetrics | IndexerMetrics[], pre
   metric('live_reconnects_total', 'counter', 'Websocket reconnections', (m) => m.live.reconnects);
   metric('live_notifications_total', 'counter', 'Log notifications received', (m) => m.live.notifications);
   metric('live_failed_skipped_total', 'counter', 'Failed transactions skipped', (m) => m.live.failedSkipped);
+  metric('live_dropped_total', 'counter', 'Live notifications dropped from a full queue (fetched by backfill instead)', (m) => m.live.dropped);
   metric('backfill_running', 'gauge', '1 while a backfill runs', (m) => (m.backfill.running ? 1 : 0));
   metric('backfill_total', 'gauge', 'Transactions to fetch in the current/last backfill', (m) => m.backfill.total);
   metric('backfill_done', 'gauge', 'Transactions fetched and applied in the current/last backfill', (m) => m.backfill.done);

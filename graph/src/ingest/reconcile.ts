@@ -3,9 +3,13 @@
 // slot S is decoded with the SDK and compared with the rows; every difference
 // is repaired, logged and recorded in the `repairs` table.
 //
-// The caller applies everything up to S first (a backfill after the snapshot),
-// and rows changed by an event after S (last_slot > S) are left alone, so a
-// repair never races an event.
+// The caller applies everything up to S first (a backfill after the snapshot).
+// Rows touched by any event at slot S or later are left alone: the snapshot
+// may predate transactions of its own slot, and additive counters (total
+// sessions, uptime, earnings) change without moving a row's last_slot, so the
+// events table (not last_slot alone) says which rows moved. A repair thus only
+// ever replaces state no event has changed since the snapshot: it never rolls
+// a row back, and a quiescent row ends exactly equal to its account.
 import { decodeAccount } from '@dvpn/sdk';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -22,8 +26,10 @@ import {
   type ProviderRow,
   type SessionRow,
 } from '../store/rows.js';
-import { CONFIG, NODES, PROVIDERS, SESSIONS, loadAll, loadRows, upsertRows } from '../store/tables.js';
+import { CONFIG, NODES, PROVIDERS, SESSIONS, loadAll, loadLatest, loadRows, upsertRows } from '../store/tables.js';
 import type { ProgramAccount, Rpc } from './rpc.js';
+import type { BusMessage, SessionStateName } from '../bus.js';
+import { isoFromSeconds } from './reducer.js';
 
 export interface Snapshot {
   slot: bigint;
@@ -71,7 +77,13 @@ export function snapshotFromProgramAccounts(slot: number, list: ProgramAccount[]
  * Compares the snapshot with the tables and repairs them, in one database
  * transaction on the writer connection. Returns what was repaired.
  */
-export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logger: Logger): Promise<RepairRecord[]> {
+export async function repairFromSnapshot(
+  db: pg.ClientBase,
+  snap: Snapshot,
+  logger: Logger,
+  /** Receives the repaired sessions' and nodes' changes, to publish like any other change. */
+  onChanges?: (messages: BusMessage[]) => void,
+): Promise<RepairRecord[]> {
   const S = snap.slot;
   const repairs: RepairRecord[] = [];
   const keysOf = (name: string) => [...snap.accounts].filter(([, v]) => v.name === name).map(([k]) => k);
@@ -80,9 +92,16 @@ export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logg
   const asked = [...snap.accounts.keys(), ...snap.missing];
   const providers = snap.complete ? await loadAll<ProviderRow>(db, PROVIDERS) : await loadRows<ProviderRow>(db, PROVIDERS, asked);
   const nodes = snap.complete ? await loadAll<NodeRow>(db, NODES) : await loadRows<NodeRow>(db, NODES, asked);
-  const sessions = snap.complete
-    ? await loadAll<SessionRow>(db, SESSIONS, `"state" <> 'SETTLED'`)
-    : await loadRows<SessionRow>(db, SESSIONS, asked);
+  // The current opening of each address (older openings' accounts are gone).
+  const sessions = latestOpenings(
+    snap.complete
+      ? await loadAll<SessionRow>(
+          db,
+          SESSIONS,
+          `"state" <> 'SETTLED' AND NOT EXISTS (SELECT 1 FROM "sessions" n WHERE n."pubkey" = "sessions"."pubkey" AND n."generation" > "sessions"."generation")`,
+        )
+      : await loadRows<SessionRow>(db, SESSIONS, asked),
+  );
   const configs = await loadAll<ConfigRow>(db, CONFIG);
 
   const provByKey = new Map(providers.map((r) => [r.pubkey, r]));
@@ -97,7 +116,21 @@ export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logg
   const record = (kind: RepairRecord['kind'], account: string, diffs: Difference[]) => {
     for (const d of diffs) repairs.push({ kind, account, ...d });
   };
-  const keep = (row: { lastSlot: bigint }) => row.lastSlot <= S;
+  // Accounts an event at or after S touched (the config: any ConfigUpdated).
+  const touched = new Set<string>();
+  const moved = await db.query<{ session: string | null; node: string | null; provider: string | null; name: string }>(
+    'SELECT DISTINCT session, node, provider, name FROM events WHERE slot >= $1',
+    [S.toString()],
+  );
+  let configTouched = false;
+  for (const r of moved.rows) {
+    if (r.session) touched.add(r.session);
+    if (r.node) touched.add(r.node);
+    if (r.provider) touched.add(r.provider);
+    if (r.name === 'ConfigUpdated') configTouched = true;
+  }
+  const keep = (row: { lastSlot: bigint; pubkey?: string }) =>
+    row.lastSlot < S && !(row.pubkey !== undefined && touched.has(row.pubkey));
 
   for (const key of keysOf('Config')) {
     const truth = configRowFromAccount(key, snap.accounts.get(key)!.account, S);
@@ -105,7 +138,7 @@ export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logg
     if (!row) {
       record('config', key, [{ field: '*', before: null, after: 'created from account' }]);
       fixedConfig.push(truth);
-    } else if (keep(row)) {
+    } else if (keep(row) && !configTouched) {
       const diffs = diffRows(row, truth, COMPARED.config);
       if (diffs.length) {
         record('config', key, diffs);
@@ -150,13 +183,36 @@ export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logg
   }
 
   const seenSessions = new Set<string>();
-  for (const key of keysOf('Session')) {
+  // Highest generation stored per address, for openings the tables do not have yet.
+  const sessionKeys = keysOf('Session');
+  const maxGeneration = new Map<string, number>();
+  if (sessionKeys.length > 0) {
+    const res = await db.query<{ pubkey: string; generation: number }>(
+      'SELECT pubkey, max(generation) AS generation FROM sessions WHERE pubkey = ANY($1::text[]) GROUP BY pubkey',
+      [sessionKeys],
+    );
+    for (const r of res.rows) maxGeneration.set(r.pubkey, Number(r.generation));
+  }
+  // Addresses with an account whose current opening was not loaded (a settled
+  // row: wrongly settled, or the address opened again): load it.
+  const unloaded = sessionKeys.filter((k) => !sessByKey.has(k));
+  for (const r of await loadLatest<SessionRow>(db, SESSIONS, unloaded, 'generation')) sessByKey.set(r.pubkey, r);
+  for (const key of sessionKeys) {
     seenSessions.add(key);
-    const truth = sessionRowFromAccount(key, snap.accounts.get(key)!.account, S);
     const row = sessByKey.get(key);
-    if (!row) {
-      record('session', key, [{ field: '*', before: null, after: 'created from account' }]);
-      fixedSessions.push(truth);
+    const truth = sessionRowFromAccount(key, snap.accounts.get(key)!.account, S, row ? row.generation : 0);
+    const stored = maxGeneration.get(key);
+    if (!row || truth.startTs !== row.startTs) {
+      // Not in the tables, or the address was opened again: a new opening.
+      if (row && !keep(row)) continue;
+      const generation = stored === undefined ? 0 : stored + 1;
+      record('session', key, [{ field: '*', before: null, after: generation === 0 ? 'created from account' : `created from account (generation ${generation})` }]);
+      fixedSessions.push({ ...truth, generation });
+      if (row && row.state !== 'SETTLED') {
+        record('session', key, [{ field: 'state', before: row.state, after: 'SETTLED' }]);
+        fixedSessions.push({ ...row, state: 'SETTLED', remainingBalance: 0n, capacityReleased: true, lastSlot: S });
+      }
+      continue;
     } else if (keep(row)) {
       const diffs = diffRows(row, truth, COMPARED.session);
       if (diffs.length) {
@@ -175,6 +231,14 @@ export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logg
   }
 
   if (repairs.length === 0) return repairs;
+  if (onChanges) {
+    const before = new Map(sessions.map((r) => [`${r.pubkey}\0${r.generation}`, r.state]));
+    for (const r of sessByKey.values()) before.set(`${r.pubkey}\0${r.generation}`, r.state);
+    onChanges([
+      ...fixedSessions.map((row) => repairedSession(row, before.get(`${row.pubkey}\0${row.generation}`) ?? null, S)),
+      ...fixedNodes.map((row) => repairedNode(row, S)),
+    ]);
+  }
   await upsertRows(db, CONFIG, fixedConfig);
   await upsertRows(db, PROVIDERS, fixedProviders);
   await upsertRows(db, NODES, fixedNodes);
@@ -201,6 +265,67 @@ export async function repairFromSnapshot(db: pg.ClientBase, snap: Snapshot, logg
   );
   for (const r of repairs) logger.warn({ account: r.account, kind: r.kind, field: r.field, before: r.before, after: r.after, slot: Number(S) }, 'reconciliation repaired a difference');
   return repairs;
+}
+
+const reconciled = (row: { updatedAt: bigint }, slot: bigint) => ({
+  cause: 'Reconciled' as const,
+  signature: '',
+  slot: Number(slot),
+  timestamp: isoFromSeconds(row.updatedAt),
+});
+
+function repairedSession(s: SessionRow, previousState: SessionStateName | null, slot: bigint): BusMessage {
+  return {
+    topic: 'session',
+    payload: {
+      ...reconciled(s, slot),
+      session: s.pubkey,
+      generation: s.generation,
+      user: s.user,
+      node: s.node,
+      provider: s.provider,
+      mode: s.mode,
+      state: s.state,
+      previousState,
+      paymentMint: s.paymentMint,
+      escrowAmount: s.escrowAmount.toString(),
+      remainingBalance: s.remainingBalance.toString(),
+      claimedAmount: s.claimedAmount.toString(),
+      feeAmount: s.feeAmount.toString(),
+      refundedAmount: s.refundedAmount.toString(),
+      bytesUsed: s.bytesUsed.toString(),
+      lastTick: s.lastTick.toString(),
+      rated: s.rated,
+    },
+  };
+}
+
+function repairedNode(n: NodeRow, slot: bigint): BusMessage {
+  return {
+    topic: 'nodeCapacity',
+    payload: {
+      ...reconciled(n, slot),
+      node: n.pubkey,
+      provider: n.provider,
+      region: n.region,
+      maxCapacity: Number(n.maxCapacity),
+      activeSessions: Number(n.activeSessions),
+      freeCapacity: Number(n.maxCapacity - n.activeSessions),
+      isActive: n.isActive,
+      pricePerMinute: n.pricePerMinute.toString(),
+      pricePerMinuteToken: n.pricePerMinuteToken.toString(),
+    },
+  };
+}
+
+/** The highest generation of each address among `rows`. */
+function latestOpenings(rows: SessionRow[]): SessionRow[] {
+  const latest = new Map<string, SessionRow>();
+  for (const r of rows) {
+    const cur = latest.get(r.pubkey);
+    if (!cur || r.generation > cur.generation) latest.set(r.pubkey, r);
+  }
+  return [...latest.values()];
 }
 
 /** Differences only (no writes): what the tables say versus the accounts. For tests and diagnostics. */

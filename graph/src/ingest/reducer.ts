@@ -61,6 +61,7 @@ export interface ClaimRow {
   eventIndex: number;
   kind: ClaimKind;
   session: string;
+  sessionGeneration: number;
   node: string;
   provider: string;
   user: string | null;
@@ -92,6 +93,7 @@ export interface StakeChangeRow {
 
 export interface RatingRow {
   session: string;
+  sessionGeneration: number;
   provider: string;
   user: string;
   rating: number;
@@ -114,6 +116,11 @@ export interface Effects {
   ratings: RatingRow[];
   /** provider -> reputation to copy onto all its nodes. */
   reputation: Map<string, number>;
+  /**
+   * Rows that a newer opening of the same address replaced in the state maps
+   * during this batch (written along with the dirty ones).
+   */
+  replaced: { sessions: SessionRow[]; disputes: DisputeRow[] };
   /** After-commit bus messages, in order. */
   messages: BusMessage[];
   /** Accounts whose row may be stale (late or orphan events): reconcile them from chain. */
@@ -176,6 +183,7 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
     stakeChanges: [],
     ratings: [],
     reputation: new Map(),
+    replaced: { sessions: [], disputes: [] },
     messages: [],
     reconcile: new Set(),
   };
@@ -238,6 +246,7 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
       const payload: SessionChange = {
         ...origin,
         session: s.pubkey,
+        generation: s.generation,
         user: s.user,
         node: s.node,
         provider: s.provider,
@@ -323,6 +332,7 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
         eventIndex: ne.eventIndex,
         kind,
         session: subjects.session!,
+        sessionGeneration: s?.generation ?? 0,
         node: subjects.node ?? s?.node ?? '',
         provider: subjects.provider!,
         user: subjects.user ?? s?.user ?? null,
@@ -461,9 +471,27 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
           if (fresh(n)) n.activeSessions = BigInt(d.nodeActiveSessions);
         }
         if (p) p.totalSessions += 1n;
-        if (!state.sessions.has(key)) {
+        // A closed address can be opened again: each opening is its own row,
+        // (pubkey, generation). The same opening (same start time) seen again,
+        // e.g. after reconciliation created its row from the account, only
+        // gets its opening signature.
+        const existing = state.sessions.get(key);
+        if (existing && existing.startTs === d.startTs) {
+          if (existing.openedSignature === '') {
+            existing.openedSignature = signature;
+            fx.dirty.sessions.add(key);
+          }
+        } else {
+          if (existing) {
+            if (d.startTs < existing.startTs) fx.reconcile.add(key); // an older opening delivered late
+            if (fx.dirty.sessions.has(key)) fx.replaced.sessions.push(existing);
+            const dispute = state.disputes.get(key);
+            if (dispute && fx.dirty.disputes.has(key)) fx.replaced.disputes.push(dispute);
+            state.disputes.delete(key);
+          }
           const s: SessionRow = {
             pubkey: key,
+            generation: existing ? existing.generation + 1 : 0,
             user: b58(d.user),
             node: b58(d.node),
             provider: b58(d.provider),
@@ -573,6 +601,7 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
         if (!state.disputes.has(key)) {
           state.disputes.set(key, {
             session: key,
+            sessionGeneration: s?.generation ?? 0,
             node: b58(d.node),
             provider: b58(d.provider),
             raisedBy: b58(d.raisedBy),
@@ -640,6 +669,7 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
         const s = session(b58(d.session));
         fx.ratings.push({
           session: b58(d.session),
+          sessionGeneration: s?.generation ?? 0,
           provider: b58(d.provider),
           user: b58(d.user),
           rating: d.rating,

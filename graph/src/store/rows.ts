@@ -68,6 +68,8 @@ export interface NodeRow {
 
 export interface SessionRow {
   pubkey: string;
+  /** Which opening of the address (0 first); the key is (pubkey, generation). */
+  generation: number;
   user: string;
   node: string;
   provider: string;
@@ -99,6 +101,7 @@ export interface SessionRow {
 
 export interface DisputeRow {
   session: string;
+  sessionGeneration: number;
   node: string;
   provider: string;
   raisedBy: string;
@@ -202,9 +205,10 @@ export function nodeRowFromAccount(pubkey: string, a: Acc, slot: bigint, provide
   };
 }
 
-export function sessionRowFromAccount(pubkey: string, a: Acc, slot: bigint): SessionRow {
+export function sessionRowFromAccount(pubkey: string, a: Acc, slot: bigint, generation = 0): SessionRow {
   return {
     pubkey,
+    generation,
     user: pk(a.user),
     node: pk(a.node),
     provider: pk(a.provider),

@@ -96,9 +96,10 @@ export const NODES: TableSpec = {
 
 export const SESSIONS: TableSpec = {
   table: 'sessions',
-  conflict: ['pubkey'],
+  conflict: ['pubkey', 'generation'],
   columns: [
     c('pubkey', 'pubkey', 'text'),
+    c('generation', 'generation', 'int4'),
     c('user', 'user', 'text'),
     c('node', 'node', 'text'),
     c('provider', 'provider', 'text'),
@@ -131,9 +132,10 @@ export const SESSIONS: TableSpec = {
 
 export const DISPUTES: TableSpec = {
   table: 'disputes',
-  conflict: ['session'],
+  conflict: ['session', 'session_generation'],
   columns: [
     c('session', 'session', 'text'),
+    c('session_generation', 'sessionGeneration', 'int4'),
     c('node', 'node', 'text'),
     c('provider', 'provider', 'text'),
     c('raised_by', 'raisedBy', 'text'),
@@ -161,6 +163,7 @@ export const CLAIMS: TableSpec = {
     c('event_index', 'eventIndex', 'int4'),
     c('kind', 'kind', 'ClaimKind'),
     c('session', 'session', 'text'),
+    c('session_generation', 'sessionGeneration', 'int4'),
     c('node', 'node', 'text'),
     c('provider', 'provider', 'text'),
     c('user', 'user', 'text'),
@@ -196,9 +199,10 @@ export const STAKE_CHANGES: TableSpec = {
 
 export const RATINGS: TableSpec = {
   table: 'ratings',
-  conflict: ['session'],
+  conflict: ['session', 'session_generation'],
   columns: [
     c('session', 'session', 'text'),
+    c('session_generation', 'sessionGeneration', 'int4'),
     c('provider', 'provider', 'text'),
     c('user', 'user', 'text'),
     c('rating', 'rating', 'int4'),
@@ -329,6 +333,22 @@ export async function loadRows<T>(client: pg.ClientBase, spec: TableSpec, keys: 
   if (keys.length === 0) return [];
   const res = await client.query({
     text: `SELECT ${spec.columns.map(selectExpr).join(', ')} FROM ${q(spec.table)} WHERE ${q(spec.conflict[0])} = ANY($1::text[])`,
+    values: [keys],
+    rowMode: 'array',
+  });
+  return res.rows.map((r: unknown[]) => rowFromArray<T>(spec, r));
+}
+
+/**
+ * Rows of `spec` whose first key column is in `keys`, only the highest
+ * `generationCol` of each (the current opening of a session address).
+ */
+export async function loadLatest<T>(client: pg.ClientBase, spec: TableSpec, keys: readonly string[], generationCol: string): Promise<T[]> {
+  if (keys.length === 0) return [];
+  const key = q(spec.conflict[0]);
+  const res = await client.query({
+    text: `SELECT DISTINCT ON (${key}) ${spec.columns.map(selectExpr).join(', ')} FROM ${q(spec.table)}
+            WHERE ${key} = ANY($1::text[]) ORDER BY ${key}, ${q(generationCol)} DESC`,
     values: [keys],
     rowMode: 'array',
   });

@@ -22,6 +22,7 @@ import {
   buildInsert,
   insertIgnore,
   loadAll,
+  loadLatest,
   loadRows,
   upsertRows,
 } from './tables.js';
@@ -214,8 +215,8 @@ export class Writer {
         await upsertRows(db, CONFIG, pick(state.config, fx.dirty.config));
         await upsertRows(db, PROVIDERS, pick(state.providers, fx.dirty.providers));
         await upsertRows(db, NODES, pick(state.nodes, fx.dirty.nodes));
-        await upsertRows(db, SESSIONS, pick(state.sessions, fx.dirty.sessions));
-        await upsertRows(db, DISPUTES, pick(state.disputes, fx.dirty.disputes));
+        await upsertRows(db, SESSIONS, [...fx.replaced.sessions, ...pick(state.sessions, fx.dirty.sessions)]);
+        await upsertRows(db, DISPUTES, [...fx.replaced.disputes, ...pick(state.disputes, fx.dirty.disputes)]);
         await insertIgnore(db, CLAIMS, fx.claims);
         await insertIgnore(db, STAKE_CHANGES, fx.stakeChanges);
         await insertIgnore(db, RATINGS, fx.ratings);
@@ -227,6 +228,7 @@ export class Writer {
             [[...fx.reputation.keys()], [...fx.reputation.values()]],
           );
         }
+        await this.logChanges(fx.messages);
         result = {
           newEvents: fresh.length,
           newTransactions: new Set(fresh.map((f) => f.signature)).size,
@@ -242,6 +244,39 @@ export class Writer {
       await db.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Numbers the batch's changes (gap-free, in commit order: only the lock
+   * holder writes, one transaction at a time) and stores them in the change
+   * log, in the same transaction as the rows they describe. Sets `seq` on each
+   * payload, so what is published after commit carries its position.
+   */
+  async logChanges(messages: BusMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const db = this.db;
+    const res = await db.query<{ change_seq: string }>(
+      `INSERT INTO checkpoints AS c (id, slot, signature, head_slot, head_signature, change_seq)
+       VALUES ($1, 0, '', 0, '', $2)
+       ON CONFLICT (id) DO UPDATE SET change_seq = c.change_seq + EXCLUDED.change_seq
+       RETURNING change_seq::text`,
+      [this.streamId, messages.length],
+    );
+    const first = Number(res.rows[0].change_seq) - messages.length + 1;
+    messages.forEach((m, i) => {
+      m.payload.seq = first + i;
+    });
+    await db.query(
+      `INSERT INTO changes (seq, topic, payload)
+       SELECT x.seq, x.topic, x.payload FROM json_to_recordset($1::json) AS x(seq int8, topic text, payload jsonb)`,
+      [JSON.stringify(messages.map((m) => ({ seq: m.payload.seq, topic: m.topic, payload: m.payload })))],
+    );
+  }
+
+  /** Deletes change-log rows older than `hours` (the subscription resume window). */
+  async pruneChanges(hours: number): Promise<number> {
+    const res = await this.db.query("DELETE FROM changes WHERE created_at < now() - make_interval(secs => $1::float8 * 3600)", [hours]);
+    return res.rowCount ?? 0;
   }
 
   /** Moves the watermark alone (a backfill window whose transactions were all applied already). */
@@ -275,9 +310,11 @@ export class Writer {
     const config = refs.config ? await loadAll<ConfigRow>(db, CONFIG) : [];
     const providers = await loadRows<ProviderRow>(db, PROVIDERS, [...refs.providers]);
     const nodes = await loadRows<NodeRow>(db, NODES, [...refs.nodes]);
-    const sessions = await loadRows<SessionRow>(db, SESSIONS, [...refs.sessions]);
+    // The current opening of each session address (see SessionOpened in the reducer).
+    const sessions = await loadLatest<SessionRow>(db, SESSIONS, [...refs.sessions], 'generation');
+    const generationOf = new Map(sessions.map((r) => [r.pubkey, r.generation]));
     const disputes = events.some((e) => e.event.name === 'DisputeRaised' || e.event.name === 'DisputeResolved')
-      ? await loadRows<DisputeRow>(db, DISPUTES, [...refs.sessions])
+      ? (await loadRows<DisputeRow>(db, DISPUTES, [...refs.sessions])).filter((r) => r.sessionGeneration === (generationOf.get(r.session) ?? 0))
       : [];
     return {
       config: new Map(config.map((r) => [r.pubkey, r])),

@@ -209,7 +209,7 @@ describe('the same protection on subscriptions (graphql-ws and SSE)', () => {
     expect(first(badArg).message).toMatch(/Pubkey must be a base58-encoded 32-byte public key/);
     // still connected: a valid subscription works and receives a published change
     const good = wsSubscribe(ws.client, 'subscription { nodeCapacity(region: "x") { region freeCapacity } }');
-    await waitFor(() => s.bus.subscriberCount() === 1, { what: 'valid subscription registered' });
+    await waitFor(() => s.feed.subscriberCount() === 1, { what: 'valid subscription registered' });
     await s.bus.publish('nodeCapacity', {
       node: KEY, provider: KEY, region: 'x', maxCapacity: 2, activeSessions: 1, freeCapacity: 1, isActive: true,
       pricePerMinute: '1', pricePerMinuteToken: '0', cause: 'SessionOpened', signature: 'sig', slot: 1, timestamp: new Date(0).toISOString(),

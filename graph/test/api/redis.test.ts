@@ -108,7 +108,7 @@ describe('two API processes behind one indexer, through Redis', () => {
     await waitFor(async () => /dvpn_api_subscribers_connected 2/.test(await (await fetch(`${urlTwo}/metrics`)).text()), {
       what: 'two subscriptions on API #2',
     });
-    await waitFor(() => busOne.subscriberCount() === 1, { what: 'one subscription on API #1' });
+    await waitFor(() => apiOne.yoga.api.feed.subscriberCount() === 1, { what: 'one subscription on API #1' });
 
     const sess = await openTimeSession(chain, node, 5);
     const close = await chain.send(closeSessionIx(chain, sess, cfg.treasury.publicKey), [sess.user]);

@@ -6,6 +6,7 @@ import { createClient as createWsClient, type Client as WsClient } from 'graphql
 import WebSocket from 'ws';
 import { startChain, type Chain } from '../../../tests/harness/surfnet.js';
 import { createBus, type Bus } from '../../src/bus.js';
+import type { ChangeFeed } from '../../src/feed.js';
 import { createPrismaClient } from '../../src/db/client.js';
 import { createIndexer, type Indexer } from '../../src/indexer.js';
 import { createLogger, silentLogger } from '../../src/log.js';
@@ -49,6 +50,8 @@ export interface ApiStack {
   db: TestDatabase;
   prisma: PrismaClient;
   bus: Bus;
+  /** The API's change feed (its subscriptions are registered here, not on the bus). */
+  feed: ChangeFeed;
   indexer: Indexer;
   api: ApiServer;
   url: string;
@@ -94,6 +97,7 @@ export async function startStack(opts: StackOptions = {}): Promise<ApiStack> {
     db,
     prisma,
     bus,
+    feed: api.yoga.api.feed,
     indexer,
     api,
     url,
@@ -190,6 +194,7 @@ export interface ApiOnly {
   db: TestDatabase;
   prisma: PrismaClient;
   bus: Bus;
+  feed: ChangeFeed;
   api: ApiServer;
   url: string;
   wsUrl: string;
@@ -213,6 +218,7 @@ export async function startApiOnly(opts: Partial<ApiServerOptions> = {}): Promis
     db,
     prisma,
     bus,
+    feed: api.yoga.api.feed,
     api,
     url,
     wsUrl,

@@ -34,7 +34,7 @@ const EVENTS_SUB = `subscription($node: Pubkey) { events(node: $node, names: [Se
 
 describe('subscriptions over graphql-ws and SSE', () => {
   it('both clients see session changes, capacity changes and events in order as transactions confirm', async () => {
-    const before = s.bus.subscriberCount();
+    const before = s.feed.subscriberCount();
     const subscribers = () => s.api.yoga.api.metrics.subscribersConnected();
     const ws = wsClient(s.wsUrl);
     await ws.connected;
@@ -56,7 +56,7 @@ describe('subscriptions over graphql-ws and SSE', () => {
     await waitFor(() => subscribers() === 5, { what: 'five subscriptions running' });
     // Same document and variables on both transports share one execution:
     // three distinct subscriptions on the bus for five subscribers.
-    expect(s.bus.subscriberCount()).toBe(before + 3);
+    expect(s.feed.subscriberCount()).toBe(before + 3);
 
     // Activity: one session on the watched node (open, claim, close), one on another node.
     const sess = await openTimeSession(s.chain, node, 10);
@@ -136,7 +136,7 @@ describe('subscriptions over graphql-ws and SSE', () => {
     sseCapacity.close();
     await ws.client.dispose();
     sse.dispose();
-    await waitFor(() => s.bus.subscriberCount() === before, { what: 'bus subscriptions released' });
+    await waitFor(() => s.feed.subscriberCount() === before, { what: 'bus subscriptions released' });
     await waitFor(async () => /dvpn_api_subscribers_connected 0/.test(await (await fetch(`${s.url}/metrics`)).text()), {
       what: 'metrics back to zero subscribers',
     });

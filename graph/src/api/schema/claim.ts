@@ -18,6 +18,7 @@ export const Claim = builder.prismaObject('Claim', {
     ixIndex: t.exposeInt('ixIndex'),
     eventIndex: t.exposeInt('eventIndex'),
     sessionPubkey: t.expose('sessionPubkey', { type: 'Pubkey' }),
+    sessionGeneration: t.exposeInt('sessionGeneration', { description: 'Which opening of the session address (Session.generation).' }),
     nodePubkey: t.expose('nodePubkey', { type: 'Pubkey' }),
     providerPubkey: t.expose('providerPubkey', { type: 'Pubkey' }),
     session: t.relation('session'),

@@ -6,6 +6,7 @@ export const Dispute = builder.prismaObject('Dispute', {
   description: 'A dispute on a session (at most one per session); the escrow is frozen until it is resolved.',
   fields: (t) => ({
     sessionPubkey: t.expose('sessionPubkey', { type: 'Pubkey' }),
+    sessionGeneration: t.exposeInt('sessionGeneration', { description: 'Which opening of the session address (Session.generation).' }),
     nodePubkey: t.expose('nodePubkey', { type: 'Pubkey' }),
     providerPubkey: t.expose('providerPubkey', { type: 'Pubkey' }),
     session: t.relation('session'),
@@ -46,14 +47,14 @@ builder.queryField('disputes', (t) =>
   t.prismaConnection(
     {
       type: 'Dispute',
-      cursor: 'sessionPubkey',
+      cursor: 'sessionPubkey_sessionGeneration',
       description: 'Disputes, newest first.',
       args: { filter: t.arg({ type: DisputeFilter }) },
       resolve: (query, _root, args, ctx) =>
         ctx.prisma.dispute.findMany({
           ...query,
           where: disputeWhere(args.filter),
-          orderBy: [{ raisedAt: 'desc' }, { sessionPubkey: 'desc' }],
+          orderBy: [{ raisedAt: 'desc' }, { sessionPubkey: 'desc' }, { sessionGeneration: 'desc' }],
         }),
       totalCount: (_root, args, ctx) => ctx.prisma.dispute.count({ where: disputeWhere(args.filter) }),
     },
@@ -67,7 +68,7 @@ builder.prismaObjectField('Session', 'dispute', (t) => t.relation('dispute', { n
 builder.prismaObjectField('Provider', 'disputes', (t) =>
   t.relatedConnection(
     'disputes',
-    { cursor: 'sessionPubkey', totalCount: true, query: { orderBy: [{ raisedAt: 'desc' }, { sessionPubkey: 'desc' }] } },
+    { cursor: 'sessionPubkey_sessionGeneration', totalCount: true, query: { orderBy: [{ raisedAt: 'desc' }, { sessionPubkey: 'desc' }, { sessionGeneration: 'desc' }] } },
     { name: 'ProviderDisputeConnection' },
     { name: 'ProviderDisputeEdge' },
   ),

@@ -5,6 +5,8 @@ import type { FeedEvent } from '../../bus.js';
 import type { Event as EventRow, Prisma } from '../../generated/prisma/index.js';
 import { builder } from '../builder.js';
 import { filterIterator } from '../iterators.js';
+import { isGap } from '../../feed.js';
+import { AFTER_DESCRIPTION, changeStream, unlessGap } from '../subscriptions.js';
 import { badInput, OrderDirection } from './scalars.js';
 
 export const EventName = builder.enumType('EventName', {
@@ -30,6 +32,12 @@ export const Event = builder.prismaObject('Event', {
     providerPubkey: t.expose('providerPubkey', { type: 'Pubkey', nullable: true }),
     user: t.expose('user', { type: 'Pubkey', nullable: true }),
     timestamp: t.expose('timestamp', { type: 'DateTime', description: 'Program Clock time of the event.' }),
+    seq: t.field({
+      type: 'BigInt',
+      nullable: true,
+      description: 'Change-log position, on events delivered by the `events` subscription (resume with `after: seq`); null in queries.',
+      resolve: (e) => (e as EventRow & { seq?: number | null }).seq ?? null,
+    }),
   }),
 });
 
@@ -113,21 +121,22 @@ builder.subscriptionField('events', (t) =>
       node: t.arg({ type: 'Pubkey' }),
       provider: t.arg({ type: 'Pubkey' }),
       user: t.arg({ type: 'Pubkey' }),
+      after: t.arg({ type: 'BigInt', description: AFTER_DESCRIPTION }),
     },
     subscribe: (_root, args, ctx) => {
       const names = args.names ? [...new Set(args.names)] : null;
       if (names && names.length === 0) throw badInput('names must not be empty');
-      const source = ctx.bus.iterate('event', {
+      const source = changeStream(ctx, 'event', {
         ...(names && names.length === 1 ? { name: names[0] } : {}),
         ...(args.session ? { session: args.session } : {}),
         ...(args.node ? { node: args.node } : {}),
         ...(args.provider ? { provider: args.provider } : {}),
         ...(args.user ? { user: args.user } : {}),
-      });
+      }, args.after);
       if (!names || names.length === 1) return source;
       const wanted = new Set<string>(names);
-      return filterIterator(source, (e) => wanted.has(e.name));
+      return filterIterator(source, (e) => isGap(e) || wanted.has(e.name));
     },
-    resolve: (e) => feedEventToRow(e),
+    resolve: (e) => unlessGap(e, (change) => Object.assign(feedEventToRow(change), { seq: change.seq ?? null })),
   }),
 );

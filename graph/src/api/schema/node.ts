@@ -3,6 +3,7 @@
 import type { NodeCapacityChange } from '../../bus.js';
 import type { Prisma } from '../../generated/prisma/index.js';
 import { builder } from '../builder.js';
+import { AFTER_DESCRIPTION, changeStream, unlessGap } from '../subscriptions.js';
 import { badInput, OrderDirection } from './scalars.js';
 
 export const VpnNode = builder.prismaObject('Node', {
@@ -166,6 +167,12 @@ export const NodeCapacity = builder.objectRef<NodeCapacityChange>('NodeCapacity'
     isActive: t.exposeBoolean('isActive'),
     pricePerMinute: t.field({ type: 'BigInt', resolve: (c) => c.pricePerMinute }),
     pricePerMinuteToken: t.field({ type: 'BigInt', resolve: (c) => c.pricePerMinuteToken }),
+    seq: t.field({
+      type: 'BigInt',
+      nullable: true,
+      description: 'Change-log position (resume with `after: seq`); null only on changes published outside the indexer.',
+      resolve: (c) => c.seq ?? null,
+    }),
     cause: t.exposeString('cause', { description: 'Name of the program event that made the change.' }),
     signature: t.exposeString('signature'),
     slot: t.field({ type: 'BigInt', resolve: (c) => BigInt(c.slot) }),
@@ -187,13 +194,14 @@ builder.subscriptionField('nodeCapacity', (t) =>
       node: t.arg({ type: 'Pubkey' }),
       region: t.arg.string(),
       provider: t.arg({ type: 'Pubkey' }),
+      after: t.arg({ type: 'BigInt', description: AFTER_DESCRIPTION }),
     },
     subscribe: (_root, args, ctx) =>
-      ctx.bus.iterate('nodeCapacity', {
+      changeStream(ctx, 'nodeCapacity', {
         ...(args.node ? { node: args.node } : {}),
         ...(args.region ? { region: args.region } : {}),
         ...(args.provider ? { provider: args.provider } : {}),
-      }),
-    resolve: (change) => change,
+      }, args.after),
+    resolve: (item) => unlessGap(item, (change) => change),
   }),
 );

@@ -5,6 +5,7 @@ export const Rating = builder.prismaObject('Rating', {
   description: "A user's rating (1..5) of an ended session, and the provider's reputation right after it.",
   fields: (t) => ({
     sessionPubkey: t.expose('sessionPubkey', { type: 'Pubkey' }),
+    sessionGeneration: t.exposeInt('sessionGeneration', { description: 'Which opening of the session address (Session.generation).' }),
     providerPubkey: t.expose('providerPubkey', { type: 'Pubkey' }),
     session: t.relation('session'),
     provider: t.relation('provider'),
@@ -22,7 +23,7 @@ builder.prismaObjectField('Session', 'rating', (t) => t.relation('rating', { nul
 builder.prismaObjectField('Provider', 'ratings', (t) =>
   t.relatedConnection(
     'ratings',
-    { cursor: 'sessionPubkey', totalCount: true, query: { orderBy: [{ timestamp: 'desc' }, { sessionPubkey: 'desc' }] } },
+    { cursor: 'sessionPubkey_sessionGeneration', totalCount: true, query: { orderBy: [{ timestamp: 'desc' }, { sessionPubkey: 'desc' }, { sessionGeneration: 'desc' }] } },
     { name: 'ProviderRatingConnection' },
     { name: 'ProviderRatingEdge' },
   ),

@@ -3,6 +3,7 @@
 import type { SessionChange as SessionChangePayload } from '../../bus.js';
 import type { Prisma } from '../../generated/prisma/index.js';
 import { builder } from '../builder.js';
+import { AFTER_DESCRIPTION, changeStream, unlessGap } from '../subscriptions.js';
 import { badInput, Currency, currencyOf, OrderDirection, SOL_MINT } from './scalars.js';
 
 export const SessionState = builder.enumType('SessionState', {
@@ -19,6 +20,15 @@ export const Session = builder.prismaObject('Session', {
   description: 'A session (account `Session`, PDA "session", node, user, session_id) and its escrow.',
   fields: (t) => ({
     pubkey: t.expose('pubkey', { type: 'Pubkey', description: 'Session account address.' }),
+    generation: t.exposeInt('generation', {
+      description: 'Which opening of this address: 0 for the first, then 1, 2, ... (a closed address can be opened again; each opening is its own session).',
+    }),
+    openings: t.prismaField({
+      type: ['Session'],
+      description: 'Every opening of this address, newest first (this one included).',
+      resolve: (query, s, _args, ctx) =>
+        ctx.prisma.session.findMany({ ...query, where: { pubkey: s.pubkey }, orderBy: { generation: 'desc' }, take: 100 }),
+    }),
     user: t.expose('user', { type: 'Pubkey' }),
     nodePubkey: t.expose('nodePubkey', { type: 'Pubkey' }),
     providerPubkey: t.expose('providerPubkey', { type: 'Pubkey' }),
@@ -101,22 +111,29 @@ export function sessionWhere(f: SessionFilterShape | null | undefined): Prisma.S
 }
 
 export function sessionOrderBy(o: typeof SessionOrder.$inferInput | null | undefined): Prisma.SessionOrderByWithRelationInput[] {
-  if (!o) return [{ startTs: 'desc' }, { pubkey: 'desc' }];
+  if (!o) return [{ startTs: 'desc' }, { pubkey: 'desc' }, { generation: 'desc' }];
   const direction = (o.direction ?? 'desc') as 'asc' | 'desc';
-  return [{ [o.field]: direction }, { pubkey: direction }];
+  return [{ [o.field]: direction }, { pubkey: direction }, { generation: direction }];
 }
 
 builder.queryFields((t) => ({
   session: t.prismaField({
     type: 'Session',
     nullable: true,
-    args: { pubkey: t.arg({ type: 'Pubkey', required: true }) },
-    resolve: (query, _root, args, ctx) => ctx.prisma.session.findUnique({ ...query, where: { pubkey: args.pubkey } }),
+    description: 'The session at this address: its latest opening (older ones: `openings`, or `generation`).',
+    args: {
+      pubkey: t.arg({ type: 'Pubkey', required: true }),
+      generation: t.arg.int({ description: 'A given opening of the address (default: the latest).' }),
+    },
+    resolve: (query, _root, args, ctx) =>
+      args.generation == null
+        ? ctx.prisma.session.findFirst({ ...query, where: { pubkey: args.pubkey }, orderBy: { generation: 'desc' } })
+        : ctx.prisma.session.findUnique({ ...query, where: { pubkey_generation: { pubkey: args.pubkey, generation: args.generation } } }),
   }),
   sessions: t.prismaConnection(
     {
       type: 'Session',
-      cursor: 'pubkey',
+      cursor: 'pubkey_generation',
       description: 'Sessions by user, node, provider, state, mode, currency and start time; newest first by default.',
       args: { filter: t.arg({ type: SessionFilter }), orderBy: t.arg({ type: SessionOrder }) },
       resolve: (query, _root, args, ctx) =>
@@ -132,7 +149,7 @@ builder.prismaObjectField('Node', 'sessions', (t) =>
   t.relatedConnection(
     'sessions',
     {
-      cursor: 'pubkey',
+      cursor: 'pubkey_generation',
       totalCount: true,
       args: { filter: t.arg({ type: SessionFilter }), orderBy: t.arg({ type: SessionOrder }) },
       query: (args) => ({ where: sessionWhere(args.filter), orderBy: sessionOrderBy(args.orderBy) }),
@@ -146,7 +163,7 @@ builder.prismaObjectField('Provider', 'sessions', (t) =>
   t.relatedConnection(
     'sessions',
     {
-      cursor: 'pubkey',
+      cursor: 'pubkey_generation',
       totalCount: true,
       args: { filter: t.arg({ type: SessionFilter }), orderBy: t.arg({ type: SessionOrder }) },
       query: (args) => ({ where: sessionWhere(args.filter), orderBy: sessionOrderBy(args.orderBy) }),
@@ -163,6 +180,7 @@ export const SessionChange = builder.objectRef<SessionChangePayload>('SessionCha
   description: "A session's state right after an event changed it (opened, claimed, closed, paid out, disputed, resolved, rated).",
   fields: (t) => ({
     sessionPubkey: t.field({ type: 'Pubkey', resolve: (c) => c.session }),
+    generation: t.int({ description: 'Which opening of the address (see Session.generation).', resolve: (c) => c.generation ?? 0 }),
     user: t.field({ type: 'Pubkey', resolve: (c) => c.user }),
     nodePubkey: t.field({ type: 'Pubkey', resolve: (c) => c.node }),
     providerPubkey: t.field({ type: 'Pubkey', resolve: (c) => c.provider }),
@@ -179,6 +197,12 @@ export const SessionChange = builder.objectRef<SessionChangePayload>('SessionCha
     bytesUsed: t.field({ type: 'BigInt', resolve: (c) => c.bytesUsed }),
     lastTick: t.field({ type: 'BigInt', resolve: (c) => c.lastTick }),
     rated: t.exposeBoolean('rated'),
+    seq: t.field({
+      type: 'BigInt',
+      nullable: true,
+      description: 'Change-log position (resume with `after: seq`); null only on changes published outside the indexer.',
+      resolve: (c) => c.seq ?? null,
+    }),
     cause: t.exposeString('cause', { description: 'Name of the program event that made the change.' }),
     signature: t.exposeString('signature'),
     slot: t.field({ type: 'BigInt', resolve: (c) => BigInt(c.slot) }),
@@ -187,7 +211,10 @@ export const SessionChange = builder.objectRef<SessionChangePayload>('SessionCha
       type: 'Session',
       nullable: true,
       description: 'The session row as indexed now (a database read).',
-      resolve: (query, c, _args, ctx) => ctx.prisma.session.findUnique({ ...query, where: { pubkey: c.session } }),
+      resolve: (query, c, _args, ctx) =>
+        c.generation == null
+          ? ctx.prisma.session.findFirst({ ...query, where: { pubkey: c.session }, orderBy: { generation: 'desc' } })
+          : ctx.prisma.session.findUnique({ ...query, where: { pubkey_generation: { pubkey: c.session, generation: c.generation } } }),
     }),
   }),
 });
@@ -201,14 +228,15 @@ builder.subscriptionField('sessionChanged', (t) =>
       user: t.arg({ type: 'Pubkey' }),
       node: t.arg({ type: 'Pubkey' }),
       provider: t.arg({ type: 'Pubkey' }),
+      after: t.arg({ type: 'BigInt', description: AFTER_DESCRIPTION }),
     },
     subscribe: (_root, args, ctx) =>
-      ctx.bus.iterate('session', {
+      changeStream(ctx, 'session', {
         ...(args.session ? { session: args.session } : {}),
         ...(args.user ? { user: args.user } : {}),
         ...(args.node ? { node: args.node } : {}),
         ...(args.provider ? { provider: args.provider } : {}),
-      }),
-    resolve: (change) => change,
+      }, args.after),
+    resolve: (item) => unlessGap(item, (change) => change),
   }),
 );
