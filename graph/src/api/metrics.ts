@@ -135,7 +135,7 @@ export class ApiMetrics {
     new Counter('dvpn_api_graphql_operations_total', 'GraphQL operations, by type and outcome (ok, error, refused).'),
   );
   readonly refused = this.registry.register(
-    new Counter('dvpn_api_graphql_refused_total', 'Operations refused by a protection rule (depth, cost, page size).'),
+    new Counter('dvpn_api_graphql_refused_total', 'Requests refused by a protection rule (tokens, aliases, depth, directives, cost, page size, response size, statement timeout, rate limit), by rule.'),
   );
   readonly subscriptions = this.registry.register(
     new Gauge('dvpn_api_subscriptions_active', 'GraphQL subscriptions running now, by transport (ws, sse).'),

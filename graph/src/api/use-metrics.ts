@@ -17,6 +17,18 @@ export interface MetricsPluginOptions {
   path?: string;
 }
 
+/** Error codes that mean a protection rule refused the request (counted in dvpn_api_graphql_refused_total). */
+export const REFUSAL_CODES = new Set([
+  'TOKEN_LIMIT_EXCEEDED',
+  'ALIAS_LIMIT_EXCEEDED',
+  'DEPTH_LIMIT_EXCEEDED',
+  'DIRECTIVE_LIMIT_EXCEEDED',
+  'COST_LIMIT_EXCEEDED',
+  'PAGE_SIZE_EXCEEDED',
+  'RESPONSE_TOO_LARGE',
+  'QUERY_TIMEOUT',
+]);
+
 function outcome(result: unknown): 'ok' | 'error' {
   const r = result as ExecutionResult | undefined;
   return r && Array.isArray(r.errors) && r.errors.length > 0 ? 'error' : 'ok';
@@ -46,6 +58,16 @@ export function useMetrics(opts: MetricsPluginOptions): Plugin<{ transport?: 'ws
         }
       }
       endResponse(new fetchAPI.Response(text, { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }));
+    },
+    // Counted from the answers rather than in the rules: yoga caches parse and
+    // validation per document, so a rule sees a repeated document only once.
+    onResultProcess({ result }) {
+      for (const r of Array.isArray(result) ? result : [result]) {
+        const errors = (r as ExecutionResult | undefined)?.errors;
+        if (!Array.isArray(errors)) continue;
+        const codes = new Set(errors.map((e) => (e as { extensions?: { code?: unknown } }).extensions?.code));
+        for (const code of codes) if (typeof code === 'string' && REFUSAL_CODES.has(code)) metrics.refused.inc({ rule: code });
+      }
     },
     onExecute({ args }) {
       const start = process.hrtime.bigint();

@@ -13,5 +13,6 @@ import './stake-change.js';
 import './event.js';
 import './stats.js';
 import './config.js';
+import './meta.js';
 
 export const schema = builder.toSchema();
