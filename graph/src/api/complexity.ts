@@ -5,20 +5,23 @@
 // Every selected field counts, so aliases and repeated fragments count once
 // per occurrence:
 //   - a field costs 1 (a leaf too), unless it names its own cost below;
-//   - a connection (a field taking first/last) multiplies its selection by the
-//     page asked for (first ?? last ?? DEFAULT_PAGE_SIZE); its `edges` / `nodes`
-//     lists do not multiply again;
+//   - a connection (a field taking first/last) multiplies its whole selection
+//     by the page asked for (first ?? last ?? DEFAULT_PAGE_SIZE, at least 1):
+//     its `edges` / `nodes` lists do not multiply again, and its totalCount and
+//     pageInfo are multiplied too (an overestimate, on purpose: simple and safe);
 //   - another list multiplies its selection by its `limit` argument, else 10;
 //   - `totalCount` costs TOTAL_COUNT_COST (a count(*) per connection);
-//   - the aggregate fields (stats, byRegion, earnings, the analyst aggregates)
-//     cost AGGREGATE_COST each: each is a scan of whole tables.
+//   - the aggregate fields (stats, byRegion, earnings, dailyVolume,
+//     providerEarnings, nodeUtilisation) cost AGGREGATE_COST each: each scans
+//     whole tables (about 8 ms each on a small database, measured).
 // So nodes(first: 100) { nodes { pubkey region } } costs 1 + 100 * 3 = 301,
-// and `{ a: stats { nodes } b: stats { nodes } }` costs 2 * (AGGREGATE_COST + 1).
+// `{ a: stats { nodes } b: stats { nodes } }` costs 2 * (AGGREGATE_COST + 1),
+// and at most DEFAULT_MAX_COST / AGGREGATE_COST = 20 aggregates fit in one request.
 import { getNamedType, getNullableType, isLeafType, isListType, type GraphQLField } from 'graphql';
 import { DEFAULT_PAGE_SIZE } from './builder.js';
 
-export const DEFAULT_MAX_COST = 5000;
-export const AGGREGATE_COST = 100;
+export const DEFAULT_MAX_COST = 10_000;
+export const AGGREGATE_COST = 500;
 export const TOTAL_COUNT_COST = 10;
 const LIST_SIZE = 10;
 
@@ -32,7 +35,7 @@ function count(v: unknown): number | undefined {
 export function fieldComplexity(args: Record<string, unknown>, _ctx: unknown, field: GraphQLField<unknown, any>): Cost {
   if (field.name === 'totalCount') return TOTAL_COUNT_COST;
   const takesPage = field.args.some((a) => a.name === 'first' || a.name === 'last');
-  if (takesPage) return { field: 1, multiplier: count(args.first) ?? count(args.last) ?? DEFAULT_PAGE_SIZE };
+  if (takesPage) return { field: 1, multiplier: Math.max(1, count(args.first) ?? count(args.last) ?? DEFAULT_PAGE_SIZE) };
   if (isListType(getNullableType(field.type)) && !isLeafType(getNamedType(field.type))) {
     // The edges / nodes of a connection: the connection field multiplied already.
     if ((field.name === 'edges' || field.name === 'nodes') && field.args.length === 0) return { field: 1, multiplier: 1 };

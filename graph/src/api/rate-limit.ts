@@ -12,7 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface RateLimitOptions {
-  /** Requests per window per client (default 600). */
+  /** Requests per window per client (default 300). */
   points?: number;
   /** Window length (default 10 s). */
   durationSeconds?: number;
@@ -20,7 +20,7 @@ export interface RateLimitOptions {
   trustProxy?: boolean;
 }
 
-export const RATE_LIMIT_DEFAULTS = { points: 600, durationSeconds: 10 } as const;
+export const RATE_LIMIT_DEFAULTS = { points: 300, durationSeconds: 10 } as const;
 const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 export interface RateLimiter {

@@ -6,7 +6,7 @@
 // a rule that reads variables must not run in onValidate. The error says the
 // cost and the limit (extensions.cost, extensions.maxCost).
 //
-// Options: maxCost (default 5000), onRefused (metrics hook).
+// Options: maxCost (default 10000), onRefused (metrics hook).
 import { createComplexityRule } from '@pothos/plugin-complexity';
 import { GraphQLError, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';

@@ -22,7 +22,7 @@ import { useRest } from './use-rest.js';
 import { useSharedSubscriptions } from './use-shared-subscriptions.js';
 
 export interface ApiLimits extends Omit<ArmorOptions, 'onRefused'> {
-  /** Largest operation cost allowed (default 5000, see complexity.ts). */
+  /** Largest operation cost allowed (default 10000, see complexity.ts). */
   maxCost?: number;
   /** Largest first/last (default 100). */
   maxPageSize?: number;

@@ -66,9 +66,9 @@ describe('cost limit', () => {
     expect(r.data).toBeUndefined();
     expect(codes(r)).toEqual(['COST_LIMIT_EXCEEDED']);
     const ext = r.errors![0].extensions as { cost: number; maxCost: number };
-    expect(ext.maxCost).toBe(5000);
+    expect(ext.maxCost).toBe(10_000);
     expect(ext.cost).toBeGreaterThan(100_000);
-    expect(r.errors![0].message).toMatch(/^Operation cost \d+ exceeds the maximum cost of 5000; ask for smaller pages/);
+    expect(r.errors![0].message).toMatch(/^Operation cost \d+ exceeds the maximum cost of 10000; ask for smaller pages/);
     // the same document with small pages is fine (variables are applied)
     const ok = await gql(s.url, q, { n: 2 });
     expect(ok.errors).toBeUndefined();
@@ -76,32 +76,40 @@ describe('cost limit', () => {
   });
 
   it('counts aliases and fragments, so repeating a field does not escape the limit', async () => {
-    // 15 aliases (the alias limit) of a 100-node page: 15 * (1 + 100 * (nodes, pubkey, region, provider, pubkey)) = 15 * 501
-    const aliases = Array.from({ length: 15 }, (_, i) => `a${i}: nodes(first: 100) { nodes { pubkey region provider { pubkey } } }`).join('\n');
+    // 15 aliases (the alias limit) of a 100-node page: 15 * (1 + 100 * (nodes, pubkey, region, endpoint, provider, pubkey, authority)) = 15 * 701
+    const aliases = Array.from({ length: 15 }, (_, i) => `a${i}: nodes(first: 100) { nodes { pubkey region endpoint provider { pubkey authority } } }`).join('\n');
     const r = await gql(s.url, `{ ${aliases} }`);
     expect(codes(r)).toEqual(['COST_LIMIT_EXCEEDED']);
-    expect((r.errors![0].extensions as { cost: number }).cost).toBe(15 * 501);
-    // the same selection spread from fragments, no alias: A spread 16 times (B twice A, C twice B, D twice C)
-    const frags = `{ nodes(first: 100) { ...D ...D } }
+    expect((r.errors![0].extensions as { cost: number }).cost).toBe(15 * 701);
+    // the same selection spread from fragments, no alias: A spread 32 times (B twice A, C twice B, D twice C, E twice D)
+    const frags = `{ nodes(first: 100) { ...E ...E } } fragment E on VpnNodeConnection { ...D ...D }
       fragment A on VpnNodeConnection { nodes { pubkey region provider { pubkey } } }
       fragment B on VpnNodeConnection { ...A ...A } fragment C on VpnNodeConnection { ...B ...B }
       fragment D on VpnNodeConnection { ...C ...C }`;
     const f = await gql(s.url, frags);
     expect(codes(f)).toEqual(['COST_LIMIT_EXCEEDED']);
-    expect((f.errors![0].extensions as { cost: number }).cost).toBe(1 + 100 * 16 * 5);
+    expect((f.errors![0].extensions as { cost: number }).cost).toBe(1 + 100 * 32 * 5);
   });
 
   it('weighs aggregates: stats, earnings and totalCount cost more than plain fields', async () => {
-    const stats = Array.from({ length: 15 }, (_, i) => `s${i}: stats { nodes byRegion { region } }`).join(' ');
-    const r = await gql(s.url, `{ ${stats} ${Array.from({ length: 15 }, (_, i) => `e${i}: earnings(provider: "${KEY}") { start }`).join(' ')} }`);
-    expect(codes(r)).toEqual(['ALIAS_LIMIT_EXCEEDED']); // 30 aliases
-    const heavy = await gql(s.url, `{ ${stats} }`);
-    // 15 * (stats 100 + nodes 1 + byRegion 100 + region 1) = 3030: allowed, and answered
-    expect(heavy.errors).toBeUndefined();
-    expect(heavy.data!.s14.nodes).toBe('0');
-    const counts = Array.from({ length: 15 }, (_, i) => `c${i}: sessions(first: 100) { totalCount nodes { pubkey state user } }`).join(' ');
-    const c = await gql(s.url, `{ ${counts} }`);
-    expect(codes(c)).toEqual(['COST_LIMIT_EXCEEDED']);
+    const stats = (n: number) => Array.from({ length: n }, (_, i) => `s${i}: stats { nodes byRegion { region } }`).join(' ');
+    const earnings = Array.from({ length: 15 }, (_, i) => `e${i}: earnings(provider: "${KEY}") { start }`).join(' ');
+    expect(codes(await gql(s.url, `{ ${stats(15)} ${earnings} }`))).toEqual(['ALIAS_LIMIT_EXCEEDED']); // 30 aliases
+    // 5 * (stats 500 + nodes 1 + byRegion 500 + region 1) = 5010: allowed, and answered
+    const five = await gql(s.url, `{ ${stats(5)} }`);
+    expect(five.errors).toBeUndefined();
+    expect(five.data!.s4.nodes).toBe('0');
+    // 15 of them are within the alias limit, not within the cost limit
+    const fifteen = await gql(s.url, `{ ${stats(15)} }`);
+    expect(codes(fifteen)).toEqual(['COST_LIMIT_EXCEEDED']);
+    expect((fifteen.errors![0].extensions as { cost: number }).cost).toBe(15 * 1002);
+    // totalCount (a count(*)) weighs 10: 15 pages of 100 sessions cost 15 * 401 without it, 15 * 1401 with it
+    const page = (count: boolean) =>
+      `{ ${Array.from({ length: 15 }, (_, i) => `c${i}: sessions(first: 100) { ${count ? 'totalCount ' : ''}nodes { pubkey state user } }`).join(' ')} }`;
+    expect((await gql(s.url, page(false))).errors).toBeUndefined();
+    const counted = await gql(s.url, page(true));
+    expect(codes(counted)).toEqual(['COST_LIMIT_EXCEEDED']);
+    expect((counted.errors![0].extensions as { cost: number }).cost).toBe(15 * 1401);
   });
 });
 

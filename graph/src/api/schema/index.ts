@@ -14,5 +14,6 @@ import './event.js';
 import './stats.js';
 import './config.js';
 import './meta.js';
+import './analytics.js';
 
 export const schema = builder.toSchema();

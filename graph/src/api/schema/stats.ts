@@ -170,7 +170,7 @@ const Stats = builder.objectRef<StatsShape>('Stats').implement({
 builder.queryField('stats', (t) =>
   t.field({
     type: Stats,
-    description: 'Platform totals (each `stats` selection is one scan of the tables: it costs as much as 100 plain fields).',
+    description: 'Platform totals (each `stats` selection is one scan of the tables: it costs as much as 500 plain fields).',
     complexity: aggregateCost,
     resolve: (_root, _args, ctx) => {
       let pending: Promise<TotalsRow> | null = null;
