@@ -38,6 +38,7 @@ async function main(): Promise<void> {
       maxPageSize: config.maxPageSize,
       maxResponseBytes: config.maxResponseBytes,
     },
+    costBudget: config.costBudget > 0 ? { points: config.costBudget, durationSeconds: config.rateWindowSeconds, trustProxy: config.trustProxy } : false,
     rateLimit: config.rateLimit > 0 ? { points: config.rateLimit, durationSeconds: config.rateWindowSeconds, trustProxy: config.trustProxy } : false,
     corsOrigin: config.corsOrigin,
   });

@@ -17,6 +17,7 @@ const Env = z.object({
   API_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
   API_RATE_LIMIT: z.coerce.number().int().min(0).default(300),
+  API_COST_BUDGET: z.coerce.number().int().min(0).default(100_000),
   API_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(10),
   API_TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
   API_MAX_COST: z.coerce.number().int().positive().default(10_000),
@@ -43,6 +44,8 @@ export interface ApiConfig {
   statementTimeoutMs: number;
   /** Requests per client per window; 0: no limit. */
   rateLimit: number;
+  /** Query cost per client per window; 0: no budget. */
+  costBudget: number;
   rateWindowSeconds: number;
   trustProxy: boolean;
   maxCost: number;
@@ -69,6 +72,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
     maxResponseBytes: e.API_MAX_RESPONSE_BYTES,
     statementTimeoutMs: e.API_STATEMENT_TIMEOUT_MS,
     rateLimit: e.API_RATE_LIMIT,
+    costBudget: e.API_COST_BUDGET,
     rateWindowSeconds: e.API_RATE_WINDOW_SECONDS,
     trustProxy: e.API_TRUST_PROXY === '1' || e.API_TRUST_PROXY === 'true',
     maxCost: e.API_MAX_COST,

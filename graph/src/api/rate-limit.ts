@@ -5,6 +5,9 @@
 // with Retry-After (or a RATE_LIMITED GraphQL error on a WebSocket) until its
 // window ends. Probes (/healthz, /readyz, /metrics) are not limited.
 //
+// The same limiter also keeps a per-client budget of query cost (yoga.ts,
+// use-complexity-limit.ts): each operation takes its cost from it.
+//
 // Behind a reverse proxy every client shares the proxy's address: set
 // `trustProxy` so the first address of X-Forwarded-For names the client
 // (only when the proxy overwrites that header).
@@ -24,8 +27,8 @@ export const RATE_LIMIT_DEFAULTS = { points: 300, durationSeconds: 10 } as const
 const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 export interface RateLimiter {
-  /** null: allowed; otherwise seconds until the client may retry. */
-  take(req: IncomingMessage): Promise<number | null>;
+  /** Takes `points` (default 1) from the client's budget. null: allowed; otherwise seconds until the client may retry. */
+  take(req: IncomingMessage, points?: number): Promise<number | null>;
   readonly points: number;
   readonly durationSeconds: number;
 }
@@ -51,9 +54,9 @@ export function createRateLimiter(opts: RateLimitOptions = {}): RateLimiter {
   return {
     points,
     durationSeconds,
-    async take(req) {
+    async take(req, take = 1) {
       try {
-        await limiter.consume(clientKey(req, opts.trustProxy ?? false));
+        await limiter.consume(clientKey(req, opts.trustProxy ?? false), take);
         return null;
       } catch (e) {
         if (e instanceof RateLimiterRes) return Math.max(1, Math.ceil(e.msBeforeNext / 1000));

@@ -28,6 +28,7 @@ export const REFUSAL_CODES = new Set([
   'PAGE_SIZE_EXCEEDED',
   'RESPONSE_TOO_LARGE',
   'QUERY_TIMEOUT',
+  'RATE_LIMITED', // the cost budget (the request-rate limit answers 429 before yoga and counts itself)
 ]);
 
 function outcome(result: unknown): 'ok' | 'error' {

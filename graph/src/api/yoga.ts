@@ -12,6 +12,7 @@ import type { ApiServices } from './context.js';
 import { defaultIngestionSource, type IngestionSource, type RpcProbe } from './ingestion.js';
 import { ApiMetrics } from './metrics.js';
 import { schema } from './schema/index.js';
+import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { useArmor, type ArmorOptions } from './use-armor.js';
 import { useComplexityLimit } from './use-complexity-limit.js';
 import { createReadiness, useHealth, type Readiness } from './use-health.js';
@@ -48,6 +49,11 @@ export interface ApiOptions {
   stallAfterMs?: number;
   limits?: ApiLimits;
   metrics?: ApiMetrics;
+  /**
+   * Per-client budget of query cost (default 100000 per 10 s): each operation
+   * takes its cost (complexity.ts) from it; false: none.
+   */
+  costBudget?: RateLimitOptions | false;
   /** GraphiQL at /graphql (default true). */
   graphiql?: boolean;
   /**
@@ -109,6 +115,8 @@ export function createApi(opts: ApiOptions): ApiYoga {
   const readiness = createReadiness({ prisma: opts.prisma, rpc: opts.rpc, ingestion });
   const limits = opts.limits ?? {};
   const rest = useRest({ metrics });
+  const budget =
+    opts.costBudget === false ? null : createRateLimiter({ points: 100_000, durationSeconds: 10, ...opts.costBudget });
   const services: ApiServices = { prisma: opts.prisma, bus: opts.bus, freshness: cachedFor(1000, () => ingestion.status()) };
 
   const yoga = createYoga<Record<string, unknown>, ApiServices>({
@@ -145,7 +153,7 @@ export function createApi(opts: ApiOptions): ApiYoga {
       // Refusals are counted by useMetrics from the error codes of the answers.
       useArmor(limits),
       usePageSizeLimit({ maxPageSize: limits.maxPageSize }),
-      useComplexityLimit({ maxCost: limits.maxCost }),
+      useComplexityLimit({ maxCost: limits.maxCost, budget }),
       useResponseSizeLimit({ maxBytes: limits.maxResponseBytes }),
       // Last: it wraps the subscribe step the limits above may have stopped.
       useSharedSubscriptions(),

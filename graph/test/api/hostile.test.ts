@@ -157,6 +157,31 @@ describe('per-client rate limit', () => {
   });
 });
 
+describe('per-client cost budget', () => {
+  it('each operation takes its cost from its client\'s budget; past it the client gets RATE_LIMITED, others do not', async () => {
+    const url = await start({ rateLimit: false, costBudget: { points: 2500, durationSeconds: 60, trustProxy: true } });
+    const asClient = async (ip: string, query: string) => {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: JSON.stringify({ query }),
+      });
+      return (await res.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+    };
+    // stats { nodes } costs 501: four fit in 2500, the fifth does not
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await asClient('198.51.100.9', '{ stats { nodes } }'));
+    expect(answers.slice(0, 4).map((a) => a.data?.stats.nodes)).toEqual(['0', '0', '0', '0']);
+    const over = answers[4];
+    expect(over.data).toBeUndefined();
+    expect(codes(over)).toEqual(['RATE_LIMITED']);
+    expect(over.errors![0].message).toMatch(/^This client has spent its query budget \(cost 2500 per 60 s\); retry in \d+ s\.$/);
+    expect((await asClient('198.51.100.10', '{ stats { nodes } }')).data?.stats.nodes).toBe('0');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^dvpn_api_graphql_refused_total\{rule="RATE_LIMITED"\} 1$/m);
+  });
+});
+
 describe('BigInt input', () => {
   it('every bad value is BAD_USER_INPUT with one HTTP status; u64 max is accepted', async () => {
     const url = await start({ rateLimit: false });
