@@ -249,7 +249,8 @@ async function main(): Promise<void> {
   );
   await indexer.start();
   stack.push({ name: 'indexer', stop: () => indexer.stop() });
-  const prisma = createPrismaClient(databaseUrl);
+  // The API's own pool: every statement it runs is cancelled after 5 s (the indexer's are not).
+  const prisma = createPrismaClient(databaseUrl, { statementTimeoutMs: 5000 });
   stack.push({ name: 'prisma', stop: () => prisma.$disconnect() });
   const api: ApiServer = createApiServer({
     prisma,

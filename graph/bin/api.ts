@@ -3,7 +3,9 @@
 // REST, /healthz, /readyz, /metrics. Configuration from the environment:
 //   DATABASE_URL (required), REDIS_URL (needed when the indexer runs in
 //   another process), SOLANA_RPC_URL (for /readyz), PROGRAM_ID, PORT, HOST,
-//   API_MAX_DEPTH, API_MAX_COST, API_MAX_PAGE_SIZE, LOG_LEVEL (see .env.example).
+//   the API_* limits (tokens, aliases, depth, directives, cost, page size,
+//   response size, statement timeout, rate limit), CORS_ORIGIN, LOG_LEVEL
+//   (see .env.example and docs/API.md).
 // SIGINT/SIGTERM stop it gracefully.
 import { createBus } from '../src/bus.js';
 import { createPrismaClient } from '../src/db/client.js';
@@ -15,7 +17,7 @@ import { createApiServer } from '../src/api/server.js';
 async function main(): Promise<void> {
   const config = apiConfigFromEnv();
   const logger = createLogger({ level: config.logLevel, name: 'dvpn-api' });
-  const prisma = createPrismaClient(config.databaseUrl, { max: config.dbPool });
+  const prisma = createPrismaClient(config.databaseUrl, { max: config.dbPool, statementTimeoutMs: config.statementTimeoutMs });
   const bus = createBus({ redisUrl: config.redisUrl, logger: logger.child({ sub: 'bus' }) });
   if (!config.redisUrl) logger.warn('REDIS_URL is not set: subscriptions only see changes published in this process');
   const server = createApiServer({
@@ -27,7 +29,17 @@ async function main(): Promise<void> {
     programId: config.programId,
     rpc: config.rpcUrl ? createRpcProbe(config.rpcUrl, config.programId) : null,
     stallAfterMs: config.stallAfterMs,
-    limits: { maxDepth: config.maxDepth, maxCost: config.maxCost, maxPageSize: config.maxPageSize },
+    limits: {
+      maxTokens: config.maxTokens,
+      maxAliases: config.maxAliases,
+      maxDepth: config.maxDepth,
+      maxDirectives: config.maxDirectives,
+      maxCost: config.maxCost,
+      maxPageSize: config.maxPageSize,
+      maxResponseBytes: config.maxResponseBytes,
+    },
+    costBudget: config.costBudget > 0 ? { points: config.costBudget, durationSeconds: config.rateWindowSeconds, trustProxy: config.trustProxy } : false,
+    rateLimit: config.rateLimit > 0 ? { points: config.rateLimit, durationSeconds: config.rateWindowSeconds, trustProxy: config.trustProxy } : false,
     corsOrigin: config.corsOrigin,
   });
   const { url } = await server.start();

@@ -5,11 +5,13 @@
 // builder knows no PrismaClient: resolvers get it from the request context
 // (createApi({ prisma }) puts it there), so one schema serves any database.
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { ApiContext } from './context.js';
+import { fieldComplexity } from './complexity.js';
 
 /** Largest page a connection serves (first/last above it are refused by use-page-size-limit). */
 export const MAX_PAGE_SIZE = 100;
@@ -34,7 +36,10 @@ export const builder = new SchemaBuilder<{
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
 }>({
-  plugins: [RelayPlugin, PrismaPlugin],
+  plugins: [RelayPlugin, PrismaPlugin, ComplexityPlugin],
+  // Costs only: the limit is checked once per request, before any resolver
+  // runs and with the variables known, by use-complexity-limit.ts.
+  complexity: { fieldComplexity },
   defaultFieldNullability: false,
   relay: {
     // `node(pubkey:)` is the VPN node query; Relay's global `node(id:)` /

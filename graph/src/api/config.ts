@@ -10,8 +10,17 @@ const Env = z.object({
   SOLANA_RPC_URL: z.string().url().optional(),
   PROGRAM_ID: z.string().optional(),
   LOG_LEVEL: z.string().default('info'),
+  API_MAX_TOKENS: z.coerce.number().int().positive().default(5000),
+  API_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
   API_MAX_DEPTH: z.coerce.number().int().positive().default(12),
-  API_MAX_COST: z.coerce.number().int().positive().default(5000),
+  API_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  API_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
+  API_RATE_LIMIT: z.coerce.number().int().min(0).default(300),
+  API_COST_BUDGET: z.coerce.number().int().min(0).default(100_000),
+  API_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(10),
+  API_TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
+  API_MAX_COST: z.coerce.number().int().positive().default(10_000),
   API_MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(100),
   API_STALL_AFTER_MS: z.coerce.number().int().positive().default(10_000),
   API_DB_POOL: z.coerce.number().int().positive().default(10),
@@ -26,7 +35,19 @@ export interface ApiConfig {
   rpcUrl?: string;
   programId: string;
   logLevel: string;
+  maxTokens: number;
+  maxAliases: number;
   maxDepth: number;
+  maxDirectives: number;
+  maxResponseBytes: number;
+  /** 0: none. */
+  statementTimeoutMs: number;
+  /** Requests per client per window; 0: no limit. */
+  rateLimit: number;
+  /** Query cost per client per window; 0: no budget. */
+  costBudget: number;
+  rateWindowSeconds: number;
+  trustProxy: boolean;
   maxCost: number;
   maxPageSize: number;
   stallAfterMs: number;
@@ -44,7 +65,16 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
     rpcUrl: e.SOLANA_RPC_URL,
     programId: e.PROGRAM_ID || DVPN_PROGRAM_ID.toBase58(),
     logLevel: e.LOG_LEVEL,
+    maxTokens: e.API_MAX_TOKENS,
+    maxAliases: e.API_MAX_ALIASES,
     maxDepth: e.API_MAX_DEPTH,
+    maxDirectives: e.API_MAX_DIRECTIVES,
+    maxResponseBytes: e.API_MAX_RESPONSE_BYTES,
+    statementTimeoutMs: e.API_STATEMENT_TIMEOUT_MS,
+    rateLimit: e.API_RATE_LIMIT,
+    costBudget: e.API_COST_BUDGET,
+    rateWindowSeconds: e.API_RATE_WINDOW_SECONDS,
+    trustProxy: e.API_TRUST_PROXY === '1' || e.API_TRUST_PROXY === 'true',
     maxCost: e.API_MAX_COST,
     maxPageSize: e.API_MAX_PAGE_SIZE,
     stallAfterMs: e.API_STALL_AFTER_MS,

@@ -4,12 +4,15 @@ import type { YogaInitialContext } from 'graphql-yoga';
 import type { Bus } from '../bus.js';
 import type { ChangeFeed } from '../feed.js';
 import type { PrismaClient } from '../generated/prisma/index.js';
+import type { IngestionStatus } from './ingestion.js';
 
 export interface ApiServices {
   prisma: PrismaClient;
   bus: Bus;
   /** The change feed (seq order, exactly once, resumable): what subscriptions read. */
   feed: ChangeFeed;
+  /** How fresh the indexed data is (for `_meta`); cached for about a second. */
+  freshness?: () => Promise<IngestionStatus>;
 }
 
 export type ApiContext = ApiServices & Partial<YogaInitialContext>;

@@ -8,7 +8,7 @@
 // stalled when that gap has stayed open with no checkpoint progress for
 // `stallAfterMs`.
 import type { PrismaClient } from '../generated/prisma/index.js';
-import { collectIndexerMetrics, metricsText as indexerMetricsText, type IndexerMetrics } from '../ingest/metrics.js';
+import { collectIndexerMetrics, type IndexerMetrics } from '../ingest/metrics.js';
 
 export interface IngestionStatus {
   /** Slots between the newest program transaction seen on chain and the newest applied. */
@@ -28,8 +28,6 @@ export interface IngestionStatus {
 
 export interface IngestionSource {
   status(): Promise<IngestionStatus> | IngestionStatus;
-  /** Prometheus text the indexer renders itself (appended to /metrics). */
-  metricsText?(): Promise<string> | string;
 }
 
 export interface RpcProbe {
@@ -112,28 +110,6 @@ export function databaseIngestionSource(
   };
 }
 
-/** Prometheus lines for an IngestionStatus (when the indexer does not render its own). */
-export function ingestionMetricsText(s: IngestionStatus): string {
-  const lines: string[] = [];
-  const gauge = (name: string, help: string, v: number | null) => {
-    if (v === null) return;
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${v}`);
-  };
-  gauge('dvpn_ingest_lag_slots', 'Slots between the newest program transaction on chain and the newest applied.', s.lagSlots);
-  gauge('dvpn_ingest_indexed_slot', 'Newest slot applied (checkpoint).', s.indexedSlot);
-  gauge('dvpn_ingest_chain_slot', 'Slot of the newest program transaction on chain.', s.chainSlot);
-  if (s.eventsApplied !== null) {
-    lines.push(
-      '# HELP dvpn_ingest_events_applied_total Program events applied to the database.',
-      '# TYPE dvpn_ingest_events_applied_total counter',
-      `dvpn_ingest_events_applied_total ${s.eventsApplied}`,
-    );
-  }
-  gauge('dvpn_ingest_backfill_progress', 'Backfill progress, 0..1 (1 when idle).', s.backfillProgress);
-  gauge('dvpn_ingest_stalled', '1 when ingestion is behind and not moving.', s.stalled ? 1 : 0);
-  return lines.length ? `${lines.join('\n')}\n` : '';
-}
-
 /** Status from an in-process indexer's metrics snapshot. */
 export function statusFromIndexer(m: IndexerMetrics, stallAfterMs: number, since: number): IngestionStatus {
   const lastProgress = m.lastAppliedAt ?? since;
@@ -157,9 +133,9 @@ export function statusFromIndexer(m: IndexerMetrics, stallAfterMs: number, since
 
 /**
  * The default source: the indexer running in this process when there is one
- * (its leader, else any), otherwise the checkpoint table and the RPC. Metrics
- * text: the indexer's own (`dvpn_indexer_*`), else `dvpn_ingest_*` derived
- * from the database.
+ * (its leader, else any), otherwise the checkpoint table and the RPC. /metrics
+ * reports it as `dvpn_ingest_*` (api/metrics.ts); an indexer in the process
+ * also adds its own `dvpn_indexer_*` (ingest/metrics.ts).
  */
 export function defaultIngestionSource(
   prisma: PrismaClient,
@@ -178,10 +154,6 @@ export function defaultIngestionSource(
       const m = local();
       if (m && m.role !== 'standby' && m.role !== 'stopped') return statusFromIndexer(m, stallAfterMs, since);
       return db.status();
-    },
-    async metricsText() {
-      const text = indexerMetricsText();
-      return text || ingestionMetricsText(await db.status());
     },
   };
 }

@@ -1,153 +1,143 @@
-// A small Prometheus text registry for the API (counters, gauges, histograms
-// with labels). No dependency: the text exposition format is simple and this
-// keeps /metrics cheap to render.
+// The API's Prometheus metrics (prom-client). Each ApiMetrics has a registry
+// of its own for the `dvpn_api_*` and `dvpn_ingest_*` names (several API
+// servers may run in one process, in tests); /metrics serves it merged with
+// the process registry (../metrics.ts: default process and Node.js metrics,
+// and the indexer's `dvpn_indexer_*` when an indexer runs in this process).
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Bus } from '../bus.js';
+import { processRegistry } from '../metrics.js';
+import type { IngestionStatus } from './ingestion.js';
 
-type Labels = Record<string, string>;
+export type Transport = 'ws' | 'sse';
 
-function labelKey(labels: Labels | undefined): string {
-  if (!labels) return '';
-  const keys = Object.keys(labels).sort();
-  if (keys.length === 0) return '';
-  return `{${keys.map((k) => `${k}="${escapeLabel(labels[k])}"`).join(',')}}`;
-}
-
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function fmt(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (n === Infinity) return '+Inf';
-  if (n === -Infinity) return '-Inf';
-  return String(n);
-}
-
-interface Metric {
-  render(): string;
-}
-
-export class Counter implements Metric {
-  private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
-  inc(labels?: Labels, by = 1): void {
-    const k = labelKey(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  get(labels?: Labels): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    if (this.values.size === 0) lines.push(`${this.name} 0`);
-    for (const [k, v] of this.values) lines.push(`${this.name}${k} ${fmt(v)}`);
-    return lines.join('\n');
-  }
-}
-
-export class Gauge implements Metric {
-  private readonly values = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly collect?: () => number | Array<[Labels, number]>,
-  ) {}
-  set(value: number, labels?: Labels): void {
-    this.values.set(labelKey(labels), value);
-  }
-  inc(labels?: Labels, by = 1): void {
-    const k = labelKey(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  dec(labels?: Labels, by = 1): void {
-    this.inc(labels, -by);
-  }
-  get(labels?: Labels): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
-    if (this.collect) {
-      const v = this.collect();
-      if (typeof v === 'number') lines.push(`${this.name} ${fmt(v)}`);
-      else for (const [labels, n] of v) lines.push(`${this.name}${labelKey(labels)} ${fmt(n)}`);
-      return lines.join('\n');
-    }
-    if (this.values.size === 0) lines.push(`${this.name} 0`);
-    for (const [k, v] of this.values) lines.push(`${this.name}${k} ${fmt(v)}`);
-    return lines.join('\n');
-  }
-}
-
-export class Histogram implements Metric {
-  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly buckets: number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-  ) {}
-  observe(value: number, labels: Labels = {}): void {
-    const k = labelKey(labels);
-    let s = this.series.get(k);
-    if (!s) {
-      s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-      this.series.set(k, s);
-    }
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) s.counts[i]++;
-    s.sum += value;
-    s.count++;
-  }
-  count(labels?: Labels): number {
-    if (labels) return this.series.get(labelKey(labels))?.count ?? 0;
-    let n = 0;
-    for (const s of this.series.values()) n += s.count;
-    return n;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const s of this.series.values()) {
-      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket${labelKey({ ...s.labels, le: fmt(b) })} ${s.counts[i]}`));
-      lines.push(`${this.name}_bucket${labelKey({ ...s.labels, le: '+Inf' })} ${s.count}`);
-      lines.push(`${this.name}_sum${labelKey(s.labels)} ${fmt(s.sum)}`);
-      lines.push(`${this.name}_count${labelKey(s.labels)} ${s.count}`);
-    }
-    return lines.join('\n');
-  }
-}
-
-export class Registry {
-  private readonly metrics: Metric[] = [];
-  register<M extends Metric>(m: M): M {
-    this.metrics.push(m);
-    return m;
-  }
-  render(): string {
-    return `${this.metrics.map((m) => m.render()).join('\n')}\n`;
-  }
-}
-
-/** The API's own metrics; ingestion metrics are appended from the indexer's source. */
 export class ApiMetrics {
   readonly registry = new Registry();
-  readonly operationDuration = this.registry.register(
-    new Histogram('dvpn_api_graphql_duration_seconds', 'GraphQL query/mutation execution time (from parse to result), by operation type.'),
-  );
-  readonly operations = this.registry.register(
-    new Counter('dvpn_api_graphql_operations_total', 'GraphQL operations, by type and outcome (ok, error, refused).'),
-  );
-  readonly refused = this.registry.register(
-    new Counter('dvpn_api_graphql_refused_total', 'Operations refused by a protection rule (depth, cost, page size).'),
-  );
-  readonly subscriptions = this.registry.register(
-    new Gauge('dvpn_api_subscriptions_active', 'GraphQL subscriptions running now, by transport (ws, sse).'),
-  );
-  readonly wsConnections = this.registry.register(new Gauge('dvpn_api_ws_connections', 'graphql-ws WebSocket connections open now.'));
-  readonly subscriptionEvents = this.registry.register(
-    new Counter('dvpn_api_subscription_events_total', 'Subscription results sent to clients, by field.'),
-  );
-  readonly restRequests = this.registry.register(new Counter('dvpn_api_rest_requests_total', 'REST requests, by route and status.'));
+  private readonly registers = [this.registry];
+  private readonly active: Record<Transport, number> = { ws: 0, sse: 0 };
+  private bus: Bus | null = null;
+  private ingestion: IngestionStatus | null = null;
+
+  readonly operationDuration = new Histogram({
+    name: 'dvpn_api_graphql_duration_seconds',
+    help: 'GraphQL query/mutation execution time (from parse to result), by operation type.',
+    labelNames: ['operation'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: this.registers,
+  });
+  readonly operations = new Counter({
+    name: 'dvpn_api_graphql_operations_total',
+    help: 'GraphQL operations, by type and outcome (ok, error).',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: this.registers,
+  });
+  readonly refused = new Counter({
+    name: 'dvpn_api_graphql_refused_total',
+    help: 'Requests refused by a protection rule (tokens, aliases, depth, directives, cost, page size, response size, statement timeout, rate limit), by rule.',
+    labelNames: ['rule'] as const,
+    registers: this.registers,
+  });
+  readonly subscriptions = new Gauge({
+    name: 'dvpn_api_subscriptions_active',
+    help: 'GraphQL subscriptions running now, by transport (ws, sse).',
+    labelNames: ['transport'] as const,
+    registers: this.registers,
+  });
+  readonly wsConnections = new Gauge({
+    name: 'dvpn_api_ws_connections',
+    help: 'graphql-ws WebSocket connections open now.',
+    registers: this.registers,
+  });
+  readonly subscriptionEvents = new Counter({
+    name: 'dvpn_api_subscription_events_total',
+    help: 'Subscription results sent to clients, by field.',
+    labelNames: ['field'] as const,
+    registers: this.registers,
+  });
+  readonly restRequests = new Counter({
+    name: 'dvpn_api_rest_requests_total',
+    help: 'REST requests, by route and status.',
+    labelNames: ['route', 'status'] as const,
+    registers: this.registers,
+  });
+
+  constructor() {
+    const self = this;
+    new Gauge({
+      name: 'dvpn_api_subscribers_connected',
+      help: 'Subscribers connected (GraphQL subscriptions over WebSocket and SSE).',
+      registers: this.registers,
+      collect() {
+        this.set(self.subscribersConnected());
+      },
+    });
+    new Gauge({
+      name: 'dvpn_api_bus_subscribers',
+      help: 'Subscribers registered on the change bus in this process.',
+      registers: this.registers,
+      collect() {
+        this.reset();
+        if (self.bus) this.set(self.bus.subscriberCount());
+      },
+    });
+    // What the API knows about ingestion (ingestion.ts), set before each scrape.
+    const ingest = (name: string, help: string, read: (s: IngestionStatus) => number | null) =>
+      new Gauge({
+        name: `dvpn_ingest_${name}`,
+        help,
+        registers: this.registers,
+        collect() {
+          this.reset();
+          const v = self.ingestion ? read(self.ingestion) : null;
+          if (v !== null) this.set(v);
+        },
+      });
+    ingest('lag_slots', 'Slots between the newest program transaction on chain and the newest applied.', (s) => s.lagSlots);
+    ingest('indexed_slot', 'Newest slot applied (checkpoint).', (s) => s.indexedSlot);
+    ingest('chain_slot', 'Slot of the newest program transaction on chain.', (s) => s.chainSlot);
+    ingest('backfill_progress', 'Backfill progress, 0..1 (1 when idle).', (s) => s.backfillProgress);
+    ingest('stalled', '1 when ingestion is behind and not moving.', (s) => (s.stalled ? 1 : 0));
+    new Counter({
+      name: 'dvpn_ingest_events_applied_total',
+      help: 'Program events applied to the database.',
+      registers: this.registers,
+      collect() {
+        this.reset();
+        if (self.ingestion?.eventsApplied != null) this.inc(self.ingestion.eventsApplied);
+      },
+    });
+  }
+
+  /** The bus whose subscribers /metrics reports. */
+  watchBus(bus: Bus): void {
+    this.bus = bus;
+  }
+
+  /** The ingestion status the next scrape reports (null: unknown). */
+  setIngestion(status: IngestionStatus | null): void {
+    this.ingestion = status;
+  }
+
+  subscriptionStarted(transport: Transport): void {
+    this.active[transport]++;
+    this.subscriptions.inc({ transport });
+  }
+
+  subscriptionEnded(transport: Transport): void {
+    this.active[transport]--;
+    this.subscriptions.dec({ transport });
+  }
 
   /** Subscribers connected: subscriptions over every transport. */
   subscribersConnected(): number {
-    return this.subscriptions.get({ transport: 'ws' }) + this.subscriptions.get({ transport: 'sse' });
+    return this.active.ws + this.active.sse;
+  }
+
+  /** Prometheus text: this API's metrics and the process registry's. */
+  text(): Promise<string> {
+    return Registry.merge([processRegistry, this.registry]).metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
   }
 }

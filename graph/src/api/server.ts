@@ -7,6 +7,7 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { Disposable } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { createRateLimiter, isLimitedPath, rateLimitMessage, type RateLimitOptions } from './rate-limit.js';
 import { createApi, type ApiOptions, type ApiYoga } from './yoga.js';
 
 export interface ApiServerOptions extends ApiOptions {
@@ -18,6 +19,8 @@ export interface ApiServerOptions extends ApiOptions {
   maxBodyBytes?: number;
   /** Largest WebSocket message accepted (default 1 MiB). */
   maxWsPayloadBytes?: number;
+  /** Per-client request rate limit (see rate-limit.ts); false: none. */
+  rateLimit?: RateLimitOptions | false;
 }
 
 export interface ApiServer {
@@ -37,6 +40,13 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const yoga = createApi(opts);
   const { metrics, logger } = yoga.api;
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
+  const limiter = opts.rateLimit === false ? null : createRateLimiter(opts.rateLimit);
+  const limited = async (req: IncomingMessage): Promise<number | null> => {
+    if (!limiter) return null;
+    const retryAfter = await limiter.take(req);
+    if (retryAfter !== null) metrics.refused.inc({ rule: 'RATE_LIMITED' });
+    return retryAfter;
+  };
 
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     const length = Number(req.headers['content-length'] ?? 0);
@@ -47,7 +57,13 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       return;
     }
     void Promise.resolve()
-      .then(() => yoga.requestListener(req, res))
+      .then(() => (isLimitedPath(req.url) ? limited(req) : null))
+      .then((retryAfter) => {
+        if (retryAfter === null) return yoga.requestListener(req, res);
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) });
+        res.end(JSON.stringify({ errors: [{ message: rateLimitMessage(retryAfter), extensions: { code: 'RATE_LIMITED', retryAfter } }] }));
+        req.resume();
+      })
       .catch((err: unknown) => {
       logger.error({ err }, 'request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
@@ -63,7 +79,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       isProd: true,
       execute: (args) => (args.rootValue as Roots).execute(args) as never,
       subscribe: (args) => (args.rootValue as Roots).subscribe(args) as never,
-      onConnect: () => {
+      onConnect: async (ctx) => {
+        if ((await limited(ctx.extra.request)) !== null) return false; // closes with 4403 Forbidden
         metrics.wsConnections.inc();
         return true;
       },
@@ -72,6 +89,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         if (ctx.acknowledged) metrics.wsConnections.dec();
       },
       onSubscribe: async (ctx, _id, payload) => {
+        const retryAfter = await limited(ctx.extra.request);
+        if (retryAfter !== null) {
+          return [new GraphQLError(rateLimitMessage(retryAfter), { extensions: { code: 'RATE_LIMITED', retryAfter } })];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,

@@ -1,14 +1,15 @@
-// Metrics: query latency histogram, operation outcomes, subscriptions
-// connected (by transport), subscription results sent; serves GET /metrics in
-// Prometheus text with the ingestion metrics appended.
+// Metrics: query latency histogram, operation outcomes, refusals by rule,
+// subscriptions connected (by transport), subscription results sent; serves
+// GET /metrics in Prometheus text (metrics.ts: prom-client, with the process
+// and Node.js defaults and the ingestion metrics).
 //
 // The transport of a subscription is read from the context (`transport`,
 // set to 'ws' by server.ts for graphql-ws); anything else over HTTP is SSE.
 import type { DocumentNode, ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Bus } from '../bus.js';
-import { ingestionMetricsText, type IngestionSource } from './ingestion.js';
-import { Gauge, type ApiMetrics } from './metrics.js';
+import type { IngestionSource } from './ingestion.js';
+import type { ApiMetrics } from './metrics.js';
 
 export interface MetricsPluginOptions {
   metrics: ApiMetrics;
@@ -16,6 +17,19 @@ export interface MetricsPluginOptions {
   ingestion?: IngestionSource | null;
   path?: string;
 }
+
+/** Error codes that mean a protection rule refused the request (counted in dvpn_api_graphql_refused_total). */
+export const REFUSAL_CODES = new Set([
+  'TOKEN_LIMIT_EXCEEDED',
+  'ALIAS_LIMIT_EXCEEDED',
+  'DEPTH_LIMIT_EXCEEDED',
+  'DIRECTIVE_LIMIT_EXCEEDED',
+  'COST_LIMIT_EXCEEDED',
+  'PAGE_SIZE_EXCEEDED',
+  'RESPONSE_TOO_LARGE',
+  'QUERY_TIMEOUT',
+  'RATE_LIMITED', // the cost budget (the request-rate limit answers 429 before yoga and counts itself)
+]);
 
 function outcome(result: unknown): 'ok' | 'error' {
   const r = result as ExecutionResult | undefined;
@@ -25,27 +39,32 @@ function outcome(result: unknown): 'ok' | 'error' {
 export function useMetrics(opts: MetricsPluginOptions): Plugin<{ transport?: 'ws' | 'sse' | 'rest' }> {
   const { metrics } = opts;
   const path = opts.path ?? '/metrics';
-  const busGauge = opts.bus
-    ? new Gauge('dvpn_api_bus_subscribers', 'Subscribers registered on the change bus in this process.', () => opts.bus!.subscriberCount())
-    : null;
-  const connected = new Gauge('dvpn_api_subscribers_connected', 'Subscribers connected (GraphQL subscriptions over WebSocket and SSE).', () =>
-    metrics.subscribersConnected(),
-  );
+  if (opts.bus) metrics.watchBus(opts.bus);
 
   return {
     async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== path) return;
-      let text = metrics.registry.render() + connected.render() + '\n' + (busGauge ? busGauge.render() + '\n' : '');
+      let note = '';
       if (opts.ingestion) {
         try {
-          text += opts.ingestion.metricsText
-            ? await opts.ingestion.metricsText()
-            : ingestionMetricsText(await opts.ingestion.status());
+          metrics.setIngestion(await opts.ingestion.status());
         } catch (e) {
-          text += `# ingestion metrics unavailable: ${(e instanceof Error ? e.message : String(e)).replace(/\n/g, ' ')}\n`;
+          metrics.setIngestion(null);
+          note = `# ingestion status unavailable: ${(e instanceof Error ? e.message : String(e)).replace(/\n/g, ' ').slice(0, 200)}\n`;
         }
       }
-      endResponse(new fetchAPI.Response(text, { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }));
+      const text = (await metrics.text()) + note;
+      endResponse(new fetchAPI.Response(text, { status: 200, headers: { 'content-type': metrics.contentType } }));
+    },
+    // Counted from the answers rather than in the rules: yoga caches parse and
+    // validation per document, so a rule sees a repeated document only once.
+    onResultProcess({ result }) {
+      for (const r of Array.isArray(result) ? result : [result]) {
+        const errors = (r as ExecutionResult | undefined)?.errors;
+        if (!Array.isArray(errors)) continue;
+        const codes = new Set(errors.map((e) => (e as { extensions?: { code?: unknown } }).extensions?.code));
+        for (const code of codes) if (typeof code === 'string' && REFUSAL_CODES.has(code)) metrics.refused.inc({ rule: code });
+      }
     },
     onExecute({ args }) {
       const start = process.hrtime.bigint();
@@ -54,7 +73,7 @@ export function useMetrics(opts: MetricsPluginOptions): Plugin<{ transport?: 'ws
       return {
         onExecuteDone({ result }) {
           const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-          metrics.operationDuration.observe(seconds, { operation });
+          metrics.operationDuration.observe({ operation }, seconds);
           metrics.operations.inc({ operation, outcome: outcome(result) });
         },
       };
@@ -73,7 +92,7 @@ export function useMetrics(opts: MetricsPluginOptions): Plugin<{ transport?: 'ws
             return;
           }
           metrics.operations.inc({ operation: 'subscription', outcome: 'ok' });
-          metrics.subscriptions.inc({ transport });
+          metrics.subscriptionStarted(transport);
           let ended = false;
           return {
             onNext() {
@@ -82,7 +101,7 @@ export function useMetrics(opts: MetricsPluginOptions): Plugin<{ transport?: 'ws
             onEnd() {
               if (ended) return;
               ended = true;
-              metrics.subscriptions.dec({ transport });
+              metrics.subscriptionEnded(transport);
             },
           };
         },

@@ -3,6 +3,7 @@
 // listens (and adds graphql-ws on the same path); tests can call
 // `yoga.fetch(...)` in process.
 import { DVPN_PROGRAM_ID } from '@dvpn/sdk';
+import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import type { Bus } from '../bus.js';
@@ -12,22 +13,23 @@ import type { ApiServices } from './context.js';
 import { defaultIngestionSource, type IngestionSource, type RpcProbe } from './ingestion.js';
 import { ApiMetrics } from './metrics.js';
 import { schema } from './schema/index.js';
-import { useCostLimit, type CostLimitOptions } from './use-cost-limit.js';
-import { useDepthLimit } from './use-depth-limit.js';
+import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { useArmor, type ArmorOptions } from './use-armor.js';
+import { useComplexityLimit } from './use-complexity-limit.js';
 import { createReadiness, useHealth, type Readiness } from './use-health.js';
 import { useMetrics } from './use-metrics.js';
 import { usePageSizeLimit } from './use-page-size-limit.js';
+import { useResponseSizeLimit } from './use-response-size-limit.js';
 import { useRest } from './use-rest.js';
 import { useSharedSubscriptions } from './use-shared-subscriptions.js';
 
-export interface ApiLimits {
-  /** Deepest field nesting allowed (default 12). */
-  maxDepth?: number;
-  /** Largest estimated cost allowed (default 5000, see use-cost-limit.ts). */
+export interface ApiLimits extends Omit<ArmorOptions, 'onRefused'> {
+  /** Largest operation cost allowed (default 10000, see complexity.ts). */
   maxCost?: number;
   /** Largest first/last (default 100). */
   maxPageSize?: number;
-  cost?: Omit<CostLimitOptions, 'maxCost' | 'onRefused'>;
+  /** Largest JSON result of one query, in bytes (default 4 MiB); larger answers RESPONSE_TOO_LARGE. */
+  maxResponseBytes?: number;
 }
 
 export interface ApiOptions {
@@ -48,11 +50,19 @@ export interface ApiOptions {
   stallAfterMs?: number;
   limits?: ApiLimits;
   metrics?: ApiMetrics;
+  /**
+   * Per-client budget of query cost (default 100000 per 10 s): each operation
+   * takes its cost (complexity.ts) from it; false: none.
+   */
+  costBudget?: RateLimitOptions | false;
   /** GraphiQL at /graphql (default true). */
   graphiql?: boolean;
   /** Change-log poll of this replica's change feed (default 1000 ms; see src/feed.ts). */
   feedPollMs?: number;
-  /** CORS origin(s) (default: any). */
+  /**
+   * Origins allowed to read answers from a browser (CORS). Default: any origin,
+   * never with credentials (the API reads public data and takes no cookies).
+   */
   corsOrigin?: string | string[];
 }
 
@@ -69,6 +79,35 @@ function yogaLogger(log: Logger) {
   };
 }
 
+/** Postgres cancelled the statement (SQLSTATE 57014: statement_timeout) somewhere in the error's causes. */
+function isStatementTimeout(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let e: unknown = error;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    const o = e as { message?: unknown; code?: unknown; originalCode?: unknown; cause?: unknown; originalError?: unknown };
+    if (o.code === '57014' || o.originalCode === '57014') return true;
+    if (typeof o.message === 'string' && o.message.includes('canceling statement due to statement timeout')) return true;
+    e = o.originalError ?? o.cause;
+  }
+  return false;
+}
+
+/** `load()` at most once per `ms` (concurrent callers share one call). */
+function cachedFor<T>(ms: number, load: () => Promise<T> | T): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | null = null;
+  return () => {
+    if (!last || Date.now() - last.at > ms) {
+      const value = Promise.resolve().then(load);
+      last = { at: Date.now(), value };
+      value.catch(() => {
+        if (last?.value === value) last = null;
+      });
+    }
+    return last.value;
+  };
+}
+
 export function createApi(opts: ApiOptions): ApiYoga {
   const logger = (opts.logger ?? pino({ name: 'dvpn-api', level: process.env.LOG_LEVEL ?? 'info' })).child({ subsystem: 'api' });
   const metrics = opts.metrics ?? new ApiMetrics();
@@ -78,7 +117,6 @@ export function createApi(opts: ApiOptions): ApiYoga {
     });
   const readiness = createReadiness({ prisma: opts.prisma, rpc: opts.rpc, ingestion, logger });
   const limits = opts.limits ?? {};
-  const refused = (code: string) => metrics.refused.inc({ rule: code });
   const rest = useRest({ metrics });
   // Subscriptions read the change feed: the bus in seq order, with what it
   // lost read back from the change log, resumable by seq.
@@ -89,7 +127,9 @@ export function createApi(opts: ApiOptions): ApiYoga {
           logger: logger.child({ sub: 'feed' }),
           pollMs: opts.feedPollMs,
         });
-  const services: ApiServices = { prisma: opts.prisma, bus: feed, feed };
+  const budget =
+    opts.costBudget === false ? null : createRateLimiter({ points: 100_000, durationSeconds: 10, ...opts.costBudget });
+  const services: ApiServices = { prisma: opts.prisma, bus: feed, feed, freshness: cachedFor(1000, () => ingestion.status()) };
 
   const yoga = createYoga<Record<string, unknown>, ApiServices>({
     schema,
@@ -97,13 +137,19 @@ export function createApi(opts: ApiOptions): ApiYoga {
     graphiql: opts.graphiql === false ? false : { title: 'DVPN GraphQL', subscriptionsProtocol: 'SSE' },
     landingPage: false,
     healthCheckEndpoint: '/yoga-health',
-    cors: { origin: opts.corsOrigin ?? '*' },
+    cors: { origin: opts.corsOrigin ?? '*', credentials: false, maxAge: 600 },
     logging: yogaLogger(logger),
     batching: false,
     context: () => services,
     maskedErrors: {
       isDev: false,
       maskError: (error, message) => {
+        if (isStatementTimeout(error)) {
+          return new GraphQLError(
+            'The database query took too long and was cancelled (statement timeout); ask for less: smaller pages, narrower filters, fewer aggregates.',
+            { extensions: { code: 'QUERY_TIMEOUT' } },
+          );
+        }
         const masked = maskError(error, message, false);
         if (masked !== error) {
           const original = (error as { originalError?: unknown }).originalError ?? error;
@@ -116,9 +162,11 @@ export function createApi(opts: ApiOptions): ApiYoga {
       useHealth(readiness),
       useMetrics({ metrics, bus: feed, ingestion }),
       rest,
-      useDepthLimit({ maxDepth: limits.maxDepth, onRefused: refused }),
-      usePageSizeLimit({ maxPageSize: limits.maxPageSize, onRefused: refused }),
-      useCostLimit({ ...limits.cost, maxCost: limits.maxCost, onRefused: refused }),
+      // Refusals are counted by useMetrics from the error codes of the answers.
+      useArmor(limits),
+      usePageSizeLimit({ maxPageSize: limits.maxPageSize }),
+      useComplexityLimit({ maxCost: limits.maxCost, budget }),
+      useResponseSizeLimit({ maxBytes: limits.maxResponseBytes }),
       // Last: it wraps the subscribe step the limits above may have stopped.
       useSharedSubscriptions(),
     ],

@@ -6,7 +6,22 @@ import { Prisma, PrismaClient } from '../generated/prisma/index.js';
 
 export { Prisma, PrismaClient };
 
-export function createPrismaClient(databaseUrl: string, opts: { max?: number } = {}): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: opts.max ?? 10 });
+export interface PrismaClientOptions {
+  /** Pool size (default 10). */
+  max?: number;
+  /**
+   * Postgres cancels any statement of this client running longer than this
+   * (the `statement_timeout` of every pooled connection; default: none). The
+   * API sets it so no request holds a connection for long; the indexer does not.
+   */
+  statementTimeoutMs?: number;
+}
+
+export function createPrismaClient(databaseUrl: string, opts: PrismaClientOptions = {}): PrismaClient {
+  const adapter = new PrismaPg({
+    connectionString: databaseUrl,
+    max: opts.max ?? 10,
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+  });
   return new PrismaClient({ adapter });
 }

@@ -1,6 +1,9 @@
-// Ingestion metrics: a snapshot object per indexer, and Prometheus text the
-// API's /metrics can append (`metricsText()` covers every indexer running in
-// this process; `renderPrometheus(indexer.metrics())` one of them).
+// Ingestion metrics: a snapshot object per indexer, exported as
+// `dvpn_indexer_*` gauges and counters (label `program`) in the process's
+// prom-client registry (../metrics.ts), read from every indexer running in
+// this process when scraped. The API's /metrics serves that registry.
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { processRegistry } from '../metrics.js';
 
 export interface IndexerMetrics {
   programId: string;
@@ -49,22 +52,32 @@ export function collectIndexerMetrics(): IndexerMetrics[] {
   return [...sources].map((s) => s());
 }
 
-/** Prometheus text for every indexer in this process ('' when none). */
-export function metricsText(prefix = 'dvpn_indexer'): string {
-  const all = collectIndexerMetrics();
-  if (all.length === 0) return '';
-  return renderPrometheus(all, prefix);
+/** True when an indexer runs in this process (its metrics are in the process registry). */
+export function hasIndexerMetrics(): boolean {
+  return sources.size > 0;
 }
 
-export function renderPrometheus(metrics: IndexerMetrics | IndexerMetrics[], prefix = 'dvpn_indexer'): string {
-  const list = Array.isArray(metrics) ? metrics : [metrics];
-  const lines: string[] = [];
-  const metric = (name: string, type: 'gauge' | 'counter', help: string, value: (m: IndexerMetrics) => number | null) => {
-    lines.push(`# HELP ${prefix}_${name} ${help}`, `# TYPE ${prefix}_${name} ${type}`);
-    for (const m of list) {
-      const v = value(m);
-      if (v === null || v === undefined || Number.isNaN(v)) continue;
-      lines.push(`${prefix}_${name}{program="${m.programId}"} ${v}`);
+type Read = (m: IndexerMetrics) => number | null;
+
+/**
+ * Registers the `dvpn_indexer_*` metrics on `registry` (the process registry
+ * by default), each read from every registered indexer when scraped.
+ */
+export function registerIndexerMetrics(registry: Registry, prefix = 'dvpn_indexer'): void {
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, read: Read) => {
+    const each = (write: (labels: { program: string }, v: number) => void) => {
+      for (const m of collectIndexerMetrics()) {
+        const v = read(m);
+        if (v === null || v === undefined || Number.isNaN(v)) continue;
+        write({ program: m.programId }, v);
+      }
+    };
+    const common = { name: `${prefix}_${name}`, help, labelNames: ['program'] as const, registers: [registry] };
+    if (type === 'gauge') {
+      new Gauge({ ...common, collect() { this.reset(); each((l, v) => this.set(l, v)); } });
+    } else {
+      // The indexer keeps its own running totals: the counter is rebuilt from them at each scrape.
+      new Counter({ ...common, collect() { this.reset(); each((l, v) => this.inc(l, v)); } });
     }
   };
   metric('leader', 'gauge', '1 when this indexer holds the writer lock', (m) => (m.role === 'leader' ? 1 : 0));
@@ -90,5 +103,11 @@ export function renderPrometheus(metrics: IndexerMetrics | IndexerMetrics[], pre
   metric('reconcile_runs_total', 'counter', 'Reconciliation runs', (m) => m.reconcile.runs);
   metric('reconcile_repairs_total', 'counter', 'Differences repaired by reconciliation', (m) => m.reconcile.repairs);
   metric('publish_errors_total', 'counter', 'Bus publish failures', (m) => m.publishErrors);
-  return lines.join('\n') + '\n';
+}
+
+registerIndexerMetrics(processRegistry);
+
+/** Prometheus text of the process registry (default metrics and every indexer in this process). */
+export function metricsText(): Promise<string> {
+  return processRegistry.metrics();
 }

@@ -1,5 +1,5 @@
-// Protection: depth, cost and page-size limits refuse abusive operations with
-// clear GraphQL errors; malformed input of every kind gets a GraphQL error,
+// Protection: token, alias, depth, directive, cost, page-size and response-size
+// limits refuse abusive operations with clear GraphQL errors; malformed input of every kind gets a GraphQL error,
 // never a crash and never a stack trace. Real Postgres, the API on a real
 // socket, HTTP, SSE and graphql-ws clients.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ describe('depth limit', () => {
     const r = await gql(s.url, `query Deep($k: Pubkey!) { node(pubkey: $k) { ${inner} } }`, { k: KEY });
     expect(r.data).toBeUndefined();
     expect(codes(r)).toEqual(['DEPTH_LIMIT_EXCEEDED']);
-    expect(r.errors![0].message).toBe('Operation "Deep" is nested deeper than the maximum depth of 12.');
+    expect(r.errors![0].message).toBe('Query depth limit of 12 exceeded, found 17.');
     expectClean(r.raw);
   });
 
@@ -66,9 +66,9 @@ describe('cost limit', () => {
     expect(r.data).toBeUndefined();
     expect(codes(r)).toEqual(['COST_LIMIT_EXCEEDED']);
     const ext = r.errors![0].extensions as { cost: number; maxCost: number };
-    expect(ext.maxCost).toBe(5000);
+    expect(ext.maxCost).toBe(10_000);
     expect(ext.cost).toBeGreaterThan(100_000);
-    expect(r.errors![0].message).toMatch(/^Operation cost \d+ exceeds the maximum cost of 5000/);
+    expect(r.errors![0].message).toMatch(/^Operation cost \d+ exceeds the maximum cost of 10000; ask for smaller pages/);
     // the same document with small pages is fine (variables are applied)
     const ok = await gql(s.url, q, { n: 2 });
     expect(ok.errors).toBeUndefined();
@@ -76,9 +76,40 @@ describe('cost limit', () => {
   });
 
   it('counts aliases and fragments, so repeating a field does not escape the limit', async () => {
-    const aliases = Array.from({ length: 60 }, (_, i) => `a${i}: nodes(first: 100) { nodes { provider { pubkey } } }`).join('\n');
+    // 15 aliases (the alias limit) of a 100-node page: 15 * (1 + 100 * (nodes, pubkey, region, endpoint, provider, pubkey, authority)) = 15 * 701
+    const aliases = Array.from({ length: 15 }, (_, i) => `a${i}: nodes(first: 100) { nodes { pubkey region endpoint provider { pubkey authority } } }`).join('\n');
     const r = await gql(s.url, `{ ${aliases} }`);
     expect(codes(r)).toEqual(['COST_LIMIT_EXCEEDED']);
+    expect((r.errors![0].extensions as { cost: number }).cost).toBe(15 * 701);
+    // the same selection spread from fragments, no alias: A spread 32 times (B twice A, C twice B, D twice C, E twice D)
+    const frags = `{ nodes(first: 100) { ...E ...E } } fragment E on VpnNodeConnection { ...D ...D }
+      fragment A on VpnNodeConnection { nodes { pubkey region provider { pubkey } } }
+      fragment B on VpnNodeConnection { ...A ...A } fragment C on VpnNodeConnection { ...B ...B }
+      fragment D on VpnNodeConnection { ...C ...C }`;
+    const f = await gql(s.url, frags);
+    expect(codes(f)).toEqual(['COST_LIMIT_EXCEEDED']);
+    expect((f.errors![0].extensions as { cost: number }).cost).toBe(1 + 100 * 32 * 5);
+  });
+
+  it('weighs aggregates: stats, earnings and totalCount cost more than plain fields', async () => {
+    const stats = (n: number) => Array.from({ length: n }, (_, i) => `s${i}: stats { nodes byRegion { region } }`).join(' ');
+    const earnings = Array.from({ length: 15 }, (_, i) => `e${i}: earnings(provider: "${KEY}") { start }`).join(' ');
+    expect(codes(await gql(s.url, `{ ${stats(15)} ${earnings} }`))).toEqual(['ALIAS_LIMIT_EXCEEDED']); // 30 aliases
+    // 5 * (stats 500 + nodes 1 + byRegion 500 + region 1) = 5010: allowed, and answered
+    const five = await gql(s.url, `{ ${stats(5)} }`);
+    expect(five.errors).toBeUndefined();
+    expect(five.data!.s4.nodes).toBe('0');
+    // 15 of them are within the alias limit, not within the cost limit
+    const fifteen = await gql(s.url, `{ ${stats(15)} }`);
+    expect(codes(fifteen)).toEqual(['COST_LIMIT_EXCEEDED']);
+    expect((fifteen.errors![0].extensions as { cost: number }).cost).toBe(15 * 1002);
+    // totalCount (a count(*)) weighs 10: 15 pages of 100 sessions cost 15 * 401 without it, 15 * 1401 with it
+    const page = (count: boolean) =>
+      `{ ${Array.from({ length: 15 }, (_, i) => `c${i}: sessions(first: 100) { ${count ? 'totalCount ' : ''}nodes { pubkey state user } }`).join(' ')} }`;
+    expect((await gql(s.url, page(false))).errors).toBeUndefined();
+    const counted = await gql(s.url, page(true));
+    expect(codes(counted)).toEqual(['COST_LIMIT_EXCEEDED']);
+    expect((counted.errors![0].extensions as { cost: number }).cost).toBe(15 * 1401);
   });
 });
 
@@ -116,7 +147,7 @@ describe('malformed input gives GraphQL errors', () => {
       ['query($k: Pubkey!) { session(pubkey: $k) { pubkey } }', { k: 'O0Il' }, /Pubkey must be a base58-encoded 32-byte public key/],
       ['query($f: NodeFilter) { nodes(filter: $f) { totalCount } }', { f: { minPricePerMinute: '1.5' } }, /BigInt must be a string of decimal digits, got "1.5"/],
       ['query($f: NodeFilter) { nodes(filter: $f) { totalCount } }', { f: { maxPricePerMinute: 1e300 } }, /BigInt must be an integer/],
-      ['{ nodes(filter: { minPricePerMinute: "-5" }) { totalCount } }', undefined, /minPricePerMinute must not be negative/],
+      ['{ nodes(filter: { minPricePerMinute: "-5" }) { totalCount } }', undefined, /BigInt input must be an integer within 0\.\.18446744073709551615 \(u64\), got "-5"/],
       ['{ nodes(filter: { minReputation: 5000 }) { totalCount } }', undefined, /minReputation must be within 0..2000/],
       ['{ sessions(filter: { from: "yesterday" }) { totalCount } }', undefined, /DateTime must be an ISO-8601 string/],
       ['{ sessions(filter: { from: "2030-01-01T00:00:00Z", to: "2020-01-01T00:00:00Z" }) { totalCount } }', undefined, /from must not be after to/],

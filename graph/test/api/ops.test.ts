@@ -91,7 +91,7 @@ describe('health and readiness', () => {
 });
 
 describe('metrics', () => {
-  it('Prometheus text: ingestion lag, events applied, backfill progress, subscribers, query latency', async () => {
+  it('Prometheus text: ingestion lag, events applied, backfill progress, subscribers, query latency, process metrics', async () => {
     await gql(s.url, '{ nodes { totalCount } }');
     await gql(s.url, '{ nodes(first: 1000) { totalCount } }'); // refused
     const res = await fetch(`${s.url}/metrics`);
@@ -109,8 +109,15 @@ describe('metrics', () => {
     expect(m).toMatch(/^dvpn_api_graphql_duration_seconds_count\{operation="query"\} [1-9]\d*$/m);
     expect(m).toMatch(/^dvpn_api_graphql_refused_total\{rule="PAGE_SIZE_EXCEEDED"\} 1$/m);
     expect(m).toMatch(/^dvpn_api_bus_subscribers 0$/m);
-    // every line is a comment or `name{labels} value`
-    for (const line of m.trimEnd().split('\n')) expect(line).toMatch(/^(# (HELP|TYPE) .+|[a-z_]+(\{[^}]*\})? -?[0-9.e+]+|[a-z_]+(\{[^}]*\})? \+Inf|[a-z_]+(\{[^}]*\})? NaN)$/);
+    // prom-client's default process and Node.js metrics, once each
+    expect(sample(m, 'process_resident_memory_bytes')).toBeGreaterThan(1_000_000);
+    expect(sample(m, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    expect(m.match(/^# TYPE process_cpu_seconds_total counter$/gm)).toHaveLength(1);
+    // every name is described once
+    const types = m.match(/^# TYPE \S+/gm)!;
+    expect(new Set(types).size).toBe(types.length);
+    // every line is a comment, `name{labels} value`, or empty (the format ignores empty lines)
+    for (const line of m.trimEnd().split('\n')) expect(line).toMatch(/^(|# (HELP|TYPE) .+|[a-z_][a-z0-9_]*(\{[^}]*\})? -?[0-9.e+-]+|[a-z_][a-z0-9_]*(\{[^}]*\})? \+Inf|[a-z_][a-z0-9_]*(\{[^}]*\})? NaN)$/);
   });
 });
 

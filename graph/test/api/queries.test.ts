@@ -260,6 +260,55 @@ describe('queries return what the chain holds', () => {
     expect(total('earnedLamports')).toBe(p.account.totalEarnedLamports.toString());
     expect(total('earnedToken')).toBe(p.account.totalEarnedToken.toString());
   });
+
+  it('analyst aggregates: daily volume, provider earnings and node utilisation agree with the chain', async () => {
+    const r = await gql(s.url, `{
+      dailyVolume { day region currency sessionsOpened escrowVolume payments paidVolume providerVolume feeVolume }
+      sol: dailyVolume(currency: SOL) { currency paidVolume }
+      providerEarnings { provider currency earnedAmount feeAmount grossAmount sessions }
+      nodeUtilisation { node region maxCapacity activeSessions utilisation totalSessions }
+      claims(first: 100) { nodes { amount fee currency } }
+      sessions(first: 100) { totalCount }
+    }`);
+    expect(r.errors).toBeUndefined();
+    const { dailyVolume, sol, providerEarnings, nodeUtilisation, claims, sessions } = r.data!;
+    const add = (rows: any[], key: string, pred: (x: any) => boolean = () => true) =>
+      rows.filter(pred).reduce((t: bigint, x: any) => t + BigInt(x[key]), 0n).toString();
+    for (const cur of ['SOL', 'TOKEN']) {
+      expect(add(dailyVolume, 'paidVolume', (x) => x.currency === cur), cur).toBe(add(claims.nodes, 'amount', (c) => c.currency === cur));
+      expect(add(dailyVolume, 'feeVolume', (x) => x.currency === cur), cur).toBe(add(claims.nodes, 'fee', (c) => c.currency === cur));
+    }
+    expect(add(dailyVolume, 'sessionsOpened')).toBe(String(sessions.totalCount));
+    expect(sol.every((x: any) => x.currency === 'SOL')).toBe(true);
+    expect(add(sol, 'paidVolume')).toBe(add(claims.nodes, 'amount', (c) => c.currency === 'SOL'));
+    expect(dailyVolume.every((x: any) => /^\d{4}-\d{2}-\d{2}$/.test(x.day))).toBe(true);
+
+    const [p] = await fetchAll(s.chain.connection, 'Provider');
+    const mine = providerEarnings.filter((x: any) => x.provider === p.address.toBase58());
+    expect(add(mine, 'earnedAmount', (x) => x.currency === 'SOL')).toBe(p.account.totalEarnedLamports.toString());
+    expect(add(mine, 'earnedAmount', (x) => x.currency === 'TOKEN')).toBe(p.account.totalEarnedToken.toString());
+
+    const nodes = await fetchAll(s.chain.connection, 'Node');
+    expect(nodeUtilisation.length).toBe(nodes.length);
+    for (const { address, account: a } of nodes) {
+      const u = nodeUtilisation.find((x: any) => x.node === address.toBase58());
+      expect(u).toMatchObject({ region: a.region, maxCapacity: String(a.maxCapacity), activeSessions: String(a.activeSessions), totalSessions: a.totalSessions.toString() });
+      expect(u.utilisation).toBe(a.maxCapacity === 0 ? null : (Math.round((a.activeSessions / a.maxCapacity) * 10_000) / 10_000).toFixed(4));
+    }
+  });
+
+  it('_meta: the indexed slot is the checkpoint, no lag once the indexer is idle', async () => {
+    await s.indexer.whenIdle();
+    const before = Date.now();
+    const r = await gql(s.url, '{ _meta { slot chainSlot lagSlots stalled time } }');
+    expect(r.errors).toBeUndefined();
+    const meta = r.data!._meta;
+    const cp = await s.prisma.checkpoint.findFirst({ orderBy: { headSlot: 'desc' } });
+    expect(meta.slot).toBe(cp!.headSlot.toString());
+    expect(meta.lagSlots).toBe('0');
+    expect(meta.stalled).toBe(false);
+    expect(Date.parse(meta.time)).toBeGreaterThanOrEqual(before - 1000);
+  });
 });
 
 describe('REST paths answer the same data as GraphQL', () => {

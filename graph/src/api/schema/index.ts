@@ -13,5 +13,7 @@ import './stake-change.js';
 import './event.js';
 import './stats.js';
 import './config.js';
+import './meta.js';
+import './analytics.js';
 
 export const schema = builder.toSchema();

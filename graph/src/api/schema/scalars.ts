@@ -31,15 +31,34 @@ export function integerString(value: IntegerLike): string {
   throw new GraphQLError(`BigInt cannot represent ${String(value)}`);
 }
 
+/** Largest u64: every BigInt input (amounts, prices, slots, stakes) is a u64. */
+export const U64_MAX = 18446744073709551615n;
+const DIGITS = /^(0|[1-9][0-9]*)$/;
+
+function outOfRange(shown: string): GraphQLError {
+  return badInput(`BigInt input must be an integer within 0..${U64_MAX} (u64), got ${shown}`);
+}
+
+/**
+ * A BigInt input: a u64 as a decimal string (or a safe Int). Everything else
+ * is refused while the request's values are coerced, with BAD_USER_INPUT: a
+ * negative value, a value above u64, exponent or decimal notation, a number
+ * past 2^53 (JSON loses it), anything that is not a string or a number.
+ */
 function parseInteger(raw: unknown): bigint {
   if (typeof raw === 'number') {
     if (!Number.isSafeInteger(raw)) throw badInput(`BigInt must be an integer (as a string for values above 2^53), got ${raw}`);
+    if (raw < 0) throw outOfRange(String(raw));
     return BigInt(raw);
   }
   if (typeof raw === 'string') {
     const s = raw.trim();
-    if (s.length > MAX_DIGITS || !INTEGER.test(s)) throw badInput(`BigInt must be a string of decimal digits, got "${raw.slice(0, 64)}"`);
-    return BigInt(s);
+    const shown = `"${raw.slice(0, 64)}"`;
+    if (s.startsWith('-') && DIGITS.test(s.slice(1))) throw outOfRange(shown);
+    if (s.length > MAX_DIGITS || !DIGITS.test(s)) throw badInput(`BigInt must be a string of decimal digits, got ${shown}`);
+    const v = BigInt(s);
+    if (v > U64_MAX) throw outOfRange(shown);
+    return v;
   }
   throw badInput(`BigInt must be a string of decimal digits, got ${typeof raw}`);
 }
@@ -47,11 +66,11 @@ function parseInteger(raw: unknown): bigint {
 builder.scalarType('BigInt', {
   description:
     'An exact integer (u64/i64 amounts in base units: lamports or token base units, counters, slots), ' +
-    'serialized as a decimal string so no precision is lost. Input: a decimal string, or an Int literal.',
+    'serialized as a decimal string so no precision is lost. Input: a u64 (0..18446744073709551615) as a decimal string, or an Int.',
   serialize: (value) => integerString(value),
   parseValue: (value) => parseInteger(value),
   parseLiteral: (ast: ValueNode) => {
-    if (ast.kind === Kind.STRING || ast.kind === Kind.INT) return parseInteger(ast.kind === Kind.INT ? ast.value : ast.value);
+    if (ast.kind === Kind.STRING || ast.kind === Kind.INT) return parseInteger(ast.value);
     throw badInput('BigInt must be a string of decimal digits');
   },
 });

@@ -3,6 +3,7 @@
 import { Prisma } from '../../generated/prisma/index.js';
 import type { PrismaClient } from '../../generated/prisma/index.js';
 import { builder, type IntegerLike } from '../builder.js';
+import { aggregateCost } from '../complexity.js';
 import { badInput, SOL_MINT } from './scalars.js';
 
 type Int = IntegerLike;
@@ -156,6 +157,7 @@ const Stats = builder.objectRef<StatsShape>('Stats').implement({
     eventsApplied: t.field({ type: 'BigInt', nullable: true, resolve: totalsField('events_applied') }),
     byRegion: t.field({
       type: [RegionStats],
+      complexity: aggregateCost,
       args: { regions: t.arg.stringList({ description: 'Only these regions.' }) },
       resolve: (_s, args, ctx) => {
         if (args.regions && args.regions.length > 100) throw badInput('regions takes at most 100 values');
@@ -168,6 +170,8 @@ const Stats = builder.objectRef<StatsShape>('Stats').implement({
 builder.queryField('stats', (t) =>
   t.field({
     type: Stats,
+    description: 'Platform totals (each `stats` selection is one scan of the tables: it costs as much as 500 plain fields).',
+    complexity: aggregateCost,
     resolve: (_root, _args, ctx) => {
       let pending: Promise<TotalsRow> | null = null;
       return { totals: () => (pending ??= loadTotals(ctx.prisma)) };
@@ -243,6 +247,7 @@ const earningsArgs = {
 builder.queryField('earnings', (t) =>
   t.field({
     type: [EarningsBucket],
+    complexity: aggregateCost,
     description: "A provider's earnings per hour/day/week/month (buckets with payments only, oldest first).",
     args: {
       provider: t.arg({ type: 'Pubkey', required: true }),
@@ -259,6 +264,7 @@ builder.queryField('earnings', (t) =>
 builder.prismaObjectField('Provider', 'earnings', (t) =>
   t.field({
     type: [EarningsBucket],
+    complexity: aggregateCost,
     select: { pubkey: true },
     args: {
       bucket: t.arg(earningsArgs.bucket),
