@@ -10,7 +10,8 @@ import type { PrismaClient } from '../../src/generated/prisma/index.js';
 import { silentLogger } from '../../src/log.js';
 import { createApiServer, type ApiServer, type ApiServerOptions } from '../../src/api/server.js';
 import { startDatabase, type TestDatabase } from '../helpers.js';
-import { gql } from './setup.js';
+import { gql, wsClient, wsSubscribe } from './setup.js';
+import { waitFor } from '../helpers.js';
 
 const KEY = '11111111111111111111111111111112';
 
@@ -154,6 +155,23 @@ describe('per-client rate limit', () => {
     expect((await fetch(`${url}/healthz`, { headers: { 'x-forwarded-for': '198.51.100.7' } })).status).toBe(200);
     const rest = await fetch(`${url}/stats`, { headers: { 'x-forwarded-for': '198.51.100.7' } });
     expect(rest.status).toBe(429);
+  });
+});
+
+describe('per-client rate limit on WebSocket', () => {
+  it('the connection and each subscribe message count; past the budget a subscribe gets RATE_LIMITED', async () => {
+    const url = await start({ rateLimit: { points: 2, durationSeconds: 60 } });
+    const ws = wsClient(url.replace('http', 'ws') + '/graphql');
+    await ws.connected; // takes 1
+    const first = wsSubscribe(ws.client, 'subscription { nodeCapacity(region: "x") { region } }'); // takes 1
+    const second = wsSubscribe(ws.client, 'subscription { nodeCapacity(region: "y") { region } }'); // over
+    await waitFor(() => second.errors.length > 0, { what: 'the second subscription refused' });
+    const err = (second.errors[0] as { message: string; extensions?: { code?: string } }[])[0];
+    expect(err.extensions?.code).toBe('RATE_LIMITED');
+    expect(err.message).toMatch(/^Too many requests from this client; retry in \d+ s\.$/);
+    expect(first.errors).toEqual([]);
+    first.dispose();
+    await ws.client.dispose();
   });
 });
 
