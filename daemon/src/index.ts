@@ -7,5 +7,5 @@ export { AddressPool, PoolExhaustedError } from './wireguard/pool.js';
 export { isValidWgKey, generateWgKeypair, wgPublicKeyOf, wgKeyFromBytes, wgKeyToBytes } from './wireguard/keys.js';
 export { clientConfigText, type ClientConfig } from './wireguard/client-config.js';
 export { StateStore } from './state/store.js';
-export { planClaim, settleDeadline } from './sessions/claimer.js';
+export { disputeDeadline, planClaim, settleDeadline } from './sessions/claimer.js';
 export type { AuthResult, PaymentView } from './sessions/manager.js';

@@ -5,7 +5,7 @@
 // capacity and pool limits, and a time session from first claim to payout.
 import { PublicKey } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionState, parseEvents, protocolFee, timeEarned, type SessionAccount } from '@dvpn/sdk';
+import { SessionState, ix, parseEvents, protocolFee, timeEarned, type SessionAccount } from '@dvpn/sdk';
 import { startChain, type Chain } from '../../tests/harness/surfnet.js';
 import {
   claimChunkIx,
@@ -268,5 +268,67 @@ describe('late claims', () => {
     expect(rec(u).claims.map((c) => c.kind)).toEqual(['payout']);
     expect(rec(u).claims[0].refund).toBe(10_000n);
     expect((await http(d.target, 'GET', '/metrics')).text).toMatch(/dvpn_claims_total\{kind="chunk",result="ClaimWindowClosed"\} 1/);
+  });
+});
+
+describe('undeliverable claims and disputes', () => {
+  it('does not resend a SOL claim the program refuses as below rent (RecipientNotRentExempt); claims once the wallet is funded', async () => {
+    const authority = nodeCtx.owner.authority.publicKey;
+    const funded = await chain.lamports(authority);
+    const v = await openUsageSession(chain, nodeCtx, { maxTicks: 20, tickAmount: 1_000n, durationMinutes: 30 });
+    expect((await http(d.target, 'POST', '/session/auth', authBody(v.session, v.user))).status).toBe(200);
+    // A nearly empty provider wallet (enough for fees, far below rent exemption): 3 000 lamports cannot make it rent exempt.
+    chain.setLamports(authority, 100_000);
+    expect((await pay(v, 3)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1100)); // the claim interval
+    const metrics = () => http(d.target, 'GET', '/metrics').then((r) => r.text);
+    const refused = /dvpn_claims_total\{kind="chunk",result="RecipientNotRentExempt"\} 1\n/;
+    await pollUntil(async () => refused.test(await metrics()), 'claim refused below rent');
+    expect(rec(v).pending).toBeNull();
+    expect(rec(v).chunkClaimsDone).toBe(false);
+    // Not resent while nothing changed.
+    for (let i = 0; i < 4; i++) {
+      await d.daemon.ctx.lifecycle.pollOnce();
+      await waitFor(() => d.daemon.ctx.claimer.busy === 0, 'idle');
+    }
+    expect(await metrics()).toMatch(refused);
+    expect((await mustFetchSession(chain, v.session)).lastTick).toBe(0n);
+    // Funded: the same ticks are claimed, once.
+    chain.setLamports(authority, funded);
+    await pollUntil(() => rec(v).chainTick === 3n && !rec(v).pending, 'claim after funding');
+    expect((await mustFetchSession(chain, v.session)).claimedAmount).toBe(3_000n);
+    expect(await metrics()).toMatch(refused);
+  });
+
+  it('removes the peer of a disputed session at once, still claims its revealed ticks, and settles it after the dispute window', async () => {
+    const u = await openUsageSession(chain, nodeCtx, { maxTicks: 20, tickAmount: 1_000n, durationMinutes: 30 });
+    const k = generateWgKeypair().publicKey;
+    expect((await http(d.target, 'POST', '/session/auth', authBody(u.session, u.user, k))).status).toBe(200);
+    expect((await pay(u, 4)).status).toBe(200);
+    expect(d.wg.peers.has(k)).toBe(true);
+    await chain.send(
+      ix.raiseDispute({ signer: u.user.publicKey, provider: nodeCtx.owner.provider, node: nodeCtx.node, session: u.session, reason: 1 }),
+      [u.user],
+    );
+    // Disputed is not Active: no more service.
+    await pollUntil(() => rec(u).peer === null, 'peer removed at the dispute');
+    expect(d.wg.peers.has(k)).toBe(false);
+    expect(rec(u).peerRemoved?.reason).toBe('disputed');
+    expect(rec(u).endReason).toBe('disputed');
+    const refused = await http(d.target, 'POST', '/session/auth', authBody(u.session, u.user, k));
+    expect(refused.status).toBe(409);
+    expect(refused.json.error.code).toBe('session_not_active');
+    // The ticks the user revealed are still the provider's: claimed on the disputed session.
+    await pollUntil(() => rec(u).chainTick === 4n && !rec(u).pending, 'claim on the disputed session');
+    const acc = await mustFetchSession(chain, u.session);
+    expect(acc.state).toBe(SessionState.Disputed);
+    expect(acc.lastTick).toBe(4n);
+    expect(acc.claimedAmount).toBe(4_000n);
+    // Nobody resolves it: after the dispute window the daemon settles it by the default rule.
+    await chain.setTime(acc.disputeTs + acc.disputeWindowSeconds + 1n);
+    await pollUntil(() => rec(u).phase === 'settled', 'default settlement');
+    const payout = rec(u).claims.find((c) => c.kind === 'payout')!;
+    expect(payout.refund).toBe(20_000n - 4_000n);
+    expect(await chain.connection.getAccountInfo(u.session)).toBeNull();
   });
 });

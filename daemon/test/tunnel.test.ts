@@ -23,6 +23,7 @@ import {
   mustFetchSession,
   openTimeSession,
   openUsageSession,
+  splitRunning,
   type ConfigCtx,
   type NodeCtx,
   type SessionCtx,
@@ -68,7 +69,7 @@ const VETH_C = `vc${tag}`;
 const SERVER_IP = '192.0.2.1';
 const CLIENT_IP = '192.0.2.2';
 const TUNNEL_SERVER = '10.77.0.1';
-const TICK_AMOUNT = 10_000n; // 0.00001 SOL
+const TICK_AMOUNT = 10_000n; // 0.00001 SOL, the node's price per tick (connect pays the node's price)
 const TRANSFER = 2 * 1024 * 1024;
 
 const run = (bin: string, args: string[], timeoutMs = 20_000) =>
@@ -269,6 +270,8 @@ describe.skipIf(SKIP)('WireGuard tunnel end to end', () => {
       endpoint: `${SERVER_IP}:51820`,
       wgServerPubkey: new Uint8Array(Buffer.from(serverKey.publicKey, 'base64')),
       maxCapacity: 4,
+      // The node sets the usage price: a session's tick_amount must equal it.
+      pricePerTick: TICK_AMOUNT,
     });
     saveKeypair(join(dir, 'authority.json'), nodeCtx.owner.authority);
     user = await chain.fundedKeypair(10);
@@ -357,7 +360,7 @@ describe.skipIf(SKIP)('WireGuard tunnel end to end', () => {
   }, 30_000);
 
   it('connects: session opened, tunnel up, ping and a TCP transfer cross it, bytes metered, ticks paid, claims land exactly', async () => {
-    const connected = await startClient(['--sol', '--usage', '--ticks', '1000', '--tick-amount', '0.00001', '--minutes', '10']);
+    const connected = await startClient(['--sol', '--usage', '--ticks', '1000', '--minutes', '10']);
     session = connected.session;
     expect(clientEvents.find((e) => e.event === 'session')).toMatchObject({ session, opened: true, mode: 'usage' });
     const address = String(connected.address).split('/')[0];
@@ -477,12 +480,14 @@ describe.skipIf(SKIP)('WireGuard tunnel end to end', () => {
     for (const c of chunks) {
       expect(c.tick).toBeGreaterThan(prev);
       expect(c.amount).toBe((c.tick - prev) * TICK_AMOUNT);
-      expect(c.fee).toBe(protocolFee(c.amount, cfg.protocolFeeBps));
+      // The fee is on the running total: each claim pays what makes the session's fee floor(total * bps).
+      expect(c.fee).toBe(splitRunning(total, c.amount, cfg.protocolFeeBps).fee);
       expect(c.providerAmount + c.fee).toBe(c.amount);
       total += c.amount;
       prev = c.tick;
     }
     expect(total).toBe(acc.claimedAmount);
+    expect(acc.feeAmount).toBe(protocolFee(acc.claimedAmount, cfg.protocolFeeBps));
     expect(daemonChunks.map((c: { signature: string }) => c.signature)).toEqual(chunks.map((c) => c.signature));
     expect(new Set(chunks.map((c) => c.signature)).size).toBe(chunks.length);
 

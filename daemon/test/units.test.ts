@@ -402,6 +402,9 @@ describe('claim planning', () => {
       closedAt: 0n,
       lastTick: 0n,
       bytesUsed: 0n,
+      disputeTs: 0n,
+      settleWindowSeconds: 600n,
+      disputeWindowSeconds: 7200n,
       ...over,
     }) as SessionAccount;
   const plan = (rec: ReturnType<typeof sampleRecord>, s: SessionAccount, now: bigint, nowMs = Date.now()) =>
@@ -409,7 +412,6 @@ describe('claim planning', () => {
       rec,
       session: s,
       now,
-      settleWindowSeconds: 600n,
       nowMs,
       intervalMs: 60_000,
       payout: true,
@@ -432,8 +434,14 @@ describe('claim planning', () => {
     expect(plan(rec, base({ lastTick: 600n, state: SessionState.Closing, closedAt: 2000n }), 2001n)).toMatchObject({ tick: 1000n });
     // After the deadline: payout instead.
     expect(plan(rec, base({ lastTick: 600n, state: SessionState.Closing, closedAt: 2000n }), 2601n)).toEqual({ kind: 'payout' });
-    // Disputed: nothing.
-    expect(plan(rec, base({ state: SessionState.Disputed }), 9999n)).toBeNull();
+    // Disputed: the revealed ticks stay claimable until the settle deadline (end_ts + the session's window) ...
+    expect(plan(rec, base({ lastTick: 600n, state: SessionState.Disputed, disputeTs: 2000n }), 2001n)).toMatchObject({ kind: 'chunk', tick: 1000n });
+    expect(plan(rec, base({ lastTick: 600n, state: SessionState.Disputed, disputeTs: 2000n }), 5200n)).toMatchObject({ tick: 1000n });
+    // ... then nothing until the dispute window (dispute_ts + the session's window) has passed, then the default settlement.
+    expect(plan(rec, base({ lastTick: 600n, state: SessionState.Disputed, disputeTs: 2000n }), 5201n)).toBeNull();
+    expect(plan(rec, base({ lastTick: 600n, state: SessionState.Disputed, disputeTs: 2000n }), 9201n)).toEqual({ kind: 'payout' });
+    // The deadline is the session's own settle window.
+    expect(plan(rec, base({ lastTick: 600n, state: SessionState.Closing, closedAt: 2000n, settleWindowSeconds: 60n }), 2061n)).toEqual({ kind: 'payout' });
     // Never below what the chain already has.
     expect(plan(rec, base({ lastTick: 1000n, state: SessionState.Closing, closedAt: 2000n }), 2001n)).toBeNull();
     // Bytes never go backwards.
@@ -448,6 +456,9 @@ describe('claim planning', () => {
     expect(plan(rec, base({ mode: SessionMode.Time }), 5000n)).toMatchObject({ kind: 'chunk', tick: 3600n });
     expect(plan(rec, base({ mode: SessionMode.Time, lastTick: 3600n }), 4601n)).toBeNull();
     expect(plan(rec, base({ mode: SessionMode.Time, lastTick: 3600n }), 5201n)).toEqual({ kind: 'payout' });
+    // Disputed time session: waits for the resolution, or settles by the default rule after the dispute window.
+    expect(plan(rec, base({ mode: SessionMode.Time, state: SessionState.Disputed, disputeTs: 1030n }), 1040n)).toBeNull();
+    expect(plan(rec, base({ mode: SessionMode.Time, state: SessionState.Disputed, disputeTs: 1030n }), 8231n)).toEqual({ kind: 'payout' });
   });
 });
 

@@ -9,8 +9,15 @@
 // expired) before anything new is built, and every plan starts from the
 // session's last_tick on chain. A claim the program refuses as stale
 // (StaleClaim) or late (ClaimWindowClosed) is recorded and never retried;
-// transport failures are retried with capped exponential backoff; other
-// program errors a limited number of times.
+// one refused because the SOL would leave the provider wallet below rent
+// exemption (RecipientNotRentExempt) is not retried until more ticks are due
+// or the wallet's balance changes; transport failures are retried with
+// capped exponential backoff; other program errors a limited number of times.
+//
+// Deadlines are the session's own terms (settle/dispute windows copied into
+// the Session at open). A Disputed usage session's revealed ticks stay
+// claimable until the settle deadline; a Disputed session is settled by the
+// default rule (claim_payout) once its dispute window has passed.
 import { PublicKey, type TransactionInstruction } from '@solana/web3.js';
 import { createAssociatedTokenAccountIdempotentInstruction, getAssociatedTokenAddressSync } from '@solana/spl-token';
 import type { Logger } from 'pino';
@@ -39,8 +46,14 @@ export const MAX_TICKS_PER_CLAIM = 512n;
 
 export type ClaimPlan = { kind: 'chunk'; tick: bigint; preimage: Uint8Array; bytesUsed: bigint } | { kind: 'payout' };
 
-export function settleDeadline(s: SessionAccount, settleWindowSeconds: bigint): bigint {
-  return (s.closedAt > 0n ? s.closedAt : s.endTs) + settleWindowSeconds;
+/** closed_at (or end_ts) + the session's settle window: the last moment claim_chunk is accepted. */
+export function settleDeadline(s: SessionAccount): bigint {
+  return (s.closedAt > 0n ? s.closedAt : s.endTs) + s.settleWindowSeconds;
+}
+
+/** dispute_ts + the session's dispute window: after it anyone settles the dispute by the default rule. */
+export function disputeDeadline(s: SessionAccount): bigint {
+  return s.disputeTs + s.disputeWindowSeconds;
 }
 
 /** What to claim next for a session, or null for nothing (yet). */
@@ -48,17 +61,19 @@ export function planClaim(p: {
   rec: SessionRecord;
   session: SessionAccount;
   now: bigint;
-  settleWindowSeconds: bigint;
   nowMs: number;
   intervalMs: number;
   payout: boolean;
   preimageFor: (rec: SessionRecord, tick: bigint) => Uint8Array;
 }): ClaimPlan | null {
   const { rec, session: s, now } = p;
-  if (s.state === SessionState.Disputed) return null;
-  const deadline = settleDeadline(s, p.settleWindowSeconds);
+  const disputed = s.state === SessionState.Disputed;
+  // A disputed time session waits for the resolution; a disputed usage session's ticks stay claimable.
+  if (disputed && s.mode !== SessionMode.Usage && now <= disputeDeadline(s)) return null;
+  const deadline = settleDeadline(s);
   const ended = s.state !== SessionState.Active || now >= s.endTs;
-  if ((s.state === SessionState.Active || s.state === SessionState.Closing) && now <= deadline && !rec.chunkClaimsDone) {
+  const claimable = s.state === SessionState.Active || s.state === SessionState.Closing || (disputed && s.mode === SessionMode.Usage);
+  if (claimable && now <= deadline && !rec.chunkClaimsDone) {
     const floor = s.lastTick > rec.chainTick ? s.lastTick : rec.chainTick;
     let tick: bigint | null = null;
     let preimage: Uint8Array = ZERO_HASH;
@@ -84,7 +99,7 @@ export function planClaim(p: {
       return null;
     }
   }
-  if (p.payout && now > deadline) return { kind: 'payout' };
+  if (p.payout && now > (disputed ? disputeDeadline(s) : deadline)) return { kind: 'payout' };
   return null;
 }
 
@@ -107,8 +122,12 @@ export class Claimer {
   private readonly queue: Array<{ rec: SessionRecord; lookup: SessionLookup; now: bigint; done: () => void }> = [];
   private running = 0;
   private stopping = false;
-  /** settle_window_seconds from the last Config read (lets schedule() skip sessions with nothing due). */
-  private settleWindow: bigint | null = null;
+  /**
+   * Chunk claims refused with RecipientNotRentExempt (in memory): session ->
+   * the refused tick and the authority's balance then. Not sent again until
+   * more ticks are due or the balance changed (the wallet was funded).
+   */
+  private readonly rentBlocked = new Map<string, { tick: bigint; lamports: number | null }>();
 
   /** Called when a claim failed because the authority cannot pay the fee. */
   onUnfunded: (() => void) | null = null;
@@ -126,7 +145,7 @@ export class Claimer {
   schedule(rec: SessionRecord, lookup: SessionLookup, now: bigint): void {
     if (this.stopping || rec.phase === 'settled' || this.inFlight.has(rec.session)) return;
     if (rec.pending && !rec.pending.signature && rec.pending.nextAttemptAt > Date.now()) return;
-    if (!rec.pending && lookup.kind === 'session' && this.settleWindow !== null && !this.plan(rec, lookup.account, now, this.settleWindow)) return;
+    if (!rec.pending && lookup.kind === 'session' && !this.plan(rec, lookup.account, now)) return;
     let done!: () => void;
     const task = new Promise<void>((resolve) => (done = resolve));
     this.inFlight.set(rec.session, task);
@@ -160,17 +179,22 @@ export class Claimer {
     await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
-  private plan(rec: SessionRecord, s: SessionAccount, now: bigint, settleWindowSeconds: bigint): ClaimPlan | null {
-    return planClaim({
+  private plan(rec: SessionRecord, s: SessionAccount, now: bigint): ClaimPlan | null {
+    const plan = planClaim({
       rec,
       session: s,
       now,
-      settleWindowSeconds,
       nowMs: Date.now(),
       intervalMs: this.d.config.claims.intervalSeconds * 1000,
       payout: this.d.config.claims.payout,
       preimageFor: (r, t) => this.d.manager.preimageFor(r, t),
     });
+    const blocked = this.rentBlocked.get(rec.session);
+    if (blocked && plan?.kind === 'chunk') {
+      if (plan.tick <= blocked.tick && blocked.lamports === this.d.node.authorityLamports) return null;
+      this.rentBlocked.delete(rec.session);
+    }
+    return plan;
   }
 
   private async run(rec: SessionRecord, lookupIn: SessionLookup, nowIn: bigint): Promise<void> {
@@ -193,8 +217,7 @@ export class Claimer {
       return;
     }
     const config = await chain.config();
-    this.settleWindow = config.settleWindowSeconds;
-    const plan = this.plan(rec, lookup.account, now, config.settleWindowSeconds);
+    const plan = this.plan(rec, lookup.account, now);
     if (!plan) {
       if (rec.pending) {
         rec.pending = null;
@@ -315,9 +338,15 @@ export class Claimer {
         });
         if (ev) metrics.claimedAmount.inc({ currency }, ev.amount);
       } else {
-        const ev = events.find((e) => e.name === 'PayoutClaimed')?.data as
-          | { providerAmount: bigint; fee: bigint; refund: bigint }
-          | undefined;
+        type Split = { providerAmount: bigint; fee: bigint; refund: bigint };
+        const paid = events.find((e) => e.name === 'PayoutClaimed')?.data as Split | undefined;
+        // A dispute settled by the default rule in the same payout moves its funds in DisputeResolved first.
+        const resolved = events.find((e) => e.name === 'DisputeResolved')?.data as Split | undefined;
+        const ev = paid && {
+          providerAmount: paid.providerAmount + (resolved?.providerAmount ?? 0n),
+          fee: paid.fee + (resolved?.fee ?? 0n),
+          refund: paid.refund + (resolved?.refund ?? 0n),
+        };
         rec.claims.push({
           kind,
           tick: null,
@@ -398,6 +427,19 @@ export class Claimer {
       rec.pending = null;
       rec.programErrors = 0;
       log.warn({ session: rec.session, tick: tick?.toString() }, 'claim already covered on chain (StaleClaim); not retried');
+    } else if (name === 'RecipientNotRentExempt') {
+      // The provider's share would leave the authority wallet below rent exemption: resending the same claim
+      // cannot help. Wait for more ticks (a larger claim) or a funded wallet (see plan()).
+      rec.pending = null;
+      const lamports = await this.d.chain.connection
+        .getBalance(this.d.chain.authority.publicKey, config.chain.commitment)
+        .catch(() => this.d.node.authorityLamports);
+      this.d.node.authorityLamports = lamports;
+      this.rentBlocked.set(rec.session, { tick: tick ?? 0n, lamports });
+      log.error(
+        { session: rec.session, kind, tick: tick?.toString(), authority: this.d.chain.authority.publicKey.toBase58() },
+        'claim refused: the payment would leave the provider authority wallet below rent exemption (RecipientNotRentExempt); fund the wallet (about 0.001 SOL); not retried until it is funded or more is due',
+      );
     } else if (name && FINAL_FOR_CHUNKS.has(name) && kind === 'chunk') {
       rec.chunkClaimsDone = true;
       rec.pending = null;
@@ -406,8 +448,8 @@ export class Claimer {
       rec.phase = 'settled';
       rec.settledAt = Date.now();
       rec.pending = null;
-    } else if (name === 'SettleWindowOpen' || name === 'SessionDisputed') {
-      retryLater(name === 'SessionDisputed' ? config.claims.retryMaxMs : this.backoff(pending.attempts));
+    } else if (name === 'SettleWindowOpen' || name === 'SessionDisputed' || name === 'DisputeWindowOpen') {
+      retryLater(name === 'SettleWindowOpen' ? this.backoff(pending.attempts) : config.claims.retryMaxMs);
     } else if (program) {
       rec.programErrors += 1;
       if (rec.programErrors >= config.claims.maxProgramErrorAttempts) {
