@@ -234,26 +234,78 @@ describe('a usage session through the CLI', () => {
     expect(res.stderr.trim()).toBe('Error: InvalidPreimage — Preimage does not hash to the last proof');
   });
 
-  it('the user disputes it; the provider cannot unstake meanwhile; the admin resolves it', async () => {
+  it('the user disputes it: the slot is freed and the lock recorded; revealed ticks stay claimable', async () => {
+    const activeBefore = (await fetchNode(chain.connection, node.node))!.activeSessions;
+    const stake = (await fetchProvider(chain.connection, node.owner.provider))!.stakeLamports;
     const d = await cli.json<Json>(['session', 'dispute', session, '--reason', '2'], asUser);
     expect(d.reason).toBe(2);
-    expect((await fetchSession(chain.connection, new PublicKey(session)))!.state).toBe(SessionState.Disputed);
+    const s = (await fetchSession(chain.connection, new PublicKey(session)))!;
+    expect(s.state).toBe(SessionState.Disputed);
+    // A disputed session gets no more service: its node slot is free at once.
+    expect((await fetchNode(chain.connection, node.node))!.activeSessions).toBe(activeBefore - 1);
+    const lock = (stake * BigInt(cfg.maxSlashBps)) / 10_000n;
     const shown = await cli.json<Json>(['session', 'show', session]);
     expect(BigInt(shown.disputeDeadline as string)).toBe(BigInt(shown.disputeTs as string) + 7n * 86_400n);
-    const locked = await cli.run(['provider', 'unstake', '0.1'], asProvider);
-    expect(locked.code).toBe(1);
-    expect(locked.stderr).toContain('Error: StakeLockedByDispute — Stake cannot leave while a dispute against the provider is open');
-    expect((await fetchProvider(chain.connection, node.owner.provider))!.unstakingLamports).toBe(0n);
+    expect(shown.disputeLock).toBe(lock.toString());
+    const text = await cli.run(['session', 'show', session]);
+    expect(text.stdout).toMatch(/dispute lock\s+0\.25 SOL of the provider stake/);
+    const p = await cli.json<Json>(['provider', 'show'], asProvider);
+    expect([p.openDisputes, p.lockedLamports]).toEqual([1, lock.toString()]);
+    // Ticks the user revealed before disputing may still be claimed.
+    const claimed = await cli.json<Json>(['session', 'claim', session, '--tick', '30'], { keypair: provider, home: userHome });
+    expect(claimed.amount).toBe((5n * TICK_PRICE).toString());
+    expect((await fetchSession(chain.connection, new PublicKey(session)))!.remainingBalance).toBe(200_000n);
+  });
+
+  it('during the dispute the provider may unbond its stake, but withdraw keeps back what the dispute could slash', async () => {
+    const stake = (await fetchProvider(chain.connection, node.owner.provider))!.stakeLamports;
+    const lock = (await fetchSession(chain.connection, new PublicKey(session)))!.disputeLock;
+    expect(lock).toBe((stake * BigInt(cfg.maxSlashBps)) / 10_000n);
+    const unstake = await cli.run(['provider', 'unstake', (Number(stake) / 1e9).toString(), '--json'], asProvider);
+    expect(unstake.code).toBe(0);
+    expect(unstake.stderr).toContain('below the minimum provider stake'); // the nodes stop being bookable
+    expect(JSON.parse(unstake.stdout)).toMatchObject({ kind: 'RequestUnstake', stakeLamports: '0', unstakingLamports: stake.toString() });
+    const early = await cli.run(['provider', 'withdraw'], asProvider);
+    expect(early.stderr.trim()).toBe('Error: UnbondingNotElapsed — Unbonding period has not elapsed');
+
+    await chain.warpSeconds(Number(cfg.unbondingSeconds) + 1);
+    const before = BigInt(await chain.connection.getBalance(provider.publicKey));
+    const w = await cli.json<Json>(['provider', 'withdraw'], asProvider);
+    expect([w.amount, w.unstakingLamports]).toEqual([(stake - lock).toString(), lock.toString()]);
+    // the unlocked part, less the transaction fee the CLI signer paid
+    const gained = BigInt(await chain.connection.getBalance(provider.publicKey)) - before;
+    expect(gained).toBeGreaterThan(stake - lock - 100_000n);
+    expect(gained).toBeLessThanOrEqual(stake - lock);
+    const again = await cli.run(['provider', 'withdraw'], asProvider);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe('Error: StakeLockedByDispute — Stake that open disputes could slash cannot be withdrawn');
+    expect((await fetchProvider(chain.connection, node.owner.provider))!.unstakingLamports).toBe(lock);
+  });
+
+  it('the admin resolves it, slashing from the unbonding stake; then the rest of the stake comes out', async () => {
+    const lock = (await fetchSession(chain.connection, new PublicKey(session)))!.disputeLock;
     const notAdmin = await cli.run(['session', 'resolve', session, '--provider-amount', '0.0001'], asUser);
     expect(notAdmin.code).toBe(1);
     expect(notAdmin.stderr.trim()).toBe('Error: Unauthorized — Signer is not the authority for this account');
-    const r = await cli.json<Json>(['session', 'resolve', session, '--provider-amount', '0.0001'], { keypair: cfg.admin });
+    // All the provider has left is the locked 0.25 SOL that withdraw kept back.
+    const tooMuch = await cli.run(['session', 'resolve', session, '--provider-amount', '0', '--slash', '0.26'], { keypair: cfg.admin });
+    expect(tooMuch.stderr.trim()).toBe('Error: SlashExceedsStake — Slash is larger than the provider stake');
+    const treasuryBefore = BigInt(await chain.connection.getBalance(cfg.treasury.publicKey));
+    const r = await cli.json<Json>(['session', 'resolve', session, '--provider-amount', '0.0001', '--slash', '0.1'], { keypair: cfg.admin });
     const { fee, provider: share } = split(100_000n, FEE_BPS);
-    expect([r.providerAmount, r.fee, r.refund, r.slashed]).toEqual([share.toString(), fee.toString(), (250_000n - 100_000n).toString(), '0']);
+    expect([r.providerAmount, r.fee, r.refund, r.slashed]).toEqual([share.toString(), fee.toString(), (200_000n - 100_000n).toString(), '100000000']);
+    expect(BigInt(await chain.connection.getBalance(cfg.treasury.publicKey)) - treasuryBefore).toBe(100_000_000n + fee);
     expect((await fetchSession(chain.connection, new PublicKey(session)))!.state).toBe(SessionState.Resolved);
+    const p = (await fetchProvider(chain.connection, node.owner.provider))!;
+    expect([p.openDisputes, p.lockedLamports, p.unstakingLamports]).toEqual([0, 0n, lock - 100_000_000n]);
+
+    const w = await cli.json<Json>(['provider', 'withdraw'], asProvider);
+    expect([w.amount, w.unstakingLamports]).toEqual([(lock - 100_000_000n).toString(), '0']);
     // Payout by the user settles and removes the local secret.
     await cli.json(['session', 'payout', session], asUser);
     expect(existsSync(stateFile)).toBe(false);
+    // Stake again so the node is bookable for the rest of the file.
+    await cli.json(['provider', 'stake', '1'], asProvider);
   });
 });
 

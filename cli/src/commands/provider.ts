@@ -8,7 +8,7 @@ import type { Context } from '../context.js';
 
 const stakeKindName = (k: number) => StakeChangeKind[k] ?? String(k);
 
-async function printStake(ctx: Context, title: string, res: { signature: string; events: { name: string; data: unknown }[] }) {
+async function printStake(ctx: Context, title: string, res: { signature: string; events: { name: string; data: unknown }[] }, withdraw = false) {
   const ev = res.events.find((e) => e.name === 'StakeChanged')?.data as
     | { kind: number; amount: bigint; stakeLamports: bigint; unstakingLamports: bigint; unstakeAt: bigint }
     | undefined;
@@ -17,7 +17,10 @@ async function printStake(ctx: Context, title: string, res: { signature: string;
     ['amount', ev ? formatSol(ev.amount) : undefined],
     ['active stake', ev ? formatSol(ev.stakeLamports) : undefined],
     ['unstaking', ev ? formatSol(ev.unstakingLamports) : undefined],
-    ['withdrawable at', ev && ev.unstakingLamports > 0n ? isoTime(ev.unstakeAt) : undefined],
+    [
+      withdraw ? 'kept back' : 'withdrawable at',
+      ev && ev.unstakingLamports > 0n ? (withdraw ? 'the rest of the unstaking stake: open disputes could slash it (withdraw again once they are resolved)' : isoTime(ev.unstakeAt)) : undefined,
+    ],
     ['signature', res.signature],
   ]);
 }
@@ -85,7 +88,11 @@ export function providerCommand(): Command {
             p.unstakingLamports > 0n ? `${isoTime(p.unstakeAt)}${p.unstakeAt <= now ? ' (now)' : ` (in ${p.unstakeAt - now} s)`}` : undefined,
           ],
           ['slashed', formatSol(p.slashedLamports)],
-          ['open disputes', p.openDisputes > 0 ? `${p.openDisputes} (stake locked until resolved)` : 0],
+          ['open disputes', p.openDisputes],
+          [
+            'locked by disputes',
+            p.lockedLamports > 0n ? `${formatSol(p.lockedLamports)} (slashable until resolved; withdraw keeps it back beyond the active stake)` : undefined,
+          ],
           ['bookable', bookable === undefined ? undefined : bookable ? 'yes' : `no: stake below the minimum of ${formatSol(minStake!)}`],
           ['stake vault', `${stakeVault.toBase58()} (${formatSol(vaultLamports)})`],
           ['nodes', p.nodeCount],
@@ -118,7 +125,7 @@ export function providerCommand(): Command {
     .command('unstake')
     .argument('<SOL>', 'amount of active stake to start unbonding')
     .description('Start unbonding part of your stake (withdrawable after the unbonding period; a new request restarts the clock)')
-    .addHelpText('after', '\nWarns when the stake left is below the Config minimum (your nodes stop being bookable). Refused while a dispute against you is open (StakeLockedByDispute).\n\nExamples:\n  $ dvpn provider unstake 0.5\n  $ dvpn provider unstake 0.5 && sleep 604800 && dvpn provider withdraw')
+    .addHelpText('after', '\nWarns when the stake left is below the Config minimum (your nodes stop being bookable). Allowed during a dispute: unbonding stake stays slashable until it is withdrawn.\n\nExamples:\n  $ dvpn provider unstake 0.5\n  $ dvpn provider unstake 0.5 && sleep 604800 && dvpn provider withdraw')
     .action(
       withContext(async (ctx, amount: string) => {
         const lamports = parseSol(amount, 'SOL');
@@ -139,13 +146,16 @@ export function providerCommand(): Command {
 
   cmd
     .command('withdraw')
-    .description('Withdraw every unbonded lamport to your wallet (after the unbonding period; refused while a dispute against you is open)')
-    .addHelpText('after', '\nExamples:\n  $ dvpn provider withdraw')
+    .description('Withdraw the unbonded lamports to your wallet (after the unbonding period; open disputes keep back what they could slash)')
+    .addHelpText(
+      'after',
+      '\nWhile disputes against you are open, the part of their lock (locked in provider show) beyond your active stake stays in the vault until they are resolved; StakeLockedByDispute when nothing can leave.\n\nExamples:\n  $ dvpn provider withdraw',
+    )
     .action(
       withContext(async (ctx) => {
         await resolveProvider(ctx);
         const res = await ctx.send([ix.withdrawStake({ authority: ctx.signer.publicKey })]);
-        await printStake(ctx, 'Stake withdrawn', res);
+        await printStake(ctx, 'Stake withdrawn', res, true);
       }),
     );
   return cmd;

@@ -242,6 +242,7 @@ open takes it first, the CLI reads it again and retries once.`,
           ['bytes used', s.bytesUsed],
           ['disputed by', s.state === SessionState.Disputed || s.state === SessionState.Resolved ? s.disputedBy : undefined],
           ['dispute reason', s.state === SessionState.Disputed || s.state === SessionState.Resolved ? s.disputeReason : undefined],
+          ['dispute lock', s.state === SessionState.Disputed ? `${formatSol(s.disputeLock)} of the provider stake (the most the admin may slash)` : undefined],
           ['rated', s.rated],
           ['local secret', local ? sessionStatePath(address.toBase58()) : undefined],
         ];
@@ -450,7 +451,7 @@ Examples:
   cmd
     .command('dispute')
     .argument('<SESSION>', 'Session address')
-    .description('User or provider: freeze the escrow for the admin to resolve (before the settle deadline)')
+    .description('User or provider: freeze the escrow for the admin to resolve (before the settle deadline); frees the node slot at once')
     .option('--reason <CODE>', 'reason code 0..255 (e.g. 1 = no service, 2 = overbilling, 3 = abuse)', '0')
     .addHelpText('after', '\nExamples:\n  $ dvpn session dispute 9qW2...Lm --reason 1')
     .action(
