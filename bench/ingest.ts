@@ -5,11 +5,14 @@
 //   npx tsx bench/ingest.ts [--events 20000] [--batch 500] [--runs 3] [--sync] [--recording file.json.gz]
 //
 // The first run records the stream (about a minute: the embedded runtime
-// confirms ~130 tx/s) into bench/.cache/ and reuses it afterwards. The
+// confirms ~130 tx/s) into bench/.cache/ and reuses it afterwards, as long as
+// the program binary is the same (the file name carries its hash: a recording
+// made with another program's events would not decode). The
 // database is an embedded PostgreSQL 18 with default durability (fsync on),
 // or a new database on DATABASE_URL's server when that is set. Target: at
 // least 5,000 events/s on 2 cores. Not part of the tests.
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,6 +26,12 @@ import { readRecording, replay } from '../graph/src/ingest/replay.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
+/** Short hash of the program the recording is made with (target/deploy/dvpn.so). */
+function programHash(): string {
+  const so = join(HERE, '..', 'target', 'deploy', 'dvpn.so');
+  return existsSync(so) ? createHash('sha256').update(readFileSync(so)).digest('hex').slice(0, 12) : 'unbuilt';
+}
+
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : (process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
@@ -33,7 +42,7 @@ async function main(): Promise<void> {
   const batch = Number(arg('batch', '500'));
   const runs = Number(arg('runs', '3'));
   const synchronousCommit = process.argv.includes('--sync') || process.env.BENCH_SYNC === '1';
-  const file = arg('recording', join(HERE, '.cache', `stream-${events}.json.gz`));
+  const file = arg('recording', join(HERE, '.cache', `stream-${events}-${programHash()}.json.gz`));
 
   if (!existsSync(file)) {
     console.log(`recording ~${events} events of real transactions into ${file} …`);

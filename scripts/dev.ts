@@ -147,6 +147,9 @@ function startDemo(chain: Chain, log: Logger): Demo {
             endpoint: `${region}-${p}.demo.dvpn:51820`,
             pricePerMinute: price,
             pricePerMinuteToken: priceToken,
+            // Usage sessions pay the node's price per tick (open_session's tick_amount must equal it).
+            pricePerTick: 1_000n,
+            pricePerTickToken: priceToken > 0n ? 2_000n : 0n,
             maxCapacity: cap,
           }),
         );
@@ -162,9 +165,9 @@ function startDemo(chain: Chain, log: Logger): Demo {
       const user = users[cycle % users.length];
       try {
         let s: SessionCtx;
-        const usage = cycle % 3 === 0 && node.pricePerMinuteToken > 0n;
+        const usage = cycle % 3 === 0 && node.pricePerTickToken > 0n;
         if (usage) {
-          s = await openUsageSession(chain, node, { maxTicks: 50, tickAmount: 2_000n, durationMinutes: 30 }, { user, spl: true });
+          s = await openUsageSession(chain, node, { maxTicks: 50, durationMinutes: 30 }, { user, spl: true });
         } else {
           s = await openTimeSession(chain, node, 15, { user });
         }

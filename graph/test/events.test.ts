@@ -116,8 +116,9 @@ describe('events', () => {
     expect(p.stake_lamports).toBe((3n * SOL).toString());
     expect(p.unstaking_lamports).toBe('0');
     expect(p.slashed_lamports).toBe(SOL.toString());
-    // ratings 5 and 2: score = (7 - 2) * 500 / 2 = 1250
-    expect(p.rating_sum).toBe('7');
+    // ratings 5 and 2, each weighing paid / min_rating_lamports capped at 100 (both sessions paid
+    // millions of lamports): rating_sum = 5 * 100 + 2 * 100, score = (700 - 200) * 500 / 200 = 1250
+    expect(p.rating_sum).toBe('700');
     expect(p.rating_count).toBe('2');
     expect(p.reputation_score).toBe(1250);
     expect(p.total_sessions).toBe('4');
@@ -136,18 +137,20 @@ describe('events', () => {
 
   it('nodes: registration, update, capacity in use and free capacity', async () => {
     const rows = await db.query(`SELECT pubkey, node_id::text, endpoint, region, price_per_minute::text, price_per_minute_token::text,
-      wg_server_pubkey, max_capacity::text, active_sessions::text, free_capacity::text, is_active, total_sessions::text
+      price_per_tick::text, price_per_tick_token::text, wg_server_pubkey, max_capacity::text, active_sessions::text, free_capacity::text, is_active, total_sessions::text
       FROM nodes ORDER BY node_id`);
     expect(rows).toEqual([
       {
         pubkey: sc.nodeA.node.toBase58(), node_id: '0', endpoint: sc.nodeA.endpoint, region: 'eu-west',
         price_per_minute: sc.nodeA.pricePerMinute.toString(), price_per_minute_token: sc.nodeA.pricePerMinuteToken.toString(),
+        price_per_tick: sc.nodeA.pricePerTick.toString(), price_per_tick_token: sc.nodeA.pricePerTickToken.toString(),
         wg_server_pubkey: Buffer.from(sc.nodeA.wgServerPubkey).toString('base64'),
         max_capacity: '4', active_sessions: '0', free_capacity: '4', is_active: true, total_sessions: '2',
       },
       {
         pubkey: sc.nodeB.node.toBase58(), node_id: '1', endpoint: 'vpn2b.example.net:51820', region: 'us-west',
         price_per_minute: '3000000', price_per_minute_token: '0',
+        price_per_tick: sc.nodeB.pricePerTick.toString(), price_per_tick_token: sc.nodeB.pricePerTickToken.toString(),
         wg_server_pubkey: Buffer.from(sc.nodeB.wgServerPubkey).toString('base64'),
         max_capacity: '8', active_sessions: '1', free_capacity: '7', is_active: true, total_sessions: '2',
       },
@@ -272,6 +275,8 @@ describe('events', () => {
       ['NodeRegistered', 'us-east', 2, 0, 2],
       ['NodeUpdated', 'us-west', 8, 0, 8],
       ['SessionOpened', 'us-west', 8, 1, 7],
+      // raise_dispute frees the node's slot at once; the resolution leaves it free.
+      ['DisputeRaised', 'us-west', 8, 0, 8],
       ['DisputeResolved', 'us-west', 8, 0, 8],
       ['SessionOpened', 'us-west', 8, 1, 7],
     ]);

@@ -74,6 +74,11 @@ export async function runScenario(chain: Chain): Promise<Scenario> {
     }),
     [provider.authority],
   );
+  // open_session's tick_amount must equal the node's current price: keep the context in step.
+  nodeB.pricePerMinute = 3_000_000n;
+  nodeB.maxCapacity = 8;
+  nodeB.region = 'us-west';
+  nodeB.endpoint = 'vpn2b.example.net:51820';
 
   // s1: SOL time session, 10 minutes.
   const s1 = await openTimeSession(chain, nodeA, 10);

@@ -60,7 +60,8 @@ export function snapshotFrom(
     }
     try {
       const decoded = decodeAccount(Buffer.from(a.data, 'base64'));
-      if (decoded.name === 'StakeVault') continue;
+      // Stake vaults and users' session counters (UserState) are not stored.
+      if (decoded.name === 'StakeVault' || decoded.name === 'UserState') continue;
       map.set(a.pubkey, decoded as { name: string; account: Record<string, unknown> });
     } catch {
       // not a dvpn account layout (or closed): nothing to compare

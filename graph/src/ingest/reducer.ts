@@ -35,6 +35,9 @@ import {
 } from '../store/rows.js';
 import { b58, eventDataToJson, eventSubjects } from './decode.js';
 
+
+/** update_reputation's cap on one rating's weight (programs/dvpn reputation.rs MAX_RATING_WEIGHT). */
+const MAX_RATING_WEIGHT = 100n;
 export interface NewEvent {
   /** events.id given by the database. */
   id: bigint;
@@ -139,7 +142,8 @@ export function referencedAccounts(events: readonly { event: DvpnEvent }[]): {
   const sessions = new Set<string>();
   let config = false;
   for (const { event } of events) {
-    if (event.name === 'ConfigUpdated') config = true;
+    // A rating's weight needs the config's rating minimums.
+    if (event.name === 'ConfigUpdated' || event.name === 'ReputationUpdated') config = true;
     const s = eventSubjects(event);
     if (s.provider) providers.add(s.provider);
     if (s.node) nodes.add(s.node);
@@ -291,7 +295,8 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
       if (s.capacityReleased) {
         // Released by an event applied earlier: if that one came out of order,
         // the uptime it booked used the wrong clock. Let the chain say.
-        if (name !== 'PayoutClaimed') {
+        // (A payout after a close, or a resolution after the raise, finds the slot released: that is the normal order.)
+        if (name !== 'PayoutClaimed' && name !== 'DisputeResolved') {
           if (n) fx.reconcile.add(n.pubkey);
           if (p) fx.reconcile.add(p.pubkey);
         }
@@ -363,6 +368,8 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
             minProviderStake: 0n,
             unbondingSeconds: 0n,
             settleWindowSeconds: 0n,
+            minRatingLamports: 0n,
+            minRatingToken: 0n,
             updatedAt: ts,
             lastSlot: -1n,
             lastSignature: '',
@@ -380,6 +387,8 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
         row.minProviderStake = d.minProviderStake;
         row.unbondingSeconds = d.unbondingSeconds;
         row.settleWindowSeconds = d.settleWindowSeconds;
+        if (d.minRatingLamports !== undefined) row.minRatingLamports = d.minRatingLamports;
+        if (d.minRatingToken !== undefined) row.minRatingToken = d.minRatingToken;
         fx.dirty.config.add(key);
         break;
       }
@@ -427,6 +436,8 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
           region: d.region,
           pricePerMinute: d.pricePerMinute,
           pricePerMinuteToken: d.pricePerMinuteToken,
+          pricePerTick: d.pricePerTick ?? 0n,
+          pricePerTickToken: d.pricePerTickToken ?? 0n,
           wgServerPubkey: base64(d.wgServerPubkey),
           maxCapacity: BigInt(d.maxCapacity),
           activeSessions: 0n,
@@ -453,6 +464,8 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
         n.region = d.region;
         n.pricePerMinute = d.pricePerMinute;
         n.pricePerMinuteToken = d.pricePerMinuteToken;
+        if (d.pricePerTick !== undefined) n.pricePerTick = d.pricePerTick;
+        if (d.pricePerTickToken !== undefined) n.pricePerTickToken = d.pricePerTickToken;
         n.wgServerPubkey = base64(d.wgServerPubkey);
         n.maxCapacity = BigInt(d.maxCapacity);
         n.activeSessions = BigInt(d.activeSessions);
@@ -597,7 +610,8 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
         const d = event.data;
         const key = b58(d.session);
         const s = session(key);
-        provider(b58(d.provider));
+        const n = node(b58(d.node));
+        const p = provider(b58(d.provider));
         if (!state.disputes.has(key)) {
           state.disputes.set(key, {
             session: key,
@@ -619,10 +633,19 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
           });
           fx.dirty.disputes.add(key);
         }
-        if (!s) break;
+        // The program frees the node's slot at once (release_slot): the event
+        // carries the node's active sessions after it.
+        const activeAfter = d.nodeActiveSessions === undefined ? undefined : BigInt(d.nodeActiveSessions);
+        if (!s) {
+          if (n && fresh(n) && activeAfter !== undefined) n.activeSessions = activeAfter;
+          if (n) capacityMsg(n);
+          break;
+        }
         const prev = s.state;
         merge(s, { state: 'DISPUTED' });
+        if (activeAfter !== undefined) release(s, n, p, activeAfter);
         sessionMsg(s, prev);
+        if (n) capacityMsg(n);
         break;
       }
 
@@ -679,7 +702,16 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
           signature,
         });
         if (p) {
-          p.ratingSum += BigInt(d.rating);
+          // rating_sum adds rating x weight, weight = what the session had paid / the
+          // config's minimum for its currency, at most 100 (update_reputation).
+          const cfg = state.config.get(configPubkey());
+          if (s && cfg) {
+            const minimum = s.paymentMint === SOL_MINT ? cfg.minRatingLamports : cfg.minRatingToken;
+            const weight = min(s.claimedAmount / max(minimum, 1n), MAX_RATING_WEIGHT);
+            p.ratingSum += BigInt(d.rating) * weight;
+          }
+          // Without the session or the config the weight is unknown: let the chain say.
+          else fx.reconcile.add(p.pubkey);
           if (fresh(p)) {
             p.reputationScore = d.reputationScore;
             p.ratingCount = BigInt(d.ratingCount);

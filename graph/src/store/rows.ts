@@ -18,6 +18,8 @@ export interface ConfigRow {
   minProviderStake: bigint;
   unbondingSeconds: bigint;
   settleWindowSeconds: bigint;
+  minRatingLamports: bigint;
+  minRatingToken: bigint;
   updatedAt: bigint;
   lastSlot: bigint;
   lastSignature: string;
@@ -53,6 +55,8 @@ export interface NodeRow {
   region: string;
   pricePerMinute: bigint;
   pricePerMinuteToken: bigint;
+  pricePerTick: bigint;
+  pricePerTickToken: bigint;
   wgServerPubkey: string;
   maxCapacity: bigint;
   activeSessions: bigint;
@@ -152,6 +156,8 @@ export function configRowFromAccount(pubkey: string, a: Acc, slot: bigint): Conf
     minProviderStake: big(a.minProviderStake),
     unbondingSeconds: big(a.unbondingSeconds),
     settleWindowSeconds: big(a.settleWindowSeconds),
+    minRatingLamports: big(a.minRatingLamports ?? 0n),
+    minRatingToken: big(a.minRatingToken ?? 0n),
     updatedAt: 0n,
     lastSlot: slot,
     lastSignature: '',
@@ -191,6 +197,8 @@ export function nodeRowFromAccount(pubkey: string, a: Acc, slot: bigint, provide
     region: String(a.region),
     pricePerMinute: big(a.pricePerMinute),
     pricePerMinuteToken: big(a.pricePerMinuteToken),
+    pricePerTick: big(a.pricePerTick ?? 0n),
+    pricePerTickToken: big(a.pricePerTickToken ?? 0n),
     wgServerPubkey: base64(a.wgServerPubkey as Uint8Array),
     maxCapacity: BigInt(a.maxCapacity as number),
     activeSessions: BigInt(a.activeSessions as number),
@@ -241,14 +249,16 @@ export function sessionRowFromAccount(pubkey: string, a: Acc, slot: bigint, gene
 
 /** The columns reconciliation compares (the facts an account holds). */
 export const COMPARED = {
-  config: ['admin', 'treasury', 'tokenMint', 'protocolFeeBps', 'minProviderStake', 'unbondingSeconds', 'settleWindowSeconds'],
+  config: ['admin', 'treasury', 'tokenMint', 'protocolFeeBps', 'minProviderStake', 'unbondingSeconds', 'settleWindowSeconds',
+    'minRatingLamports', 'minRatingToken'],
   provider: [
     'authority', 'nodeCount', 'stakeLamports', 'unstakingLamports', 'unstakeAt', 'slashedLamports', 'ratingSum',
     'ratingCount', 'reputationScore', 'totalUptimeSeconds', 'totalSessions', 'totalEarnedLamports', 'totalEarnedToken',
     'registeredAt',
   ],
   node: [
-    'provider', 'nodeId', 'endpoint', 'region', 'pricePerMinute', 'pricePerMinuteToken', 'wgServerPubkey', 'maxCapacity',
+    'provider', 'nodeId', 'endpoint', 'region', 'pricePerMinute', 'pricePerMinuteToken', 'pricePerTick', 'pricePerTickToken',
+    'wgServerPubkey', 'maxCapacity',
     'activeSessions', 'isActive', 'totalUptimeSeconds', 'totalSessions', 'createdAt',
   ],
   session: [

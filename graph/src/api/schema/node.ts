@@ -21,6 +21,14 @@ export const VpnNode = builder.prismaObject('Node', {
       type: 'BigInt',
       description: 'Token base units per minute (0: token sessions disabled).',
     }),
+    pricePerTick: t.expose('pricePerTick', {
+      type: 'BigInt',
+      description: 'Lamports per hash-chain tick of a usage session (0: SOL usage sessions disabled).',
+    }),
+    pricePerTickToken: t.expose('pricePerTickToken', {
+      type: 'BigInt',
+      description: 'Token base units per tick of a usage session (0: token usage sessions disabled).',
+    }),
     wgServerPubkey: t.exposeString('wgServerPubkey', { description: 'WireGuard server public key, base64.' }),
     maxCapacity: t.expose('maxCapacity', { type: 'BigInt' }),
     activeSessions: t.expose('activeSessions', { type: 'BigInt' }),
