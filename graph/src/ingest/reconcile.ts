@@ -29,7 +29,7 @@ import {
 import { CONFIG, NODES, PROVIDERS, SESSIONS, loadAll, loadLatest, loadRows, upsertRows } from '../store/tables.js';
 import type { ProgramAccount, Rpc } from './rpc.js';
 import type { BusMessage, SessionStateName } from '../bus.js';
-import { isoFromSeconds } from './reducer.js';
+import { isoFromSeconds, sessionChangeFields } from './reducer.js';
 
 export interface Snapshot {
   slot: bigint;
@@ -276,29 +276,7 @@ const reconciled = (row: { updatedAt: bigint }, slot: bigint) => ({
 });
 
 function repairedSession(s: SessionRow, previousState: SessionStateName | null, slot: bigint): BusMessage {
-  return {
-    topic: 'session',
-    payload: {
-      ...reconciled(s, slot),
-      session: s.pubkey,
-      generation: s.generation,
-      user: s.user,
-      node: s.node,
-      provider: s.provider,
-      mode: s.mode,
-      state: s.state,
-      previousState,
-      paymentMint: s.paymentMint,
-      escrowAmount: s.escrowAmount.toString(),
-      remainingBalance: s.remainingBalance.toString(),
-      claimedAmount: s.claimedAmount.toString(),
-      feeAmount: s.feeAmount.toString(),
-      refundedAmount: s.refundedAmount.toString(),
-      bytesUsed: s.bytesUsed.toString(),
-      lastTick: s.lastTick.toString(),
-      rated: s.rated,
-    },
-  };
+  return { topic: 'session', payload: { ...reconciled(s, slot), ...sessionChangeFields(s, previousState) } };
 }
 
 function repairedNode(n: NodeRow, slot: bigint): BusMessage {

@@ -18,7 +18,7 @@
 //   not have yet, marks the account for a targeted reconciliation from chain.
 import type { DvpnEvent } from '@dvpn/sdk';
 import type { PublicKey } from '@solana/web3.js';
-import type { BusMessage, EventName, NodeCapacityChange, SessionChange, SessionStateName } from '../bus.js';
+import type { BusMessage, ChangeOrigin, EventName, NodeCapacityChange, SessionChange, SessionStateName } from '../bus.js';
 import {
   MODE_NAMES,
   SOL_MINT,
@@ -172,6 +172,29 @@ const STATE_RANK: Record<SessionStateName, number> = { ACTIVE: 0, CLOSING: 1, CL
 const MAX_DATE_SECONDS = 8_640_000_000_000n; // JS Date range
 let lastIsoIn: bigint | null = null;
 let lastIsoOut = '';
+/** The fields of a session change message, as subscribers see them (live and repaired alike). */
+export function sessionChangeFields(s: SessionRow, previousState: SessionStateName | null): Omit<SessionChange, keyof ChangeOrigin> {
+  return {
+    session: s.pubkey,
+    generation: s.generation,
+    user: s.user,
+    node: s.node,
+    provider: s.provider,
+    mode: s.mode,
+    state: s.state,
+    previousState,
+    paymentMint: s.paymentMint,
+    escrowAmount: s.escrowAmount.toString(),
+    remainingBalance: s.remainingBalance.toString(),
+    claimedAmount: s.claimedAmount.toString(),
+    feeAmount: s.feeAmount.toString(),
+    refundedAmount: s.refundedAmount.toString(),
+    bytesUsed: s.bytesUsed.toString(),
+    lastTick: s.lastTick.toString(),
+    rated: s.rated,
+  };
+}
+
 export function isoFromSeconds(seconds: bigint): string {
   if (seconds === lastIsoIn) return lastIsoOut;
   const s = seconds > MAX_DATE_SECONDS ? MAX_DATE_SECONDS : seconds < -MAX_DATE_SECONDS ? -MAX_DATE_SECONDS : seconds;
@@ -247,26 +270,7 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
       return row;
     };
     const sessionMsg = (s: SessionRow, previousState: SessionStateName | null) => {
-      const payload: SessionChange = {
-        ...origin,
-        session: s.pubkey,
-        generation: s.generation,
-        user: s.user,
-        node: s.node,
-        provider: s.provider,
-        mode: s.mode,
-        state: s.state,
-        previousState,
-        paymentMint: s.paymentMint,
-        escrowAmount: s.escrowAmount.toString(),
-        remainingBalance: s.remainingBalance.toString(),
-        claimedAmount: s.claimedAmount.toString(),
-        feeAmount: s.feeAmount.toString(),
-        refundedAmount: s.refundedAmount.toString(),
-        bytesUsed: s.bytesUsed.toString(),
-        lastTick: s.lastTick.toString(),
-        rated: s.rated,
-      };
+      const payload: SessionChange = { ...origin, ...sessionChangeFields(s, previousState) };
       fx.messages.push({ topic: 'session', payload });
     };
     const capacityMsg = (n: NodeRow) => {
