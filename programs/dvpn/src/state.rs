@@ -245,6 +245,18 @@ impl Session {
     pub fn duration_seconds(&self) -> u64 {
         self.end_ts.saturating_sub(self.start_ts) as u64
     }
+
+    /// Seconds of a time session elapsed at `ts`, capped at its duration.
+    #[inline(always)]
+    pub fn elapsed_at(&self, ts: i64) -> u64 {
+        let elapsed = ts.saturating_sub(self.start_ts).max(0) as u64;
+        let duration = self.duration_seconds();
+        if elapsed < duration {
+            elapsed
+        } else {
+            duration
+        }
+    }
 }
 
 #[repr(C)]

@@ -66,11 +66,8 @@ pub fn process_claim_chunk(program_id: &Address, accounts: &[AccountView], data:
     require(bytes_used >= session.bytes_used, DvpnError::BytesUsedDecreased)?;
 
     let gross = if session.mode == mode::TIME {
-        let elapsed = ts.saturating_sub(session.start_ts).max(0) as u64;
-        let duration = session.duration_seconds();
-        let limit = if elapsed < duration { elapsed } else { duration };
-        require(tick <= limit, DvpnError::ClaimBeyondElapsed)?;
-        earned_between(session.escrow_amount, duration, session.last_tick, tick)?
+        require(tick <= session.elapsed_at(ts), DvpnError::ClaimBeyondElapsed)?;
+        earned_between(session.escrow_amount, session.duration_seconds(), session.last_tick, tick)?
     } else {
         require(tick <= session.max_ticks, DvpnError::TickBeyondChain)?;
         let steps = tick - session.last_tick;

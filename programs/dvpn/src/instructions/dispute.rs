@@ -8,7 +8,7 @@ use crate::{
     error::DvpnError,
     events::{discriminator as ev, Event},
     instructions::shared::{
-        check_session_links, load_settlement, not_active, pay_provider, refund_rest, release_slot,
+        check_session_links, end_dispute, load_settlement, not_active, pay_provider, refund_rest, release_slot,
         settle_token_accounts, slash_cap, Settlement, Undeliverable,
     },
     state::{load, load_config, session_state, Node, Provider, Session, StakeVault},
@@ -130,9 +130,7 @@ pub fn process_resolve_dispute(program_id: &Address, accounts: &[AccountView], d
         Undeliverable::Forfeit,
     )?;
     let refund = refund_rest(session_view, session, user, &tokens, true)?;
-    session.state = session_state::RESOLVED;
-    provider.open_disputes = provider.open_disputes.saturating_sub(1);
-    provider.locked_lamports = provider.locked_lamports.saturating_sub(session.dispute_lock);
+    end_dispute(session, provider);
     release_slot(session, node, provider, ts)?;
 
     if slash > 0 {

@@ -94,7 +94,8 @@ fn escrow_for(a: &OpenArgs, price_per_minute: u64, price_per_tick: u64) -> Resul
             require(a.max_ticks == 0, DvpnError::InvalidSessionParams)?;
             require(price_per_minute > 0, DvpnError::ZeroAmount)?;
             require(a.tick_amount == price_per_minute, DvpnError::PriceMismatch)?;
-            let escrow = mul_checked(price_per_minute, a.duration_minutes as u64).ok_or(DvpnError::ArithmeticOverflow)?;
+            let escrow =
+                mul_checked(price_per_minute, a.duration_minutes as u64).ok_or(DvpnError::ArithmeticOverflow)?;
             Ok((escrow, 0))
         }
         mode::USAGE => {
@@ -240,8 +241,7 @@ pub fn process_open_session(program_id: &Address, accounts: &[AccountView], data
     args.finish()?;
 
     check_system_program(system_program)?;
-    let (config, provider, node) =
-        check_open(program_id, user, config_view, provider_view, node_view, session_view)?;
+    let (config, provider, node) = check_open(program_id, user, config_view, provider_view, node_view, session_view)?;
     let (escrow, tick_amount) = escrow_for(&a, node.price_per_minute, node.price_per_tick)?;
 
     take_session_id(program_id, user, user_state, a.session_id, user_state_bump)?;
@@ -291,8 +291,7 @@ pub fn process_open_session_spl(program_id: &Address, accounts: &[AccountView], 
 
     check_system_program(system_program)?;
     check_token_program(token_program)?;
-    let (config, provider, node) =
-        check_open(program_id, user, config_view, provider_view, node_view, session_view)?;
+    let (config, provider, node) = check_open(program_id, user, config_view, provider_view, node_view, session_view)?;
     require(token_mint.address() == &config.token_mint, DvpnError::InvalidMint)?;
     check_token_account(user_token, &config.token_mint, user.address())?;
     require(node.price_per_minute_token > 0 || node.price_per_tick_token > 0, DvpnError::TokenPaymentsDisabled)?;

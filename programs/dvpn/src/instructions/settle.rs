@@ -10,28 +10,16 @@ use crate::{
     error::DvpnError,
     events::{discriminator as ev, Event},
     instructions::shared::{
-        load_settlement, not_active, pay_provider, refund_rest, release_slot, settle_token_accounts, SessionSeeds,
-        Settlement, Undeliverable,
+        end_dispute, load_settlement, not_active, pay_time_through, refund_rest, release_slot, settle_token_accounts,
+        SessionSeeds, Settlement,
     },
-    state::{mode, session_state, Session},
+    state::{mode, session_state},
     take_accounts,
     utils::{
-        close_program_account, earned_between, now, require, require_signer, require_writable, token_amount,
-        token_close_signed, token_transfer_signed,
+        close_program_account, now, require, require_signer, require_writable, token_amount, token_close_signed,
+        token_transfer_signed,
     },
 };
-
-/// Seconds of a time session elapsed at `ts`, capped at its duration.
-#[inline(always)]
-fn elapsed_at(session: &Session, ts: i64) -> u64 {
-    let elapsed = ts.saturating_sub(session.start_ts).max(0) as u64;
-    let duration = session.duration_seconds();
-    if elapsed < duration {
-        elapsed
-    } else {
-        duration
-    }
-}
 
 #[inline(always)]
 pub fn process_close_session(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
@@ -66,10 +54,7 @@ pub fn process_close_session(program_id: &Address, accounts: &[AccountView], dat
         // on chain for the session's idle timeout frees its slot.
         require(signer.address() == &provider.authority, DvpnError::NotSessionParty)?;
         let idle_since = session.last_activity_ts.checked_add(session.idle_timeout_seconds);
-        require(
-            session.mode == mode::USAGE && idle_since.is_some_and(|t| ts > t),
-            DvpnError::SessionNotIdle,
-        )?;
+        require(session.mode == mode::USAGE && idle_since.is_some_and(|t| ts > t), DvpnError::SessionNotIdle)?;
     }
     if session.state != session_state::ACTIVE {
         return Err(not_active(session));
@@ -87,21 +72,9 @@ pub fn process_close_session(program_id: &Address, accounts: &[AccountView], dat
             config,
             [vault, user_token, provider_token, treasury_token, token_program],
         )?;
-        let elapsed = elapsed_at(session, ts);
-        if elapsed > session.last_tick {
-            let gross = earned_between(session.escrow_amount, session.duration_seconds(), session.last_tick, elapsed)?;
-            (provider_amount, fee) = pay_provider(
-                session_view,
-                session,
-                provider,
-                provider_authority,
-                treasury,
-                &tokens,
-                gross,
-                Undeliverable::Forfeit,
-            )?;
-            session.last_tick = elapsed;
-        }
+        let elapsed = session.elapsed_at(ts);
+        (provider_amount, fee) =
+            pay_time_through(session_view, session, provider, provider_authority, treasury, &tokens, elapsed)?;
         refund = refund_rest(session_view, session, signer, &tokens, false)?;
         session.state = session_state::CLOSED;
     } else {
@@ -188,42 +161,24 @@ pub fn process_claim_payout(program_id: &Address, accounts: &[AccountView], data
         config,
         [vault, user_token, provider_token, treasury_token, token_program],
     )?;
-    let mut provider_amount = 0;
-    let mut fee = 0;
     // Time sessions earn by the clock: through their end, or through the
     // dispute when one expired unresolved. Usage sessions earned what was claimed.
     let earned_through = if session.mode != mode::TIME {
-        None
+        0
     } else if dispute_expired {
-        Some(elapsed_at(session, session.dispute_ts))
+        session.elapsed_at(session.dispute_ts)
     } else if session.state == session_state::ACTIVE {
-        Some(session.duration_seconds())
+        session.duration_seconds()
     } else {
-        None
+        0
     };
-    if let Some(through) = earned_through {
-        if through > session.last_tick {
-            let gross = earned_between(session.escrow_amount, session.duration_seconds(), session.last_tick, through)?;
-            (provider_amount, fee) = pay_provider(
-                session_view,
-                session,
-                provider,
-                provider_authority,
-                treasury,
-                &tokens,
-                gross,
-                Undeliverable::Forfeit,
-            )?;
-            session.last_tick = through;
-        }
-    }
+    let (provider_amount, fee) =
+        pay_time_through(session_view, session, provider, provider_authority, treasury, &tokens, earned_through)?;
     // The user's wallet always takes this: the Session's rent follows it.
     let refund = refund_rest(session_view, session, user, &tokens, false)?;
     release_slot(session, node, provider, ts)?;
     if dispute_expired {
-        session.state = session_state::RESOLVED;
-        provider.open_disputes = provider.open_disputes.saturating_sub(1);
-        provider.locked_lamports = provider.locked_lamports.saturating_sub(session.dispute_lock);
+        end_dispute(session, provider);
         Event::new(ev::DISPUTE_RESOLVED)
             .key(session_view.address())
             .key(&session.node)

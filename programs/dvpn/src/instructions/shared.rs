@@ -8,8 +8,8 @@ use crate::{
     error::DvpnError,
     state::{load, load_config, Config, Node, Provider, Session},
     utils::{
-        can_receive_lamports, check_token_account, check_token_program, is_absent, move_lamports, protocol_fee,
-        require, token_transfer_signed,
+        can_receive_lamports, check_token_account, check_token_program, earned_between, is_absent, move_lamports,
+        protocol_fee, require, token_transfer_signed,
     },
 };
 
@@ -194,6 +194,46 @@ pub fn pay_provider(
     session.claimed_amount = claimed;
     session.fee_amount = session.fee_amount.checked_add(fee).ok_or(DvpnError::ArithmeticOverflow)?;
     Ok((gross - fee, fee))
+}
+
+/// Pays what a time session earned from its last claim through second
+/// `through` of its duration (nothing when already claimed that far), in a
+/// settlement that nobody else may block. Returns (provider_amount, fee).
+#[inline(always)]
+pub fn pay_time_through(
+    session_view: &AccountView,
+    session: &mut Session,
+    provider: &mut Provider,
+    provider_authority: &AccountView,
+    treasury: &AccountView,
+    tokens: &Option<TokenAccounts>,
+    through: u64,
+) -> Result<(u64, u64), ProgramError> {
+    if through <= session.last_tick {
+        return Ok((0, 0));
+    }
+    let gross = earned_between(session.escrow_amount, session.duration_seconds(), session.last_tick, through)?;
+    let paid = pay_provider(
+        session_view,
+        session,
+        provider,
+        provider_authority,
+        treasury,
+        tokens,
+        gross,
+        Undeliverable::Forfeit,
+    )?;
+    session.last_tick = through;
+    Ok(paid)
+}
+
+/// A dispute ends (resolved by the admin or by the default rule): the session
+/// is Resolved and the stake it locked is free again.
+#[inline(always)]
+pub fn end_dispute(session: &mut Session, provider: &mut Provider) {
+    session.state = crate::state::session_state::RESOLVED;
+    provider.open_disputes = provider.open_disputes.saturating_sub(1);
+    provider.locked_lamports = provider.locked_lamports.saturating_sub(session.dispute_lock);
 }
 
 /// Returns everything still in escrow to the user. Returns the amount.
