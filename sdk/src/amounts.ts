@@ -35,9 +35,27 @@ export function usageEscrow(tickAmount: Int, maxTicks: Int): bigint {
   return BigInt(tickAmount) * BigInt(maxTicks);
 }
 
-/** Provider reputation 0..2000 from rating sums (1000 before the first rating). */
-export function reputationScore(ratingSum: Int, ratingCount: Int): number {
-  const n = BigInt(ratingCount);
-  if (n === 0n) return 1000;
-  return Number(((BigInt(ratingSum) - n) * 500n) / n);
+/**
+ * Provider reputation 0..2000 from the weighted rating sums (Provider
+ * rating_sum and rating_weight; 1000 before the first rating).
+ */
+export function reputationScore(ratingSum: Int, ratingWeight: Int): number {
+  const w = BigInt(ratingWeight);
+  if (w === 0n) return 1000;
+  const score = ((BigInt(ratingSum) - w) * 500n) / w;
+  return Number(score > 2000n ? 2000n : score);
+}
+
+/** One session's rating counts at most this many times (update_reputation). */
+export const MAX_RATING_WEIGHT = 100n;
+
+/**
+ * How many times a session's rating counts: the Config minimums it paid the
+ * provider (claimed_amount / min_rating_*), at most MAX_RATING_WEIGHT; 0 means
+ * the session has not earned a rating (RatingNotEarned).
+ */
+export function ratingWeight(paid: Int, minimum: Int): bigint {
+  const m = BigInt(minimum);
+  const w = BigInt(paid) / (m > 0n ? m : 1n);
+  return w > MAX_RATING_WEIGHT ? MAX_RATING_WEIGHT : w;
 }

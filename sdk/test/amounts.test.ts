@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { protocolFee, providerShare, reputationScore, timeEarned, timeEscrow, usageCharge, usageEscrow } from '../src/index.js';
+import { protocolFee, providerShare, ratingWeight, reputationScore, timeEarned, timeEscrow, usageCharge, usageEscrow } from '../src/index.js';
 
 describe('amounts', () => {
   it('protocol fee floors', () => {
@@ -26,5 +26,11 @@ describe('amounts', () => {
     expect(reputationScore(5, 1)).toBe(2000);
     expect(reputationScore(1, 1)).toBe(0);
     expect(reputationScore(7, 2)).toBe(1250);
+    // weighted: a 5-star session paying 3 minimums and a 1-star one paying 1
+    expect(reputationScore(5 * 3 + 1, 3 + 1)).toBe(1500);
+    expect(ratingWeight(999, 1000)).toBe(0n);
+    expect(ratingWeight(5_500, 1000)).toBe(5n);
+    expect(ratingWeight(10n ** 18n, 1000)).toBe(100n);
+    expect(ratingWeight(0, 0)).toBe(0n);
   });
 });

@@ -5,6 +5,7 @@ import {
   SessionState,
   fetchProvider,
   ix,
+  ratingWeight,
   timeEarned,
   verifyTick,
   type SessionAccount,
@@ -510,7 +511,7 @@ Examples:
         if (provider && provider.authority.equals(me)) throw new CliError('SelfRating — a provider cannot rate its own session');
         const config = await ctx.config();
         const minimum = isTokenSession(s) ? config.minRatingToken : config.minRatingLamports;
-        if (s.claimedAmount < minimum) {
+        if (ratingWeight(s.claimedAmount, minimum) === 0n) {
           const money = await moneyOf(ctx, s);
           throw new CliError(
             `RatingNotEarned — the session paid the provider ${money.format(s.claimedAmount)}, less than the ${money.format(minimum)} a rating needs (Config minimum)`,

@@ -16,7 +16,7 @@
 //   because each event is reduced exactly once (events table unique key);
 // - an event older than its row, or one about an account the database does
 //   not have yet, marks the account for a targeted reconciliation from chain.
-import type { DvpnEvent } from '@dvpn/sdk';
+import { ratingWeight, type DvpnEvent } from '@dvpn/sdk';
 import type { PublicKey } from '@solana/web3.js';
 import type { BusMessage, ChangeOrigin, EventName, NodeCapacityChange, SessionChange, SessionStateName } from '../bus.js';
 import {
@@ -36,8 +36,6 @@ import {
 import { b58, eventDataToJson, eventSubjects } from './decode.js';
 
 
-/** update_reputation's cap on one rating's weight (programs/dvpn reputation.rs MAX_RATING_WEIGHT). */
-const MAX_RATING_WEIGHT = 100n;
 export interface NewEvent {
   /** events.id given by the database. */
   id: bigint;
@@ -711,7 +709,7 @@ export function reduce(state: State, events: readonly NewEvent[]): Effects {
           const cfg = state.config.get(configPubkey());
           if (s && cfg) {
             const minimum = s.paymentMint === SOL_MINT ? cfg.minRatingLamports : cfg.minRatingToken;
-            const weight = min(s.claimedAmount / max(minimum, 1n), MAX_RATING_WEIGHT);
+            const weight = ratingWeight(s.claimedAmount, minimum);
             p.ratingSum += BigInt(d.rating) * weight;
           }
           // Without the session or the config the weight is unknown: let the chain say.
