@@ -99,7 +99,10 @@ export function planClaim(p: {
       return null;
     }
   }
-  if (p.payout && now > (disputed ? disputeDeadline(s) : deadline)) return { kind: 'payout' };
+  // An unresolved dispute is settled after its window; a usage session's also
+  // waits for its settle deadline (the program keeps revealed ticks claimable).
+  const settleAfter = !disputed ? deadline : s.mode === SessionMode.Usage && deadline > disputeDeadline(s) ? deadline : disputeDeadline(s);
+  if (p.payout && now > settleAfter) return { kind: 'payout' };
   return null;
 }
 

@@ -141,6 +141,9 @@ pub fn process_claim_payout(program_id: &Address, accounts: &[AccountView], data
         // A dispute nobody resolved in time is settled by the default rule below.
         session_state::DISPUTED => {
             require(ts > session.dispute_deadline()?, DvpnError::DisputeWindowOpen)?;
+            // A disputed usage session's revealed ticks stay claimable until the
+            // settle deadline: the default rule waits for that too.
+            require(session.mode != mode::USAGE || window_over, DvpnError::SettleWindowOpen)?;
             true
         }
         // Funds already settled: only the account's rent is left, which is the user's.
