@@ -102,7 +102,12 @@ export class AppContext {
         replayEntries: () => store.replaySize,
         pendingClaims: () => [...store.sessions.values()].filter((r) => r.pending).length,
         authorityLamports: () => node.authorityLamports,
+        build: { node: node.address.toBase58() },
       });
+      chain.onRpc = (method, seconds, failure) => {
+        metrics.rpcDuration.observe({ method }, seconds);
+        if (failure) metrics.rpcErrors.inc({ method, reason: failure });
+      };
       const cache = new SessionCache(chain, {
         maxEntries: config.auth.sessionCacheSize,
         maxAgeMs: config.auth.sessionCacheMaxAgeMs,

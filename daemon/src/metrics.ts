@@ -1,108 +1,27 @@
-// A small Prometheus registry (text exposition format 0.0.4): counters,
-// gauges (set, or computed at scrape time) and histograms, with labels.
+// The daemon's Prometheus metrics on prom-client: one registry per daemon
+// (tests run several in one process) holding the default process/Node.js
+// metrics (CPU, memory, event-loop lag, GC, handles), build info, RPC latency
+// and errors, and the domain metrics under their established `dvpn_*` names.
+// Gauges over live state are computed at scrape time from collect callbacks.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
 type Labels = Record<string, string>;
 
-const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-const labelKey = (labels: Labels) =>
-  Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${escapeLabel(labels[k])}"`)
-    .join(',');
-const fmt = (v: number | bigint) => (typeof v === 'bigint' ? v.toString() : Number.isFinite(v) ? String(v) : v > 0 ? '+Inf' : '-Inf');
+/** The daemon's version (its package.json), reported by dvpn_daemon_build_info. */
+export const DAEMON_VERSION = '0.1.0';
 
-interface Metric {
-  name: string;
-  help: string;
-  type: 'counter' | 'gauge' | 'histogram';
-  render(): string[];
-}
-
-export class Counter implements Metric {
-  readonly type = 'counter' as const;
-  private readonly values = new Map<string, number | bigint>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
+/** A counter that also takes bigint amounts (base units; exact below 2^53). */
+class AmountCounter {
+  constructor(private readonly counter: Counter<string>) {}
   inc(labels: Labels = {}, by: number | bigint = 1): void {
-    const k = labelKey(labels);
-    const cur = this.values.get(k) ?? (typeof by === 'bigint' ? 0n : 0);
-    this.values.set(k, typeof cur === 'bigint' || typeof by === 'bigint' ? BigInt(cur) + BigInt(by) : cur + by);
-  }
-  get(labels: Labels = {}): number | bigint {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-  render(): string[] {
-    return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${fmt(v)}`);
+    this.counter.inc(labels, Number(by));
   }
 }
 
-export class Gauge implements Metric {
-  readonly type = 'gauge' as const;
-  private readonly values = new Map<string, number | bigint>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    /** Computed at scrape time: [labels, value] pairs. */
-    private readonly collect?: () => Array<[Labels, number | bigint]>,
-  ) {}
-  set(labels: Labels, value: number | bigint): void {
-    this.values.set(labelKey(labels), value);
-  }
-  render(): string[] {
-    const entries: Array<[string, number | bigint]> = this.collect
-      ? this.collect().map(([l, v]) => [labelKey(l), v])
-      : [...this.values];
-    return entries.map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${fmt(v)}`);
-  }
-}
-
-export class Histogram implements Metric {
-  readonly type = 'histogram' as const;
-  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly buckets: number[],
-  ) {}
-  observe(labels: Labels, value: number): void {
-    const k = labelKey(labels);
-    let s = this.series.get(k);
-    if (!s) {
-      s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-      this.series.set(k, s);
-    }
-    this.buckets.forEach((b, i) => {
-      if (value <= b) s!.counts[i]++;
-    });
-    s.sum += value;
-    s.count++;
-  }
-  render(): string[] {
-    const out: string[] = [];
-    for (const s of this.series.values()) {
-      this.buckets.forEach((b, i) => out.push(`${this.name}_bucket{${labelKey({ ...s.labels, le: String(b) })}} ${s.counts[i]}`));
-      out.push(`${this.name}_bucket{${labelKey({ ...s.labels, le: '+Inf' })}} ${s.count}`);
-      const k = labelKey(s.labels);
-      out.push(`${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`);
-      out.push(`${this.name}_count${k ? `{${k}}` : ''} ${s.count}`);
-    }
-    return out;
-  }
-}
-
-export class Registry {
-  private readonly metrics: Metric[] = [];
-  register<M extends Metric>(m: M): M {
-    this.metrics.push(m);
-    return m;
-  }
-  render(): string {
-    const out: string[] = [];
-    for (const m of this.metrics) {
-      out.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.render());
-    }
-    return `${out.join('\n')}\n`;
+class LabelledHistogram {
+  constructor(private readonly histogram: Histogram<string>) {}
+  observe(labels: Labels, seconds: number): void {
+    this.histogram.observe(labels, seconds);
   }
 }
 
@@ -117,37 +36,75 @@ export function createMetrics(collect: {
   pendingClaims: () => number;
   /** SOL (lamports) of the provider authority that pays claim fees; null before the first read. */
   authorityLamports?: () => number | null;
+  /** Labels of dvpn_daemon_build_info besides version (e.g. the node served). */
+  build?: Labels;
 }) {
   const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
   const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  const counter = (name: string, help: string, labelNames: string[] = []) =>
+    new AmountCounter(new Counter({ name, help, labelNames, registers: [registry] }));
+  const histogram = (name: string, help: string, labelNames: string[] = []) =>
+    new LabelledHistogram(new Histogram({ name, help, labelNames, buckets: seconds, registers: [registry] }));
+  /** A gauge whose series are computed at scrape time (old series dropped each time). */
+  const computed = (name: string, help: string, labelNames: string[], read: () => Array<[Labels, number | bigint]>) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [labels, v] of read()) this.set(labels, Number(v));
+      },
+    });
+  const single = (v: () => number | null) => () => {
+    const x = v();
+    return x === null ? [] : ([[{}, x]] as Array<[Labels, number]>);
+  };
+
+  const build = new Gauge({
+    name: 'dvpn_daemon_build_info',
+    help: 'Always 1; labels say what runs (daemon version, Node.js version, node served)',
+    labelNames: ['version', 'nodejs', ...Object.keys(collect.build ?? {})],
+    registers: [registry],
+  });
+  build.set({ version: DAEMON_VERSION, nodejs: process.version, ...(collect.build ?? {}) }, 1);
+  computed('dvpn_up', '1 while the daemon runs', [], () => [[{}, 1]]);
+  computed('dvpn_peers', 'WireGuard peers admitted by this daemon', [], single(collect.peers));
+  computed('dvpn_sessions', 'Sessions known to the daemon by phase', ['phase'], collect.sessions);
+  computed('dvpn_metered_bytes', 'Metered tunnel bytes of known sessions by direction', ['direction'], collect.bytes);
+  computed('dvpn_pool_free_addresses', 'Client addresses still free', [], single(collect.poolFree));
+  computed('dvpn_node_capacity', 'max_capacity of the node on chain', [], single(collect.capacity));
+  computed('dvpn_auth_replay_entries', 'Auth messages remembered against replay', [], single(collect.replayEntries));
+  computed('dvpn_claims_pending', 'Sessions with a claim in progress', [], single(collect.pendingClaims));
+  computed(
+    'dvpn_authority_balance_lamports',
+    'SOL of the provider authority that pays claim fees (lamports)',
+    [],
+    single(() => collect.authorityLamports?.() ?? null),
+  );
+
   return {
     registry,
-    httpRequests: registry.register(new Counter('dvpn_http_requests_total', 'HTTP requests by route and status code')),
-    httpDuration: registry.register(new Histogram('dvpn_http_request_duration_seconds', 'HTTP request latency by route', seconds)),
-    rateLimited: registry.register(new Counter('dvpn_http_rate_limited_total', 'Requests refused by the per-client rate limit')),
-    auth: registry.register(new Counter('dvpn_auth_total', 'Session authentications by result')),
-    ticks: registry.register(new Counter('dvpn_ticks_total', 'Usage tick submissions by result')),
-    ticksAccepted: registry.register(new Counter('dvpn_ticks_paid_total', 'Ticks paid by users (verified preimages)')),
-    peerRemovals: registry.register(new Counter('dvpn_peer_removals_total', 'Peers removed, by reason')),
-    peerRepairs: registry.register(new Counter('dvpn_peer_reconcile_total', 'WireGuard peers put back in line with the records (restored, removed_stranger)')),
-    claims: registry.register(new Counter('dvpn_claims_total', 'Claim transactions by kind and result')),
-    claimedAmount: registry.register(new Counter('dvpn_claimed_amount_total', 'Gross amount claimed (base units), by currency')),
-    meterDuration: registry.register(new Histogram('dvpn_meter_poll_duration_seconds', 'Duration of one wg dump poll', seconds)),
-    pollErrors: registry.register(new Counter('dvpn_poll_errors_total', 'Lifecycle poll failures by stage')),
-    peers: registry.register(new Gauge('dvpn_peers', 'WireGuard peers admitted by this daemon', () => [[{}, collect.peers()]])),
-    sessions: registry.register(new Gauge('dvpn_sessions', 'Sessions known to the daemon by phase', collect.sessions)),
-    bytes: registry.register(new Gauge('dvpn_metered_bytes', 'Metered tunnel bytes of known sessions by direction', collect.bytes)),
-    poolFree: registry.register(new Gauge('dvpn_pool_free_addresses', 'Client addresses still free', () => [[{}, collect.poolFree()]])),
-    capacity: registry.register(new Gauge('dvpn_node_capacity', 'max_capacity of the node on chain', () => [[{}, collect.capacity()]])),
-    replay: registry.register(new Gauge('dvpn_auth_replay_entries', 'Auth messages remembered against replay', () => [[{}, collect.replayEntries()]])),
-    pending: registry.register(new Gauge('dvpn_claims_pending', 'Sessions with a claim in progress', () => [[{}, collect.pendingClaims()]])),
-    up: registry.register(new Gauge('dvpn_up', '1 while the daemon runs', () => [[{}, 1]])),
-    authorityBalance: registry.register(
-      new Gauge('dvpn_authority_balance_lamports', 'SOL of the provider authority that pays claim fees (lamports)', () => {
-        const v = collect.authorityLamports?.() ?? null;
-        return v === null ? [] : [[{}, v]];
-      }),
-    ),
+    /** The exposition text and its content type, for GET /metrics. */
+    async render(): Promise<{ text: string; contentType: string }> {
+      return { text: await registry.metrics(), contentType: registry.contentType };
+    },
+    httpRequests: counter('dvpn_http_requests_total', 'HTTP requests by route and status code', ['route', 'status']),
+    httpDuration: histogram('dvpn_http_request_duration_seconds', 'HTTP request latency by route', ['route']),
+    rateLimited: counter('dvpn_http_rate_limited_total', 'Requests refused by the per-client rate limit', ['route']),
+    auth: counter('dvpn_auth_total', 'Session authentications by result', ['result']),
+    ticks: counter('dvpn_ticks_total', 'Usage tick submissions by result', ['result']),
+    ticksAccepted: counter('dvpn_ticks_paid_total', 'Ticks paid by users (verified preimages)'),
+    peerRemovals: counter('dvpn_peer_removals_total', 'Peers removed, by reason', ['reason']),
+    peerRepairs: counter('dvpn_peer_reconcile_total', 'WireGuard peers put back in line with the records (restored, removed_stranger)', ['action']),
+    claims: counter('dvpn_claims_total', 'Claim transactions by kind and result', ['kind', 'result']),
+    claimedAmount: counter('dvpn_claimed_amount_total', 'Gross amount claimed (base units), by currency', ['currency']),
+    meterDuration: histogram('dvpn_meter_poll_duration_seconds', 'Duration of one wg dump poll'),
+    pollErrors: counter('dvpn_poll_errors_total', 'Lifecycle poll failures by stage', ['stage']),
+    rpcDuration: histogram('dvpn_rpc_request_duration_seconds', 'Solana JSON-RPC calls by method (answered or not)', ['method']),
+    rpcErrors: counter('dvpn_rpc_errors_total', 'Solana JSON-RPC calls that failed (transport, HTTP status, timeout) by method and reason', ['method', 'reason']),
   };
 }
 

@@ -77,6 +77,11 @@ describe('routes', () => {
     expect(m.headers['content-type']).toMatch(/^text\/plain; version=0.0.4/);
     expect(m.text).toMatch(/^dvpn_up 1$/m);
     expect(m.text).toContain('# TYPE dvpn_auth_total counter');
+    // prom-client's process/runtime metrics, build info and RPC latency beside the domain metrics.
+    expect(m.text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(m.text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(m.text).toMatch(/^dvpn_daemon_build_info\{version="[^"]+",nodejs="v\d+[^"]*",node="[1-9A-HJ-NP-Za-km-z]{32,44}"\} 1$/m);
+    expect(m.text).toMatch(/^dvpn_rpc_request_duration_seconds_count\{method="getAccountInfo"\} [1-9]/m);
   });
 
   it('answers 404 for unknown paths and 405 for wrong methods', async () => {

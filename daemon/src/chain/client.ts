@@ -66,6 +66,13 @@ export interface ChainClientOptions {
   programId?: PublicKey;
 }
 
+/** The JSON-RPC method of a request body (a batch counts as its first method), for metrics. */
+function rpcMethodOf(body: unknown): string {
+  if (typeof body !== 'string') return 'unknown';
+  const m = /"method"\s*:\s*"([A-Za-z]{1,40})"/.exec(body.slice(0, 200));
+  return m ? m[1] : 'unknown';
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ChainClient {
@@ -76,6 +83,8 @@ export class ChainClient {
   private readonly confirmTimeoutMs: number;
   private readonly log: Logger;
   private configCache: { at: number; value: ConfigAccount } | null = null;
+  /** Called after every JSON-RPC call (metrics): method, seconds, and why it failed or null. */
+  onRpc: ((method: string, seconds: number, failure: string | null) => void) | null = null;
 
   constructor(opts: ChainClientOptions) {
     const rpcTimeoutMs = opts.rpcTimeoutMs ?? 10_000;
@@ -83,13 +92,21 @@ export class ChainClient {
       commitment: opts.commitment,
       ...(opts.wsUrl ? { wsEndpoint: opts.wsUrl } : {}),
       disableRetryOnRateLimit: false,
-      fetch: (input, init) => {
+      fetch: async (input, init) => {
         const timeout = AbortSignal.timeout(rpcTimeoutMs);
         const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-        return fetch(input, { ...init, signal }).catch((err: unknown) => {
+        const method = rpcMethodOf(init?.body);
+        const started = performance.now();
+        const done = (failure: string | null) => this.onRpc?.(method, (performance.now() - started) / 1000, failure);
+        try {
+          const res = await fetch(input, { ...init, signal });
+          done(res.ok ? null : `http_${res.status}`);
+          return res;
+        } catch (err) {
+          done(timeout.aborted ? 'timeout' : 'transport');
           if (timeout.aborted) throw new Error(`RPC ${opts.rpcUrl} did not answer within ${rpcTimeoutMs} ms`);
           throw err;
-        });
+        }
       },
     });
     // A fresh blockhash per transaction (the web3.js cache can outlive fast-moving slots).

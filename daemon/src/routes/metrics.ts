@@ -1,4 +1,4 @@
-// GET /metrics — Prometheus text format.
+// GET /metrics — Prometheus text format (prom-client).
 import type { Route } from '../http/router.js';
 
 export const metricsRoute: Route = {
@@ -7,6 +7,6 @@ export const metricsRoute: Route = {
   name: 'metrics',
   rateLimited: false,
   async handle(_r, ctx) {
-    return { text: ctx.metrics.registry.render(), contentType: 'text/plain; version=0.0.4; charset=utf-8' };
+    return ctx.metrics.render();
   },
 };
