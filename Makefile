@@ -6,7 +6,7 @@ BPF_RUSTC ?= /usr/bin/rustc
 PROGRAM_SO := target/deploy/dvpn.so
 PROGRAM_SRC := $(shell find programs/dvpn/src -name '*.rs') programs/dvpn/Cargo.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev bench idl clean
+.PHONY: all toolchain system deps program daemon test test-rust test-ts test-dev dev bench idl clean
 
 all: program
 
@@ -33,6 +33,12 @@ $(PRISMA_CLIENT): prisma/schema.prisma node_modules/.package-lock.json
 deps: toolchain system node_modules/.package-lock.json $(PRISMA_CLIENT)
 
 program: $(PROGRAM_SO)
+
+# The node daemon as operators run it: one compiled file (esbuild), see daemon/README.md "Packaging".
+DAEMON_JS := daemon/dist/dvpn-daemon.mjs
+daemon: $(DAEMON_JS)
+$(DAEMON_JS): $(shell find daemon/src daemon/bin sdk/src -name '*.ts') scripts/build-daemon.mjs node_modules/.package-lock.json
+	node scripts/build-daemon.mjs
 
 $(PROGRAM_SO): $(PROGRAM_SRC) | toolchain
 	RUSTC=$(BPF_RUSTC) CARGO_TARGET_BPFEL_UNKNOWN_NONE_LINKER=$(SBPF_LINKER) \

@@ -20,6 +20,11 @@ const port = z.number().int().min(0).max(65535);
 const seconds = z.number().int().min(1);
 
 export const ConfigSchema = z.object({
+  /**
+   * `wireguard`: peers on a real interface (wg/ip). `none`: the no-tunnel mode — sessions, signatures, ticks and
+   * claims run for real, no traffic is carried (a trial without root, `make dev`).
+   */
+  tunnel: z.enum(['wireguard', 'none']).default('wireguard'),
   http: z
     .object({
       /** Address the HTTP API binds to (the public address users reach, or 127.0.0.1 behind a proxy). */
@@ -227,6 +232,7 @@ function envList(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
 /** Nested object of every DVPN_* variable that is set (unset ones are left to the file / defaults). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
   const out: Json = {
+    tunnel: envStr(env, 'DVPN_TUNNEL'),
     http: {
       host: envStr(env, 'DVPN_HTTP_HOST'),
       port: envInt(env, 'DVPN_HTTP_PORT'),
@@ -297,6 +303,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
 /** Environment variable of each config path, for error messages. */
 const ENV_NAMES: Record<string, string> = {
   'http.host': 'DVPN_HTTP_HOST',
+  tunnel: 'DVPN_TUNNEL',
   'http.port': 'DVPN_HTTP_PORT',
   'http.socketPath': 'DVPN_HTTP_SOCKET',
   'http.bodyLimitBytes': 'DVPN_HTTP_BODY_LIMIT',
@@ -373,6 +380,9 @@ export function parseConfig(input: unknown): DaemonConfig {
     throw new ConfigError(`invalid daemon configuration:\n${lines.join('\n')}`);
   }
   const cfg = parsed.data;
+  if (cfg.tunnel === 'none' && cfg.wireguard.configure) {
+    throw new ConfigError('invalid daemon configuration:\n  wireguard.configure (DVPN_WG_CONFIGURE): there is no interface in the no-tunnel mode (DVPN_TUNNEL=none)');
+  }
   if (cfg.wireguard.configure && !cfg.wireguard.privateKeyPath) {
     throw new ConfigError('invalid daemon configuration:\n  wireguard.privateKeyPath (DVPN_WG_PRIVATE_KEY_FILE): required when wireguard.configure is true');
   }

@@ -17,6 +17,7 @@ import { SessionManager } from './sessions/manager.js';
 import type { NodeState } from './sessions/node.js';
 import { StateStore } from './state/store.js';
 import { assertWgKey, wgKeyFromBytes, wgPublicKeyOf } from './wireguard/keys.js';
+import { NoTunnelWg } from './wireguard/no-tunnel.js';
 import { AddressPool } from './wireguard/pool.js';
 import { WireGuard, type WgDriver } from './wireguard/wg.js';
 
@@ -53,6 +54,7 @@ export class AppContext {
     const pool = new AddressPool(config.wireguard.pool, config.wireguard.serverAddress);
     const wg =
       overrides.wg ??
+      (config.tunnel === 'none' ? new NoTunnelWg() : undefined) ??
       new WireGuard({
         iface: config.wireguard.interface,
         wgBin: config.wireguard.wgBin,
@@ -169,8 +171,12 @@ export class AppContext {
       });
       log.info({ iface: wg.iface, publicKey: wgPublicKeyOf(privateKey), address: `${pool.serverAddress}/${pool.prefix}` }, 'interface configured');
     }
-    const serverPublicKey = await wg.publicKey();
     const chainKey = wgKeyFromBytes(account.wgServerPubkey);
+    if (wg instanceof NoTunnelWg) {
+      wg.announce(chainKey);
+      log.warn({ node: address.toBase58() }, 'no-tunnel mode (DVPN_TUNNEL=none): sessions, signatures, ticks and claims are real, but no traffic is carried');
+    }
+    const serverPublicKey = await wg.publicKey();
     if (chainKey !== serverPublicKey) {
       const message = `interface ${wg.iface} has public key ${serverPublicKey}, but node ${address.toBase58()} announces ${chainKey} on chain (dvpn node update --wg-pubkey)`;
       if (config.wireguard.requireChainKey) throw new ConfigError(message);

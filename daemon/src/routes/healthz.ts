@@ -21,6 +21,7 @@ export const healthzRoute: Route = {
       status: healthy ? 200 : 503,
       json: {
         status: healthy ? 'ok' : 'degraded',
+        tunnel: config.tunnel,
         lastPollAt: last ? new Date(last).toISOString() : null,
         lastPollOk: lifecycle.lastPollOk,
         uptimeSeconds: Math.floor((Date.now() - ctx.startedAt) / 1000),

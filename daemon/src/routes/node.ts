@@ -22,6 +22,7 @@ export const nodeRoute: Route = {
         maxCapacity: a.maxCapacity,
         activeSessionsOnChain: a.activeSessions,
         peers: sessions.peerCount,
+        tunnel: config.tunnel,
         wireguard: {
           publicKey: node.serverPublicKey,
           endpoint: node.endpoint,

@@ -10,6 +10,7 @@ export const sessionAuthRoute: Route = {
   name: 'session_auth',
   async handle({ req }, ctx) {
     const body = await readJson(req, ctx.config.http.bodyLimitBytes, AuthRequest);
-    return { status: 200, json: await ctx.sessions.authenticate(body) };
+    // `tunnel` tells the client whether the config will carry traffic (`none`: the no-tunnel mode).
+    return { status: 200, json: { ...(await ctx.sessions.authenticate(body)), tunnel: ctx.config.tunnel } };
   },
 };
