@@ -158,6 +158,27 @@ describe('one WireGuard key, one session', () => {
 });
 
 describe('peers reconciled with the records at run time', () => {
+  it('does not "repair" a re-key made while the dump was being read', async () => {
+    const d = await startInProcess(chain, nodeCtx);
+    try {
+      const s1 = await openTimeSession(chain, nodeCtx, 30);
+      const k1 = generateWgKeypair().publicKey;
+      const k2 = generateWgKeypair().publicKey;
+      expect((await http(d.tcp, 'POST', '/session/auth', authBody(s1.session, s1.user, k1))).status).toBe(200);
+      // The poll reads WireGuard (k1 present), then the user re-keys to k2 before the dump is reconciled.
+      const stale = await d.daemon.ctx.sessions.readDump();
+      expect((await http(d.tcp, 'POST', '/session/auth', authBody(s1.session, s1.user, k2))).status).toBe(200);
+      await d.daemon.ctx.sessions.reconcile(stale);
+      expect([...d.wg.peers.keys()]).toEqual([k2]);
+      expect(d.wg.calls.filter((c) => c.op === 'remove').map((c) => c.args[0])).toEqual([k1]); // once, by the re-key
+      const m = await http(d.tcp, 'GET', '/metrics');
+      expect(m.text).toMatch(/^dvpn_peers 1$/m);
+      expect(m.text).not.toMatch(/^dvpn_peer_reconcile_total/m);
+    } finally {
+      await d.close();
+    }
+  });
+
   it('restores a peer removed behind the daemon\'s back, removes a stranger in the pool, counts only present peers', async () => {
     const d = await startInProcess(chain, nodeCtx);
     try {

@@ -43,7 +43,7 @@ export class Lifecycle {
   /** Restores peers from the state, then polls until stop(). */
   async start(): Promise<void> {
     this.stopped = false;
-    const dump = await this.d.wg.dump();
+    const dump = await this.d.manager.readDump();
     this.d.manager.applyDump(dump);
     await this.d.manager.reconcile(dump);
     await this.pollOnce();

@@ -119,6 +119,15 @@ export class SessionManager {
   private readonly keyOwner = new Map<string, string>();
   /** Keys WireGuard has: the last dump, plus peers added and minus peers removed since. */
   private present = new Set<string>();
+  /**
+   * Every peer add/remove this daemon makes gets the next number; a dump
+   * remembers the number it was taken after, so reconciliation never "repairs"
+   * a change made while the dump was being read (a re-key's old key is not a
+   * stranger, a just-added key is not missing).
+   */
+  private peerMutation = 0;
+  private readonly keyMutation = new Map<string, number>();
+  private readonly dumpMutation = new WeakMap<WgDump, number>();
 
   constructor(private readonly d: ManagerDeps) {
     this.indexKeys();
@@ -355,9 +364,9 @@ export class SessionManager {
     }
     try {
       if (previous && !sameKey) await wg.removePeer(previous.publicKey);
-      if (previous && !sameKey) this.present.delete(previous.publicKey);
+      if (previous && !sameKey) this.markPeer(previous.publicKey, false);
       await wg.setPeer(key, address);
-      this.present.add(key);
+      this.markPeer(key, true);
     } catch (err) {
       this.log.error({ err, session: pda }, 'wg set failed');
       await undo('wireguard_error');
@@ -476,9 +485,24 @@ export class SessionManager {
     this.meterDirty.clear();
   }
 
+  /** Records a peer change this daemon made (see peerMutation). */
+  private markPeer(key: string, present: boolean): void {
+    this.keyMutation.set(key, ++this.peerMutation);
+    if (present) this.present.add(key);
+    else this.present.delete(key);
+  }
+
+  /** WireGuard's peers, remembering which of our own changes the dump may predate. */
+  async readDump(): Promise<WgDump> {
+    const before = this.peerMutation;
+    const dump = await this.d.wg.dump();
+    this.dumpMutation.set(dump, before);
+    return dump;
+  }
+
   async meterOnce(): Promise<WgDump> {
     const started = process.hrtime.bigint();
-    const dump = await this.d.wg.dump();
+    const dump = await this.readDump();
     this.applyDump(dump);
     this.d.metrics.meterDuration.observe({}, Number(process.hrtime.bigint() - started) / 1e9);
     return dump;
@@ -493,7 +517,7 @@ export class SessionManager {
       const peer = rec.peer;
       try {
         await this.d.wg.removePeer(peer.publicKey);
-        this.present.delete(peer.publicKey);
+        this.markPeer(peer.publicKey, false);
       } catch (err) {
         this.log.error({ err, session: rec.session }, 'wg peer removal failed; will retry');
         throw err;
@@ -563,16 +587,23 @@ export class SessionManager {
    * fixed under its lock, so an auth or a removal in progress is never undone.
    */
   async reconcile(dump: WgDump): Promise<void> {
-    const present = new Set(dump.peers.map((p) => p.publicKey));
+    const since = this.dumpMutation.get(dump) ?? this.peerMutation;
+    /** True when this daemon added or removed the key after the dump began: the dump is stale for it. */
+    const changedSince = (key: string) => (this.keyMutation.get(key) ?? 0) > since;
+    const present = new Set(dump.peers.map((p) => p.publicKey).filter((k) => !changedSince(k)));
+    for (const [key, m] of this.keyMutation) {
+      if (m <= since) this.keyMutation.delete(key); // reflected in this dump
+      else if (this.present.has(key)) present.add(key);
+    }
     this.present = present;
     for (const rec of this.d.store.sessions.values()) {
       if (!rec.peer || present.has(rec.peer.publicKey)) continue;
       await this.withLock(rec.session, async () => {
         const peer = rec.peer;
-        if (!peer || this.present.has(peer.publicKey)) return;
+        if (!peer || this.present.has(peer.publicKey) || changedSince(peer.publicKey)) return;
         try {
           await this.d.wg.setPeer(peer.publicKey, peer.address);
-          this.present.add(peer.publicKey);
+          this.markPeer(peer.publicKey, true);
           rec.meterRx = 0n;
           rec.meterTx = 0n;
           this.d.store.put(rec);
@@ -585,12 +616,12 @@ export class SessionManager {
     }
     if (this.d.config.wireguard.removeUnknownPeers) {
       for (const p of dump.peers) {
-        if (this.keyOwner.has(p.publicKey)) continue;
+        if (this.keyOwner.has(p.publicKey) || changedSince(p.publicKey)) continue;
         const inPool = p.allowedIps.length > 0 && p.allowedIps.every((a) => this.d.pool.contains(a.split('/')[0]));
         if (!inPool) continue;
         try {
           await this.d.wg.removePeer(p.publicKey);
-          this.present.delete(p.publicKey);
+          this.markPeer(p.publicKey, false);
           this.d.metrics.peerRepairs.inc({ action: 'removed_stranger' });
           this.log.warn({ peer: p.publicKey }, 'removed a pool peer that no session holds');
         } catch (err) {

@@ -1,0 +1,219 @@
+// Node daemon benchmark: 1,000 sessions on one daemon (the compiled
+// daemon/dist/dvpn-daemon.mjs, production mode) against the embedded chain.
+// Prints authentications per second at concurrency 64 with p50/p99 (first
+// authentication of each session: one chain read each; then a re-key of every
+// session: served from what the daemon already read), the duration of one
+// metering poll (`wg show dump` + bookkeeping) over 1,000 peers, and the
+// daemon's resident memory idle and with 1,000 peers. Results also go to
+// bench/results/daemon-<date>.json.
+//
+//   npx tsx bench/daemon.ts [--sessions 1000] [--concurrency 64]
+//
+// As root with wireguard-go, the peers are set on a real (userspace) WireGuard
+// interface in the bench's own network namespace; otherwise the daemon runs in
+// its no-tunnel mode (no `wg` exec per peer: faster than a real node) and the
+// output says so. The load generator and the embedded chain share the
+// machine's cores with the daemon. Not part of the tests.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { authRequestBody } from '@dvpn/sdk';
+import { saveKeypair } from '@dvpn/sdk/node';
+import { generateWgKeypair } from '../daemon/src/wireguard/keys.js';
+import { createProviderWithNode, initConfig, openTimeSession, type SessionCtx } from '../tests/harness/fixtures.js';
+import { startChain } from '../tests/harness/surfnet.js';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return Number(i >= 0 ? process.argv[i + 1] : (process.env[`BENCH_${name.toUpperCase()}`] ?? fallback));
+};
+const SESSIONS = arg('sessions', 1000);
+const CONCURRENCY = arg('concurrency', 64);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function canTunnel(): boolean {
+  if (process.getuid?.() !== 0 || !existsSync('/dev/net/tun')) return false;
+  try {
+    execFileSync('sh', ['-c', 'command -v wireguard-go && command -v wg && command -v ip'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+function call(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((ok, fail) => {
+    const req = request(
+      { host: '127.0.0.1', port, method, path, agent, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', fail);
+    req.end(data);
+  });
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+/** Sends every body with `CONCURRENCY` requests in flight; returns rate and latency figures. */
+async function authRound(port: number, bodies: unknown[]) {
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++];
+        const t0 = performance.now();
+        const r = await call(port, 'POST', '/session/auth', body);
+        latencies.push(performance.now() - t0);
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: bodies.length,
+    perSecond: Math.round(bodies.length / seconds),
+    p50Ms: +quantile(latencies, 0.5).toFixed(1),
+    p99Ms: +quantile(latencies, 0.99).toFixed(1),
+    statuses: Object.fromEntries(statuses),
+  };
+}
+
+function metric(text: string, name: string): number | null {
+  const m = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+async function main(): Promise<void> {
+  execFileSync(process.execPath, [join(REPO, 'scripts/build-daemon.mjs')], { stdio: 'inherit' });
+  const tunnel = process.env.BENCH_NO_TUNNEL ? false : canTunnel();
+  const dir = mkdtempSync(join(tmpdir(), 'dvpn-bench-daemon-'));
+  const tag = `${process.pid % 100000}`;
+  const iface = `dvb${tag}`;
+  const children: ChildProcess[] = [];
+  const chain = await startChain();
+  try {
+    await initConfig(chain);
+    const serverKey = generateWgKeypair();
+    const nodeCtx = await createProviderWithNode(chain, {
+      maxCapacity: SESSIONS + 10,
+      endpoint: '192.0.2.1:51820',
+      wgServerPubkey: new Uint8Array(Buffer.from(serverKey.publicKey, 'base64')),
+    });
+    const t0 = performance.now();
+    const sessions: SessionCtx[] = [];
+    for (let i = 0; i < SESSIONS; i += 16) {
+      const batch = await Promise.all(Array.from({ length: Math.min(16, SESSIONS - i) }, () => openTimeSession(chain, nodeCtx, 60)));
+      sessions.push(...batch);
+    }
+    console.log(`opened ${sessions.length} time sessions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const keyPath = join(dir, 'authority.json');
+    saveKeypair(keyPath, nodeCtx.owner.authority);
+    const port = 20000 + (process.pid % 20000);
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      DVPN_RPC_URL: chain.rpcUrl,
+      DVPN_AUTHORITY_KEYPAIR: keyPath,
+      DVPN_NODE: nodeCtx.node.toBase58(),
+      DVPN_HTTP_HOST: '127.0.0.1',
+      DVPN_HTTP_PORT: String(port),
+      DVPN_HTTP_TUNNEL_PROBE: 'false',
+      DVPN_RATE_LIMIT_PER_SECOND: '100000',
+      DVPN_RATE_LIMIT_BURST: '100000',
+      DVPN_HTTP_MAX_IN_FLIGHT_PER_CLIENT: String(CONCURRENCY * 2),
+      DVPN_WG_POOL: '10.78.0.0/21',
+      DVPN_STATE_DIR: join(dir, 'state'),
+      DVPN_POLL_INTERVAL_MS: '2000',
+      DVPN_CLAIM_INTERVAL_SECONDS: '86400',
+      DVPN_LOG_LEVEL: 'warn',
+    };
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the daemon (open in Chrome DevTools).
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const argv = [process.execPath, ...prof, join(REPO, 'daemon/dist/dvpn-daemon.mjs')];
+    if (tunnel) {
+      // A real userspace WireGuard interface under a bench-unique name (no traffic flows: it holds the peers).
+      const key = join(dir, 'wg.key');
+      writeFileSync(key, `${serverKey.privateKey}\n`, { mode: 0o600 });
+      execFileSync('wireguard-go', [iface]);
+      Object.assign(env, { DVPN_WG_INTERFACE: iface, DVPN_WG_CONFIGURE: 'true', DVPN_WG_PRIVATE_KEY_FILE: key, DVPN_WG_LISTEN_PORT: '0' });
+    } else {
+      env.DVPN_TUNNEL = 'none';
+    }
+    const daemon = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    children.push(daemon);
+    for (let i = 0; ; i++) {
+      const ok = await call(port, 'GET', '/healthz').then((r) => r.status === 200, () => false);
+      if (ok) break;
+      if (daemon.exitCode !== null || i > 300) throw new Error('daemon did not start');
+      await sleep(200);
+    }
+    await sleep(3000);
+    const idle = metric((await call(port, 'GET', '/metrics')).text, 'process_resident_memory_bytes');
+
+    const now = () => Math.floor(Date.now() / 1000);
+    const first = sessions.map((s) => authRequestBody({ sessionPda: s.session, clientWgPubkey: generateWgKeypair().publicKey, timestamp: now() }, s.user));
+    const cold = await authRound(port, first);
+    const rekey = sessions.map((s) => authRequestBody({ sessionPda: s.session, clientWgPubkey: generateWgKeypair().publicKey, timestamp: now() }, s.user));
+    const warm = await authRound(port, rekey);
+
+    // Let a few metering polls run over the full peer set.
+    const before = (await call(port, 'GET', '/metrics')).text;
+    await sleep(7000);
+    const after = (await call(port, 'GET', '/metrics')).text;
+    const polls = (metric(after, 'dvpn_meter_poll_duration_seconds_count') ?? 0) - (metric(before, 'dvpn_meter_poll_duration_seconds_count') ?? 0);
+    const pollSeconds = (metric(after, 'dvpn_meter_poll_duration_seconds_sum') ?? 0) - (metric(before, 'dvpn_meter_poll_duration_seconds_sum') ?? 0);
+    const peers = metric(after, 'dvpn_peers');
+    const loaded = metric(after, 'process_resident_memory_bytes');
+
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+      sessions: SESSIONS,
+      concurrency: CONCURRENCY,
+      tunnel: tunnel ? `wireguard-go interface ${iface}` : 'none (no-tunnel mode: not root or no wireguard-go)',
+      authFirst: cold,
+      authRekey: warm,
+      meterPoll: { peers, polls, meanMs: polls > 0 ? +((pollSeconds / polls) * 1000).toFixed(1) : null },
+      rssMiB: { idle: idle && +(idle / 2 ** 20).toFixed(1), with1000Peers: loaded && +(loaded / 2 ** 20).toFixed(1) },
+    };
+    console.log(`\nnode daemon, ${SESSIONS} sessions, c=${CONCURRENCY}, ${result.tunnel}, ${result.machine.cpus} cores`);
+    console.log(`  first auth   ${cold.perSecond} auth/s  p50 ${cold.p50Ms} ms  p99 ${cold.p99Ms} ms  ${JSON.stringify(cold.statuses)}`);
+    console.log(`  re-key auth  ${warm.perSecond} auth/s  p50 ${warm.p50Ms} ms  p99 ${warm.p99Ms} ms  ${JSON.stringify(warm.statuses)}`);
+    console.log(`  metering poll of ${peers} peers: ${result.meterPoll.meanMs} ms (mean of ${polls})`);
+    console.log(`  RSS idle ${result.rssMiB.idle} MiB, with ${peers} peers ${result.rssMiB.with1000Peers} MiB`);
+    mkdirSync(join(REPO, 'bench/results'), { recursive: true });
+    writeFileSync(join(REPO, `bench/results/daemon-${result.date.slice(0, 10)}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon.once('exit', r));
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    if (tunnel) {
+      try {
+        execFileSync('ip', ['link', 'del', iface], { stdio: 'ignore' });
+      } catch {
+        /* already gone */
+      }
+    }
+    await chain.close();
+    rmSync(dir, { recursive: true, force: true });
+    agent.destroy();
+  }
+}
+
+await main();
