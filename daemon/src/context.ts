@@ -2,7 +2,7 @@
 // WireGuard driver, address pool, node, sessions, claimer, lifecycle loop and
 // metrics. Built in dependency order by create(), shut down in reverse by
 // destroy().
-import { readFileSync } from 'node:fs';
+import { readFileSync, statfsSync } from 'node:fs';
 import { PublicKey, type Keypair } from '@solana/web3.js';
 import { findNodePda, findProviderPda } from '@dvpn/sdk';
 import { loadKeypair } from '@dvpn/sdk/node';
@@ -105,6 +105,14 @@ export class AppContext {
         pendingClaims: () => [...store.sessions.values()].filter((r) => r.pending).length,
         authorityLamports: () => node.authorityLamports,
         build: { node: node.address.toBase58() },
+        stateDiskFree: () => {
+          try {
+            const fs = statfsSync(config.state.dir);
+            return fs.bavail * fs.bsize;
+          } catch {
+            return null;
+          }
+        },
       });
       chain.onRpc = (method, seconds, failure) => {
         metrics.rpcDuration.observe({ method }, seconds);

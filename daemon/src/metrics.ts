@@ -36,6 +36,8 @@ export function createMetrics(collect: {
   pendingClaims: () => number;
   /** SOL (lamports) of the provider authority that pays claim fees; null before the first read. */
   authorityLamports?: () => number | null;
+  /** Bytes free (for unprivileged writers) on the state directory's filesystem; null when unknown. */
+  stateDiskFree?: () => number | null;
   /** Labels of dvpn_daemon_build_info besides version (e.g. the node served). */
   build?: Labels;
 }) {
@@ -78,6 +80,12 @@ export function createMetrics(collect: {
   computed('dvpn_node_capacity', 'max_capacity of the node on chain', [], single(collect.capacity));
   computed('dvpn_auth_replay_entries', 'Auth messages remembered against replay', [], single(collect.replayEntries));
   computed('dvpn_claims_pending', 'Sessions with a claim in progress', [], single(collect.pendingClaims));
+  computed(
+    'dvpn_state_disk_free_bytes',
+    "Free space on the state directory's filesystem (the journal stops taking writes when it is full)",
+    [],
+    single(() => collect.stateDiskFree?.() ?? null),
+  );
   computed(
     'dvpn_authority_balance_lamports',
     'SOL of the provider authority that pays claim fees (lamports)',

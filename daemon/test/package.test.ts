@@ -109,6 +109,7 @@ describe('compiled daemon, no-tunnel mode', () => {
     expect(m.text).toMatch(/^dvpn_auth_total\{result="ok"\} 1$/m);
     expect(m.text).toMatch(/^dvpn_daemon_build_info\{[^}]*version="/m);
     expect(m.text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(m.text).toMatch(/^dvpn_state_disk_free_bytes [1-9]\d*/m);
   });
 
   it('stops cleanly on SIGTERM', async () => {

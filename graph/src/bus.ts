@@ -155,6 +155,8 @@ export interface Bus {
   subscriberCount(): number;
   /** Resolves when the transport can deliver (Redis subscribed). */
   ready(): Promise<void>;
+  /** True while the transport is connected (Redis: both connections ready); for metrics and alerts. */
+  connected(): boolean;
   close(): Promise<void>;
 }
 
@@ -249,6 +251,7 @@ abstract class BaseBus implements Bus {
 
   abstract publishMany(messages: readonly BusMessage[]): Promise<void>;
   abstract ready(): Promise<void>;
+  abstract connected(): boolean;
   protected abstract shutdown(): Promise<void>;
 
   publish<T extends Topic>(topic: T, payload: TopicMap[T]): Promise<void> {
@@ -340,6 +343,10 @@ class MemoryBus extends BaseBus {
 
   async ready(): Promise<void> {}
 
+  connected(): boolean {
+    return !this.closed;
+  }
+
   protected async shutdown(): Promise<void> {}
 }
 
@@ -394,6 +401,10 @@ class RedisBus extends BaseBus {
 
   ready(): Promise<void> {
     return this.subscribed;
+  }
+
+  connected(): boolean {
+    return this.pub.status === 'ready' && this.sub.status === 'ready';
   }
 
   protected async shutdown(): Promise<void> {

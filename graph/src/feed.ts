@@ -173,6 +173,11 @@ export class ChangeFeed implements Bus {
   }
 
   /** Resolves once the position in the change log is known (and the bus is subscribed). */
+  /** The underlying bus's connection (the feed itself recovers from the change log). */
+  connected(): boolean {
+    return this.bus.connected();
+  }
+
   async ready(): Promise<void> {
     await this.bus.ready();
     if (this.lastSeq !== null || this.closed) return;

@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Bus } from '../bus.js';
 import { processRegistry } from '../metrics.js';
 import type { IngestionStatus } from './ingestion.js';
+import type { Readiness } from './use-health.js';
 
 export type Transport = 'ws' | 'sse';
 
@@ -16,6 +17,7 @@ export class ApiMetrics {
   private readonly active: Record<Transport, number> = { ws: 0, sse: 0 };
   private bus: Bus | null = null;
   private ingestion: IngestionStatus | null = null;
+  private readiness: Readiness | null = null;
 
   readonly operationDuration = new Histogram({
     name: 'dvpn_api_graphql_duration_seconds',
@@ -71,6 +73,34 @@ export class ApiMetrics {
       },
     });
     new Gauge({
+      name: 'dvpn_api_ready',
+      help: '1 when /readyz would answer 200 (database, RPC and ingestion checks pass).',
+      registers: this.registers,
+      collect() {
+        this.reset();
+        if (self.readiness) this.set(self.readiness.ready ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'dvpn_api_dependency_up',
+      help: 'Readiness check per dependency (database, rpc, ingestion): 1 passing, 0 failing.',
+      labelNames: ['dependency'] as const,
+      registers: this.registers,
+      collect() {
+        this.reset();
+        for (const [dependency, check] of Object.entries(self.readiness?.checks ?? {})) this.set({ dependency }, check.ok ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'dvpn_api_bus_connected',
+      help: '1 while the change bus transport is connected (Redis: publisher and subscriber ready; in-process: always).',
+      registers: this.registers,
+      collect() {
+        this.reset();
+        if (self.bus) this.set(self.bus.connected() ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'dvpn_api_bus_subscribers',
       help: 'Subscribers registered on the change bus in this process.',
       registers: this.registers,
@@ -110,6 +140,11 @@ export class ApiMetrics {
   /** The bus whose subscribers /metrics reports. */
   watchBus(bus: Bus): void {
     this.bus = bus;
+  }
+
+  /** The readiness checks the next scrape reports (null: unknown). */
+  setReadiness(r: Readiness | null): void {
+    this.readiness = r;
   }
 
   /** The ingestion status the next scrape reports (null: unknown). */

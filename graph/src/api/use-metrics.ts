@@ -9,12 +9,15 @@ import type { DocumentNode, ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Bus } from '../bus.js';
 import type { IngestionSource } from './ingestion.js';
+import type { Readiness } from './use-health.js';
 import type { ApiMetrics } from './metrics.js';
 
 export interface MetricsPluginOptions {
   metrics: ApiMetrics;
   bus?: Bus;
   ingestion?: IngestionSource | null;
+  /** The /readyz checks, reported as dvpn_api_ready and dvpn_api_dependency_up. */
+  readiness?: () => Promise<Readiness>;
   path?: string;
 }
 
@@ -53,6 +56,7 @@ export function useMetrics(opts: MetricsPluginOptions): Plugin<{ transport?: 'ws
           note = `# ingestion status unavailable: ${(e instanceof Error ? e.message : String(e)).replace(/\n/g, ' ').slice(0, 200)}\n`;
         }
       }
+      if (opts.readiness) metrics.setReadiness(await opts.readiness().catch(() => null));
       const text = (await metrics.text()) + note;
       endResponse(new fetchAPI.Response(text, { status: 200, headers: { 'content-type': metrics.contentType } }));
     },

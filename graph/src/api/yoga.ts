@@ -160,7 +160,7 @@ export function createApi(opts: ApiOptions): ApiYoga {
     },
     plugins: [
       useHealth(readiness),
-      useMetrics({ metrics, bus: feed, ingestion }),
+      useMetrics({ metrics, bus: feed, ingestion, readiness }),
       rest,
       // Refusals are counted by useMetrics from the error codes of the answers.
       useArmor(limits),
