@@ -130,7 +130,13 @@ export function createMetrics(collect: {
     ticksAccepted: registry.register(new Counter('dvpn_ticks_paid_total', 'Ticks paid by users (verified preimages)')),
     peerRemovals: registry.register(new Counter('dvpn_peer_removals_total', 'Peers removed, by reason')),
     peerRepairs: registry.register(new Counter('dvpn_peer_reconcile_total', 'WireGuard peers put back in line with the records (restored, removed_stranger)')),
-    claims: registry.register(new Counter('dvpn_claims_total', 'Claim transactions by kind and result')),
+    claims: registry.register(new Counter('dvpn_claims_total', 'Claims (one per session and attempt) by kind and result')),
+    claimTransactions: registry.register(
+      new Counter('dvpn_claim_transactions_total', 'Claim transactions sent (each carries the claims of several sessions), by result'),
+    ),
+    claimBatchSessions: registry.register(
+      new Histogram('dvpn_claim_batch_sessions', 'Sessions claimed per transaction sent', [1, 2, 4, 6, 8, 10, 12, 16, 24, 32, 64]),
+    ),
     claimedAmount: registry.register(new Counter('dvpn_claimed_amount_total', 'Gross amount claimed (base units), by currency')),
     meterDuration: registry.register(new Histogram('dvpn_meter_poll_duration_seconds', 'Duration of one wg dump poll', seconds)),
     pollErrors: registry.register(new Counter('dvpn_poll_errors_total', 'Lifecycle poll failures by stage')),
