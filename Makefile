@@ -65,6 +65,7 @@ bench: deps program
 	npx tsx bench/compute-units.ts
 	npx tsx bench/ingest.ts
 	npx tsx bench/api.ts
+	npx tsx bench/daemon-claims.ts
 
 # DEMO=1 (or DVPN_DEMO=1) adds demo activity so subscriptions show life.
 dev: deps program
