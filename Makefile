@@ -72,6 +72,7 @@ bench: deps program
 	npx tsx bench/ingest.ts
 	npx tsx bench/api.ts
 	npx tsx bench/daemon.ts
+	npx tsx bench/daemon-claims.ts
 
 # DEMO=1 (or DVPN_DEMO=1) adds demo activity so subscriptions show life.
 dev: deps program

@@ -145,8 +145,10 @@ export const ConfigSchema = z.object({
       retryMaxMs: z.number().int().min(10).default(120_000),
       /** Attempts before giving up on a claim the program keeps refusing with an unexpected error. */
       maxProgramErrorAttempts: z.number().int().min(1).default(5),
-      /** Claims in flight at once. */
+      /** Claim transactions (each a batch of sessions) in flight at once. */
       concurrency: z.number().int().min(1).max(64).default(4),
+      /** Most sessions claimed in one transaction (fewer when the 1232-byte packet fills first); 1 = one transaction per session. */
+      batchMaxSessions: z.number().int().min(1).max(64).default(32),
       /** Below this balance (lamports) the provider authority cannot pay claim fees: /healthz degraded. */
       minAuthorityLamports: z.number().int().min(0).default(50_000),
     })
@@ -287,6 +289,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
       retryBaseMs: envInt(env, 'DVPN_CLAIM_RETRY_BASE_MS'),
       retryMaxMs: envInt(env, 'DVPN_CLAIM_RETRY_MAX_MS'),
       concurrency: envInt(env, 'DVPN_CLAIM_CONCURRENCY'),
+      batchMaxSessions: envInt(env, 'DVPN_CLAIM_BATCH_MAX_SESSIONS'),
       minAuthorityLamports: envInt(env, 'DVPN_MIN_AUTHORITY_LAMPORTS'),
     },
     lifecycle: {
@@ -337,6 +340,8 @@ const ENV_NAMES: Record<string, string> = {
   'usage.bytesPerTick': 'DVPN_BYTES_PER_TICK',
   'usage.maxTickGap': 'DVPN_MAX_TICK_GAP',
   'claims.intervalSeconds': 'DVPN_CLAIM_INTERVAL_SECONDS',
+  'claims.concurrency': 'DVPN_CLAIM_CONCURRENCY',
+  'claims.batchMaxSessions': 'DVPN_CLAIM_BATCH_MAX_SESSIONS',
   'lifecycle.pollIntervalMs': 'DVPN_POLL_INTERVAL_MS',
   'state.dir': 'DVPN_STATE_DIR',
   'log.level': 'DVPN_LOG_LEVEL',

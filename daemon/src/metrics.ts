@@ -46,8 +46,8 @@ export function createMetrics(collect: {
   const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
   const counter = (name: string, help: string, labelNames: string[] = []) =>
     new AmountCounter(new Counter({ name, help, labelNames, registers: [registry] }));
-  const histogram = (name: string, help: string, labelNames: string[] = []) =>
-    new LabelledHistogram(new Histogram({ name, help, labelNames, buckets: seconds, registers: [registry] }));
+  const histogram = (name: string, help: string, labelNames: string[] = [], buckets = seconds) =>
+    new LabelledHistogram(new Histogram({ name, help, labelNames, buckets, registers: [registry] }));
   /** A gauge whose series are computed at scrape time (old series dropped each time). */
   const computed = (name: string, help: string, labelNames: string[], read: () => Array<[Labels, number | bigint]>) =>
     new Gauge({
@@ -107,7 +107,9 @@ export function createMetrics(collect: {
     ticksAccepted: counter('dvpn_ticks_paid_total', 'Ticks paid by users (verified preimages)'),
     peerRemovals: counter('dvpn_peer_removals_total', 'Peers removed, by reason', ['reason']),
     peerRepairs: counter('dvpn_peer_reconcile_total', 'WireGuard peers put back in line with the records (restored, removed_stranger)', ['action']),
-    claims: counter('dvpn_claims_total', 'Claim transactions by kind and result', ['kind', 'result']),
+    claims: counter('dvpn_claims_total', 'Claims (one per session and attempt) by kind and result', ['kind', 'result']),
+    claimTransactions: counter('dvpn_claim_transactions_total', 'Claim transactions sent (each carries the claims of several sessions), by result', ['result']),
+    claimBatchSessions: histogram('dvpn_claim_batch_sessions', 'Sessions claimed per transaction sent', [], [1, 2, 4, 6, 8, 10, 12, 16, 24, 32, 64]),
     claimedAmount: counter('dvpn_claimed_amount_total', 'Gross amount claimed (base units), by currency', ['currency']),
     meterDuration: histogram('dvpn_meter_poll_duration_seconds', 'Duration of one wg dump poll'),
     pollErrors: counter('dvpn_poll_errors_total', 'Lifecycle poll failures by stage', ['stage']),

@@ -60,7 +60,7 @@ const rec = (s: SessionCtx) => d.daemon.ctx.store.sessions.get(s.session.toBase5
 const pay = (s: SessionCtx, tick: number) =>
   http(d.target, 'POST', `/session/${s.session.toBase58()}/ticks`, { tick, preimage: Buffer.from(s.hashChain!.preimage(tick)).toString('hex') });
 
-/** ChunkClaimed / PayoutClaimed events of a session, oldest first. */
+/** ChunkClaimed / PayoutClaimed events of a session, oldest first (a batched transaction also carries other sessions' claims). */
 async function claimEvents(session: PublicKey) {
   const sigs = await chain.connection.getSignaturesForAddress(session, undefined, 'confirmed');
   const events = [];
@@ -71,7 +71,7 @@ async function claimEvents(session: PublicKey) {
     );
     if (!tx.meta || tx.meta.err) continue;
     for (const e of parseEvents(tx.meta.logMessages ?? [])) {
-      if (e.name === 'ChunkClaimed' || e.name === 'PayoutClaimed') events.push({ signature: s.signature, ...e });
+      if ((e.name === 'ChunkClaimed' || e.name === 'PayoutClaimed') && e.data.session.equals(session)) events.push({ signature: s.signature, ...e });
     }
   }
   return events;

@@ -199,7 +199,8 @@ async function chunkEvents(pda: PublicKey, expected: string[]) {
     );
     if (!tx.meta || tx.meta.err) continue;
     for (const e of parseEvents(tx.meta.logMessages ?? [])) {
-      if (e.name === 'ChunkClaimed') chunks.push({ signature: s.signature, ...(e.data as { tick: bigint; amount: bigint; fee: bigint; providerAmount: bigint }) });
+      // A claim transaction carries several sessions' claims: keep this session's.
+      if (e.name === 'ChunkClaimed' && e.data.session.equals(pda)) chunks.push({ signature: s.signature, ...(e.data as { tick: bigint; amount: bigint; fee: bigint; providerAmount: bigint }) });
     }
   }
   return chunks;

@@ -16,6 +16,7 @@ import { RateLimiter } from '../src/http/rate-limit.js';
 import { Router, type Route } from '../src/http/router.js';
 import { newRecord } from '../src/sessions/manager.js';
 import { planClaim } from '../src/sessions/claimer.js';
+import { instructionIndexOf } from '../src/chain/client.js';
 import { StateStore } from '../src/state/store.js';
 import { generateWgKeypair, isValidInterfaceName, isValidWgKey, wgPublicKeyOf } from '../src/wireguard/keys.js';
 import { AddressPool, PoolExhaustedError } from '../src/wireguard/pool.js';
@@ -459,6 +460,16 @@ describe('claim planning', () => {
     // Disputed time session: waits for the resolution, or settles by the default rule after the dispute window.
     expect(plan(rec, base({ mode: SessionMode.Time, state: SessionState.Disputed, disputeTs: 1030n }), 1040n)).toBeNull();
     expect(plan(rec, base({ mode: SessionMode.Time, state: SessionState.Disputed, disputeTs: 1030n }), 8231n)).toEqual({ kind: 'payout' });
+  });
+});
+
+describe('failing instruction of a batched claim transaction', () => {
+  it('is read from a status error and from a refused preflight, and unknown otherwise', () => {
+    expect(instructionIndexOf({ InstructionError: [3, { Custom: 6001 }] })).toBe(3);
+    expect(instructionIndexOf(new Error('failed to send transaction: Transaction simulation failed: Error processing Instruction 7: custom program error: 0x1771'))).toBe(7);
+    expect(instructionIndexOf('InsufficientFundsForFee')).toBeUndefined();
+    expect(instructionIndexOf({ InsufficientFundsForRent: { account_index: 0 } })).toBeUndefined();
+    expect(instructionIndexOf(null)).toBeUndefined();
   });
 });
 

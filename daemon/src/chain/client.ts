@@ -36,6 +36,8 @@ export class ChainTxError extends Error {
     readonly logs: string[],
     /** The transaction did not land and can be retried with a new blockhash. */
     readonly expired = false,
+    /** Index of the instruction the runtime refused (a batch fails as a whole; this says whose fault it was). */
+    readonly instructionIndex?: number,
   ) {
     super(program ? `${program.name}: ${program.msg}` : message);
     this.name = 'ChainTxError';
@@ -74,6 +76,31 @@ function rpcMethodOf(body: unknown): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Largest serialized transaction the network accepts (IPv6 MTU minus headers). */
+export const PACKET_DATA_SIZE = 1232;
+
+/**
+ * Index of the failing instruction in a transaction error: the structured
+ * `{ InstructionError: [index, ...] }` of a status or meta, or the
+ * "Error processing Instruction N" text of a refused preflight.
+ */
+export function instructionIndexOf(err: unknown): number | undefined {
+  if (err === null || err === undefined) return undefined;
+  if (typeof err === 'string') {
+    const m = /Error processing Instruction (\d+)/i.exec(err);
+    return m ? Number(m[1]) : undefined;
+  }
+  if (err instanceof Error) return instructionIndexOf(err.message);
+  if (typeof err === 'object') {
+    const ie = (err as { InstructionError?: unknown }).InstructionError;
+    if (Array.isArray(ie) && typeof ie[0] === 'number') return ie[0];
+  }
+  return undefined;
+}
+
+// Any valid 32-byte base58 value: only the size of the compiled message matters.
+const DUMMY_BLOCKHASH = PublicKey.default.toBase58();
 
 export class ChainClient {
   readonly connection: Connection;
@@ -170,6 +197,17 @@ export class ChainClient {
     return value;
   }
 
+  /**
+   * Serialized size of a transaction of `ixs` signed by the authority alone,
+   * without signing or a blockhash: compact-u16 signature count, one
+   * signature, the message.
+   */
+  transactionSize(ixs: TransactionInstruction[]): number {
+    const tx = new Transaction({ feePayer: this.authority.publicKey, blockhash: DUMMY_BLOCKHASH, lastValidBlockHeight: 0 }).add(...ixs);
+    const message = tx.compileMessage();
+    return 1 + 64 * message.header.numRequiredSignatures + message.serialize().length;
+  }
+
   async blockHeight(): Promise<number> {
     return this.connection.getBlockHeight(this.commitment);
   }
@@ -199,7 +237,7 @@ export class ChainClient {
       if (!program && /already been processed|AlreadyProcessed/i.test(message)) {
         return this.confirm(signature, lastValidBlockHeight);
       }
-      if (program || err instanceof SendTransactionError) throw new ChainTxError(message, program, logs, !program);
+      if (program || err instanceof SendTransactionError) throw new ChainTxError(message, program, logs, !program, instructionIndexOf(message));
       throw err; // transport error: the caller retries with backoff
     }
     return this.confirm(signature, lastValidBlockHeight);
@@ -213,7 +251,13 @@ export class ChainClient {
       if (status === 'failed' || status === 'confirmed') {
         const logs = await this.transactionLogs(signature);
         if (status === 'failed') {
-          throw new ChainTxError(`transaction ${signature} failed`, programErrorFrom(logs.logs) ?? programErrorFrom(logs.err), logs.logs);
+          throw new ChainTxError(
+            `transaction ${signature} failed`,
+            programErrorFrom(logs.logs) ?? programErrorFrom(logs.err),
+            logs.logs,
+            false,
+            instructionIndexOf(logs.err),
+          );
         }
         return { signature, logs: logs.logs, events: parseEvents(logs.logs, this.programId) };
       }

@@ -4,21 +4,31 @@
 // time sessions claim elapsed seconds; after the settle deadline the session
 // is settled with claim_payout.
 //
-// Never twice: a claim's signature is persisted before the transaction is
-// sent; after a crash the pending signature is looked up (landed, failed,
-// expired) before anything new is built, and every plan starts from the
-// session's last_tick on chain. A claim the program refuses as stale
-// (StaleClaim) or late (ClaimWindowClosed) is recorded and never retried;
-// one refused because the SOL would leave the provider wallet below rent
-// exemption (RecipientNotRentExempt) is not retried until more ticks are due
-// or the wallet's balance changes; transport failures are retried with
-// capped exponential backoff; other program errors a limited number of times.
+// Batched: the claims due in a round are packed into as few transactions as
+// the 1232-byte packet allows (one claim_chunk / claim_payout instruction per
+// session, the provider's token account created once per mint, a compute
+// budget sized to the batch), so the fee per session falls with the batch.
+//
+// Never twice: every session of a batch journals the batch's signature (and
+// the index of its own instruction) before the transaction is sent; after a
+// crash each pending signature is looked up (landed: recorded from the events
+// that name the session; failed: at fault only if the failing instruction is
+// the session's own; expired: the session account tells) before anything new
+// is built, and every plan starts from the session's last_tick on chain. A
+// transaction is atomic, so when the program refuses one claim of a batch,
+// that session's rule applies to it alone and the others are resent at once.
+// A claim the program refuses as stale (StaleClaim) or late
+// (ClaimWindowClosed) is recorded and never retried; one refused because the
+// SOL would leave the provider wallet below rent exemption
+// (RecipientNotRentExempt) is not retried until more ticks are due or the
+// wallet's balance changes; transport failures are retried with capped
+// exponential backoff; other program errors a limited number of times.
 //
 // Deadlines are the session's own terms (settle/dispute windows copied into
 // the Session at open). A Disputed usage session's revealed ticks stay
 // claimable until the settle deadline; a Disputed session is settled by the
 // default rule (claim_payout) once its dispute window has passed.
-import { PublicKey, type TransactionInstruction } from '@solana/web3.js';
+import { ComputeBudgetProgram, PublicKey, type TransactionInstruction } from '@solana/web3.js';
 import { createAssociatedTokenAccountIdempotentInstruction, getAssociatedTokenAddressSync } from '@solana/spl-token';
 import type { Logger } from 'pino';
 import {
@@ -33,7 +43,7 @@ import {
   type DvpnEvent,
   type SessionAccount,
 } from '@dvpn/sdk';
-import { ChainTxError, type ChainClient, type SessionLookup } from '../chain/client.js';
+import { ChainTxError, PACKET_DATA_SIZE, instructionIndexOf, type ChainClient, type SessionLookup } from '../chain/client.js';
 import type { DaemonConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { StateStore } from '../state/store.js';
@@ -119,11 +129,63 @@ export interface ClaimerDeps {
 /** Errors after which a claim of that kind is over for the session (recorded, never retried). */
 const FINAL_FOR_CHUNKS = new Set(['ClaimWindowClosed', 'SessionNotActive']);
 
+/** The runtime's ceiling per transaction. */
+const MAX_COMPUTE_UNITS = 1_400_000;
+/** Sessions prepared (pending looked up, plan made) at once, ahead of the batches. */
+const PREPARE_PARALLEL = 32;
+/** Consecutive ready claims that did not fit before a batch is closed (bounds the packing work). */
+const PACK_MISSES = 3;
+
+/**
+ * Compute units one claim may use, generously above what bench/cu-budget.json
+ * measures (a usage claim hashes once per tick it advances; a token claim adds
+ * two transfers). Too low a limit would fail the whole batch and blame
+ * whichever claim ran out.
+ */
+export function claimComputeUnits(s: SessionAccount, plan: ClaimPlan, chainTick: bigint): number {
+  const spl = !s.paymentMint.equals(PublicKey.default);
+  if (plan.kind === 'payout') return spl ? 20_000 : 10_000;
+  const floor = s.lastTick > chainTick ? s.lastTick : chainTick;
+  const hashes = s.mode === SessionMode.Usage && plan.tick > floor ? Number(plan.tick - floor) : 0;
+  return (spl ? 15_000 : 8_000) + 160 * hashes;
+}
+const CU_BASE = 5_000;
+/** The provider's token account for a mint, created if missing (idempotent): once per mint per batch. */
+const CU_ATA = 30_000;
+
+type Job = { rec: SessionRecord; lookup: SessionLookup; now: bigint; done: () => void };
+/** A session whose claim is planned and waits for a batch. */
+type Ready = {
+  job: Job;
+  rec: SessionRecord;
+  plan: ClaimPlan;
+  claim: TransactionInstruction;
+  mint: PublicKey | null;
+  cu: number;
+  /** The attempt this is (failed attempts of the same kind before it + 1). */
+  attempts: number;
+};
+type Built = { ixs: TransactionInstruction[]; size: number; cu: number; index: Map<Ready, number> };
+type Outcome = { status: 'pending' } | { status: 'confirmed' | 'failed'; logs: string[]; err: unknown; events: DvpnEvent[] };
+
+/** The events a batched transaction emitted for one session (each dvpn event names its session). */
+export function eventsOfSession(events: DvpnEvent[], session: string): DvpnEvent[] {
+  return events.filter((e) => {
+    const s = (e.data as { session?: PublicKey }).session;
+    return s !== undefined && s.toBase58() === session;
+  });
+}
+
 export class Claimer {
-  /** Sessions with a task queued or running. */
+  /** Sessions with a task queued, prepared, or in a batch. */
   private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly queue: Array<{ rec: SessionRecord; lookup: SessionLookup; now: bigint; done: () => void }> = [];
-  private running = 0;
+  /** Scheduled, not yet prepared. */
+  private readonly queue: Job[] = [];
+  /** Planned, waiting for a batch. */
+  private readonly ready: Ready[] = [];
+  private preparing = 0;
+  /** Batches (transactions) in flight. */
+  private sending = 0;
   private stopping = false;
   /**
    * Chunk claims refused with RecipientNotRentExempt (in memory): session ->
@@ -131,6 +193,8 @@ export class Claimer {
    * more ticks are due or the balance changed (the wallet was funded).
    */
   private readonly rentBlocked = new Map<string, { tick: bigint; lamports: number | null }>();
+  /** Final outcomes of batch signatures looked up after a crash: one lookup serves every session of the batch. */
+  private readonly outcomes = new Map<string, Promise<Outcome>>();
 
   /** Called when a claim failed because the authority cannot pay the fee. */
   onUnfunded: (() => void) | null = null;
@@ -143,7 +207,8 @@ export class Claimer {
 
   /**
    * Queues a claim task for the session when something may be due and none is
-   * queued or running; at most `claims.concurrency` tasks run at once.
+   * queued or running. Planned claims are packed into transactions of many
+   * sessions; at most `claims.concurrency` transactions are in flight.
    */
   schedule(rec: SessionRecord, lookup: SessionLookup, now: bigint): void {
     if (this.stopping || rec.phase === 'settled' || this.inFlight.has(rec.session)) return;
@@ -156,16 +221,43 @@ export class Claimer {
     this.pump();
   }
 
+  private finish(job: Job): void {
+    this.inFlight.delete(job.rec.session);
+    job.done();
+  }
+
   private pump(): void {
-    while (this.running < this.d.config.claims.concurrency && this.queue.length > 0) {
+    while (!this.stopping && this.preparing < PREPARE_PARALLEL && this.queue.length > 0) {
       const job = this.queue.shift()!;
-      this.running++;
-      this.run(job.rec, job.lookup, job.now)
-        .catch((err) => this.d.log.error({ err, session: job.rec.session }, 'claim task failed'))
+      this.preparing++;
+      this.prepare(job)
+        .then((ready) => {
+          if (ready && !this.stopping) this.ready.push(ready);
+          else this.finish(job);
+        })
+        .catch((err) => {
+          this.d.log.error({ err, session: job.rec.session }, 'claim task failed');
+          this.finish(job);
+        })
         .finally(() => {
-          this.running--;
-          this.inFlight.delete(job.rec.session);
-          job.done();
+          this.preparing--;
+          this.pump();
+        });
+    }
+    // Wait for a full transaction while more sessions are being prepared; send what there is once none are.
+    while (
+      !this.stopping &&
+      this.sending < this.d.config.claims.concurrency &&
+      this.ready.length > 0 &&
+      ((this.preparing === 0 && this.queue.length === 0) || this.fullBatchReady())
+    ) {
+      const batch = this.takeBatch();
+      this.sending++;
+      this.sendBatch(batch)
+        .catch((err) => this.d.log.error({ err, sessions: batch.length }, 'claim batch failed'))
+        .finally(() => {
+          this.sending--;
+          for (const r of batch) this.finish(r.job);
           this.pump();
         });
     }
@@ -174,10 +266,8 @@ export class Claimer {
   /** Stops new claims and waits (bounded) for those in flight. */
   async drain(timeoutMs: number): Promise<void> {
     this.stopping = true;
-    for (const job of this.queue.splice(0)) {
-      this.inFlight.delete(job.rec.session);
-      job.done();
-    }
+    for (const job of this.queue.splice(0)) this.finish(job);
+    for (const r of this.ready.splice(0)) this.finish(r.job);
     const all = Promise.allSettled([...this.inFlight.values()]);
     await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
@@ -200,13 +290,14 @@ export class Claimer {
     return plan;
   }
 
-  private async run(rec: SessionRecord, lookupIn: SessionLookup, nowIn: bigint): Promise<void> {
+  /** Resolves a pending claim of an earlier attempt, then plans the next one: null when nothing is to be sent. */
+  private async prepare(job: Job): Promise<Ready | null> {
     const { chain, manager } = this.d;
-    let lookup = lookupIn;
-    let now = nowIn;
+    const { rec } = job;
+    let { lookup, now } = job;
     if (rec.pending?.signature) {
       const resolved = await this.resolvePending(rec, lookup);
-      if (!resolved) return;
+      if (!resolved) return null;
       ({ now, session: lookup } = await chain.readSession(new PublicKey(rec.session)));
       await manager.applyChain(rec, lookup, now);
     }
@@ -217,7 +308,7 @@ export class Claimer {
       }
       await manager.applyChain(rec, lookup, now);
       await this.d.store.flush();
-      return;
+      return null;
     }
     const config = await chain.config();
     const plan = this.plan(rec, lookup.account, now);
@@ -227,22 +318,36 @@ export class Claimer {
         this.save(rec);
         await this.d.store.flush();
       }
-      return;
+      return null;
     }
-    await this.execute(rec, lookup.account, plan, config);
+    const { claim, mint } = this.instruction(rec, lookup.account, plan, config);
+    return {
+      job,
+      rec,
+      plan,
+      claim,
+      mint,
+      cu: claimComputeUnits(lookup.account, plan, rec.chainTick),
+      attempts: (rec.pending?.kind === plan.kind ? rec.pending.attempts : 0) + 1,
+    };
   }
 
   private save(rec: SessionRecord): void {
     this.d.store.put(rec);
   }
 
-  private instructions(rec: SessionRecord, s: SessionAccount, plan: ClaimPlan, config: ConfigAccount): TransactionInstruction[] {
+  /** The session's claim instruction, and the mint whose provider token account it needs (null for SOL). */
+  private instruction(
+    rec: SessionRecord,
+    s: SessionAccount,
+    plan: ClaimPlan,
+    config: ConfigAccount,
+  ): { claim: TransactionInstruction; mint: PublicKey | null } {
     const authority = this.d.chain.authority.publicKey;
     const session = new PublicKey(rec.session);
-    const ixs: TransactionInstruction[] = [];
     let spl: { vault: PublicKey; userToken: PublicKey; providerToken: PublicKey; treasuryToken: PublicKey } | undefined;
-    if (!s.paymentMint.equals(PublicKey.default)) {
-      const mint = s.paymentMint;
+    const mint = s.paymentMint.equals(PublicKey.default) ? null : s.paymentMint;
+    if (mint) {
       const ata = (owner: PublicKey) => getAssociatedTokenAddressSync(mint, owner, true);
       spl = {
         vault: s.vault.equals(PublicKey.default) ? findSessionVaultPda(session)[0] : s.vault,
@@ -250,66 +355,158 @@ export class Claimer {
         providerToken: ata(authority),
         treasuryToken: ata(config.treasury),
       };
-      ixs.push(createAssociatedTokenAccountIdempotentInstruction(authority, spl.providerToken, authority, mint));
     }
     if (plan.kind === 'chunk') {
-      ixs.push(
-        ix.claimChunk({
-          authority,
-          provider: this.d.node.provider,
-          session,
-          treasury: config.treasury,
-          tick: plan.tick,
-          preimage: plan.preimage,
-          bytesUsed: plan.bytesUsed,
-          spl: spl ? { vault: spl.vault, providerToken: spl.providerToken, treasuryToken: spl.treasuryToken } : undefined,
-        }),
-      );
-    } else {
-      ixs.push(
-        ix.claimPayout({
-          caller: authority,
-          provider: this.d.node.provider,
-          node: this.d.node.address,
-          session,
-          user: s.user,
-          providerAuthority: authority,
-          treasury: config.treasury,
-          spl,
-        }),
-      );
+      const claim = ix.claimChunk({
+        authority,
+        provider: this.d.node.provider,
+        session,
+        treasury: config.treasury,
+        tick: plan.tick,
+        preimage: plan.preimage,
+        bytesUsed: plan.bytesUsed,
+        spl: spl ? { vault: spl.vault, providerToken: spl.providerToken, treasuryToken: spl.treasuryToken } : undefined,
+      });
+      return { claim, mint };
     }
-    return ixs;
+    const claim = ix.claimPayout({
+      caller: authority,
+      provider: this.d.node.provider,
+      node: this.d.node.address,
+      session,
+      user: s.user,
+      providerAuthority: authority,
+      treasury: config.treasury,
+      spl,
+    });
+    return { claim, mint };
   }
 
-  private async execute(rec: SessionRecord, s: SessionAccount, plan: ClaimPlan, config: ConfigAccount): Promise<void> {
-    const { chain, store, log } = this.d;
-    const previous = rec.pending?.kind === plan.kind ? rec.pending.attempts : 0;
-    const tick = plan.kind === 'chunk' ? plan.tick : null;
-    rec.pending = {
-      kind: plan.kind,
-      tick,
-      bytesUsed: plan.kind === 'chunk' ? plan.bytesUsed : null,
-      signature: null,
-      lastValidBlockHeight: null,
-      attempts: previous + 1,
-      nextAttemptAt: 0,
-      lastError: null,
-      createdAt: Date.now(),
-    };
-    this.save(rec);
-    const ixs = this.instructions(rec, s, plan, config);
-    log.info({ session: rec.session, kind: plan.kind, tick: tick?.toString(), attempt: previous + 1 }, 'claiming');
-    try {
-      const sent = await chain.send(ixs, async (signature, lastValidBlockHeight) => {
-        rec.pending!.signature = signature;
-        rec.pending!.lastValidBlockHeight = lastValidBlockHeight;
-        this.save(rec);
+  /**
+   * One transaction for `items`: a compute budget sized to them, the idempotent
+   * creation of the provider's token account once per mint, then one claim per
+   * session. Its serialized size is measured, not estimated.
+   */
+  private build(items: Ready[]): Built {
+    const authority = this.d.chain.authority.publicKey;
+    const mints = new Map<string, PublicKey>();
+    for (const it of items) if (it.mint) mints.set(it.mint.toBase58(), it.mint);
+    let cu = CU_BASE + CU_ATA * mints.size;
+    for (const it of items) cu += it.cu;
+    const ixs: TransactionInstruction[] = [ComputeBudgetProgram.setComputeUnitLimit({ units: Math.min(cu, MAX_COMPUTE_UNITS) })];
+    for (const mint of mints.values()) {
+      const providerToken = getAssociatedTokenAddressSync(mint, authority, true);
+      ixs.push(createAssociatedTokenAccountIdempotentInstruction(authority, providerToken, authority, mint));
+    }
+    const index = new Map<Ready, number>();
+    for (const it of items) {
+      index.set(it, ixs.length);
+      ixs.push(it.claim);
+    }
+    return { ixs, size: this.d.chain.transactionSize(ixs), cu, index };
+  }
+
+  private fits(items: Ready[]): boolean {
+    if (items.length > this.d.config.claims.batchMaxSessions) return false;
+    const built = this.build(items);
+    return built.size <= PACKET_DATA_SIZE && built.cu <= MAX_COMPUTE_UNITS;
+  }
+
+  /** True when the ready claims already fill a transaction (no point waiting for more). */
+  private fullBatchReady(): boolean {
+    const max = this.d.config.claims.batchMaxSessions;
+    if (this.ready.length >= max) return true;
+    return this.ready.length > 1 && !this.fits(this.ready);
+  }
+
+  /** Takes as many ready claims as fit in one transaction, oldest first. */
+  private takeBatch(): Ready[] {
+    const batch: Ready[] = [this.ready.shift()!];
+    let misses = 0;
+    for (let i = 0; i < this.ready.length && misses < PACK_MISSES && batch.length < this.d.config.claims.batchMaxSessions; ) {
+      if (this.fits([...batch, this.ready[i]])) {
+        batch.push(this.ready.splice(i, 1)[0]);
+      } else {
+        misses++;
+        i++;
+      }
+    }
+    return batch;
+  }
+
+  /**
+   * Sends one batch. Every session journals the batch's signature before the
+   * transaction leaves. A transaction is atomic: when the program refuses one
+   * claim, that claim's failure rule applies to its session alone and the
+   * others are sent again at once, their attempt counts unchanged.
+   */
+  private async sendBatch(batch: Ready[]): Promise<void> {
+    const { chain, store, log, metrics } = this.d;
+    let items = batch;
+    while (items.length > 0) {
+      const built = this.build(items);
+      for (const it of items) {
+        it.rec.pending = {
+          kind: it.plan.kind,
+          tick: it.plan.kind === 'chunk' ? it.plan.tick : null,
+          bytesUsed: it.plan.kind === 'chunk' ? it.plan.bytesUsed : null,
+          signature: null,
+          lastValidBlockHeight: null,
+          ixIndex: built.index.get(it)!,
+          attempts: it.attempts,
+          nextAttemptAt: 0,
+          lastError: null,
+          createdAt: Date.now(),
+        };
+        this.save(it.rec);
+      }
+      log.info({ sessions: items.length, bytes: built.size, computeUnits: built.cu }, 'claiming');
+      try {
+        const sent = await chain.send(built.ixs, async (signature, lastValidBlockHeight) => {
+          for (const it of items) {
+            it.rec.pending!.signature = signature;
+            it.rec.pending!.lastValidBlockHeight = lastValidBlockHeight;
+            this.save(it.rec);
+          }
+          await store.flush();
+        });
+        metrics.claimTransactions.inc({ result: 'ok' });
+        metrics.claimBatchSessions.observe({}, items.length);
+        for (const it of items) {
+          const tick = it.plan.kind === 'chunk' ? it.plan.tick : null;
+          await this.landed(it.rec, it.plan.kind, tick, sent.signature, eventsOfSession(sent.events, it.rec.session), 'tx', false);
+        }
         await store.flush();
-      });
-      await this.landed(rec, plan.kind, tick, sent.signature, sent.events, 'tx');
-    } catch (err) {
-      await this.failed(rec, plan.kind, tick, err);
+        log.info({ sessions: items.length, signature: sent.signature }, 'claims landed');
+        return;
+      } catch (err) {
+        metrics.claimTransactions.inc({ result: 'failed' });
+        const at = err instanceof ChainTxError ? err.instructionIndex : undefined;
+        const culprit = at === undefined ? undefined : items.find((it) => built.index.get(it) === at);
+        if (culprit && items.length > 1) {
+          const tick = culprit.plan.kind === 'chunk' ? culprit.plan.tick : null;
+          await this.failed(culprit.rec, culprit.plan.kind, tick, err, false);
+          items = items.filter((it) => it !== culprit);
+          // Nothing of the refused transaction happened: the others forget its signature and go again.
+          for (const it of items) {
+            it.rec.pending!.signature = null;
+            it.rec.pending!.lastValidBlockHeight = null;
+            this.save(it.rec);
+          }
+          await store.flush();
+          this.finish(culprit.job);
+          batch.splice(batch.indexOf(culprit), 1);
+          if (this.stopping) return;
+          log.info({ session: culprit.rec.session, sessions: items.length }, 'one claim of the batch was refused; sending the others again');
+          continue;
+        }
+        for (const it of items) {
+          const tick = it.plan.kind === 'chunk' ? it.plan.tick : null;
+          await this.failed(it.rec, it.plan.kind, tick, err, false);
+        }
+        await store.flush();
+        return;
+      }
     }
   }
 
@@ -320,6 +517,7 @@ export class Claimer {
     signature: string | null,
     events: DvpnEvent[],
     via: 'tx' | 'observed',
+    flush = true,
   ): Promise<void> {
     const { metrics, log, store } = this.d;
     const currency = rec.paymentMint ?? 'SOL';
@@ -375,8 +573,8 @@ export class Claimer {
     rec.pending = null;
     rec.programErrors = 0;
     this.save(rec);
-    await store.flush();
-    log.info({ session: rec.session, kind, tick: tick?.toString(), signature, via }, 'claim landed');
+    if (flush) await store.flush();
+    log.debug({ session: rec.session, kind, tick: tick?.toString(), signature, via }, 'claim landed');
   }
 
   private backoff(attempts: number): number {
@@ -385,7 +583,7 @@ export class Claimer {
     return Math.round(raw * (0.8 + Math.random() * 0.4));
   }
 
-  private async failed(rec: SessionRecord, kind: ClaimKind, tick: bigint | null, err: unknown): Promise<void> {
+  private async failed(rec: SessionRecord, kind: ClaimKind, tick: bigint | null, err: unknown, flush = true): Promise<void> {
     const { metrics, log, store, config } = this.d;
     const program = err instanceof ChainTxError ? err.program : programErrorFrom(err);
     const name = program?.name;
@@ -396,6 +594,7 @@ export class Claimer {
       bytesUsed: null,
       signature: null,
       lastValidBlockHeight: null,
+      ixIndex: null,
       attempts: 1,
       nextAttemptAt: 0,
       lastError: null,
@@ -467,7 +666,29 @@ export class Claimer {
     }
     if (name) log.warn({ session: rec.session, kind, tick: tick?.toString(), error: name }, 'claim refused by the program');
     this.save(rec);
-    await store.flush();
+    if (flush) await store.flush();
+  }
+
+  /** What became of a signature, looked up once for all the sessions of its batch (final outcomes are kept). */
+  private outcome(signature: string): Promise<Outcome> {
+    const known = this.outcomes.get(signature);
+    if (known) return known;
+    const { chain } = this.d;
+    const lookup = (async (): Promise<Outcome> => {
+      const status = await chain.status(signature);
+      if (status === 'pending') return { status };
+      const { logs, err } = await chain.transactionLogs(signature);
+      return { status, logs, err, events: parseEvents(logs, chain.programId) };
+    })();
+    this.outcomes.set(signature, lookup);
+    lookup.then(
+      (o) => {
+        if (o.status === 'pending') this.outcomes.delete(signature);
+        else if (this.outcomes.size > 256) this.outcomes.delete(this.outcomes.keys().next().value!);
+      },
+      () => this.outcomes.delete(signature),
+    );
+    return lookup;
   }
 
   /** Settles what happened to a claim sent before (maybe by a previous run). True when the caller may plan anew. */
@@ -475,11 +696,23 @@ export class Claimer {
     const { chain } = this.d;
     const p = rec.pending!;
     const signature = p.signature!;
-    const status = await chain.status(signature);
-    if (status === 'confirmed' || status === 'failed') {
-      const { logs, err } = await chain.transactionLogs(signature);
-      if (status === 'confirmed') await this.landed(rec, p.kind, p.tick, signature, parseEvents(logs, chain.programId), 'tx');
-      else await this.failed(rec, p.kind, p.tick, new ChainTxError(`transaction ${signature} failed`, programErrorFrom(logs) ?? programErrorFrom(err), logs));
+    const o = await this.outcome(signature);
+    if (o.status === 'confirmed') {
+      await this.landed(rec, p.kind, p.tick, signature, eventsOfSession(o.events, rec.session), 'tx');
+      return true;
+    }
+    if (o.status === 'failed') {
+      const at = instructionIndexOf(o.err);
+      if (at !== undefined && p.ixIndex !== null && at !== p.ixIndex) {
+        // Another session's claim sank the batch; this one was not at fault and nothing of it happened.
+        p.signature = null;
+        p.lastValidBlockHeight = null;
+        p.lastError = `batch ${signature} failed at another claim`;
+        this.save(rec);
+        await this.d.store.flush();
+        return true;
+      }
+      await this.failed(rec, p.kind, p.tick, new ChainTxError(`transaction ${signature} failed`, programErrorFrom(o.logs) ?? programErrorFrom(o.err), o.logs, false, at));
       return true;
     }
     const height = await chain.blockHeight();

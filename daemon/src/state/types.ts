@@ -46,6 +46,11 @@ export const PendingTxSchema = z.object({
   /** Set (and persisted) before the transaction is sent, so a restart can look it up. */
   signature: z.string().nullable(),
   lastValidBlockHeight: z.number().int().nullable(),
+  /**
+   * Index of this session's instruction in the (batched) transaction: when the
+   * transaction failed at another index, this claim was not at fault.
+   */
+  ixIndex: z.number().int().nonnegative().nullable().default(null),
   attempts: z.number().int().nonnegative(),
   /** Wall clock (ms) of the next attempt. */
   nextAttemptAt: ms,
