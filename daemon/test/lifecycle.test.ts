@@ -189,11 +189,14 @@ describe('capacity and address pool', () => {
       const a = await openTimeSession(chain, node2, 10);
       const b = await openTimeSession(chain, node2, 10);
       const ka = generateWgKeypair().publicKey;
-      const first = await http(small.target, 'POST', '/session/auth', authBody(a.session, a.user, ka));
+      // Two distinct signed messages (timestamps fixed apart: a second ticking over must not make them equal).
+      const t0 = Math.floor(Date.now() / 1000);
+      const first = await http(small.target, 'POST', '/session/auth', authBody(a.session, a.user, ka, t0 - 2));
       expect(first.status).toBe(200);
       expect(first.json.wireguard.interface.address).toBe('10.88.0.2/32');
       // Same key again: same address.
-      const again = await http(small.target, 'POST', '/session/auth', authBody(a.session, a.user, ka, Math.floor(Date.now() / 1000) - 1));
+      const again = await http(small.target, 'POST', '/session/auth', authBody(a.session, a.user, ka, t0 - 1));
+      expect(again.status, again.text).toBe(200);
       expect(again.json.wireguard.interface.address).toBe('10.88.0.2/32');
       const calls = small.wg.calls.length;
       small.daemon.ctx.node.account.maxCapacity = 1;
