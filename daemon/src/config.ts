@@ -405,6 +405,9 @@ export function parseConfig(input: unknown): DaemonConfig {
   if (cfg.egress.mode === 'nat' && !cfg.egress.interface) {
     throw new ConfigError('invalid daemon configuration:\n  egress.interface (DVPN_EGRESS_INTERFACE): required when egress.mode (DVPN_EGRESS) is nat — the interface the pool leaves by, e.g. eth0');
   }
+  if (cfg.egress.mode === 'nat' && cfg.http.port === 0) {
+    throw new ConfigError('invalid daemon configuration:\n  http.port (DVPN_HTTP_PORT): egress (DVPN_EGRESS=nat) needs a fixed port — the one port of the node peers may reach');
+  }
   if (cfg.egress.mode === 'nat' && cfg.egress.interface === cfg.wireguard.interface) {
     throw new ConfigError('invalid daemon configuration:\n  egress.interface (DVPN_EGRESS_INTERFACE): must not be the WireGuard interface');
   }

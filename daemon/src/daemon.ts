@@ -11,7 +11,7 @@ import { Egress } from './wireguard/egress.js';
 
 export class DvpnDaemon {
   private started = false;
-  /** The node's egress (DVPN_EGRESS=nat), set up once the API listens (its port is part of the rules). */
+  /** The node's egress (DVPN_EGRESS=nat), set up before the API listens. */
   egress: Egress | null = null;
 
   private constructor(
@@ -26,23 +26,24 @@ export class DvpnDaemon {
 
   async start(): Promise<AddressInfo> {
     await this.ctx.start();
-    const address = await this.server.listen();
-    this.started = true;
     const { egress, http } = this.ctx.config;
     if (egress.mode === 'nat') {
+      // Before the API answers: once /healthz says 200, the node also carries traffic out.
       this.egress = new Egress(
         {
           wgInterface: this.ctx.wg.iface,
           egressInterface: egress.interface!,
           pool: this.ctx.pool.cidr,
           serverAddress: this.ctx.pool.serverAddress,
-          httpPort: address.port,
+          httpPort: http.port,
           httpHost: /^\d{1,3}(\.\d{1,3}){3}$/.test(http.host) ? http.host : null,
         },
         { nftBin: egress.nftBin, ipBin: this.ctx.config.wireguard.ipBin, stateDir: this.ctx.config.state.dir, log: this.ctx.log.child({ component: 'egress' }) },
       );
       await this.egress.up();
     }
+    const address = await this.server.listen();
+    this.started = true;
     this.ctx.log.info(
       {
         node: this.ctx.node.address.toBase58(),
