@@ -19,7 +19,7 @@ import { planClaim } from '../src/sessions/claimer.js';
 import { StateStore } from '../src/state/store.js';
 import { generateWgKeypair, isValidInterfaceName, isValidWgKey, wgPublicKeyOf } from '../src/wireguard/keys.js';
 import { AddressPool, PoolExhaustedError } from '../src/wireguard/pool.js';
-import { egressRuleset, egressTableName } from '../src/wireguard/egress.js';
+import { Egress, egressRuleset, egressTableName } from '../src/wireguard/egress.js';
 import { WireGuard, parseDump } from '../src/wireguard/wg.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dvpn-units-'));
@@ -385,6 +385,17 @@ describe('egress ruleset', () => {
     expect(r).toContain('iifname "wg0" ip daddr { 10.77.0.1, 192.0.2.1 } tcp dport 51820 accept');
     expect(egressRuleset({ ...plan, httpHost: '0.0.0.0' })).toContain('iifname "wg0" fib daddr type local tcp dport 51820 accept');
     expect(egressTableName('wg-a.1')).toBe('dvpn_wg_a_1');
+  });
+  it('a missing egress interface or nft stops the start with the setting named', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'dvpn-egress-unit-'));
+    try {
+      await expect(new Egress({ ...plan, egressInterface: 'dvpnnoif0' }, { stateDir }).check()).rejects.toThrow(
+        /egress interface dvpnnoif0 \(DVPN_EGRESS_INTERFACE\) does not exist/,
+      );
+      await expect(new Egress({ ...plan, egressInterface: 'lo' }, { stateDir, nftBin: join(stateDir, 'no-nft') }).check()).rejects.toThrow(/needs nftables/);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
   it('refuses what could inject into the ruleset', () => {
     expect(() => egressRuleset({ ...plan, egressInterface: 'eth0" accept' })).toThrow(/interface name/);
