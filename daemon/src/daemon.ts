@@ -7,9 +7,12 @@ import { loadConfig, type DaemonConfig } from './config.js';
 import { AppContext, type ContextOverrides } from './context.js';
 import { ApiServer } from './http/server.js';
 import { createLogger } from './logger.js';
+import { Egress } from './wireguard/egress.js';
 
 export class DvpnDaemon {
   private started = false;
+  /** The node's egress (DVPN_EGRESS=nat), set up before the API listens. */
+  egress: Egress | null = null;
 
   private constructor(
     readonly ctx: AppContext,
@@ -23,6 +26,22 @@ export class DvpnDaemon {
 
   async start(): Promise<AddressInfo> {
     await this.ctx.start();
+    const { egress, http } = this.ctx.config;
+    if (egress.mode === 'nat') {
+      // Before the API answers: once /healthz says 200, the node also carries traffic out.
+      this.egress = new Egress(
+        {
+          wgInterface: this.ctx.wg.iface,
+          egressInterface: egress.interface!,
+          pool: this.ctx.pool.cidr,
+          serverAddress: this.ctx.pool.serverAddress,
+          httpPort: http.port,
+          httpHost: /^\d{1,3}(\.\d{1,3}){3}$/.test(http.host) ? http.host : null,
+        },
+        { nftBin: egress.nftBin, ipBin: this.ctx.config.wireguard.ipBin, stateDir: this.ctx.config.state.dir, log: this.ctx.log.child({ component: 'egress' }) },
+      );
+      await this.egress.up();
+    }
     const address = await this.server.listen();
     this.started = true;
     this.ctx.log.info(
@@ -42,6 +61,7 @@ export class DvpnDaemon {
   async destroy(): Promise<void> {
     this.ctx.log.info('dvpn daemon stopping');
     if (this.started) await this.server.close(Math.min(5000, this.ctx.config.lifecycle.shutdownTimeoutMs));
+    await this.egress?.down().catch((err) => this.ctx.log.error({ err }, 'egress teardown failed'));
     await this.ctx.destroy();
     this.ctx.log.info('dvpn daemon stopped');
   }

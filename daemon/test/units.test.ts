@@ -20,6 +20,7 @@ import { instructionIndexOf } from '../src/chain/client.js';
 import { StateStore } from '../src/state/store.js';
 import { generateWgKeypair, isValidInterfaceName, isValidWgKey, wgPublicKeyOf } from '../src/wireguard/keys.js';
 import { AddressPool, PoolExhaustedError } from '../src/wireguard/pool.js';
+import { Egress, egressRuleset, egressTableName } from '../src/wireguard/egress.js';
 import { WireGuard, parseDump } from '../src/wireguard/wg.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dvpn-units-'));
@@ -359,6 +360,48 @@ describe('config', () => {
     expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_WG_CONFIGURE: 'true' })).toThrow(/privateKeyPath/);
     expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_TRUST_PROXY: 'maybe' })).toThrow(/boolean/);
     expect(configFromEnv({})).toEqual({});
+  });
+
+  it('egress and IPv6: nat needs an interface and a fixed port; IPv6 client routes are refused (the pool is IPv4)', () => {
+    expect(loadConfig({ DVPN_AUTHORITY_KEYPAIR: key }).wireguard.clientAllowedIps).toEqual(['0.0.0.0/0']);
+    expect(loadConfig({ DVPN_AUTHORITY_KEYPAIR: key }).egress.mode).toBe('off');
+    expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_WG_CLIENT_ALLOWED_IPS: '0.0.0.0/0,::/0' })).toThrow(/::\/0 is IPv6, but the pool is IPv4 only/);
+    expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_EGRESS: 'nat' })).toThrow(/DVPN_EGRESS_INTERFACE\): required/);
+    expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_EGRESS: 'masquerade', DVPN_EGRESS_INTERFACE: 'eth0' })).toThrow(/egress.mode \(DVPN_EGRESS\)/);
+    expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_EGRESS: 'nat', DVPN_EGRESS_INTERFACE: 'eth0;x' })).toThrow(/egress.interface/);
+    expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_EGRESS: 'nat', DVPN_EGRESS_INTERFACE: 'eth0', DVPN_HTTP_PORT: '0' })).toThrow(/fixed port/);
+    expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_EGRESS: 'nat', DVPN_EGRESS_INTERFACE: 'wg0' })).toThrow(/must not be the WireGuard interface/);
+    const c = loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_EGRESS: 'nat', DVPN_EGRESS_INTERFACE: 'eth0' });
+    expect(c.egress).toEqual({ mode: 'nat', interface: 'eth0', nftBin: 'nft' });
+  });
+});
+
+describe('egress ruleset', () => {
+  const plan = { wgInterface: 'wg0', egressInterface: 'eth0', pool: '10.77.0.0/24', serverAddress: '10.77.0.1', httpPort: 51820, httpHost: '192.0.2.1' };
+  it("is one idempotent transaction on the daemon's own table", () => {
+    const r = egressRuleset(plan);
+    expect(r.split('\n').slice(0, 3)).toEqual(['table inet dvpn_wg0', 'delete table inet dvpn_wg0', 'table inet dvpn_wg0 {']);
+    expect(r).toContain('iifname "wg0" oifname "wg0" drop');
+    expect(r).toContain('oifname "eth0" ip saddr 10.77.0.0/24 masquerade');
+    expect(r).toContain('iifname "wg0" ip daddr { 10.77.0.1, 192.0.2.1 } tcp dport 51820 accept');
+    expect(egressRuleset({ ...plan, httpHost: '0.0.0.0' })).toContain('iifname "wg0" fib daddr type local tcp dport 51820 accept');
+    expect(egressTableName('wg-a.1')).toBe('dvpn_wg_a_1');
+  });
+  it('a missing egress interface or nft stops the start with the setting named', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'dvpn-egress-unit-'));
+    try {
+      await expect(new Egress({ ...plan, egressInterface: 'dvpnnoif0' }, { stateDir }).check()).rejects.toThrow(
+        /egress interface dvpnnoif0 \(DVPN_EGRESS_INTERFACE\) does not exist/,
+      );
+      await expect(new Egress({ ...plan, egressInterface: 'lo' }, { stateDir, nftBin: join(stateDir, 'no-nft') }).check()).rejects.toThrow(/needs nftables/);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+  it('refuses what could inject into the ruleset', () => {
+    expect(() => egressRuleset({ ...plan, egressInterface: 'eth0" accept' })).toThrow(/interface name/);
+    expect(() => egressRuleset({ ...plan, pool: '10.77.0.0/24; flush ruleset' })).toThrow(/pool/);
+    expect(() => egressRuleset({ ...plan, serverAddress: '10.77.0.1 }' })).toThrow(/IPv4/);
   });
 });
 

@@ -4,8 +4,10 @@
 // up here (wireguard-go + wg setconf + ip), and in usage mode pay ticks
 // (hash-chain preimages) while the tunnel serves — and stop paying when it
 // does not.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import { isIP, isIPv4 } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
@@ -26,6 +28,21 @@ import { hex, parseInteger, parseSol, parseUnits, toPlain } from '../format.js';
 import { checkDuration, openSessionOnNode } from '../open-session.js';
 import { withContext } from '../run.js';
 import { chainFromState, dvpnHome, readSessionState } from '../state.js';
+import {
+  backupResolvConf,
+  bypassRouteArgs,
+  freeTable,
+  killSwitchRuleset,
+  killSwitchTable,
+  readTunnelState,
+  resolvConfText,
+  run,
+  tearDown,
+  writeResolvConf,
+  writeTunnelState,
+  tunnelStatePath,
+  type TunnelState,
+} from '../full-tunnel.js';
 
 export interface ConnectOptions {
   session?: string;
@@ -42,6 +59,12 @@ export interface ConnectOptions {
   interface?: string;
   wireguardGo: string;
   handshakeTimeout: string;
+  down?: boolean;
+  /** --no-kill-switch sets false. */
+  killSwitch: boolean;
+  /** --no-dns sets false. */
+  dns: boolean;
+  resolvConf: string;
 }
 
 /** Answer of the daemon's POST /session/auth. */
@@ -91,15 +114,6 @@ export function generateWgKeypair(): { privateKey: string; publicKey: string } {
   };
 }
 
-function run(bin: string, args: string[], timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(bin, args, { shell: false, timeout: timeoutMs }, (err, stdout, stderr) => {
-      if (err) reject(new CliError(`${bin} ${args.join(' ')} failed: ${String(stderr || err.message).trim()}`));
-      else resolve(String(stdout));
-    });
-  });
-}
-
 /** The wg-quick file for the client (includes the private key: written 0600). */
 export function wgQuickConfig(answer: AuthAnswer, privateKey: string): string {
   const w = answer.wireguard;
@@ -119,23 +133,94 @@ function wgSetconfText(answer: AuthAnswer, privateKey: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A tunnel brought up by this process: wireguard-go in the foreground as our child. */
+/** host and port of HOST:PORT / [V6]:PORT. */
+function splitHostPort(hp: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(hp);
+  if (!m) throw new CliError(`"${hp}" is not HOST:PORT`);
+  return { host: m[1], port: Number(m[2]) };
+}
+
+async function ipv4Of(host: string, what: string): Promise<string> {
+  if (isIPv4(host)) return host;
+  if (isIP(host) === 6) throw new CliError(`${what} ${host} is IPv6: a full tunnel here keeps IPv4 endpoints only`);
+  try {
+    return (await lookup(host, { family: 4 })).address;
+  } catch (err) {
+    throw new CliError(`cannot resolve ${what} ${host}: ${(err as Error).message}`);
+  }
+}
+
+export interface TunnelOptions {
+  /** nftables kill switch for a full tunnel (default on). */
+  killSwitch: boolean;
+  /** Write the node's DNS into resolv.conf for a full tunnel (default on). */
+  dns: boolean;
+  resolvConf: string;
+  /** The daemon's API URL: its host stays reachable outside the tunnel. */
+  apiUrl: string;
+  note: (line: string) => void;
+}
+
+/**
+ * A tunnel brought up by this process: wireguard-go in the foreground as our
+ * child. With 0.0.0.0/0 in AllowedIPs it is a full tunnel (see full-tunnel.ts):
+ * policy routing, the node's DNS and a kill switch, recorded in a state file.
+ */
 class LocalTunnel {
   private child: ChildProcess | null = null;
+  private state: TunnelState | null = null;
 
   constructor(
     readonly iface: string,
     private readonly wireguardGo: string,
+    private readonly opts: TunnelOptions,
   ) {}
 
+  private save(): void {
+    if (this.state) writeTunnelState(this.state);
+  }
+
   async up(answer: AuthAnswer, privateKey: string): Promise<void> {
+    const leftover = readTunnelState(this.iface);
+    if (leftover) {
+      // A run killed before it could clean up (tearDown refuses while that run still lives).
+      for (const line of await tearDown(leftover)) this.opts.note(`cleaned up a previous run: ${line}`);
+    }
     if (existsSync(`/var/run/wireguard/${this.iface}.sock`)) {
       throw new CliError(`interface ${this.iface} already exists (its wireguard-go socket is present); choose another with --interface`);
     }
+    const w = answer.wireguard;
+    const full = w.peer.allowedIps.includes('0.0.0.0/0');
+    const state: TunnelState = { version: 1, iface: this.iface, ownerPid: process.pid, wireguardGoPid: null, table: null, bypassRoutes: [], resolv: null, killSwitch: null, srcValidMark: null };
+    let bypass: string[][] = [];
+    let allowNode: Array<{ ip: string; proto: 'udp' | 'tcp'; port: number }> = [];
+    let table = 0;
+    if (full) {
+      // Everything about the path outside the tunnel is read before any route changes it.
+      const ep = splitHostPort(w.peer.endpoint);
+      const epIp = await ipv4Of(ep.host, 'endpoint');
+      const api = new URL(this.opts.apiUrl);
+      const apiIp = await ipv4Of(api.hostname.replace(/^\[|\]$/g, ''), 'node API host');
+      const apiPort = Number(api.port || (api.protocol === 'https:' ? 443 : 80));
+      allowNode = [
+        { ip: epIp, proto: 'udp', port: ep.port },
+        { ip: apiIp, proto: 'tcp', port: apiPort },
+      ];
+      for (const ip of new Set([epIp, apiIp])) bypass.push(bypassRouteArgs(ip, await run('ip', ['-4', 'route', 'get', ip])));
+      table = await freeTable();
+    }
+    this.state = state;
+    this.save();
+
     this.child = spawn(this.wireguardGo, ['-f', this.iface], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'error' } });
+    state.wireguardGoPid = this.child.pid ?? null;
+    this.save();
     let stderr = '';
     this.child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
+    });
+    this.child.once('error', (err) => {
+      stderr += err.message;
     });
     const exited = new Promise<number | null>((resolve) => this.child!.once('exit', (code) => resolve(code)));
     for (let i = 0; ; i++) {
@@ -153,34 +238,75 @@ class LocalTunnel {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    const w = answer.wireguard;
+    // wireguard-go's own UDP carries the mark, so it skips the tunnel's table (the endpoint stays outside).
+    if (full) await run('wg', ['set', this.iface, 'fwmark', String(table)]);
+    if (full && this.opts.killSwitch) {
+      state.killSwitch = killSwitchTable(this.iface);
+      this.save();
+      await run('nft', ['-f', '-'], { input: killSwitchRuleset({ iface: this.iface, node: allowNode }) });
+    }
     await run('ip', ['address', 'add', w.interface.address, 'dev', this.iface]);
     if (w.interface.mtu) await run('ip', ['link', 'set', 'dev', this.iface, 'mtu', String(w.interface.mtu)]);
     await run('ip', ['link', 'set', 'dev', this.iface, 'up']);
     for (const cidr of w.peer.allowedIps) {
-      if (cidr.endsWith('/0')) continue; // full tunnel needs policy routing: wg-quick does that
+      if (cidr.endsWith('/0')) continue; // the default route goes through policy routing below
       await run('ip', ['route', 'replace', cidr, 'dev', this.iface]);
+    }
+    if (full) {
+      // The node's own addresses (WireGuard endpoint, API) keep their path outside the tunnel.
+      state.bypassRoutes = bypass;
+      this.save();
+      for (const r of bypass) await run('ip', ['-4', 'route', 'replace', ...r]);
+      state.table = table;
+      this.save();
+      const t = String(table);
+      await run('ip', ['-4', 'route', 'replace', '0.0.0.0/0', 'dev', this.iface, 'table', t]);
+      await run('ip', ['-4', 'rule', 'add', 'not', 'fwmark', t, 'table', t]);
+      await run('ip', ['-4', 'rule', 'add', 'table', 'main', 'suppress_prefixlength', '0']);
+      // Answers to the marked endpoint traffic must pass reverse-path checks (as wg-quick does).
+      const svm = '/proc/sys/net/ipv4/conf/all/src_valid_mark';
+      try {
+        state.srcValidMark = readFileSync(svm, 'utf8').trim();
+        this.save();
+        if (state.srcValidMark !== '1') writeFileSync(svm, '1\n');
+      } catch {
+        state.srcValidMark = null;
+      }
+      if (this.opts.dns && w.interface.dns.length > 0) {
+        state.resolv = backupResolvConf(this.opts.resolvConf);
+        this.save();
+        writeResolvConf(this.opts.resolvConf, resolvConfText(w.interface.dns));
+      }
     }
     // The node's tunnel address (where the probe answers) always goes through the tunnel.
     const probeHost = answer.probe ? new URL(answer.probe).hostname : null;
     if (probeHost && /^\d{1,3}(\.\d{1,3}){3}$/.test(probeHost)) await run('ip', ['route', 'replace', `${probeHost}/32`, 'dev', this.iface]);
   }
 
+  /** Whether this tunnel routes everything (and so has a kill switch, DNS, policy routing). */
+  get full(): boolean {
+    return this.state?.table != null;
+  }
+
   async down(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(3000)]);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(3000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    const state = this.state;
+    this.state = null;
+    if (state) await tearDown(state, { ignoreOwner: true });
   }
 }
 
 /** Seconds since the newest handshake on the interface (Infinity when none or unreadable). */
 export async function handshakeAge(iface: string): Promise<number> {
   try {
-    const text = await run('wg', ['show', iface, 'latest-handshakes'], 5000);
+    const text = await run('wg', ['show', iface, 'latest-handshakes'], { timeoutMs: 5000 });
     const latest = Math.max(0, ...text.split('\n').map((l) => Number(l.split('\t')[1] ?? 0) || 0));
     return latest === 0 ? Infinity : Math.floor(Date.now() / 1000) - latest;
   } catch {
@@ -320,18 +446,64 @@ function emit(ctx: Context, event: string, value: Record<string, unknown>, human
   else out(human);
 }
 
-export async function connect(ctx: Context, nodeArg: string, o: ConnectOptions): Promise<void> {
+/** `dvpn connect --down`: undo what a killed `connect --apply` left (routes, rules, resolv.conf, kill switch). */
+export async function connectDown(ctx: Context, o: ConnectOptions): Promise<void> {
+  const iface = o.interface ?? 'dvpn0';
+  const state = readTunnelState(iface);
+  if (!state) {
+    emit(ctx, 'down', { interface: iface, cleaned: [] }, `Nothing to clean up for ${iface} (no state file ${tunnelStatePath(iface)})`);
+    return;
+  }
+  const cleaned = await tearDown(state);
+  emit(ctx, 'down', { interface: iface, cleaned }, [`Cleaned up ${iface}:`, ...cleaned.map((l) => `  ${l}`)].join('\n'));
+}
+
+/** Is the node's daemon there (and serving this node)? Asked before any session is opened or paid. */
+async function probeDaemon(base: string, node: PublicKey): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(new URL('/node', base), { signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    throw new CliError(`the node daemon at ${base} does not answer (${(err as Error).cause ?? (err as Error).message}); nothing was paid. Is the node up? (--api URL to point elsewhere)`);
+  }
+  const text = await res.text();
+  if (!res.ok) throw new CliError(`the node daemon at ${base} answered GET /node with ${res.status}: ${text.slice(0, 200)}; nothing was paid`);
+  let served: string | undefined;
+  try {
+    served = (JSON.parse(text) as { node?: string }).node;
+  } catch {
+    /* not JSON: below */
+  }
+  if (served !== node.toBase58()) {
+    throw new CliError(`${base} serves node ${served ?? '(not a dvpn daemon)'}, not ${node.toBase58()}; nothing was paid`);
+  }
+}
+
+export async function connect(ctx: Context, nodeArg: string | undefined, o: ConnectOptions): Promise<void> {
   if (o.interface !== undefined && !IFACE.test(o.interface)) throw new CliError(`--interface: "${o.interface}" is not an interface name`);
+  if (o.down) return connectDown(ctx, o);
+  if (!nodeArg) throw new CliError('missing NODE (or pass --down to clean up a tunnel)');
   const iface = o.interface ?? (o.apply ? 'dvpn0' : undefined);
   const needsInterface = 'usage sessions pay while the tunnel serves: pass --apply, or --interface NAME of the tunnel you bring up with the written config';
   if (o.usage && !iface) throw new CliError(needsInterface);
   const { address: node, account: nodeAcc } = await resolveNode(ctx, nodeArg);
   const base = o.api ?? defaultApiUrl(nodeAcc.endpoint);
+  await probeDaemon(base, node);
   const chosen = await chooseSession(ctx, node, nodeAcc, o);
   const session = chosen.address.toBase58();
   const usageMode = chosen.account.mode === SessionMode.Usage;
   if (usageMode && !iface) throw new CliError(needsInterface);
-  emit(ctx, 'session', { session, opened: chosen.opened, mode: usageMode ? 'usage' : 'time', endTs: chosen.account.endTs }, `${chosen.opened ? 'Opened' : 'Using'} session ${session} (${usageMode ? 'usage' : 'time'})`);
+  const ignored = chosen.opened ? [] : (['sol', 'usdc', 'minutes', 'usage', 'ticks', 'tickAmount'] as const).filter((k) => o[k] !== undefined);
+  const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  emit(
+    ctx,
+    'session',
+    { session, opened: chosen.opened, reused: !chosen.opened, mode: usageMode ? 'usage' : 'time', endTs: chosen.account.endTs, ignoredOptions: ignored.map(flag) },
+    chosen.opened
+      ? `Opened session ${session} (${usageMode ? 'usage' : 'time'})`
+      : `Reusing your session ${session} (${usageMode ? 'usage' : 'time'}, ends ${new Date(Number(chosen.account.endTs) * 1000).toISOString()}, ${chosen.account.remainingBalance} left in escrow)` +
+          (ignored.length > 0 ? `: ${ignored.map(flag).join(' ')} ignored, nothing paid; pass --new to open another session` : ''),
+  );
 
   const keys = generateWgKeypair();
   let lastTimestamp = 0;
@@ -367,7 +539,13 @@ export async function connect(ctx: Context, nodeArg: string, o: ConnectOptions):
 
   let tunnel: LocalTunnel | null = null;
   if (o.apply) {
-    tunnel = new LocalTunnel(iface!, o.wireguardGo);
+    tunnel = new LocalTunnel(iface!, o.wireguardGo, {
+      killSwitch: o.killSwitch !== false,
+      dns: o.dns !== false,
+      resolvConf: o.resolvConf,
+      apiUrl: base,
+      note: (line) => emit(ctx, 'note', { message: line }, line),
+    });
     try {
       await tunnel.up(answer, keys.privateKey);
     } catch (err) {
@@ -386,9 +564,15 @@ export async function connect(ctx: Context, nodeArg: string, o: ConnectOptions):
       clientPublicKey: keys.publicKey,
       config: configPath,
       interface: o.apply ? iface : null,
+      fullTunnel: tunnel?.full ?? false,
+      killSwitch: (tunnel?.full ?? false) && o.killSwitch !== false,
       payment: answer.payment,
     },
-    `Connected: ${answer.wireguard.interface.address} via ${answer.wireguard.peer.endpoint}\n  config written to ${configPath}${o.apply ? `\n  interface ${iface} is up` : `\n  bring it up with: wg-quick up ${configPath}`}`,
+    `Connected: ${answer.wireguard.interface.address} via ${answer.wireguard.peer.endpoint}\n  config written to ${configPath}${
+      o.apply
+        ? `\n  interface ${iface} is up${tunnel?.full ? `: all IPv4 traffic goes through it${o.killSwitch !== false ? ', kill switch on (nothing leaves outside the tunnel)' : ''}${o.dns !== false && answer.wireguard.interface.dns.length > 0 ? `, DNS ${answer.wireguard.interface.dns.join(', ')}` : ''}` : ''}\n  if this process is killed, restore with: dvpn connect --down --interface ${iface}`
+        : `\n  bring it up with: wg-quick up ${configPath}`
+    }`,
   );
 
   // A time session without --apply: the config is written; there is nothing to pay or watch here.
@@ -488,7 +672,7 @@ async function serve(
 
 export function connectCommand(): Command {
   return new Command('connect')
-    .argument('<NODE>', 'Node address (or the node id of your own provider)')
+    .argument('[NODE]', 'Node address (or the node id of your own provider); not with --down')
     .description('Connect to a node: open or reuse a session, authenticate with its daemon, write (and --apply) the WireGuard config; usage sessions pay ticks while the tunnel serves')
     .option('--session <SESSION>', 'use this session (default: your newest usable session on the node, else open one)')
     .option('--new', 'always open a new session')
@@ -500,7 +684,14 @@ export function connectCommand(): Command {
     .option('--tick-amount <AMOUNT>', "new usage session: the price per tick you expect (SOL or USDC); refused unless it is the node's")
     .option('--api <URL>', "node daemon API (default: http://<node endpoint>, the daemon's TCP port equals WireGuard's UDP port)")
     .option('--out <PATH>', 'where to write the WireGuard config (default: $DVPN_HOME/wireguard/<session>.conf, mode 0600)')
-    .option('--apply', 'bring the tunnel up in this network namespace with wireguard-go + wg setconf + ip (root); taken down on exit')
+    .option(
+      '--apply',
+      "bring the tunnel up in this network namespace (root): wireguard-go + wg + ip; with the node's 0.0.0.0/0 a full tunnel (policy routing, the node's DNS, kill switch); undone on exit",
+    )
+    .option('--down', 'undo what a killed `connect --apply` left on --interface (routes, rules, resolv.conf, kill switch, wireguard-go) from its state file')
+    .option('--no-kill-switch', 'full tunnel without the nftables kill switch (traffic leaks outside if the tunnel drops)')
+    .option('--no-dns', "full tunnel: leave resolv.conf alone (the node's DNS is not used)")
+    .option('--resolv-conf <PATH>', 'the resolv.conf a full tunnel rewrites (restored on exit)', '/etc/resolv.conf')
     .option('--interface <NAME>', 'interface name (--apply: created, default dvpn0; otherwise the tunnel you brought up, watched before paying)')
     .option('--wireguard-go <PATH>', 'wireguard-go binary for --apply', 'wireguard-go')
     .option('--handshake-timeout <SECONDS>', 'give up when the tunnel does not serve within this many seconds of connecting', '60')
@@ -518,9 +709,18 @@ it pays what is owed and reconnects.
 Examples:
   $ dvpn connect 5Fh3...Xk --sol --minutes 30 --out wg-dvpn.conf && wg-quick up ./wg-dvpn.conf
   $ sudo dvpn connect 5Fh3...Xk --sol --usage --ticks 1000 --minutes 120 --apply
-  $ sudo dvpn connect 5Fh3...Xk --session 9qW2...Lm --apply --interface dvpn1 --json`,
+  $ sudo dvpn connect 5Fh3...Xk --session 9qW2...Lm --apply --interface dvpn1 --json
+  $ sudo dvpn connect --down --interface dvpn1     # after the command above was killed
+
+A full tunnel (the node's AllowedIPs hold 0.0.0.0/0) routes everything but the
+node itself through the tunnel as wg-quick does (fwmark + table 51820 +
+suppress_prefixlength rule), writes the node's DNS into resolv.conf and loads
+an nftables kill switch (table inet dvpn_ks_<iface>): only the tunnel, loopback
+and the node's WireGuard/API ports get out, everything else (IPv6 included:
+the tunnel is IPv4) is rejected, also when the tunnel drops. All of it is
+recorded in $DVPN_HOME/tunnels/<iface>.json first and undone on exit.`,
     )
-    .action(withContext(async (ctx, nodeArg: string, o: ConnectOptions) => connect(ctx, nodeArg, o)));
+    .action(withContext(async (ctx, nodeArg: string | undefined, o: ConnectOptions) => connect(ctx, nodeArg, o)));
 }
 
 /** Adds `connect` to the `dvpn` program (the CLI main calls this, like the other commands' factories). */
