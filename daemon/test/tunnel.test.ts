@@ -4,8 +4,8 @@
 // through Unix-socket forwarders: no route to any host interface), the
 // daemon spawned in the server namespace, `dvpn connect --apply` spawned in
 // the client namespace. Needs root, /dev/net/tun, wireguard-go, wg, ip, ping.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,7 +31,7 @@ import {
 import { generateWgKeypair } from '../src/wireguard/keys.js';
 import { http, type Target } from './helpers/http.js';
 import { authBody, waitFor } from './helpers/inproc.js';
-import { tunnelPrerequisites } from './helpers/netns.js';
+import { Procs, inNs, lines, removeNamespaces, run, sleep, stop, tunnelPrerequisites } from './helpers/netns.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const REPO = resolve(HERE, '../..');
@@ -65,48 +65,8 @@ const TUNNEL_SERVER = '10.77.0.1';
 const TICK_AMOUNT = 10_000n; // 0.00001 SOL, the node's price per tick (connect pays the node's price)
 const TRANSFER = 2 * 1024 * 1024;
 
-const run = (bin: string, args: string[], timeoutMs = 20_000) =>
-  new Promise<string>((res, rej) =>
-    execFile(bin, args, { timeout: timeoutMs }, (err, stdout, stderr) =>
-      err ? rej(new Error(`${bin} ${args.join(' ')}: ${stderr || err.message}`)) : res(String(stdout)),
-    ),
-  );
-const inNs = (ns: string, args: string[], timeoutMs?: number) => run('ip', ['netns', 'exec', ns, ...args], timeoutMs);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Processes this test started (killed by pid in afterAll). */
-const children: ChildProcess[] = [];
-function start(ns: string, argv: string[], opts: { env?: NodeJS.ProcessEnv; log?: string } = {}): ChildProcess {
-  const out = opts.log ? openSync(opts.log, 'a') : 'ignore';
-  const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
-    cwd: REPO,
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', opts.log ? out : 'pipe', opts.log ? out : 'pipe'],
-  });
-  children.push(child);
-  return child;
-}
-function lines(child: ChildProcess, onLine: (line: string) => void): void {
-  let buf = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      onLine(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
-  });
-}
-async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  await Promise.race([exited, sleep(5000)]);
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGKILL');
-    await Promise.race([exited, sleep(2000)]);
-  }
-}
+const procs = new Procs();
+const start = (ns: string, argv: string[], opts: { env?: NodeJS.ProcessEnv; log?: string } = {}) => procs.start(ns, argv, opts);
 
 async function serverPeers(): Promise<string[]> {
   const dump = await inNs(NS_S, ['wg', 'show', IF_S, 'dump']);
@@ -333,19 +293,9 @@ describe.skipIf(SKIP)('WireGuard tunnel end to end', () => {
       const tail = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8').split('\n').slice(-60).join('\n') : '(none)');
       console.error(`--- daemon.log (tail) ---\n${tail('daemon.log')}\n--- client events ---\n${clientEvents.map((e) => JSON.stringify(e)).join('\n')}`);
     }
-    for (const child of [...children].reverse()) await stop(child);
-    for (const ns of [NS_S, NS_C]) {
-      // Anything still running in our namespaces was started by this test.
-      const pids = await run('ip', ['netns', 'pids', ns]).catch(() => '');
-      for (const pid of pids.split('\n').filter(Boolean)) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-      await run('ip', ['netns', 'del', ns]).catch(() => undefined);
-    }
+    await procs.stopAll();
+    // Anything still running in our namespaces was started by this test.
+    await removeNamespaces([NS_S, NS_C]);
     for (const iface of [IF_S, IF_C]) rmSync(`/var/run/wireguard/${iface}.sock`, { force: true });
     for (const s of hostServers) s.close();
     chain?.close();
