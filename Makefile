@@ -73,10 +73,19 @@ test-dev: node_modules/.package-lock.json $(PRISMA_CLIENT) $(PROGRAM_SO)
 	PORT=$$(node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})') \
 	  npx tsx scripts/dev.ts --smoke --demo
 
-bench: deps program
+# The API and the indexer as production runs them: plain JavaScript in graph/dist
+# (start: `NODE_ENV=production node graph/dist/api.js`, `node graph/dist/indexer.js`).
+GRAPH_SRC := $(shell find graph/src graph/bin sdk/src -name '*.ts' -not -path '*/generated/*')
+graph/dist/api.js: $(GRAPH_SRC) graph/scripts/build.mjs $(PRISMA_CLIENT)
+	node graph/scripts/build.mjs
+
+build: graph/dist/api.js
+
+bench: deps program build
 	npx tsx bench/compute-units.ts
 	npx tsx bench/ingest.ts
 	npx tsx bench/api.ts
+	npx tsx bench/postgraphile.ts
 
 # DEMO=1 (or DVPN_DEMO=1) adds demo activity so subscriptions show life.
 dev: deps program
