@@ -16,13 +16,16 @@
 //    then autocannon (c=20, BENCH_DURATION s per run, default 5) runs against
 //    one server then the other, BENCH_PAIRS pairs (default 3), the first server
 //    alternating pair to pair; every response must be the exact expected body.
-//    Prints req/s, p50 and p99 per run and the median of the per-pair ratios.
+//    Prints req/s, p50 and p99 per run, the server process's CPU per request
+//    (from /proc: what other jobs on a shared machine distort least) and the
+//    median of the per-pair ratios.
 //
 // BENCH_DATABASE_URL: use that database instead (seeded here if empty).
 // BENCH_ONLY: only the shapes whose name contains this text.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -255,9 +258,22 @@ async function ask(url: string, query: string, variables: Record<string, unknown
 // ---------------------------------------------------------------------------
 // Load
 
+/** Clock ticks per second of /proc/<pid>/stat. */
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+}
+
 interface Run {
   server: Server['name'];
   pair: number;
+  /** Server process CPU per answered request: what a loaded shared machine distorts least. */
+  cpuMsPerRequest: number;
   reqPerSec: number;
   p50: number;
   p99: number;
@@ -265,9 +281,10 @@ interface Run {
   errors: number;
 }
 
-async function load(url: string, query: string, variables: Record<string, unknown>, expectBody: string): Promise<Omit<Run, 'server' | 'pair'>> {
+async function load(srv: Server, query: string, variables: Record<string, unknown>, expectBody: string): Promise<Omit<Run, 'server' | 'pair'>> {
+  const cpu0 = cpuSeconds(srv.child.pid!);
   const r = await autocannon({
-    url,
+    url: srv.url,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query, variables }),
@@ -275,7 +292,9 @@ async function load(url: string, query: string, variables: Record<string, unknow
     duration: DURATION,
     expectBody,
   });
+  const cpu = cpuSeconds(srv.child.pid!) - cpu0;
   return {
+    cpuMsPerRequest: r.requests.total > 0 ? (1000 * cpu) / r.requests.total : NaN,
     reqPerSec: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -327,7 +346,7 @@ async function main(): Promise<void> {
     console.log(`our API (graph/dist/api.js, NODE_ENV=production) and PostGraphile 5.1.5 on Node ${process.versions.node}; ` +
       `autocannon c=${CONNECTIONS}, ${DURATION} s runs, ${PAIRS} pairs per shape, alternating`);
 
-    const results: Array<{ shape: string; rows: number; runs: Run[]; median: Record<string, { reqPerSec: number; p50: number; p99: number }>; ratio: number; p99Ratio: number }> = [];
+    const results: Array<{ shape: string; rows: number; runs: Run[]; median: Record<string, { reqPerSec: number; p50: number; p99: number; cpuMsPerRequest: number }>; ratio: number; p99Ratio: number; cpuRatio: number }> = [];
     const only = process.env.BENCH_ONLY;
     for (const shape of shapes(pick).filter((x) => !only || x.name.includes(only))) {
       const a = await ask(ours.url, shape.ours, shape.variables);
@@ -342,17 +361,17 @@ async function main(): Promise<void> {
       if (rowsSeen === 0) throw new Error(`${shape.name}: both answers are empty; the comparison would prove nothing`);
       console.log(`\n${shape.name}: same rows from both (${rowsSeen} rows and non-zero counts)`);
       // Warm-up: JIT, plan caches, connection pools.
-      await load(ours.url, shape.ours, shape.variables, a.text);
-      await load(theirs.url, shape.postgraphile, shape.variables, b.text);
+      await load(ours, shape.ours, shape.variables, a.text);
+      await load(theirs, shape.postgraphile, shape.variables, b.text);
       const runs: Run[] = [];
       for (let pair = 0; pair < PAIRS; pair++) {
         const order = pair % 2 === 0 ? [ours, theirs] : [theirs, ours];
         for (const srv of order) {
           const isOurs = srv === ours;
-          const r = await load(srv.url, isOurs ? shape.ours : shape.postgraphile, shape.variables, isOurs ? a.text : b.text);
+          const r = await load(srv, isOurs ? shape.ours : shape.postgraphile, shape.variables, isOurs ? a.text : b.text);
           runs.push({ server: srv.name, pair, ...r });
           console.log(
-            `  pair ${pair + 1} ${srv.name.padEnd(12)} ${r.reqPerSec.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms` +
+            `  pair ${pair + 1} ${srv.name.padEnd(12)} ${r.reqPerSec.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  ${r.cpuMsPerRequest.toFixed(2)} CPU ms/req` +
               (r.errors ? `  ${r.errors} errors/unexpected bodies` : ''),
           );
         }
@@ -361,12 +380,13 @@ async function main(): Promise<void> {
       const ratios = Array.from({ length: PAIRS }, (_, p) => {
         const o = runs.find((r) => r.pair === p && r.server === 'ours')!;
         const t = runs.find((r) => r.pair === p && r.server === 'postgraphile')!;
-        return { rps: o.reqPerSec / t.reqPerSec, p99: o.p99 / Math.max(1, t.p99) };
+        return { rps: o.reqPerSec / t.reqPerSec, p99: o.p99 / Math.max(1, t.p99), cpu: o.cpuMsPerRequest / t.cpuMsPerRequest };
       });
       const med = (name: Server['name']) => ({
         reqPerSec: median(of(name).map((r) => r.reqPerSec)),
         p50: median(of(name).map((r) => r.p50)),
         p99: median(of(name).map((r) => r.p99)),
+        cpuMsPerRequest: median(of(name).map((r) => r.cpuMsPerRequest)),
       });
       const entry = {
         shape: shape.name,
@@ -375,18 +395,21 @@ async function main(): Promise<void> {
         median: { ours: med('ours'), postgraphile: med('postgraphile') },
         ratio: median(ratios.map((r) => r.rps)),
         p99Ratio: median(ratios.map((r) => r.p99)),
+        cpuRatio: median(ratios.map((r) => r.cpu)),
       };
       results.push(entry);
       console.log(`  median: ours ${entry.median.ours.reqPerSec.toFixed(0)} req/s p99 ${entry.median.ours.p99} ms, ` +
         `PostGraphile ${entry.median.postgraphile.reqPerSec.toFixed(0)} req/s p99 ${entry.median.postgraphile.p99} ms; ` +
-        `ratio (ours / PostGraphile, median of pairs) ${entry.ratio.toFixed(2)}x req/s, ${entry.p99Ratio.toFixed(2)}x p99`);
+        `ratio (ours / PostGraphile, median of pairs) ${entry.ratio.toFixed(2)}x req/s, ${entry.p99Ratio.toFixed(2)}x p99, ` +
+        `${entry.cpuRatio.toFixed(2)}x server CPU per request`);
     }
 
-    console.log('\nshape                                 ours req/s  PG req/s  ratio  ours p99  PG p99');
+    console.log('\nshape                                 ours req/s  PG req/s  ratio  ours p99  PG p99  CPU ms/req ours / PG');
     for (const r of results) {
       console.log(
         `${r.shape.padEnd(36)} ${r.median.ours.reqPerSec.toFixed(0).padStart(10)} ${r.median.postgraphile.reqPerSec.toFixed(0).padStart(9)} ` +
-          `${r.ratio.toFixed(2).padStart(5)}x ${String(r.median.ours.p99).padStart(6)} ms ${String(r.median.postgraphile.p99).padStart(4)} ms`,
+          `${r.ratio.toFixed(2).padStart(5)}x ${String(r.median.ours.p99).padStart(6)} ms ${String(r.median.postgraphile.p99).padStart(4)} ms  ` +
+          `${r.median.ours.cpuMsPerRequest.toFixed(2)} / ${r.median.postgraphile.cpuMsPerRequest.toFixed(2)}`,
       );
     }
     const date = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
