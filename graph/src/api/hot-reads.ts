@@ -200,9 +200,24 @@ interface Plan {
   reverse: boolean;
 }
 
-function plan(models: Map<string, Model>, modelName: string, args: FindManyArgs, params: unknown[]): Plan {
+interface Projection {
+  select: string;
+  joins: string;
+  shape: (values: unknown[]) => Row;
+}
+
+const projections = new WeakMap<Map<string, Model>, Map<string, Projection>>();
+
+/** SELECT list, JOINs and row builder of a model with its included to-one relations (built once per shape). */
+function projection(models: Map<string, Model>, modelName: string, include: Record<string, unknown> | undefined): Projection {
+  const included = Object.entries(include ?? {}).filter(([, v]) => v);
+  const cacheKey = `${modelName}|${included.map(([k, v]) => (v === true ? k : `${k}?`)).join(',')}`;
+  let perModels = projections.get(models);
+  if (!perModels) projections.set(models, (perModels = new Map()));
+  const hit = perModels.get(cacheKey);
+  if (hit) return hit;
   const model = models.get(modelName);
-  if (!model || args.select !== undefined) throw new Unsupported();
+  if (!model) throw new Unsupported();
   const selects: string[] = [];
   const joins: string[] = [];
   const shapers: Array<(values: unknown[], row: Row) => void> = [];
@@ -216,8 +231,7 @@ function plan(models: Map<string, Model>, modelName: string, args: FindManyArgs,
     for (let i = 0; i < model.fields.length; i++) row[model.fields[i]] = v[base + i];
   });
   let n = 0;
-  for (const [field, value] of Object.entries(args.include ?? {})) {
-    if (!value) continue;
+  for (const [field, value] of included) {
     const rel = model.toOne.get(field);
     // Only to-one relations loaded whole (include: { provider: true }); anything nested goes to Prisma.
     if (!rel || value !== true) throw new Unsupported();
@@ -236,7 +250,23 @@ function plan(models: Map<string, Model>, modelName: string, args: FindManyArgs,
       row[field] = nested;
     });
   }
+  const out: Projection = {
+    select: selects.join(', '),
+    joins: joins.join(' '),
+    shape: (values) => {
+      const row: Row = {};
+      for (const sh of shapers) sh(values, row);
+      return row;
+    },
+  };
+  perModels.set(cacheKey, out);
+  return out;
+}
 
+function plan(models: Map<string, Model>, modelName: string, args: FindManyArgs, params: unknown[]): Plan {
+  const model = models.get(modelName);
+  if (!model || args.select !== undefined) throw new Unsupported();
+  const proj = projection(models, modelName, args.include);
   let order = orderOf(model, args.orderBy);
   const take = args.take;
   const backwards = take !== undefined && take < 0;
@@ -256,12 +286,8 @@ function plan(models: Map<string, Model>, modelName: string, args: FindManyArgs,
   const orderSql = order.length > 0 ? ` ORDER BY ${order.map((o) => `t.${q(o.column)} ${o.direction.toUpperCase()}`).join(', ')}` : '';
   const limit = take !== undefined ? ` LIMIT ${Math.abs(Math.trunc(take))}` : '';
   return {
-    text: `SELECT ${selects.join(', ')} FROM ${q(model.table)} t ${joins.join(' ')} WHERE ${where}${orderSql}${limit}`,
-    shape: (values) => {
-      const row: Row = {};
-      for (const s of shapers) s(values, row);
-      return row;
-    },
+    text: `SELECT ${proj.select} FROM ${q(model.table)} t ${proj.joins} WHERE ${where}${orderSql}${limit}`,
+    shape: proj.shape,
     reverse: backwards,
   };
 }
