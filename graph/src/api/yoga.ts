@@ -8,17 +8,19 @@ import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import type { Bus } from '../bus.js';
 import { ChangeFeed, createChangeFeed } from '../feed.js';
+import type pg from 'pg';
+import { poolOf } from '../db/client.js';
 import type { PrismaClient } from '../generated/prisma/index.js';
+import { createHotReads } from './hot-reads.js';
 import type { ApiServices } from './context.js';
 import { defaultIngestionSource, type IngestionSource, type RpcProbe } from './ingestion.js';
 import { ApiMetrics } from './metrics.js';
 import { schema } from './schema/index.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { useArmor, type ArmorOptions } from './use-armor.js';
-import { useComplexityLimit } from './use-complexity-limit.js';
 import { createReadiness, useHealth, type Readiness } from './use-health.js';
 import { useMetrics } from './use-metrics.js';
-import { usePageSizeLimit } from './use-page-size-limit.js';
+import { useOperationLimits } from './use-operation-limits.js';
 import { useResponseSizeLimit } from './use-response-size-limit.js';
 import { useRest } from './use-rest.js';
 import { useSharedSubscriptions } from './use-shared-subscriptions.js';
@@ -34,6 +36,11 @@ export interface ApiLimits extends Omit<ArmorOptions, 'onRefused'> {
 
 export interface ApiOptions {
   prisma: PrismaClient;
+  /**
+   * The pg pool the hot reads use (hot-reads.ts). Default: the pool under a
+   * client made by createPrismaClient; without one every read goes through Prisma.
+   */
+  pool?: pg.Pool;
   bus: Bus;
   logger?: Logger;
   /** Program whose checkpoint /readyz and /metrics read (default: the SDK's program id). */
@@ -129,7 +136,14 @@ export function createApi(opts: ApiOptions): ApiYoga {
         });
   const budget =
     opts.costBudget === false ? null : createRateLimiter({ points: 100_000, durationSeconds: 10, ...opts.costBudget });
-  const services: ApiServices = { prisma: opts.prisma, bus: feed, feed, freshness: cachedFor(1000, () => ingestion.status()) };
+  const pool = opts.pool ?? poolOf(opts.prisma);
+  const services: ApiServices = {
+    prisma: opts.prisma,
+    bus: feed,
+    feed,
+    freshness: cachedFor(1000, () => ingestion.status()),
+    hot: pool ? createHotReads(pool, opts.prisma) : null,
+  };
 
   const yoga = createYoga<Record<string, unknown>, ApiServices>({
     schema,
@@ -164,8 +178,8 @@ export function createApi(opts: ApiOptions): ApiYoga {
       rest,
       // Refusals are counted by useMetrics from the error codes of the answers.
       useArmor(limits),
-      usePageSizeLimit({ maxPageSize: limits.maxPageSize }),
-      useComplexityLimit({ maxCost: limits.maxCost, budget }),
+      // Page size and cost in one validation pass, cached per document and variables.
+      useOperationLimits({ maxPageSize: limits.maxPageSize, maxCost: limits.maxCost, budget }),
       useResponseSizeLimit({ maxBytes: limits.maxResponseBytes }),
       // Last: it wraps the subscribe step the limits above may have stopped.
       useSharedSubscriptions(),

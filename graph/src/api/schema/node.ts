@@ -139,7 +139,11 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One node by its account address.',
     args: { pubkey: t.arg({ type: 'Pubkey', required: true }) },
-    resolve: (query, _root, args, ctx) => ctx.prisma.node.findUnique({ ...query, where: { pubkey: args.pubkey } }),
+    resolve: async (query, _root, args, ctx) => {
+      const q = { ...query, where: { pubkey: args.pubkey } };
+      const hot = await ctx.hot?.findFirst('Node', q);
+      return hot !== undefined ? (hot as never) : ctx.prisma.node.findUnique(q);
+    },
   }),
   nodes: t.prismaConnection(
     {
@@ -150,9 +154,14 @@ builder.queryFields((t) => ({
         filter: t.arg({ type: NodeFilter }),
         orderBy: t.arg({ type: NodeOrder }),
       },
-      resolve: (query, _root, args, ctx) =>
-        ctx.prisma.node.findMany({ ...query, where: nodeWhere(args.filter), orderBy: nodeOrderBy(args.orderBy) }),
-      totalCount: (_root, args, ctx) => ctx.prisma.node.count({ where: nodeWhere(args.filter) }),
+      resolve: async (query, _root, args, ctx) => {
+        const q = { ...query, where: nodeWhere(args.filter), orderBy: nodeOrderBy(args.orderBy) };
+        return ((await ctx.hot?.findMany('Node', q)) as never) ?? ctx.prisma.node.findMany(q);
+      },
+      totalCount: async (_root, args, ctx) => {
+        const where = nodeWhere(args.filter);
+        return (await ctx.hot?.count('Node', where)) ?? ctx.prisma.node.count({ where });
+      },
     },
     { name: 'VpnNodeConnection' },
     { name: 'VpnNodeEdge' },

@@ -125,10 +125,18 @@ builder.queryFields((t) => ({
       pubkey: t.arg({ type: 'Pubkey', required: true }),
       generation: t.arg.int({ description: 'A given opening of the address (default: the latest).' }),
     },
-    resolve: (query, _root, args, ctx) =>
-      args.generation == null
+    resolve: async (query, _root, args, ctx) => {
+      const hot = await ctx.hot?.findFirst(
+        'Session',
+        args.generation == null
+          ? { ...query, where: { pubkey: args.pubkey }, orderBy: { generation: 'desc' } }
+          : { ...query, where: { pubkey: args.pubkey, generation: args.generation } },
+      );
+      if (hot !== undefined) return hot as never; // the row Prisma would return (hot-reads.ts)
+      return args.generation == null
         ? ctx.prisma.session.findFirst({ ...query, where: { pubkey: args.pubkey }, orderBy: { generation: 'desc' } })
-        : ctx.prisma.session.findUnique({ ...query, where: { pubkey_generation: { pubkey: args.pubkey, generation: args.generation } } }),
+        : ctx.prisma.session.findUnique({ ...query, where: { pubkey_generation: { pubkey: args.pubkey, generation: args.generation } } });
+    },
   }),
   sessions: t.prismaConnection(
     {
@@ -136,9 +144,14 @@ builder.queryFields((t) => ({
       cursor: 'pubkey_generation',
       description: 'Sessions by user, node, provider, state, mode, currency and start time; newest first by default.',
       args: { filter: t.arg({ type: SessionFilter }), orderBy: t.arg({ type: SessionOrder }) },
-      resolve: (query, _root, args, ctx) =>
-        ctx.prisma.session.findMany({ ...query, where: sessionWhere(args.filter), orderBy: sessionOrderBy(args.orderBy) }),
-      totalCount: (_root, args, ctx) => ctx.prisma.session.count({ where: sessionWhere(args.filter) }),
+      resolve: async (query, _root, args, ctx) => {
+        const q = { ...query, where: sessionWhere(args.filter), orderBy: sessionOrderBy(args.orderBy) };
+        return ((await ctx.hot?.findMany('Session', q)) as never) ?? ctx.prisma.session.findMany(q);
+      },
+      totalCount: async (_root, args, ctx) => {
+        const where = sessionWhere(args.filter);
+        return (await ctx.hot?.count('Session', where)) ?? ctx.prisma.session.count({ where });
+      },
     },
     { name: 'SessionConnection' },
     { name: 'SessionEdge' },

@@ -1,0 +1,342 @@
+// Hot reads in one SQL statement through `pg`, beside Prisma.
+//
+// Prisma 6.19's client compiles every call in its wasm query compiler (about
+// 3 ms of Node CPU per findMany/findUnique here, against ~0.4 ms for `pg` with
+// the same SQL) and loads a to-one relation with a second query. The API's
+// hot reads (node discovery, sessions by user, session by pubkey) go through
+// `sqlFindMany` instead: the same Prisma-shaped arguments Pothos and our
+// filter builders produce (where / orderBy / take / skip / cursor / include),
+// turned into one SELECT with a LEFT JOIN per included to-one relation, rows
+// shaped as Prisma returns them (camelCase fields, the relation nested), so
+// Pothos resolves the nested fields from them unchanged. Anything it does not
+// understand (a nested list include, a relation filter, an operator it does
+// not know) returns null and the caller asks Prisma: the answers are the same
+// either way, only the cost differs. Prisma stays the owner of the schema,
+// the migrations and the indexer's writes.
+//
+// Values come back as pg gives them: numeric and int8 as decimal strings,
+// timestamptz as Date, int4 as number: what the API's scalars serialize
+// (BigInt takes digit strings, DateTime a Date).
+import type pg from 'pg';
+import { getDatamodel } from '../generated/pothos-types.js';
+import type { PrismaClient } from '../generated/prisma/index.js';
+
+type Row = Record<string, unknown>;
+
+interface Model {
+  table: string;
+  /** field name -> column name */
+  columns: Map<string, string>;
+  /** field name -> Postgres type (for array parameters) */
+  types: Map<string, string>;
+  fields: string[];
+  /** to-one relations: field -> { model, from column, to column } */
+  toOne: Map<string, { model: string; from: string; to: string }>;
+}
+
+const models = new WeakMap<object, Map<string, Model> | null>();
+
+interface RuntimeField {
+  name: string;
+  kind: string;
+  type: string;
+  dbName?: string;
+}
+
+const PG_TYPES: Record<string, string> = {
+  String: 'text',
+  Int: 'int4',
+  BigInt: 'int8',
+  Decimal: 'numeric',
+  DateTime: 'timestamptz',
+  Boolean: 'bool',
+};
+
+/** Table and column names from the Prisma client's runtime data model (null: not available, use Prisma). */
+function modelsOf(prisma: PrismaClient): Map<string, Model> | null {
+  if (models.has(prisma)) return models.get(prisma)!;
+  let out: Map<string, Model> | null = null;
+  const runtime = (prisma as unknown as { _runtimeDataModel?: { models?: Record<string, { dbName?: string | null; fields: RuntimeField[] }> } })
+    ._runtimeDataModel?.models;
+  if (runtime) {
+    out = new Map();
+    const pothos = getDatamodel().datamodel.models as unknown as Record<
+      string,
+      { fields: Array<{ name: string; kind: string; type: string; isId?: boolean; isList?: boolean; relationFromFields?: string[] }>; primaryKey: { fields: string[] } | null }
+    >;
+    for (const [name, m] of Object.entries(runtime)) {
+      const columns = new Map<string, string>();
+      const types = new Map<string, string>();
+      for (const f of m.fields) {
+        if (f.kind !== 'scalar' && f.kind !== 'enum') continue;
+        columns.set(f.name, f.dbName ?? f.name);
+        const type = f.kind === 'enum' ? q(f.type) : PG_TYPES[f.type];
+        if (type) types.set(f.name, type);
+      }
+      out.set(name, { table: m.dbName ?? name, columns, types, fields: [...columns.keys()], toOne: new Map() });
+    }
+    for (const [name, m] of Object.entries(pothos)) {
+      const model = out.get(name);
+      if (!model) continue;
+      for (const f of m.fields) {
+        if (f.kind !== 'object' || f.isList || f.relationFromFields?.length !== 1) continue;
+        const target = pothos[f.type];
+        const ids = target?.fields.filter((x) => x.isId).map((x) => x.name) ?? [];
+        const targetModel = out.get(f.type);
+        if (ids.length !== 1 || !targetModel) continue;
+        model.toOne.set(f.name, {
+          model: f.type,
+          from: model.columns.get(f.relationFromFields[0])!,
+          to: targetModel.columns.get(ids[0])!,
+        });
+      }
+    }
+  }
+  models.set(prisma, out);
+  return out;
+}
+
+const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
+
+class Unsupported extends Error {}
+
+/** SQL of a Prisma `where` on one model (scalar fields, AND, the operators our filters use). */
+function whereSql(model: Model, alias: string, where: unknown, params: unknown[]): string {
+  if (where == null) return 'TRUE';
+  if (typeof where !== 'object') throw new Unsupported();
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(where as Record<string, unknown>)) {
+    if (value === undefined) continue;
+    if (key === 'AND') {
+      const list = Array.isArray(value) ? value : [value];
+      for (const w of list) parts.push(`(${whereSql(model, alias, w, params)})`);
+      continue;
+    }
+    const column = model.columns.get(key);
+    if (!column) {
+      // A compound unique (pubkey_generation: { pubkey, generation }) is its fields' equalities.
+      if (value && typeof value === 'object' && key.includes('_') && Object.keys(value).every((k) => model.columns.has(k))) {
+        parts.push(whereSql(model, alias, value, params));
+        continue;
+      }
+      throw new Unsupported();
+    }
+    const col = `${alias}.${q(column)}`;
+    const param = (v: unknown) => {
+      params.push(typeof v === 'bigint' ? v.toString() : v);
+      return `$${params.length}`;
+    };
+    if (value === null) {
+      parts.push(`${col} IS NULL`);
+    } else if (typeof value !== 'object' || value instanceof Date) {
+      parts.push(`${col} = ${param(value)}`);
+    } else {
+      for (const [op, v] of Object.entries(value as Record<string, unknown>)) {
+        if (v === undefined) continue;
+        switch (op) {
+          case 'equals':
+            parts.push(v === null ? `${col} IS NULL` : `${col} = ${param(v)}`);
+            break;
+          case 'not':
+            if (v === null) parts.push(`${col} IS NOT NULL`);
+            else if (typeof v !== 'object' || v instanceof Date) parts.push(`${col} <> ${param(v)}`);
+            else throw new Unsupported();
+            break;
+          case 'in': {
+            // An array of the column's own type, so its index serves `= ANY`.
+            const type = model.types.get(key);
+            if (!type || !Array.isArray(v)) throw new Unsupported();
+            parts.push(`${col} = ANY(${param(v.map((x) => (typeof x === 'bigint' ? x.toString() : x)))}::${type}[])`);
+            break;
+          }
+          case 'gt':
+            parts.push(`${col} > ${param(v)}`);
+            break;
+          case 'gte':
+            parts.push(`${col} >= ${param(v)}`);
+            break;
+          case 'lt':
+            parts.push(`${col} < ${param(v)}`);
+            break;
+          case 'lte':
+            parts.push(`${col} <= ${param(v)}`);
+            break;
+          default:
+            throw new Unsupported();
+        }
+      }
+    }
+  }
+  return parts.length > 0 ? parts.join(' AND ') : 'TRUE';
+}
+
+type Direction = 'asc' | 'desc';
+
+function orderOf(model: Model, orderBy: unknown): Array<{ column: string; direction: Direction }> {
+  const list = orderBy == null ? [] : Array.isArray(orderBy) ? orderBy : [orderBy];
+  return list.flatMap((o) =>
+    Object.entries(o as Record<string, unknown>).map(([field, direction]) => {
+      const column = model.columns.get(field);
+      if (!column || (direction !== 'asc' && direction !== 'desc')) throw new Unsupported();
+      return { column, direction };
+    }),
+  );
+}
+
+export interface FindManyArgs {
+  where?: unknown;
+  orderBy?: unknown;
+  take?: number;
+  skip?: number;
+  cursor?: Record<string, unknown>;
+  include?: Record<string, unknown>;
+  select?: unknown;
+}
+
+interface Plan {
+  text: string;
+  /** Builds one row object from a result row (array mode). */
+  shape: (values: unknown[]) => Row;
+  reverse: boolean;
+}
+
+interface Projection {
+  select: string;
+  joins: string;
+  shape: (values: unknown[]) => Row;
+}
+
+const projections = new WeakMap<Map<string, Model>, Map<string, Projection>>();
+
+/** SELECT list, JOINs and row builder of a model with its included to-one relations (built once per shape). */
+function projection(models: Map<string, Model>, modelName: string, include: Record<string, unknown> | undefined): Projection {
+  const included = Object.entries(include ?? {}).filter(([, v]) => v);
+  const cacheKey = `${modelName}|${included.map(([k, v]) => (v === true ? k : `${k}?`)).join(',')}`;
+  let perModels = projections.get(models);
+  if (!perModels) projections.set(models, (perModels = new Map()));
+  const hit = perModels.get(cacheKey);
+  if (hit) return hit;
+  const model = models.get(modelName);
+  if (!model) throw new Unsupported();
+  const selects: string[] = [];
+  const joins: string[] = [];
+  const shapers: Array<(values: unknown[], row: Row) => void> = [];
+  const addColumns = (m: Model, alias: string): number => {
+    const start = selects.length;
+    for (const f of m.fields) selects.push(`${alias}.${q(m.columns.get(f)!)}`);
+    return start;
+  };
+  const base = addColumns(model, 't');
+  shapers.push((v, row) => {
+    for (let i = 0; i < model.fields.length; i++) row[model.fields[i]] = v[base + i];
+  });
+  let n = 0;
+  for (const [field, value] of included) {
+    const rel = model.toOne.get(field);
+    // Only to-one relations loaded whole (include: { provider: true }); anything nested goes to Prisma.
+    if (!rel || value !== true) throw new Unsupported();
+    const target = models.get(rel.model)!;
+    const alias = `r${n++}`;
+    joins.push(`LEFT JOIN ${q(target.table)} ${alias} ON ${alias}.${q(rel.to)} = t.${q(rel.from)}`);
+    const start = addColumns(target, alias);
+    const keyIndex = start + target.fields.indexOf([...target.columns].find(([, c]) => c === rel.to)![0]);
+    shapers.push((v, row) => {
+      if (v[keyIndex] === null) {
+        row[field] = null;
+        return;
+      }
+      const nested: Row = {};
+      for (let i = 0; i < target.fields.length; i++) nested[target.fields[i]] = v[start + i];
+      row[field] = nested;
+    });
+  }
+  const out: Projection = {
+    select: selects.join(', '),
+    joins: joins.join(' '),
+    shape: (values) => {
+      const row: Row = {};
+      for (const sh of shapers) sh(values, row);
+      return row;
+    },
+  };
+  perModels.set(cacheKey, out);
+  return out;
+}
+
+function plan(models: Map<string, Model>, modelName: string, args: FindManyArgs, params: unknown[]): Plan {
+  const model = models.get(modelName);
+  if (!model || args.select !== undefined) throw new Unsupported();
+  const proj = projection(models, modelName, args.include);
+  let order = orderOf(model, args.orderBy);
+  const take = args.take;
+  const backwards = take !== undefined && take < 0;
+  if (backwards) order = order.map((o) => ({ ...o, direction: o.direction === 'asc' ? 'desc' : 'asc' }));
+  let where = whereSql(model, 't', args.where, params);
+  const skip = args.skip ?? 0;
+  if (args.cursor) {
+    // Keyset: rows after the cursor row in this order (Prisma's cursor row included, then `skip` 1 drops it).
+    if (skip > 1 || order.length === 0 || order.some((o) => o.direction !== order[0].direction)) throw new Unsupported();
+    const cursorWhere = whereSql(model, 'c', args.cursor, params);
+    const cols = order.map((o) => q(o.column));
+    const cmp = order[0].direction === 'asc' ? (skip === 1 ? '>' : '>=') : skip === 1 ? '<' : '<=';
+    where += ` AND (${cols.map((c) => `t.${c}`).join(', ')}) ${cmp} (SELECT ${cols.map((c) => `c.${c}`).join(', ')} FROM ${q(model.table)} c WHERE ${cursorWhere})`;
+  } else if (skip !== 0) {
+    throw new Unsupported();
+  }
+  const orderSql = order.length > 0 ? ` ORDER BY ${order.map((o) => `t.${q(o.column)} ${o.direction.toUpperCase()}`).join(', ')}` : '';
+  const limit = take !== undefined ? ` LIMIT ${Math.abs(Math.trunc(take))}` : '';
+  return {
+    text: `SELECT ${proj.select} FROM ${q(model.table)} t ${proj.joins} WHERE ${where}${orderSql}${limit}`,
+    shape: proj.shape,
+    reverse: backwards,
+  };
+}
+
+export interface HotReads {
+  /** Rows of `model` as Prisma's findMany returns them, or null: not expressible here, ask Prisma. */
+  findMany(model: string, args: FindManyArgs): Promise<Row[] | null>;
+  /** The first row (findFirst / findUnique), or undefined: ask Prisma. */
+  findFirst(model: string, args: FindManyArgs): Promise<Row | null | undefined>;
+  /** count(*) under `where`, or null: ask Prisma. */
+  count(model: string, where: unknown): Promise<number | null>;
+}
+
+export function createHotReads(pool: pg.Pool, prisma: PrismaClient): HotReads | null {
+  const all = modelsOf(prisma);
+  if (!all) return null;
+  const run = async (text: string, params: unknown[]) => pool.query({ text, values: params, rowMode: 'array' });
+  const findMany = async (model: string, args: FindManyArgs): Promise<Row[] | null> => {
+    const params: unknown[] = [];
+    let p: Plan;
+    try {
+      p = plan(all, model, args, params);
+    } catch (e) {
+      if (e instanceof Unsupported) return null;
+      throw e;
+    }
+    const res = await run(p.text, params);
+    const rows = (res.rows as unknown[][]).map(p.shape);
+    return p.reverse ? rows.reverse() : rows;
+  };
+  return {
+    findMany,
+    async findFirst(model, args) {
+      const rows = await findMany(model, { ...args, take: 1 });
+      return rows === null ? undefined : (rows[0] ?? null);
+    },
+    async count(modelName, where) {
+      const model = all.get(modelName);
+      if (!model) return null;
+      const params: unknown[] = [];
+      let text: string;
+      try {
+        text = `SELECT count(*) FROM ${q(model.table)} t WHERE ${whereSql(model, 't', where, params)}`;
+      } catch (e) {
+        if (e instanceof Unsupported) return null;
+        throw e;
+      }
+      const res = await run(text, params);
+      return Number((res.rows as unknown[][])[0][0]);
+    },
+  };
+}
