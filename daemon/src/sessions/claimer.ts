@@ -135,6 +135,8 @@ const MAX_COMPUTE_UNITS = 1_400_000;
 const PREPARE_PARALLEL = 32;
 /** Consecutive ready claims that did not fit before a batch is closed (bounds the packing work). */
 const PACK_MISSES = 3;
+/** No claim instruction is under ~70 bytes, so no packet holds more than this many (bounds the measuring). */
+const MAX_CLAIMS_PER_TX = 17;
 
 /**
  * Compute units one claim may use, generously above what bench/cu-budget.json
@@ -407,16 +409,21 @@ export class Claimer {
   }
 
   private fits(items: Ready[]): boolean {
-    if (items.length > this.d.config.claims.batchMaxSessions) return false;
-    const built = this.build(items);
-    return built.size <= PACKET_DATA_SIZE && built.cu <= MAX_COMPUTE_UNITS;
+    if (items.length > this.d.config.claims.batchMaxSessions || items.length > MAX_CLAIMS_PER_TX) return false;
+    try {
+      const built = this.build(items);
+      return built.size <= PACKET_DATA_SIZE && built.cu <= MAX_COMPUTE_UNITS;
+    } catch (err) {
+      this.d.log.error({ err }, 'could not measure a claim batch');
+      return false;
+    }
   }
 
   /** True when the ready claims already fill a transaction (no point waiting for more). */
   private fullBatchReady(): boolean {
     const max = this.d.config.claims.batchMaxSessions;
     if (this.ready.length >= max) return true;
-    return this.ready.length > 1 && !this.fits(this.ready);
+    return this.ready.length > MAX_CLAIMS_PER_TX || (this.ready.length > 1 && !this.fits(this.ready));
   }
 
   /**
