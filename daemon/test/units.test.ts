@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Keypair, PublicKey } from '@solana/web3.js';
+import { Keypair, PublicKey, Transaction, TransactionInstruction } from '@solana/web3.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SessionMode, SessionState, createHashChain, type SessionAccount } from '@dvpn/sdk';
 import { generateWgKeypair as cliKeypair, tickToPay, wgQuickConfig, defaultApiUrl, type AuthAnswer } from '../../cli/src/commands/connect.js';
@@ -16,7 +16,8 @@ import { RateLimiter } from '../src/http/rate-limit.js';
 import { Router, type Route } from '../src/http/router.js';
 import { newRecord } from '../src/sessions/manager.js';
 import { planClaim } from '../src/sessions/claimer.js';
-import { instructionIndexOf } from '../src/chain/client.js';
+import { ChainClient, PACKET_DATA_SIZE, instructionIndexOf } from '../src/chain/client.js';
+import { pino } from 'pino';
 import { StateStore } from '../src/state/store.js';
 import { generateWgKeypair, isValidInterfaceName, isValidWgKey, wgPublicKeyOf } from '../src/wireguard/keys.js';
 import { AddressPool, PoolExhaustedError } from '../src/wireguard/pool.js';
@@ -513,6 +514,21 @@ describe('failing instruction of a batched claim transaction', () => {
     expect(instructionIndexOf('InsufficientFundsForFee')).toBeUndefined();
     expect(instructionIndexOf({ InsufficientFundsForRent: { account_index: 0 } })).toBeUndefined();
     expect(instructionIndexOf(null)).toBeUndefined();
+  });
+});
+
+describe('claim transaction size', () => {
+  it('is the signed wire size, and too large (not an exception) past the packet', () => {
+    const authority = Keypair.generate();
+    const chain = new ChainClient({ rpcUrl: 'http://127.0.0.1:9', commitment: 'confirmed', authority, confirmTimeoutMs: 1000, log: pino({ level: 'silent' }) });
+    const claim = () =>
+      new TransactionInstruction({ programId: PublicKey.default, keys: [{ pubkey: Keypair.generate().publicKey, isSigner: false, isWritable: true }], data: Buffer.alloc(56) });
+    const ixs = [claim(), claim(), claim()];
+    const tx = new Transaction({ feePayer: authority.publicKey, blockhash: PublicKey.default.toBase58(), lastValidBlockHeight: 0 }).add(...ixs);
+    tx.sign(authority);
+    expect(chain.transactionSize(ixs)).toBe(tx.serialize().length);
+    const many = Array.from({ length: 40 }, claim);
+    expect(chain.transactionSize(many)).toBeGreaterThan(PACKET_DATA_SIZE);
   });
 });
 

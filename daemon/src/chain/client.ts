@@ -205,7 +205,13 @@ export class ChainClient {
   transactionSize(ixs: TransactionInstruction[]): number {
     const tx = new Transaction({ feePayer: this.authority.publicKey, blockhash: DUMMY_BLOCKHASH, lastValidBlockHeight: 0 }).add(...ixs);
     const message = tx.compileMessage();
-    return 1 + 64 * message.header.numRequiredSignatures + message.serialize().length;
+    try {
+      return 1 + 64 * message.header.numRequiredSignatures + message.serialize().length;
+    } catch (err) {
+      // web3.js serializes instructions into a packet-sized buffer: past it, it throws instead of measuring.
+      if (err instanceof RangeError) return Number.POSITIVE_INFINITY;
+      throw err;
+    }
   }
 
   async blockHeight(): Promise<number> {

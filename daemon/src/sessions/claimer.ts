@@ -135,6 +135,8 @@ const MAX_COMPUTE_UNITS = 1_400_000;
 const PREPARE_PARALLEL = 32;
 /** Consecutive ready claims that did not fit before a batch is closed (bounds the packing work). */
 const PACK_MISSES = 3;
+/** No claim instruction is under ~70 bytes, so no packet holds more than this many (bounds the measuring). */
+const MAX_CLAIMS_PER_TX = 17;
 
 /**
  * Compute units one claim may use, generously above what bench/cu-budget.json
@@ -407,30 +409,42 @@ export class Claimer {
   }
 
   private fits(items: Ready[]): boolean {
-    if (items.length > this.d.config.claims.batchMaxSessions) return false;
-    const built = this.build(items);
-    return built.size <= PACKET_DATA_SIZE && built.cu <= MAX_COMPUTE_UNITS;
+    if (items.length > this.d.config.claims.batchMaxSessions || items.length > MAX_CLAIMS_PER_TX) return false;
+    try {
+      const built = this.build(items);
+      return built.size <= PACKET_DATA_SIZE && built.cu <= MAX_COMPUTE_UNITS;
+    } catch (err) {
+      this.d.log.error({ err }, 'could not measure a claim batch');
+      return false;
+    }
   }
 
   /** True when the ready claims already fill a transaction (no point waiting for more). */
   private fullBatchReady(): boolean {
     const max = this.d.config.claims.batchMaxSessions;
     if (this.ready.length >= max) return true;
-    return this.ready.length > 1 && !this.fits(this.ready);
+    return this.ready.length > MAX_CLAIMS_PER_TX || (this.ready.length > 1 && !this.fits(this.ready));
   }
 
-  /** Takes as many ready claims as fit in one transaction, oldest first. */
+  /**
+   * Takes as many ready claims as fit in one transaction: the oldest, then
+   * others of the same currency first (a token claim brings the mint's shared
+   * accounts along, so mixing currencies fits fewer sessions).
+   */
   private takeBatch(): Ready[] {
-    const batch: Ready[] = [this.ready.shift()!];
+    const first = this.ready.shift()!;
+    const mintOf = (r: Ready) => r.mint?.toBase58() ?? '';
+    const same = mintOf(first);
+    const candidates = [...this.ready.filter((r) => mintOf(r) === same), ...this.ready.filter((r) => mintOf(r) !== same)];
+    const batch: Ready[] = [first];
     let misses = 0;
-    for (let i = 0; i < this.ready.length && misses < PACK_MISSES && batch.length < this.d.config.claims.batchMaxSessions; ) {
-      if (this.fits([...batch, this.ready[i]])) {
-        batch.push(this.ready.splice(i, 1)[0]);
-      } else {
-        misses++;
-        i++;
-      }
+    for (const r of candidates) {
+      if (misses >= PACK_MISSES || batch.length >= this.d.config.claims.batchMaxSessions) break;
+      if (this.fits([...batch, r])) batch.push(r);
+      else misses++;
     }
+    const taken = new Set(batch);
+    for (let i = this.ready.length - 1; i >= 0; i--) if (taken.has(this.ready[i])) this.ready.splice(i, 1);
     return batch;
   }
 
@@ -660,6 +674,13 @@ export class Claimer {
       } else {
         retryLater(this.backoff(rec.programErrors));
       }
+    } else if (!(err instanceof ChainTxError) && pending.signature) {
+      // A transport failure after the transaction was signed (maybe sent, maybe landed): the next attempt
+      // looks the journaled signature up instead of building a new claim.
+      pending.lastError = message;
+      pending.nextAttemptAt = Date.now() + this.backoff(pending.attempts);
+      rec.pending = pending;
+      log.warn({ session: rec.session, kind, err: message, signature: pending.signature }, 'claim not confirmed; its signature will be looked up');
     } else {
       retryLater(this.backoff(pending.attempts));
       log.warn({ session: rec.session, kind, err: message, retryInMs: pending.nextAttemptAt - Date.now() }, 'claim not confirmed; will retry');
