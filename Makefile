@@ -6,7 +6,7 @@ BPF_RUSTC ?= /usr/bin/rustc
 PROGRAM_SO := target/deploy/dvpn.so
 PROGRAM_SRC := $(shell find programs/dvpn/src -name '*.rs') programs/dvpn/Cargo.toml Cargo.toml Cargo.lock .cargo/config.toml
 
-.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev bench idl clean
+.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev chain bench idl clean
 
 all: program
 
@@ -56,10 +56,12 @@ test-ts: node_modules/.package-lock.json $(PRISMA_CLIENT) $(PROGRAM_SO)
 	npx vitest run
 
 # `make dev` itself, end to end: starts the whole embedded stack with demo
-# activity, waits for /readyz, a live subscription event and stats, then exits.
+# activity, waits for /readyz, a plain web3.js airdrop, a live subscription
+# event and stats, then exits. Any free ports (CI and other stacks may hold
+# 8899/8900/4000) and its own DVPN_HOME (the dev keys), never the user's.
 test-dev: node_modules/.package-lock.json $(PRISMA_CLIENT) $(PROGRAM_SO)
-	PORT=$$(node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})') \
-	  npx tsx scripts/dev.ts --smoke --demo
+	DVPN_HOME=$(CURDIR)/.dvpn/test-dev-home PORT=0 \
+	  npx tsx scripts/dev.ts --smoke --demo --rpc-port 0
 
 bench: deps program
 	npx tsx bench/compute-units.ts
@@ -67,8 +69,13 @@ bench: deps program
 	npx tsx bench/api.ts
 
 # DEMO=1 (or DVPN_DEMO=1) adds demo activity so subscriptions show life.
+# Solana RPC on 8899 and websocket on 8900 (DVPN_RPC_PORT / DVPN_WS_PORT), API on 4000 (PORT).
 dev: deps program
 	npx tsx scripts/dev.ts $(if $(DEMO),--demo)
+
+# Just the local chain of `make dev` (program, dev USDC mint, Config), same ports.
+chain: deps program
+	npx tsx scripts/dev-chain.ts
 
 clean:
 	cargo clean
