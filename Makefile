@@ -39,6 +39,7 @@ $(PROGRAM_SO): $(PROGRAM_SRC) | toolchain
 	  cargo build --release --locked --target bpfel-unknown-none -p dvpn
 	@mkdir -p target/deploy
 	cp target/bpfel-unknown-none/release/libdvpn.so $(PROGRAM_SO)
+	cp programs/dvpn/dvpn-keypair.json target/deploy/dvpn-keypair.json
 	@echo "built $(PROGRAM_SO) ($$(stat -c %s $(PROGRAM_SO)) bytes)"
 
 idl:

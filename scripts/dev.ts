@@ -55,7 +55,8 @@ const argv = process.argv.slice(2);
 const args = new Set(argv);
 const DEMO = args.has('--demo') || ['1', 'true'].includes(process.env.DVPN_DEMO ?? '');
 const SMOKE = args.has('--smoke');
-const DEV_DIR = resolve(REPO_ROOT, '.dvpn');
+// The embedded Postgres cluster lives here (DVPN_DATA_DIR: a test's own, so it never shares `make dev`'s).
+const DEV_DIR = resolve(REPO_ROOT, process.env.DVPN_DATA_DIR?.trim() || '.dvpn');
 const env = (name: string) => (process.env[name] && process.env[name]!.trim() !== '' ? process.env[name]!.trim() : undefined);
 
 interface Stoppable {
@@ -295,7 +296,7 @@ async function main(): Promise<void> {
     `  REST             ${url}/nodes  ${url}/sessions  ${url}/stats  /nodes/:pubkey  /sessions/:pubkey  /providers/:pubkey`,
     `  Ops              ${url}/healthz  ${url}/readyz  ${url}/metrics`,
     ...(devChain ? describeDevChain(devChain) : [`  Solana RPC       ${rpcUrl}  ws ${wsUrl}`]),
-    `  Postgres         ${databaseUrl}${embeddedDb ? '  (embedded, .dvpn/postgres)' : ''}`,
+    `  Postgres         ${databaseUrl}${embeddedDb ? `  (embedded, ${join(DEV_DIR, 'postgres')})` : ''}`,
     `  Bus              ${redisUrl ? `Redis ${redisUrl}` : 'in process (set REDIS_URL for Redis)'}`,
     ...(devChain ? [] : [`  Program          ${programId}`]),
     `  Demo activity    ${demo ? 'on (sessions open, claim and close every few seconds)' : 'off (--demo or DVPN_DEMO=1)'}`,
