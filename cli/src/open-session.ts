@@ -11,6 +11,7 @@ import {
   MAX_USAGE_SESSION_MINUTES,
   SessionMode,
   createHashChain,
+  errorFromName,
   fetchNextSessionId,
   fetchNode,
   findSessionPda,
@@ -141,9 +142,12 @@ async function loadNode(ctx: Context, node: PublicKey): Promise<NodeAccount> {
 
 /** Refuses, before paying, a node the program would refuse: inactive, or at its capacity limit. */
 export function checkNodeOpen(node: PublicKey, acc: NodeAccount): void {
-  if (!acc.isActive) throw new CliError(`NodeInactive — node ${node.toBase58()} is not accepting sessions`);
+  // --json keeps the program error's name, code and message, as if the program had refused it.
+  if (!acc.isActive) throw new CliError(`NodeInactive — node ${node.toBase58()} is not accepting sessions`, { ...errorFromName('NodeInactive') });
   if (acc.activeSessions >= acc.maxCapacity) {
-    throw new CliError(`NodeFull — node ${node.toBase58()} is at its capacity limit: ${acc.activeSessions} of ${acc.maxCapacity} sessions active`);
+    throw new CliError(`NodeFull — node ${node.toBase58()} is at its capacity limit: ${acc.activeSessions} of ${acc.maxCapacity} sessions active`, {
+      ...errorFromName('NodeFull'),
+    });
   }
 }
 
