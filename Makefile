@@ -15,7 +15,7 @@ ifneq ($(NODE_BIN),)
 export PATH := $(NODE_BIN):$(PATH)
 endif
 
-.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev bench build idl clean node-version daemon
+.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev chain bench build idl clean node-version daemon
 
 all: program
 
@@ -54,6 +54,7 @@ $(PROGRAM_SO): $(PROGRAM_SRC) | toolchain
 	  cargo build --release --locked --target bpfel-unknown-none -p dvpn
 	@mkdir -p target/deploy
 	cp target/bpfel-unknown-none/release/libdvpn.so $(PROGRAM_SO)
+	cp programs/dvpn/dvpn-keypair.json target/deploy/dvpn-keypair.json
 	@echo "built $(PROGRAM_SO) ($$(stat -c %s $(PROGRAM_SO)) bytes)"
 
 idl:
@@ -74,10 +75,12 @@ test-ts: node_modules/.package-lock.json $(PRISMA_CLIENT) $(PROGRAM_SO)
 	npx vitest run
 
 # `make dev` itself, end to end: starts the whole embedded stack with demo
-# activity, waits for /readyz, a live subscription event and stats, then exits.
+# activity, waits for /readyz, a plain web3.js airdrop, a live subscription
+# event and stats, then exits. Any free ports (CI and other stacks may hold
+# 8899/8900/4000) and its own DVPN_HOME (the dev keys), never the user's.
 test-dev: node_modules/.package-lock.json $(PRISMA_CLIENT) $(PROGRAM_SO)
-	PORT=$$(node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})') \
-	  npx tsx scripts/dev.ts --smoke --demo
+	DVPN_HOME=$(CURDIR)/.dvpn/test-dev-home PORT=0 \
+	  npx tsx scripts/dev.ts --smoke --demo --rpc-port 0
 
 # The API and the indexer as production runs them: plain JavaScript in graph/dist
 # (start: `NODE_ENV=production node graph/dist/api.js`, `node graph/dist/indexer.js`).
@@ -96,8 +99,13 @@ bench: deps program build
 	npx tsx bench/postgraphile.ts
 
 # DEMO=1 (or DVPN_DEMO=1) adds demo activity so subscriptions show life.
+# Solana RPC on 8899 and websocket on 8900 (DVPN_RPC_PORT / DVPN_WS_PORT), API on 4000 (PORT).
 dev: deps program
 	npx tsx scripts/dev.ts $(if $(DEMO),--demo)
+
+# Just the local chain of `make dev` (program, dev USDC mint, Config), same ports.
+chain: deps program
+	npx tsx scripts/dev-chain.ts
 
 clean:
 	cargo clean

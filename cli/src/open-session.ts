@@ -11,6 +11,7 @@ import {
   MAX_USAGE_SESSION_MINUTES,
   SessionMode,
   createHashChain,
+  errorFromName,
   fetchNextSessionId,
   fetchNode,
   findSessionPda,
@@ -139,6 +140,17 @@ async function loadNode(ctx: Context, node: PublicKey): Promise<NodeAccount> {
   return acc;
 }
 
+/** Refuses, before paying, a node the program would refuse: inactive, or at its capacity limit. */
+export function checkNodeOpen(node: PublicKey, acc: NodeAccount): void {
+  // --json keeps the program error's name, code and message, as if the program had refused it.
+  if (!acc.isActive) throw new CliError(`NodeInactive — node ${node.toBase58()} is not accepting sessions`, { ...errorFromName('NodeInactive') });
+  if (acc.activeSessions >= acc.maxCapacity) {
+    throw new CliError(`NodeFull — node ${node.toBase58()} is at its capacity limit: ${acc.activeSessions} of ${acc.maxCapacity} sessions active`, {
+      ...errorFromName('NodeFull'),
+    });
+  }
+}
+
 /**
  * Opens a session with the id the program requires (the user's
  * UserState.next_session_id) and the node's current price (per minute, or per
@@ -154,6 +166,7 @@ export async function openSessionOnNode(
   checkDuration(w.durationMinutes, !!w.usage);
   let acc = nodeAcc ?? (await loadNode(ctx, w.node));
   for (let attempt = 0; ; attempt++) {
+    checkNodeOpen(w.node, acc);
     const usage = w.usage
       ? { maxTicks: w.usage.maxTicks, tickAmount: usagePrice(acc, !!w.config, w.decimals ?? 0, w.usage.tickAmount) }
       : undefined;

@@ -1,7 +1,10 @@
 // The `dvpn` command tree (commander); main.ts runs it.
 import { Command, Option } from 'commander';
+import { airdropCommand } from './commands/airdrop.js';
 import { configCommand } from './commands/config.js';
 import { connectCommand } from './commands/connect.js';
+import { devCommand } from './commands/dev.js';
+import { keygenCommand } from './commands/keygen.js';
 import { nodeCommand } from './commands/node.js';
 import { providerCommand } from './commands/provider.js';
 import { sessionCommand } from './commands/session.js';
@@ -34,5 +37,8 @@ Examples:
   program.addCommand(nodeCommand());
   program.addCommand(sessionCommand());
   program.addCommand(connectCommand());
+  program.addCommand(keygenCommand());
+  program.addCommand(airdropCommand());
+  program.addCommand(devCommand());
   return program;
 }

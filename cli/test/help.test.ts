@@ -27,6 +27,7 @@ const EXPECTED = [
   'node register', 'node update', 'node show', 'node list',
   'session open', 'session show', 'session list', 'session close', 'session claim', 'session payout',
   'session dispute', 'session resolve', 'session rate',
+  'keygen', 'airdrop', 'dev mint', 'dev warp',
 ];
 
 describe('dvpn --help', () => {

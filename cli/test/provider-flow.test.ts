@@ -175,7 +175,8 @@ describe('dvpn provider', () => {
       { keypair: provider },
     );
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('Error: InsufficientStake — Provider stake is below the configured minimum');
+    // Checked before sending, with the figures.
+    expect(res.stderr).toContain("Error: InsufficientStake — your stake 0 SOL is below the limit: the Config's minimum provider stake is 1 SOL");
   });
 
   it('provider stake moves SOL into the stake vault', async () => {

@@ -316,7 +316,8 @@ describe('errors', () => {
     await openTimeSession(chain, small, 5);
     const res = await cli.run(['session', 'open', '--node', small.node.toBase58(), '--sol', '--minutes', '5'], asUser);
     expect(res.code).toBe(1);
-    expect(res.stderr.trim()).toBe('Error: NodeFull — Node has no free capacity');
+    // Refused before paying, naming the limit.
+    expect(res.stderr.trim()).toBe(`Error: NodeFull — node ${small.node.toBase58()} is at its capacity limit: 1 of 1 sessions active`);
     expect(res.stdout).toBe('');
     const json = await cli.run(['session', 'open', '--node', small.node.toBase58(), '--sol', '--minutes', '5', '--json'], asUser);
     expect(JSON.parse(json.stdout).error).toMatchObject({ name: 'NodeFull', code: 6022, msg: 'Node has no free capacity' });
@@ -332,7 +333,7 @@ describe('errors', () => {
       ['session', 'open', '--node', small.node.toBase58(), '--sol', '--usage', '--ticks', '5', '--minutes', '5'],
       asUser,
     );
-    expect(res.stderr.trim()).toBe('Error: NodeFull — Node has no free capacity');
+    expect(res.stderr.trim()).toBe(`Error: NodeFull — node ${small.node.toBase58()} is at its capacity limit: 1 of 1 sessions active`);
     const [pda] = findSessionPda(small.node, user.publicKey, nextId);
     expect(existsSync(join(userHome, 'sessions', `${pda.toBase58()}.json`))).toBe(false);
   });

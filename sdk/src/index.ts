@@ -8,4 +8,5 @@ export * from './errors.js';
 export * from './hashchain.js';
 export * from './auth.js';
 export * from './amounts.js';
+export * from './endpoint.js';
 export type { Decoded, TsOf } from './decode.js';

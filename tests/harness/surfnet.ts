@@ -96,6 +96,12 @@ export interface StartChainOptions {
   payerSol?: number;
   /** Keep the runtime's wall-clock slots instead of pausing the clock (default false). */
   realClock?: boolean;
+  /** With realClock: one slot every slotTimeMs (400 = mainnet's slot time); default: the runtime's own pace. */
+  slotTimeMs?: number;
+  /** The runtime's payer (fees, rent, the harness mint's authority); default: a new one. */
+  payer?: Keypair;
+  /** Keypair of the harness mint's account, for a mint address that is the same on every start. */
+  mintKeypair?: Keypair;
 }
 
 export interface Chain {
@@ -146,7 +152,7 @@ export interface Chain {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A JSON-RPC call (for surfnet_* cheatcodes that the native binding does not expose). */
-async function rpcCall(rpcUrl: string, method: string, params: unknown[] = []): Promise<unknown> {
+export async function rpcCall(rpcUrl: string, method: string, params: unknown[] = []): Promise<unknown> {
   const res = await fetch(rpcUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -166,7 +172,13 @@ export async function startChain(opts: StartChainOptions = {}): Promise<Chain> {
   }
 
   // Trap 5: default start is offline with no remote RPC; never pass offline:false / remoteRpcUrl.
-  let surfnet: SurfnetInstance | null = Surfnet.start();
+  let surfnet: SurfnetInstance | null =
+    opts.slotTimeMs || opts.payer
+      ? Surfnet.startWithConfig({
+          ...(opts.slotTimeMs ? { blockProductionMode: 'clock' as const, slotTimeMs: opts.slotTimeMs } : {}),
+          ...(opts.payer ? { payerSecretKey: [...opts.payer.secretKey] } : {}),
+        })
+      : Surfnet.start();
   LIVE.add(surfnet);
 
   const recent: SimnetEventValue[] = [];
@@ -328,8 +340,7 @@ export async function startChain(opts: StartChainOptions = {}): Promise<Chain> {
     return err;
   }
 
-  async function createMint(decimals = USDC_DECIMALS): Promise<PublicKey> {
-    const kp = Keypair.generate();
+  async function createMint(decimals = USDC_DECIMALS, kp: Keypair = Keypair.generate()): Promise<PublicKey> {
     const rent = await connection.getMinimumBalanceForRentExemption(MINT_SIZE);
     await send(
       [
@@ -382,7 +393,7 @@ export async function startChain(opts: StartChainOptions = {}): Promise<Chain> {
   }
 
   // USDC-like mint, authority = payer.
-  const mint = await createMint(USDC_DECIMALS);
+  const mint = await createMint(USDC_DECIMALS, opts.mintKeypair);
 
   const ata = (owner: PublicKey, m: PublicKey = mint) => getAssociatedTokenAddressSync(m, owner, true);
 

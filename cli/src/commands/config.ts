@@ -134,7 +134,8 @@ Examples:
       withContext(async (ctx, o: ConfigOpts) => {
         const treasury = parsePubkey(o.treasury!, '--treasury');
         const tokenMint = parsePubkey(o.mint!, '--mint');
-        const decimals = await decimalsOf(ctx, tokenMint);
+        // A mint this cluster does not have would fail as InvalidMint: say which mint and where.
+        const decimals = await ctx.mintDecimals(tokenMint);
         const values = configValues(o, decimals);
         const admin = ctx.signer.publicKey;
         const res = await ctx.send([ix.initializeConfig({ admin, treasury, tokenMint, ...values })]);
@@ -166,7 +167,7 @@ Examples:
         const newAdmin = o.newAdmin ? parsePubkey(o.newAdmin, '--new-admin') : current.pendingAdmin.equals(PublicKeyDefault) ? current.admin : current.pendingAdmin;
         const treasury = o.treasury ? parsePubkey(o.treasury, '--treasury') : current.treasury;
         const tokenMint = o.mint ? parsePubkey(o.mint, '--mint') : current.tokenMint;
-        const decimals = await decimalsOf(ctx, tokenMint);
+        const decimals = o.mint ? await ctx.mintDecimals(tokenMint) : await decimalsOf(ctx, tokenMint);
         const values = configValues(o, decimals, current);
         const res = await ctx.send([ix.updateConfig({ admin: ctx.signer.publicKey, newAdmin, treasury, tokenMint, ...values })]);
         const after = await fetchConfig(ctx.connection);

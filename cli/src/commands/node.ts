@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { PublicKey } from '@solana/web3.js';
-import { MAX_ENDPOINT_LEN, MAX_REGION_LEN, fetchNode, findNodePda, ix, type NodeAccount } from '@dvpn/sdk';
+import { MAX_ENDPOINT_LEN, MAX_REGION_LEN, fetchNode, findNodePda, ix, parseEndpoint, type NodeAccount } from '@dvpn/sdk';
 import { listNodes, resolveNode, resolveProvider } from '../accounts.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
@@ -16,6 +16,39 @@ async function tokenFormat(ctx: Context): Promise<{ decimals: number; format: (v
   } catch {
     return { decimals: 0, format: (v) => `${v} token base units` };
   }
+}
+
+/** The endpoint must be HOST:PORT (a WireGuard client dials it); the SDK says what is wrong. */
+function checkEndpoint(value: string): string {
+  try {
+    parseEndpoint(value);
+  } catch (err) {
+    throw new CliError(`--endpoint: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return value;
+}
+
+/**
+ * One WireGuard key per node of a provider: a second node with the same key
+ * would hand the same server identity to two endpoints (clients could not tell
+ * them apart, and the daemon gives a key to one session). Checked against the
+ * provider's other nodes before anything is sent.
+ */
+async function checkWgKeyUnique(ctx: Context, provider: PublicKey, key: Uint8Array, except?: PublicKey): Promise<void> {
+  const taken = (await listNodes(ctx, { provider })).find(
+    (n) => !(except && n.address.equals(except)) && Buffer.from(n.account.wgServerPubkey).equals(Buffer.from(key)),
+  );
+  if (taken) {
+    throw new CliError(
+      `--wg-pubkey ${base64(key)} is already the key of your node ${taken.account.nodeId} (${taken.address.toBase58()}); each node needs its own WireGuard key (wg genkey | wg pubkey)`,
+    );
+  }
+}
+
+/** Prices in the Config token need the Config (its mint's decimals): say so instead of a decimals error. */
+async function needConfigFor(ctx: Context, o: NodeOpts): Promise<void> {
+  const nonZero = (v?: string) => v !== undefined && !/^0*\.?0*$/.test(v.trim());
+  if (nonZero(o.priceUsdc) || nonZero(o.tickPriceUsdc)) await ctx.config();
 }
 
 function checkText(value: string, max: number, what: string) {
@@ -91,16 +124,24 @@ Examples:
     )
     .action(
       withContext(async (ctx, o: NodeOpts) => {
-        const { address: provider, account } = await resolveProvider(ctx);
-        const endpoint = checkText(o.endpoint!, MAX_ENDPOINT_LEN, '--endpoint');
+        const endpoint = checkEndpoint(o.endpoint!);
         const region = checkText(o.region!, MAX_REGION_LEN, '--region');
+        const wgServerPubkey = parseWgKey(o.wgPubkey!);
+        const { address: provider, account } = await resolveProvider(ctx);
+        await needConfigFor(ctx, o);
+        const config = await ctx.config().catch(() => null);
+        if (config && account.stakeLamports < config.minProviderStake) {
+          throw new CliError(
+            `InsufficientStake — your stake ${formatSol(account.stakeLamports)} is below the limit: the Config's minimum provider stake is ${formatSol(config.minProviderStake)} (dvpn provider stake <SOL>)`,
+          );
+        }
+        await checkWgKeyUnique(ctx, provider, wgServerPubkey);
         const pricePerMinute = parseSol(o.priceSol!, '--price-sol');
         const token = await tokenFormat(ctx);
         const pricePerMinuteToken = parseUnits(o.priceUsdc ?? '0', token.decimals, '--price-usdc');
         const pricePerTick = parseSol(o.tickPriceSol ?? '0', '--tick-price-sol');
         const pricePerTickToken = parseUnits(o.tickPriceUsdc ?? '0', token.decimals, '--tick-price-usdc');
         const maxCapacity = Number(parseInteger(o.capacity!, '--capacity', 1n, 0xffff_ffffn));
-        const wgServerPubkey = parseWgKey(o.wgPubkey!);
         const nodeId = account.nodeCount;
         const res = await ctx.send([
           ix.registerNode({
@@ -149,13 +190,16 @@ Examples:
     .action(
       withContext(async (ctx, nodeArg: string, o: NodeOpts) => {
         if (o.active && o.inactive) throw new CliError('--active and --inactive exclude each other');
-        const { address } = await resolveNode(ctx, nodeArg);
+        if (o.endpoint !== undefined) checkEndpoint(o.endpoint);
+        const { address, account: current } = await resolveNode(ctx, nodeArg);
+        if (o.wgPubkey !== undefined) await checkWgKeyUnique(ctx, current.provider, parseWgKey(o.wgPubkey), address);
+        await needConfigFor(ctx, o);
         const needsToken = o.priceUsdc !== undefined || o.tickPriceUsdc !== undefined;
         const token = needsToken ? await tokenFormat(ctx) : { decimals: 0 };
         const params = {
           authority: ctx.signer.publicKey,
           node: address,
-          endpoint: o.endpoint !== undefined ? checkText(o.endpoint, MAX_ENDPOINT_LEN, '--endpoint') : null,
+          endpoint: o.endpoint !== undefined ? checkEndpoint(o.endpoint) : null,
           region: o.region !== undefined ? checkText(o.region, MAX_REGION_LEN, '--region') : null,
           pricePerMinute: o.priceSol !== undefined ? parseSol(o.priceSol, '--price-sol') : null,
           pricePerMinuteToken: o.priceUsdc !== undefined ? parseUnits(o.priceUsdc, token.decimals, '--price-usdc') : null,

@@ -5,6 +5,7 @@
 import { DVPN_PROGRAM_ID } from '@dvpn/sdk';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import { exampleTabs, renderGraphiQL } from './graphiql.js';
 import pino, { type Logger } from 'pino';
 import type { Bus } from '../bus.js';
 import { ChangeFeed, createChangeFeed } from '../feed.js';
@@ -148,7 +149,8 @@ export function createApi(opts: ApiOptions): ApiYoga {
   const yoga = createYoga<Record<string, unknown>, ApiServices>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: opts.graphiql === false ? false : { title: 'DVPN GraphQL', subscriptionsProtocol: 'SSE' },
+    graphiql: opts.graphiql === false ? false : { title: 'DVPN GraphQL', subscriptionsProtocol: 'SSE', defaultTabs: exampleTabs() },
+    renderGraphiQL,
     landingPage: false,
     healthCheckEndpoint: '/yoga-health',
     cors: { origin: opts.corsOrigin ?? '*', credentials: false, maxAge: 600 },

@@ -122,10 +122,17 @@ describe('metrics', () => {
 });
 
 describe('GraphiQL', () => {
-  it('is served at /graphql to browsers', async () => {
+  it('is served at /graphql to browsers, with its assets inline (offline) and the example operations as tabs', async () => {
     const res = await fetch(`${s.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await res.text()).toMatch(/DVPN GraphQL/);
+    const html = await res.text();
+    expect(html).toMatch(/DVPN GraphQL/);
+    // No script or stylesheet from elsewhere: a page that loads offline.
+    expect(html).not.toMatch(/<script[^>]+src=["']?https?:/i);
+    expect(html).not.toMatch(/<link[^>]+href=["']?https?:/i);
+    expect(html).not.toMatch(/unpkg\.com|cdn\.jsdelivr/);
+    // Each file of graph/operations is a tab (its operation names appear in the page's options).
+    for (const name of ['PlatformStats', 'DiscoverNodes', 'SessionChanged']) expect(html).toContain(name);
   });
 });
