@@ -50,6 +50,10 @@ import { createIndexer, defaultWsUrl, DEFAULTS, type Indexer } from '../graph/sr
 import { createLogger, type Logger } from '../graph/src/log.js';
 import { createRpcProbe } from '../graph/src/api/ingestion.js';
 import { createApiServer, type ApiServer } from '../graph/src/api/server.js';
+import { saveKeypair } from '@dvpn/sdk/node';
+import { mergeConfig, parseConfig } from '../daemon/src/config.js';
+import { DvpnDaemon } from '../daemon/src/daemon.js';
+import { generateWgKeypair } from '../daemon/src/wireguard/keys.js';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -278,6 +282,44 @@ async function main(): Promise<void> {
   await indexer.whenLeader();
   await indexer.whenIdle();
 
+  // A node of our own with its daemon in the no-tunnel mode (sessions, signatures, ticks and claims real; no
+  // traffic), so `dvpn connect <node>` works end to end here without root. Its endpoint is the daemon's API.
+  let devNode: { node: string; authorityPath: string; daemonUrl: string } | null = null;
+  if (devChain && env('DVPN_DEV_DAEMON') !== '0') {
+    const daemonPort = env('DVPN_DAEMON_PORT') ? Number(env('DVPN_DAEMON_PORT')) : SMOKE ? await freePort() : 51820;
+    const serverKey = generateWgKeypair();
+    const owner = await createProvider(chain!, { stake: 2n * SOL });
+    const nodeCtx = await createNode(chain!, owner, {
+      endpoint: `127.0.0.1:${daemonPort}`,
+      region: 'local',
+      maxCapacity: 64,
+      pricePerTick: 10_000n,
+      pricePerTickToken: 1_000n,
+      wgServerPubkey: new Uint8Array(Buffer.from(serverKey.publicKey, 'base64')),
+    });
+    const authorityPath = join(devChain.devDir, 'node-authority.json');
+    saveKeypair(authorityPath, owner.authority);
+    const daemonConfig = parseConfig(
+      mergeConfig(
+        {
+          tunnel: 'none',
+          http: { host: '127.0.0.1', port: daemonPort, tunnelProbe: false },
+          chain: { rpcUrl, wsUrl },
+          node: { address: nodeCtx.node.toBase58() },
+          secrets: { authorityKeypairPath: authorityPath },
+          claims: { intervalSeconds: 60 },
+          state: { dir: join(devChain.devDir, 'daemon-state') },
+          log: { level: env('LOG_LEVEL') ?? 'warn' },
+        },
+        {},
+      ),
+    );
+    const daemon = await DvpnDaemon.create(daemonConfig, { authority: owner.authority });
+    await daemon.start();
+    stack.push({ name: 'daemon', stop: () => daemon.destroy() });
+    devNode = { node: nodeCtx.node.toBase58(), authorityPath, daemonUrl: `http://127.0.0.1:${daemonPort}` };
+  }
+
   let demo: Demo | null = null;
   if (DEMO) {
     if (!chain) log.warn('--demo needs the embedded runtime (it funds wallets with cheatcodes); skipped');
@@ -299,6 +341,12 @@ async function main(): Promise<void> {
     `  Postgres         ${databaseUrl}${embeddedDb ? `  (embedded, ${join(DEV_DIR, 'postgres')})` : ''}`,
     `  Bus              ${redisUrl ? `Redis ${redisUrl}` : 'in process (set REDIS_URL for Redis)'}`,
     ...(devChain ? [] : [`  Program          ${programId}`]),
+    ...(devNode
+      ? [
+          `  Node             ${devNode.node}  (region local; provider authority ${devNode.authorityPath})`,
+          `  Node daemon      ${devNode.daemonUrl}  (no-tunnel mode: dvpn connect works, no traffic is carried)`,
+        ]
+      : []),
     `  Demo activity    ${demo ? 'on (sessions open, claim and close every few seconds)' : 'off (--demo or DVPN_DEMO=1)'}`,
     '',
   ];
@@ -312,6 +360,12 @@ async function main(): Promise<void> {
     ['DVPN_REST_URL', url],
     ['DATABASE_URL', databaseUrl],
     ...(devChain ? ([['DVPN_DEV_MINT', devChain.mint.toBase58()]] as [string, string][]) : []),
+    ...(devNode
+      ? ([
+          ['DVPN_DEV_NODE', devNode.node],
+          ['DVPN_DAEMON_URL', devNode.daemonUrl],
+        ] as [string, string][])
+      : []),
   ];
   const envFile = devChain ? writeEnvFile(devChain, exports) : null;
   lines.push(`# in another shell${envFile ? ` (also in ${envFile})` : ''}:`, exportLines(exports), '');
@@ -333,6 +387,12 @@ async function main(): Promise<void> {
       const after = await plain.getBalance(who);
       console.log(`smoke: web3.js airdrop via ${rpcUrl} confirmed (err ${JSON.stringify(confirmed.value.err)}), +${(after - before) / LAMPORTS_PER_SOL} SOL`);
       ok &&= confirmed.value.err === null && after - before === LAMPORTS_PER_SOL;
+    }
+    if (devNode) {
+      const node = await fetch(`${devNode.daemonUrl}/node`);
+      const body = (await node.json()) as { node?: string; tunnel?: string };
+      console.log(`smoke: daemon /node ${node.status} ${body.node} tunnel=${body.tunnel}`);
+      ok &&= node.status === 200 && body.node === devNode.node && body.tunnel === 'none';
     }
     if (demo) {
       const client = createWsClient({ url: apiWs, webSocketImpl: WebSocket, retryAttempts: 0 });
