@@ -233,4 +233,14 @@ describe('auth races with the chain', () => {
     const r2 = await send(a, '127.0.0.9', 'POST', '/session/auth', authBody(s2.session, s2.user, k2));
     expect(r2.status, r2.body.slice(0, 300)).toBe(409);
   });
+
+  // FINDING (low): the node's own key is refused by string comparison only; the same X25519 key
+  // with bit 255 set is admitted as a client key.
+  it("refuses the node's own key with its top bit set, as it refuses the key itself", async () => {
+    const s = await openTimeSession(chain, nodeA, 10);
+    const own = Buffer.from(nodeA.wgServerPubkey);
+    own[31] |= 0x80;
+    const r = await send(a, '127.0.0.10', 'POST', '/session/auth', authBody(s.session, s.user, own.toString('base64')));
+    expect(r.status, r.body.slice(0, 300)).toBe(400);
+  });
 });

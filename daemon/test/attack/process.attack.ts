@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveKeypair } from '@dvpn/sdk/node';
 import { startChain, type Chain } from '../../../tests/harness/surfnet.js';
-import { createProviderWithNode, initConfig, openUsageSession, type NodeCtx, type SessionCtx } from '../../../tests/harness/fixtures.js';
+import { closeSessionIx, createProviderWithNode, initConfig, mustFetchSession, openUsageSession, type ConfigCtx, type NodeCtx, type SessionCtx } from '../../../tests/harness/fixtures.js';
 import { generateWgKeypair } from '../../src/wireguard/keys.js';
 import { http, type Answer, type Target } from '../helpers/http.js';
 import { authBody, waitFor } from '../helpers/inproc.js';
@@ -47,6 +47,7 @@ const NS = `atkns${tag}`;
 const IFACE = `atkwg${tag}`;
 
 let chain: Chain;
+let cfg: ConfigCtx;
 let node: NodeCtx;
 let dir: string;
 let wgGo: ChildProcess | null = null;
@@ -112,7 +113,7 @@ describe.skipIf(missing.length > 0)('the daemon process', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dvpn-atkp-'));
     chain = await startChain();
-    await initConfig(chain);
+    cfg = await initConfig(chain);
     node = await createProviderWithNode(chain, { maxCapacity: 40, endpoint: '192.0.2.1:51820' });
     saveKeypair(join(dir, 'authority.json'), node.owner.authority);
     await run('ip', ['netns', 'add', NS]);
@@ -215,6 +216,50 @@ describe.skipIf(missing.length > 0)('the daemon process', () => {
       for (const s of held) s.destroy();
       await stopDaemon('SIGKILL');
     }
+  });
+
+  it('kill -9 at random moments while claims are made: every paid tick is claimed once, the records match the chain', async () => {
+    const fast = { DVPN_CLAIM_INTERVAL_SECONDS: '1', DVPN_POLL_INTERVAL_MS: '200', DVPN_CLAIM_RETRY_BASE_MS: '100', DVPN_CLAIM_RETRY_MAX_MS: '500' };
+    await startDaemon(undefined, fast);
+    const s = await openUsageSession(chain, node, { maxTicks: 300, durationMinutes: 30 });
+    const pda = s.session.toBase58();
+    expect((await http(target(), 'POST', '/session/auth', authBody(s.session, s.user))).status).toBe(200);
+    let paid = 0;
+    for (let round = 0; round < 8; round++) {
+      for (let k = 0; k < 3; k++) {
+        const t = paid + 1 + Math.floor(Math.random() * 4);
+        const r = await http(target(), 'POST', `/session/${pda}/ticks`, { tick: t, preimage: Buffer.from(s.hashChain!.preimage(t)).toString('hex') });
+        expect(r.status, r.text).toBe(200);
+        paid = t;
+        await sleep(Math.floor(Math.random() * 500));
+      }
+      await stopDaemon('SIGKILL');
+      await startDaemon(undefined, fast);
+    }
+    await chain.send(closeSessionIx(chain, s, cfg.treasury.publicKey), [s.user]);
+    const view = await waitFor(
+      async () => {
+        const v = (await http(target(), 'GET', `/session/${pda}`)).json;
+        return v?.daemon && v.daemon.pendingClaim === null && v.daemon.payment.claimedTick === String(paid) ? v : null;
+      },
+      'the final claim',
+      60_000,
+      200,
+    );
+    const onChain = await mustFetchSession(chain, s.session);
+    expect(onChain.lastTick).toBe(BigInt(paid));
+    expect(onChain.claimedAmount).toBe(BigInt(paid) * onChain.tickAmount);
+    const chunks = view.daemon.claims.filter((c: { kind: string }) => c.kind === 'chunk');
+    const sigs = chunks.map((c: { signature: string }) => c.signature);
+    expect(new Set(sigs).size, 'a claim recorded twice').toBe(sigs.length);
+    const ticks = chunks.map((c: { tick: string }) => Number(c.tick));
+    expect(ticks, 'recorded claims in increasing tick order').toEqual([...ticks].sort((x, y) => x - y));
+    expect(new Set(ticks).size).toBe(ticks.length);
+    const recorded = chunks.reduce((sum: bigint, c: { amount: string | null }) => sum + BigInt(c.amount ?? 0), 0n);
+    expect(recorded, 'sum of recorded claim amounts = claimed on chain').toBe(onChain.claimedAmount);
+    const statuses = await chain.connection.getSignatureStatuses(sigs, { searchTransactionHistory: true });
+    expect(statuses.value.every((st) => st !== null && st.err === null), 'every recorded claim landed').toBe(true);
+    await stopDaemon('SIGTERM');
   });
 
   // FINDING: POST /session/:pda/ticks is unauthenticated and a wrong preimage costs the daemon up
