@@ -52,6 +52,8 @@ let node: NodeCtx;
 let dir: string;
 let wgGo: ChildProcess | null = null;
 let daemon: ChildProcess | null = null;
+/** Every daemon started (a timed-out test body may go on starting them): killed by pid in afterAll. */
+const spawned: ChildProcess[] = [];
 let port = 0;
 const target = (): Target => ({ host: '127.0.0.1', port });
 
@@ -89,6 +91,7 @@ async function startDaemon(nofile?: number, extra: Record<string, string> = {}):
   daemon = nofile
     ? spawn('prlimit', [`--nofile=${nofile}:${nofile}`, '--', ...argv], { cwd: REPO, env, stdio: ['ignore', log, log] })
     : spawn(argv[0], argv.slice(1), { cwd: REPO, env, stdio: ['ignore', log, log] });
+  spawned.push(daemon);
   await waitFor(async () => (await http(target(), 'GET', '/healthz')).status === 200, `daemon healthz (log: ${join(dir, 'daemon.log')})`, 60_000, 200);
 }
 
@@ -127,6 +130,7 @@ describe.skipIf(missing.length > 0)('the daemon process', () => {
 
   afterAll(async () => {
     await stopDaemon('SIGKILL');
+    for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     if (wgGo && wgGo.exitCode === null) {
       const exited = new Promise((r) => wgGo!.once('exit', r));
       wgGo.kill('SIGTERM');
@@ -160,7 +164,9 @@ describe.skipIf(missing.length > 0)('the daemon process', () => {
         if (tr?.status === 200) paid.set(s.session.toBase58(), t);
       }
     });
-    await sleep(2500);
+    // Kill once the storm is under way (at least 15 auths answered 200), at a random moment.
+    await waitFor(() => acked.length >= 15, 'auths during the storm', 60_000, 50);
+    await sleep(Math.floor(Math.random() * 500));
     await stopDaemon('SIGKILL');
     stop = true;
     await Promise.all(storm);
@@ -218,7 +224,7 @@ describe.skipIf(missing.length > 0)('the daemon process', () => {
     }
   });
 
-  it('kill -9 at random moments while claims are made: every paid tick is claimed once, the records match the chain', async () => {
+  it('kill -9 at random moments while claims are made: every paid tick is claimed once, the records match the chain', { timeout: 300_000 }, async () => {
     const fast = { DVPN_CLAIM_INTERVAL_SECONDS: '1', DVPN_POLL_INTERVAL_MS: '200', DVPN_CLAIM_RETRY_BASE_MS: '100', DVPN_CLAIM_RETRY_MAX_MS: '500' };
     await startDaemon(undefined, fast);
     const s = await openUsageSession(chain, node, { maxTicks: 300, durationMinutes: 30 });
