@@ -8,7 +8,7 @@
 // Run (from the repository root; excluded from the default run):
 //   npx vitest run --config daemon/test/attack/vitest.config.ts daemon/test/attack/process.attack.ts
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
@@ -147,6 +147,7 @@ describe.skipIf(missing.length > 0)('the daemon process', () => {
     for (let i = 0; i < 12; i++) sessions.push(await openUsageSession(chain, node, { maxTicks: 500, durationMinutes: 30 }));
     const acked: Array<{ s: SessionCtx; body: ReturnType<typeof authBody> }> = [];
     const paid = new Map<string, number>();
+    const unanswered = new Set<string>();
     let stop = false;
     const storm = sessions.map(async (s, i) => {
       let n = 0;
@@ -155,6 +156,8 @@ describe.skipIf(missing.length > 0)('the daemon process', () => {
         const body = authBody(s.session, s.user, generateWgKeypair().publicKey, Math.floor(Date.now() / 1000) - (n % 60));
         const r = await http(target(), 'POST', '/session/auth', body).catch(() => null);
         if (r?.status === 200) acked.push({ s, body });
+        // No answer (the kill): the daemon may or may not have admitted this key.
+        else if (r === null) unanswered.add(body.clientWgPubkey);
         n++;
         const t = (paid.get(s.session.toBase58()) ?? 0) + 1 + (i % 3);
         const tr = await http(target(), 'POST', `/session/${s.session.toBase58()}/ticks`, {
@@ -184,7 +187,9 @@ describe.skipIf(missing.length > 0)('the daemon process', () => {
       const mine = acked.filter((a) => a.s === s);
       if (mine.length === 0) continue;
       const v = views[sessions.indexOf(s)].json.daemon;
-      expect(v.peer?.publicKey, s.session.toBase58()).toBe(mine[mine.length - 1].body.clientWgPubkey);
+      // The last key answered 200, or one sent after it that the kill left unanswered.
+      const key = v.peer?.publicKey;
+      expect(key === mine[mine.length - 1].body.clientWgPubkey || unanswered.has(key), s.session.toBase58()).toBe(true);
       expect(BigInt(v.payment.paidTick)).toBeGreaterThanOrEqual(BigInt(paid.get(s.session.toBase58()) ?? 0));
     }
     // Every acknowledged auth message is refused when replayed.
@@ -203,12 +208,14 @@ describe.skipIf(missing.length > 0)('the daemon process', () => {
     await startDaemon(256);
     const held: Socket[] = [];
     try {
-      for (let i = 0; i < 400; i++) {
+      for (let i = 0; i < 600; i++) {
         const sock = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' });
         sock.on('error', () => undefined);
         held.push(sock);
       }
-      await sleep(1000);
+      // Until the daemon holds (nearly) all the descriptors it may open.
+      const fds = () => readdirSync(`/proc/${daemon!.pid}/fd`).length;
+      await waitFor(() => fds() >= 250, 'the daemon to accept the idle connections', 8000, 50);
       const legit = await Promise.race([
         http(target(), 'GET', '/healthz').then(
           (r) => `status ${r.status}`,
