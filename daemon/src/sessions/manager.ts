@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
 import type { Logger } from 'pino';
-import { SessionMode, SessionState, authMessage, hashN, verifyTick, type SessionAccount } from '@dvpn/sdk';
-import { verifyAuthSignatureNode } from '@dvpn/sdk/node';
+import { SessionMode, SessionState, authMessage, type SessionAccount } from '@dvpn/sdk';
+import { hashNNode, verifyAuthSignatureNode, verifyTickNode } from '@dvpn/sdk/node';
 import type { ChainClient, SessionLookup } from '../chain/client.js';
 import type { SessionCache } from '../chain/session-cache.js';
 import type { DaemonConfig } from '../config.js';
@@ -260,7 +260,11 @@ export class SessionManager {
     let lookup: SessionLookup;
     let now: bigint;
     try {
-      const entry = await cache.get(new PublicKey(req.sessionPda));
+      // Re-sending the key the session's peer already has admits nothing new: the cache (the
+      // poll refreshes it) is enough. Any other key is a new admission and is checked against
+      // the chain as it is now, so a session closed on chain gets no new peer.
+      const live = store.sessions.get(req.sessionPda)?.peer?.publicKey === req.clientWgPubkey;
+      const entry = await cache.get(new PublicKey(req.sessionPda), { reread: !live });
       lookup = entry.lookup;
       now = cache.chainNow(entry);
     } catch (err) {
@@ -421,7 +425,7 @@ export class SessionManager {
     }
     const gap = tick - rec.latestTick;
     if (gap > BigInt(config.usage.maxTickGap)) fail(400, 'tick_gap_too_large', `pay at most ${config.usage.maxTickGap} ticks per request`);
-    if (!rec.latestPreimage || !verifyTick(unhex(rec.latestPreimage), rec.latestTick, req.preimage, tick)) {
+    if (!rec.latestPreimage || !verifyTickNode(unhex(rec.latestPreimage), rec.latestTick, req.preimage, tick)) {
       fail(400, 'invalid_preimage', `the preimage does not hash to the proof of tick ${rec.latestTick}`);
     }
     // No await between the check above and this update: concurrent ticks cannot both apply.
@@ -451,7 +455,7 @@ export class SessionManager {
   /** w_tick for a tick at or below the latest paid one (derived from the latest preimage). */
   preimageFor(rec: SessionRecord, tick: bigint): Uint8Array {
     if (!rec.latestPreimage || tick > rec.latestTick) throw new Error(`no preimage for tick ${tick}`);
-    return hashN(unhex(rec.latestPreimage), rec.latestTick - tick);
+    return hashNNode(unhex(rec.latestPreimage), rec.latestTick - tick);
   }
 
   // --- metering -----------------------------------------------------------
@@ -585,8 +589,10 @@ export class SessionManager {
    * dump): peers of live sessions that WireGuard lacks are added back; pool
    * peers no session holds are removed (when configured). Each session is
    * fixed under its lock, so an auth or a removal in progress is never undone.
+   * Returns how many missing peers could not be restored (WireGuard and the records disagree).
    */
-  async reconcile(dump: WgDump): Promise<void> {
+  async reconcile(dump: WgDump): Promise<number> {
+    let unrestored = 0;
     const since = this.dumpMutation.get(dump) ?? this.peerMutation;
     /** True when this daemon added or removed the key after the dump began: the dump is stale for it. */
     const changedSince = (key: string) => (this.keyMutation.get(key) ?? 0) > since;
@@ -610,6 +616,7 @@ export class SessionManager {
           this.d.metrics.peerRepairs.inc({ action: 'restored' });
           this.log.warn({ session: rec.session, peer: peer.publicKey }, 'peer was missing from WireGuard; restored');
         } catch (err) {
+          unrestored++;
           this.log.error({ err, session: rec.session }, 'could not restore peer');
         }
       });
@@ -630,6 +637,7 @@ export class SessionManager {
       }
     }
     await this.d.store.flush();
+    return unrestored;
   }
 
   /** Peers of this daemon's sessions that WireGuard has (as of the last dump and the changes since). */
@@ -650,7 +658,9 @@ export class SessionManager {
       endReason: rec.endReason,
       startTs: rec.startTs.toString(),
       endTs: rec.endTs.toString(),
-      peer: rec.peer ? { publicKey: rec.peer.publicKey, address: rec.peer.address, addedAt: new Date(rec.peer.addedAt).toISOString() } : null,
+      // What WireGuard has: a recorded peer missing from it (not restored yet) is shown apart.
+      peer: rec.peer && this.present.has(rec.peer.publicKey) ? { publicKey: rec.peer.publicKey, address: rec.peer.address, addedAt: new Date(rec.peer.addedAt).toISOString() } : null,
+      peerMissing: rec.peer && !this.present.has(rec.peer.publicKey) ? { publicKey: rec.peer.publicKey, address: rec.peer.address } : null,
       peerRemoved: rec.peerRemoved
         ? { at: new Date(rec.peerRemoved.at).toISOString(), reason: rec.peerRemoved.reason, tick: rec.peerRemoved.tick.toString() }
         : null,

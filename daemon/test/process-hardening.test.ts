@@ -17,11 +17,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveKeypair } from '@dvpn/sdk/node';
-import { startChain, type Chain } from '../../../tests/harness/surfnet.js';
-import { closeSessionIx, createProviderWithNode, initConfig, mustFetchSession, openUsageSession, type ConfigCtx, type NodeCtx, type SessionCtx } from '../../../tests/harness/fixtures.js';
-import { generateWgKeypair } from '../../src/wireguard/keys.js';
-import { http, type Answer, type Target } from '../helpers/http.js';
-import { authBody, waitFor } from '../helpers/inproc.js';
+import { startChain, type Chain } from '../../tests/harness/surfnet.js';
+import { closeSessionIx, createProviderWithNode, initConfig, mustFetchSession, openUsageSession, type ConfigCtx, type NodeCtx, type SessionCtx } from '../../tests/harness/fixtures.js';
+import { generateWgKeypair } from '../src/wireguard/keys.js';
+import { http, type Answer, type Target } from './helpers/http.js';
+import { authBody, waitFor } from './helpers/inproc.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const onPath = (bin: string) => {

@@ -1,10 +1,7 @@
-// Outside attack on what the daemon remembers and reports (real embedded
-// chain, in-process daemon, in-memory WireGuard): crash copies of the state
-// directory, the pool under concurrent auths, and whether /healthz, /metrics
-// and GET /session agree with WireGuard. Tests that fail are findings.
-//
-// Run (from the repository root; excluded from the default run):
-//   npx vitest run --config daemon/test/attack/vitest.config.ts daemon/test/attack/state-report.attack.ts
+// What the daemon remembers and reports, under attack (from an outside audit; real
+// embedded chain, in-process daemon, in-memory WireGuard): crash copies of the state
+// directory, the pool under concurrent auths, and whether /healthz, /metrics and
+// GET /session agree with WireGuard.
 //
 // A crash is simulated by copying the state directory while the daemon runs:
 // everything the daemon acknowledged was fdatasync'd before the answer, so the
@@ -14,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChain, type Chain } from '../../../tests/harness/surfnet.js';
-import { createProviderWithNode, initConfig, openTimeSession, openUsageSession, type NodeCtx } from '../../../tests/harness/fixtures.js';
-import { generateWgKeypair } from '../../src/wireguard/keys.js';
-import { http } from '../helpers/http.js';
-import { authBody, startInProcess, type InProc } from '../helpers/inproc.js';
+import { startChain, type Chain } from '../../tests/harness/surfnet.js';
+import { createProviderWithNode, initConfig, openTimeSession, openUsageSession, type NodeCtx } from '../../tests/harness/fixtures.js';
+import { generateWgKeypair } from '../src/wireguard/keys.js';
+import { http } from './helpers/http.js';
+import { authBody, startInProcess, type InProc } from './helpers/inproc.js';
 
 let chain: Chain;
 const started: InProc[] = [];
@@ -103,9 +100,8 @@ describe('the pool under concurrent auths', () => {
 });
 
 describe('what the daemon reports', () => {
-  // FINDING: GET /session/:pda promises 404 for a session this daemon does not serve, but answers
-  // from the session cache, which anyone fills: one auth attempt signed by a throwaway wallet for
-  // another node's session (401, after a chain read) makes the next GET a 200 with that session.
+  // The session cache is filled by anyone's auth attempts too (a throwaway wallet's 401 for another
+  // node's session comes after a chain read): GET must not show what it holds of other nodes.
   it('GET /session/:pda of a session this daemon does not serve stays 404 after someone tried to authenticate it', async () => {
     const node = await createProviderWithNode(chain, { maxCapacity: 8 });
     const other = await createProviderWithNode(chain, { maxCapacity: 8 });
@@ -119,9 +115,8 @@ describe('what the daemon reports', () => {
     expect(after.status, after.text.slice(0, 300)).toBe(404);
   });
 
-  // FINDING: /healthz `peers` counts the records that hold a peer, not the peers WireGuard has
-  // (dvpn_peers does). When a peer disappears and cannot be restored, /healthz says 200 with two
-  // peers while WireGuard and /metrics have one.
+  // A peer disappears and cannot be restored: /healthz, /metrics and GET /session all report
+  // what WireGuard has, and /healthz names the problem.
   it('/healthz peers equals the peers WireGuard has when a peer could not be restored', async () => {
     const node = await createProviderWithNode(chain, { maxCapacity: 8 });
     const d = await daemonFor(node);
@@ -142,5 +137,15 @@ describe('what the daemon reports', () => {
     expect(metric(m.text, 'dvpn_peers')).toBe(1);
     expect(h.json.peers, JSON.stringify(h.json)).toBe(1);
     expect(view.json.daemon.peer, 'GET /session shows a peer WireGuard does not have').toBeNull();
+    expect(view.json.daemon.peerMissing.publicKey).toBe(k1);
+    expect(h.status).toBe(503);
+    expect(h.json.problems).toContain('peers_out_of_sync');
+    // WireGuard takes changes again: the next poll restores the peer and the problem clears.
+    d.wg.failSet = false;
+    await d.daemon.ctx.lifecycle.pollOnce();
+    const healed = await http(d.target, 'GET', '/healthz');
+    expect(healed.json.peers).toBe(2);
+    expect(healed.json.problems).not.toContain('peers_out_of_sync');
+    expect(d.wg.peers.has(k1)).toBe(true);
   });
 });

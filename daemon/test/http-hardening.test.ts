@@ -1,20 +1,18 @@
-// Outside attack on the daemon's HTTP API and auth (real embedded chain, real
-// HTTP server over TCP on loopback, in-memory WireGuard). Every test asserts a
-// promise of daemon/README.md; the ones that fail are findings.
-//
-// Run (from the repository root; excluded from the default run):
-//   npx vitest run --config daemon/test/attack/vitest.config.ts daemon/test/attack/http-auth.attack.ts
+// The HTTP API and auth under attack (from an outside audit): real embedded chain, real
+// HTTP server over TCP on loopback, in-memory WireGuard. Every test asserts a promise of
+// daemon/README.md.
 //
 // Distinct loopback source addresses (127.0.0.x, all routed to lo on Linux)
 // stand for distinct clients, so one test's buckets do not touch another's.
+import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { request } from 'node:http';
 import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChain, type Chain } from '../../../tests/harness/surfnet.js';
-import { closeSessionIx, createProviderWithNode, initConfig, openTimeSession, type ConfigCtx, type NodeCtx } from '../../../tests/harness/fixtures.js';
-import { generateWgKeypair } from '../../src/wireguard/keys.js';
-import { authBody, startInProcess, type InProc } from '../helpers/inproc.js';
+import { startChain, type Chain } from '../../tests/harness/surfnet.js';
+import { closeSessionIx, createProviderWithNode, initConfig, openTimeSession, openUsageSession, type ConfigCtx, type NodeCtx } from '../../tests/harness/fixtures.js';
+import { generateWgKeypair } from '../src/wireguard/keys.js';
+import { authBody, startInProcess, type InProc } from './helpers/inproc.js';
 
 let chain: Chain;
 let cfg: ConfigCtx;
@@ -98,15 +96,17 @@ const count = (replies: Reply[], status: number) => replies.filter((r) => r.stat
 describe('failed-auth limit', () => {
   it('control: sequential bad signatures from one client are cut to the burst, then 429', async () => {
     const replies: Reply[] = [];
+    const t0 = Date.now();
     for (let i = 0; i < 20; i++) replies.push(await send(a, '127.0.0.2', 'POST', '/session/auth', badSignatureBody()));
-    expect(count(replies, 401)).toBeLessThanOrEqual(6);
-    expect(count(replies, 429)).toBeGreaterThanOrEqual(14);
+    // The burst (5) plus what the bucket refilled (1/s) while the requests were made, on a machine of any speed.
+    const allowed = 5 + Math.ceil((Date.now() - t0) / 1000);
+    expect(count(replies, 401)).toBeLessThanOrEqual(allowed);
+    expect(count(replies, 429)).toBeGreaterThanOrEqual(20 - allowed);
   });
 
-  // FINDING: the limit is checked (peek) when a request starts and charged when it fails, and a
-  // bucket never goes below zero. A client that opens 16 requests, sends each one's headers and
-  // all but the last body byte, then the last bytes together, gets 16 failures through each time
-  // its bucket holds one token: ~16 failed auths per second against a limit of 1 per second.
+  // A client opens 16 requests, sends each one's headers and all but the last body byte, then
+  // the last bytes together. Were the limit only checked at the start and charged on failure,
+  // all 16 would pass the check each time the bucket held one token.
   it('holds against requests held open until they all passed the check (16 per round, 4 rounds)', async () => {
     const from = '127.0.0.4';
     const rounds = 4;
@@ -149,9 +149,8 @@ describe('failed-auth limit', () => {
     expect(failures, `401s: ${failures}, 429s: ${count(replies, 429)}`).toBeLessThanOrEqual(5 + 8);
   });
 
-  // FINDING: a 404 session_not_found is not a failed authentication. Anyone signs with a throwaway
-  // wallet (the signature checks out against the `user` it names) for random session addresses:
-  // each request costs the node a chain read and is never cut by the failed-auth limit.
+  // Anyone signs with a throwaway wallet (the signature checks out against the `user` it names)
+  // for random session addresses: each costs a chain read, so each 404 counts as a failure.
   it('cuts a client that authenticates random (non-existent) sessions with its own wallet, and stops reading the chain for it', async () => {
     const me = Keypair.generate();
     const readsBefore = a.daemon.ctx.cache.reads;
@@ -163,6 +162,27 @@ describe('failed-auth limit', () => {
   });
 });
 
+describe('failed ticks', () => {
+  it('counts wrong preimages and unknown sessions as failures (cut to the burst, then 429); paid ticks cost nothing', async () => {
+    const s = await openUsageSession(chain, nodeA, { maxTicks: 100, durationMinutes: 30 });
+    const pda = s.session.toBase58();
+    const ok = await send(a, '127.0.0.11', 'POST', '/session/auth', authBody(s.session, s.user));
+    expect(ok.status, ok.body).toBe(200);
+    const replies: Reply[] = [];
+    for (let i = 0; i < 8; i++) replies.push(await send(a, '127.0.0.12', 'POST', `/session/${pda}/ticks`, { tick: 90, preimage: randomBytes(32).toString('hex') }));
+    for (let i = 0; i < 4; i++) {
+      replies.push(await send(a, '127.0.0.12', 'POST', `/session/${Keypair.generate().publicKey.toBase58()}/ticks`, { tick: 1, preimage: randomBytes(32).toString('hex') }));
+    }
+    expect(count(replies, 400) + count(replies, 404), JSON.stringify(replies.map((r) => r.status))).toBeLessThanOrEqual(6);
+    expect(count(replies, 429)).toBeGreaterThanOrEqual(6);
+    // Another client pays tick after tick: successes never use up its failure budget (5).
+    for (let t = 1; t <= 12; t++) {
+      const r = await send(a, '127.0.0.11', 'POST', `/session/${pda}/ticks`, { tick: t, preimage: Buffer.from(s.hashChain!.preimage(t)).toString('hex') });
+      expect(r.status, r.body).toBe(200);
+    }
+  });
+});
+
 describe('client address behind a proxy (DVPN_TRUST_PROXY=true)', () => {
   it('control: without X-Forwarded-For the socket address is the client', async () => {
     const replies: Reply[] = [];
@@ -170,9 +190,8 @@ describe('client address behind a proxy (DVPN_TRUST_PROXY=true)', () => {
     expect(count(replies, 429)).toBeGreaterThan(0);
   });
 
-  // FINDING: the daemon takes the FIRST X-Forwarded-For entry, which the client writes itself; a
-  // proxy (nginx $proxy_add_x_forwarded_for, HAProxy, Caddy) appends the address it saw at the end.
-  // One client behind the proxy names a new "client" each request and is never limited.
+  // The first X-Forwarded-For entries are whatever the client wrote; a proxy (nginx
+  // $proxy_add_x_forwarded_for, HAProxy, Caddy) appends the address it saw at the end.
   it('one real client (the address the proxy appended) stays one client whatever it puts first', async () => {
     const replies: Reply[] = [];
     for (let i = 0; i < 30; i++) {
@@ -188,15 +207,15 @@ describe('client address behind a proxy (DVPN_TRUST_PROXY=true)', () => {
 });
 
 describe('paths and errors', () => {
-  // FINDING: the dot-segment check splits the raw target at '?' only; a '#' after the dot segment
-  // hides it from the check, and WHATWG URL parsing then resolves it (and %2e%2e too).
+  // A '#' after a dot segment could hide it from a check of the path, while WHATWG URL parsing
+  // still resolves it (and %2e%2e too).
   it.each(['/node/x/..#', '/node/x/%2e%2e#', '/node/x/.%2E#y'])('refuses %s with 400 bad_url instead of resolving it', async (path) => {
     const r = await raw(a, '127.0.0.7', `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
     expect(r.status, r.body.slice(0, 200)).toBe(400);
     expect(r.body).toContain('bad_url');
   });
 
-  // FINDING: 404 echoes the whole path; errors are meant to be short.
+  // Errors are short: the path is not echoed.
   it('answers a 12 kB unknown path with a short error', async () => {
     const r = await send(a, '127.0.0.7', 'GET', `/${'A'.repeat(12_000)}`);
     expect(r.status).toBe(404);
@@ -205,8 +224,7 @@ describe('paths and errors', () => {
 });
 
 describe('auth races with the chain', () => {
-  // FINDING: auth answers from the session cache (kept up to sessionCacheMaxAgeMs, refreshed by the
-  // poll), so a session closed on chain is still admitted with a new key until the next poll.
+  // The session cache is refreshed by the poll only; a new key is checked against the chain now.
   it('refuses a new key for a session that is already Closed on chain', async () => {
     const s = await openTimeSession(chain, nodeA, 10);
     const first = await send(a, '127.0.0.8', 'POST', '/session/auth', authBody(s.session, s.user));
@@ -218,9 +236,7 @@ describe('auth races with the chain', () => {
     expect(a.wg.peers.has(key)).toBe(false);
   });
 
-  // FINDING (low): X25519 ignores the top bit of a public key (RFC 7748; keys.ts says so for the
-  // low-order check), but key ownership compares the base64 strings, so one X25519 key is held by
-  // two sessions: K and K with bit 255 set.
+  // X25519 ignores the top bit of a public key (RFC 7748): K and K with bit 255 set are one key.
   it('refuses the same X25519 key in another encoding (top bit set) for a second session', async () => {
     const s1 = await openTimeSession(chain, nodeA, 10);
     const s2 = await openTimeSession(chain, nodeA, 10);
@@ -231,11 +247,11 @@ describe('auth races with the chain', () => {
     const r1 = await send(a, '127.0.0.9', 'POST', '/session/auth', authBody(s1.session, s1.user, k));
     expect(r1.status, r1.body).toBe(200);
     const r2 = await send(a, '127.0.0.9', 'POST', '/session/auth', authBody(s2.session, s2.user, k2));
-    expect(r2.status, r2.body.slice(0, 300)).toBe(409);
+    expect([400, 409], r2.body.slice(0, 300)).toContain(r2.status);
+    expect(a.wg.peers.has(k2)).toBe(false);
   });
 
-  // FINDING (low): the node's own key is refused by string comparison only; the same X25519 key
-  // with bit 255 set is admitted as a client key.
+  // The node's own key in another spelling is still the node's own key.
   it("refuses the node's own key with its top bit set, as it refuses the key itself", async () => {
     const s = await openTimeSession(chain, nodeA, 10);
     const own = Buffer.from(nodeA.wgServerPubkey);
