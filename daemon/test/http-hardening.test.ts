@@ -180,6 +180,10 @@ describe('failed ticks', () => {
       const r = await send(a, '127.0.0.11', 'POST', `/session/${pda}/ticks`, { tick: t, preimage: Buffer.from(s.hashChain!.preimage(t)).toString('hex') });
       expect(r.status, r.body).toBe(200);
     }
+    // A long gap (checked on the hash worker) pays too.
+    const far = await send(a, '127.0.0.11', 'POST', `/session/${pda}/ticks`, { tick: 92, preimage: Buffer.from(s.hashChain!.preimage(92)).toString('hex') });
+    expect(far.status, far.body).toBe(200);
+    expect(JSON.parse(far.body).paidTick).toBe('92');
   });
 });
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
 import type { Logger } from 'pino';
 import { SessionMode, SessionState, authMessage, type SessionAccount } from '@dvpn/sdk';
-import { hashNNode, verifyAuthSignatureNode, verifyTickNode } from '@dvpn/sdk/node';
+import { createHashWorker, hashNNode, verifyAuthSignatureNode, verifyTickNode } from '@dvpn/sdk/node';
 import type { ChainClient, SessionLookup } from '../chain/client.js';
 import type { SessionCache } from '../chain/session-cache.js';
 import type { DaemonConfig } from '../config.js';
@@ -22,6 +22,8 @@ import type { NodeState } from './node.js';
 export const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const stateName = (s: number) => SessionState[s] ?? String(s);
+/** Tick gaps up to this are checked in line (a few microseconds); longer ones on the hash worker. */
+const INLINE_TICK_GAP = 64n;
 
 export interface ManagerDeps {
   config: DaemonConfig;
@@ -128,6 +130,11 @@ export class SessionManager {
   private peerMutation = 0;
   private readonly keyMutation = new Map<string, number>();
   private readonly dumpMutation = new WeakMap<WgDump, number>();
+  /**
+   * Long tick checks (up to maxTickGap SHA-256 rounds; the route is unauthenticated) run on a
+   * worker thread, so wrong preimages cannot hold up the event loop that serves everyone.
+   */
+  private readonly hashWorker = createHashWorker();
 
   constructor(private readonly d: ManagerDeps) {
     this.indexKeys();
@@ -414,20 +421,31 @@ export class SessionManager {
     if (rec.phase === 'settled' || rec.chunkClaimsDone) fail(410, 'session_settled', 'the session is settled; ticks can no longer be claimed');
     const tick = BigInt(req.tick);
     if (tick > rec.maxTicks) fail(400, 'tick_beyond_chain', `tick ${tick} is beyond the session's ${rec.maxTicks} ticks`);
-    if (tick <= rec.latestTick) {
-      if (tick === rec.latestTick && rec.latestPreimage === hex(req.preimage)) {
-        // Answer 200 only for what is on disk: an earlier attempt may have failed to write it.
-        await this.d.store.flush();
-        metrics.ticks.inc({ result: 'duplicate' });
-        return this.tickView(rec);
+    for (;;) {
+      if (tick <= rec.latestTick) {
+        if (tick === rec.latestTick && rec.latestPreimage === hex(req.preimage)) {
+          // Answer 200 only for what is on disk: an earlier attempt may have failed to write it.
+          await this.d.store.flush();
+          metrics.ticks.inc({ result: 'duplicate' });
+          return this.tickView(rec);
+        }
+        fail(409, 'stale_tick', `tick ${tick} is not after the latest paid tick ${rec.latestTick}`, { paidTick: rec.latestTick.toString() });
       }
-      fail(409, 'stale_tick', `tick ${tick} is not after the latest paid tick ${rec.latestTick}`, { paidTick: rec.latestTick.toString() });
+      const gap = tick - rec.latestTick;
+      if (gap > BigInt(config.usage.maxTickGap)) fail(400, 'tick_gap_too_large', `pay at most ${config.usage.maxTickGap} ticks per request`);
+      const baseTick = rec.latestTick;
+      const basePreimage = rec.latestPreimage;
+      if (!basePreimage) return fail(400, 'invalid_preimage', `the preimage does not hash to the proof of tick ${rec.latestTick}`);
+      const valid =
+        gap <= INLINE_TICK_GAP
+          ? verifyTickNode(unhex(basePreimage), baseTick, req.preimage, tick)
+          : await this.hashWorker.verifyTick(unhex(basePreimage), baseTick, req.preimage, tick);
+      // Another tick was paid while this one was checked: check again against it.
+      if (rec.latestTick !== baseTick || rec.latestPreimage !== basePreimage) continue;
+      if (!valid) fail(400, 'invalid_preimage', `the preimage does not hash to the proof of tick ${rec.latestTick}`);
+      break;
     }
-    const gap = tick - rec.latestTick;
-    if (gap > BigInt(config.usage.maxTickGap)) fail(400, 'tick_gap_too_large', `pay at most ${config.usage.maxTickGap} ticks per request`);
-    if (!rec.latestPreimage || !verifyTickNode(unhex(rec.latestPreimage), rec.latestTick, req.preimage, tick)) {
-      fail(400, 'invalid_preimage', `the preimage does not hash to the proof of tick ${rec.latestTick}`);
-    }
+    if (rec.phase === 'settled' || rec.chunkClaimsDone) fail(410, 'session_settled', 'the session is settled; ticks can no longer be claimed');
     // No await between the check above and this update: concurrent ticks cannot both apply.
     const paid = tick - rec.latestTick;
     rec.latestTick = tick;
@@ -439,6 +457,11 @@ export class SessionManager {
     metrics.ticks.inc({ result: 'ok' });
     metrics.ticksAccepted.inc({}, Number(paid));
     return this.tickView(rec);
+  }
+
+  /** Stops the hash worker. */
+  async close(): Promise<void> {
+    await this.hashWorker.close();
   }
 
   private tickView(rec: SessionRecord) {
