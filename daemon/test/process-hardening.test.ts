@@ -292,8 +292,21 @@ describe.skipIf(missing.length > 0)('the daemon process', () => {
       const s = await openUsageSession(chain, node, { maxTicks: 10_000, durationMinutes: 30 });
       const ok = await http(target(), 'POST', '/session/auth', authBody(s.session, s.user));
       expect(ok.status, ok.text).toBe(200);
+      const getNode = async () => {
+        const t0 = Date.now();
+        const r = await http(target(), 'GET', '/node');
+        expect(r.status).toBe(200);
+        return Date.now() - t0;
+      };
+      // The same requests without the attack: what this (shared, possibly busy) machine gives.
+      const baseline: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        baseline.push(await getNode());
+        await sleep(100);
+      }
       let stop = false;
       const statuses = new Map<number, number>();
+      const attackStarted = Date.now();
       const attacker = async (from: string) => {
         while (!stop) {
           const r = await post(from, `/session/${s.session.toBase58()}/ticks`, { tick: 4096, preimage: randomBytes(32).toString('hex') }).catch(() => 0);
@@ -305,16 +318,19 @@ describe.skipIf(missing.length > 0)('the daemon process', () => {
       await sleep(2000);
       const waits: number[] = [];
       for (let i = 0; i < 6; i++) {
-        const t0 = Date.now();
-        const r = await http(target(), 'GET', '/node');
-        waits.push(Date.now() - t0);
-        expect(r.status).toBe(200);
+        waits.push(await getNode());
         await sleep(500);
       }
       stop = true;
       await Promise.all(attackers);
-      expect(statuses.get(400) ?? 0, 'invalid ticks answered 400').toBeGreaterThan(0);
-      expect(Math.max(...waits), `GET /node waits (ms): ${waits.join(', ')}; attack answers: ${JSON.stringify([...statuses])}`).toBeLessThan(1000);
+      const seconds = Math.ceil((Date.now() - attackStarted) / 1000);
+      const failed = statuses.get(400) ?? 0;
+      expect(failed, 'invalid ticks answered 400').toBeGreaterThan(0);
+      // Each client's wrong preimages are cut to its failure budget: burst 10, then 1 per second.
+      expect(failed, `attack answers: ${JSON.stringify([...statuses])}`).toBeLessThanOrEqual(8 * (10 + seconds));
+      // Liveness: the attack adds less than a second to GET /node (unchecked, it added several).
+      const detail = `GET /node waits (ms): ${waits.join(', ')}; without the attack: ${baseline.join(', ')}; attack answers: ${JSON.stringify([...statuses])}`;
+      expect(Math.max(...waits), detail).toBeLessThan(Math.max(...baseline) + 1000);
     } finally {
       await stopDaemon('SIGKILL');
     }
