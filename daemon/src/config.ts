@@ -42,7 +42,7 @@ export const ConfigSchema = z.object({
       /** Requests of one client in progress at once (rate-limited routes); more is 429. */
       maxInFlightPerClient: z.number().int().min(1).default(16),
       /**
-       * Failed authentications (401/403) per client: sustained per second and burst. A client
+       * Failed auths and ticks (any 4xx but 429) per client: sustained per second and burst. A client
        * past it gets 429 on rate-limited routes until it refills. Unlike the request bucket,
        * which a busy process refills while requests wait, this counts what the client did.
        */

@@ -22,7 +22,7 @@ export class ApiServer {
   /** Rate-limited requests being handled, per client. */
   private readonly inFlight = new Map<string, number>();
   /**
-   * Failed authentications (401/403) per client. A client out of these tokens is refused
+   * Failed requests per client (4xx of auth and tick routes, see Route.countsFailures). A client out of these tokens is refused
    * before any work: a flood of bad signatures is cut by what it does, not by when a busy
    * process gets to read it.
    */
@@ -166,7 +166,7 @@ export class ApiServer {
         const failWait = this.failures.peek(client);
         if (failWait > 0) {
           this.ctx.metrics.rateLimited.inc({ route: routeName });
-          throw new HttpError(429, 'rate_limited', `too many failed authentications from this client; retry in ${failWait} s`, undefined, {
+          throw new HttpError(429, 'rate_limited', `too many failed requests from this client; retry in ${failWait} s`, undefined, {
             'retry-after': String(failWait),
           });
         }
