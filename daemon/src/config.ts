@@ -42,7 +42,7 @@ export const ConfigSchema = z.object({
       /** Requests of one client in progress at once (rate-limited routes); more is 429. */
       maxInFlightPerClient: z.number().int().min(1).default(16),
       /**
-       * Failed authentications (401/403) per client: sustained per second and burst. A client
+       * Failed auths and ticks (any 4xx but 429) per client: sustained per second and burst. A client
        * past it gets 429 on rate-limited routes until it refills. Unlike the request bucket,
        * which a busy process refills while requests wait, this counts what the client did.
        */
@@ -56,6 +56,17 @@ export const ConfigSchema = z.object({
       tunnelProbe: z.boolean().default(true),
       /** Take the client address from X-Forwarded-For (only behind a trusted proxy). */
       trustProxy: z.boolean().default(false),
+      /** Socket peers whose X-Forwarded-For is honoured with trustProxy (addresses or CIDRs). */
+      trustedProxies: z
+        .array(z.union([ipAddress, cidr]))
+        .default(['127.0.0.0/8', '::1']),
+      /** Proxies in front that each append to X-Forwarded-For: the client is this many entries from the right. */
+      proxyHops: z.number().int().min(1).max(16).default(1),
+      /** Open connections at once in total, and per client address (trusted proxies exempt); more are closed at once. */
+      maxConnections: z.number().int().min(1).default(1024),
+      maxConnectionsPerClient: z.number().int().min(1).default(32),
+      /** A connection (a fresh one too) must have sent a whole request head within this, else it is closed. */
+      headersTimeoutMs: z.number().int().min(500).default(5000),
       requestTimeoutMs: z.number().int().min(1000).default(15_000),
     })
     .prefault({}),
@@ -262,6 +273,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
       maxInFlightPerClient: envInt(env, 'DVPN_HTTP_MAX_IN_FLIGHT_PER_CLIENT'),
       authFailureLimit: { perSecond: envNum(env, 'DVPN_AUTH_FAILURE_LIMIT_PER_SECOND'), burst: envInt(env, 'DVPN_AUTH_FAILURE_LIMIT_BURST') },
       trustProxy: envBool(env, 'DVPN_TRUST_PROXY'),
+      trustedProxies: envList(env, 'DVPN_TRUSTED_PROXIES'),
+      proxyHops: envInt(env, 'DVPN_PROXY_HOPS'),
+      maxConnections: envInt(env, 'DVPN_HTTP_MAX_CONNECTIONS'),
+      maxConnectionsPerClient: envInt(env, 'DVPN_HTTP_MAX_CONNECTIONS_PER_CLIENT'),
+      headersTimeoutMs: envInt(env, 'DVPN_HTTP_HEADERS_TIMEOUT_MS'),
       tunnelProbe: envBool(env, 'DVPN_HTTP_TUNNEL_PROBE'),
     },
     chain: {
@@ -338,6 +354,11 @@ const ENV_NAMES: Record<string, string> = {
   'http.maxInFlightPerClient': 'DVPN_HTTP_MAX_IN_FLIGHT_PER_CLIENT',
   'http.authFailureLimit.perSecond': 'DVPN_AUTH_FAILURE_LIMIT_PER_SECOND',
   'http.authFailureLimit.burst': 'DVPN_AUTH_FAILURE_LIMIT_BURST',
+  'http.trustedProxies': 'DVPN_TRUSTED_PROXIES',
+  'http.proxyHops': 'DVPN_PROXY_HOPS',
+  'http.maxConnections': 'DVPN_HTTP_MAX_CONNECTIONS',
+  'http.maxConnectionsPerClient': 'DVPN_HTTP_MAX_CONNECTIONS_PER_CLIENT',
+  'http.headersTimeoutMs': 'DVPN_HTTP_HEADERS_TIMEOUT_MS',
   'chain.rpcUrl': 'DVPN_RPC_URL',
   'chain.wsUrl': 'DVPN_WS_URL',
   'chain.commitment': 'DVPN_COMMITMENT',

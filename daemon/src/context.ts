@@ -210,6 +210,7 @@ export class AppContext {
         if (rec.peer) await this.sessions.removePeer(rec, 'shutdown').catch((err) => this.log.warn({ err }, 'peer removal at shutdown failed'));
       }
     }
+    await this.sessions.close();
     await this.store.close();
   }
 }

@@ -23,6 +23,9 @@ export const WgKeyString = z
   .string()
   .max(64)
   .refine(isValidWgKey, 'must be a WireGuard public key: 32 bytes in base64 (44 characters, as `wg pubkey` prints it)')
+  // X25519 ignores bit 255, so a key with it set is another spelling of the key without it
+  // (one key, two strings: two sessions could hold it). No `wg pubkey` output sets it.
+  .refine((k) => !isValidWgKey(k) || (Buffer.from(k, 'base64')[31] & 0x80) === 0, 'has bit 255 set (the top bit of the last byte); X25519 ignores it: send the key as `wg pubkey` prints it')
   .refine(
     (k) => !isValidWgKey(k) || !isLowOrderWgKey(k),
     'is the all-zero key or a low-order X25519 point: no WireGuard handshake can succeed with it; use `wg genkey | wg pubkey`',

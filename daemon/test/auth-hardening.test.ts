@@ -337,21 +337,28 @@ describe('no chain read for an unauthenticated request', () => {
     expect(rpc.methods.length - before).toBe(0);
   });
 
-  it("reads a session once for its user's first auth, then serves it from what the poll reads", async () => {
+  it("reads a session once for its user's first auth, serves the live peer's re-auth from what the poll reads, reads again for a new key", async () => {
     const before = rpc.methods.length;
-    const ok = await http(d.tcp, 'POST', '/session/auth', authBody(s.session, s.user));
+    const key = generateWgKeypair().publicKey;
+    // Distinct timestamps: the same key signed twice at one timestamp is one message (a replay).
+    const ts = Math.floor(Date.now() / 1000);
+    const ok = await http(d.tcp, 'POST', '/session/auth', authBody(s.session, s.user, key, ts));
     expect(ok.status, ok.text).toBe(200);
     expect(rpc.methods.slice(before)).toEqual(['getMultipleAccounts']);
     await d.daemon.ctx.lifecycle.pollOnce();
     // The poll hands the session to the claimer, which reads the Config once in the background.
     await waitFor(() => d.daemon.ctx.claimer.busy === 0, 'the claimer to go idle');
     const afterPoll = rpc.methods.length;
-    const again = await http(d.tcp, 'POST', '/session/auth', authBody(s.session, s.user, undefined, Math.floor(Date.now() / 1000) - 1));
+    const again = await http(d.tcp, 'POST', '/session/auth', authBody(s.session, s.user, key, ts - 1));
     expect(again.status, again.text).toBe(200);
     const view = await http(d.tcp, 'GET', `/session/${s.session.toBase58()}`);
     expect(view.status).toBe(200);
     expect(view.json.chain.state).toBe('Active');
     expect(rpc.methods.slice(afterPoll)).toEqual([]);
+    // A new key is a new admission: checked against the chain as it is now (closed sessions get none).
+    const rekey = await http(d.tcp, 'POST', '/session/auth', authBody(s.session, s.user, undefined, ts - 2));
+    expect(rekey.status, rekey.text).toBe(200);
+    expect(rpc.methods.slice(afterPoll)).toEqual(['getMultipleAccounts']);
   });
 
   it("refuses a correct signature by a wallet that is not the session's user", async () => {

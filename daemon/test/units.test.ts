@@ -360,6 +360,7 @@ describe('config', () => {
     expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_WG_POOL: '10.0.0.0/99' })).toThrow(/wireguard.pool/);
     expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_WG_CONFIGURE: 'true' })).toThrow(/privateKeyPath/);
     expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_TRUST_PROXY: 'maybe' })).toThrow(/boolean/);
+    expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_TRUSTED_PROXIES: '10.0.0.1,proxy.example' })).toThrow(/trustedProxies/);
     expect(configFromEnv({})).toEqual({});
   });
 
@@ -374,6 +375,20 @@ describe('config', () => {
     expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_EGRESS: 'nat', DVPN_EGRESS_INTERFACE: 'wg0' })).toThrow(/must not be the WireGuard interface/);
     const c = loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_EGRESS: 'nat', DVPN_EGRESS_INTERFACE: 'eth0' });
     expect(c.egress).toEqual({ mode: 'nat', interface: 'eth0', nftBin: 'nft' });
+  });
+
+  it('reads the proxy and connection limits', () => {
+    const d = loadConfig({ DVPN_AUTHORITY_KEYPAIR: key });
+    expect(d.http).toMatchObject({ trustedProxies: ['127.0.0.0/8', '::1'], proxyHops: 1, maxConnections: 1024, maxConnectionsPerClient: 32, headersTimeoutMs: 5000 });
+    const c = loadConfig({
+      DVPN_AUTHORITY_KEYPAIR: key,
+      DVPN_TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.7, fd00::/8',
+      DVPN_PROXY_HOPS: '2',
+      DVPN_HTTP_MAX_CONNECTIONS: '200',
+      DVPN_HTTP_MAX_CONNECTIONS_PER_CLIENT: '8',
+      DVPN_HTTP_HEADERS_TIMEOUT_MS: '2000',
+    });
+    expect(c.http).toMatchObject({ trustedProxies: ['10.0.0.0/8', '192.0.2.7', 'fd00::/8'], proxyHops: 2, maxConnections: 200, maxConnectionsPerClient: 8, headersTimeoutMs: 2000 });
   });
 });
 
@@ -419,6 +434,18 @@ describe('rate limiter', () => {
     now += 10_000;
     rl.sweep();
     expect(rl.size).toBe(0);
+  });
+
+  it('gives back a refunded token, never above the burst', () => {
+    const rl = new RateLimiter(1, 2, 100, () => 0);
+    expect([rl.take('a'), rl.take('a')]).toEqual([0, 0]);
+    expect(rl.take('a')).toBeGreaterThan(0);
+    rl.refund('a');
+    expect(rl.take('a')).toBe(0);
+    rl.refund('a');
+    rl.refund('a');
+    rl.refund('a');
+    expect([rl.take('a'), rl.take('a'), rl.take('a')].map((w) => w === 0)).toEqual([true, true, false]);
   });
 });
 

@@ -1,5 +1,6 @@
 // Usage-session hash chain: w_n = seed, w_i = sha256(w_{i+1}), root w_0 = sha256^n(seed).
-// Tick i is paid by revealing w_i (sha256^i(w_i) == w_0). Pure JS sha256 so it runs in browsers.
+// Tick i is paid by revealing w_i (sha256^i(w_i) == w_0). Pure JS sha256 so it runs in browsers
+// (servers: hashNNode / verifyTickNode in @dvpn/sdk/node, native and faster).
 import { sha256 } from '@noble/hashes/sha2';
 import { randomBytes } from '@noble/hashes/utils';
 
@@ -53,7 +54,8 @@ export function createHashChain(length: number, seed?: Uint8Array): HashChain {
   };
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+/** Constant-time equality of two byte strings. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];

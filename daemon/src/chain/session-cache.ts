@@ -71,11 +71,16 @@ export class SessionCache {
     return entry.now + BigInt(Math.max(0, Math.floor((this.clock() - entry.at) / 1000)));
   }
 
-  /** A fresh entry from memory, else one RPC read shared by concurrent callers. */
-  async get(address: PublicKey): Promise<CachedSession> {
+  /**
+   * A fresh entry from memory, else one RPC read shared by concurrent callers. `reread`:
+   * a held session is read again whatever its age (it may have been closed since); a held
+   * absence is still used while fresh (negativeMaxAgeMs), so lookups of addresses that hold
+   * no session stay cheap.
+   */
+  async get(address: PublicKey, opts: { reread?: boolean } = {}): Promise<CachedSession> {
     const key = address.toBase58();
     const entry = this.entries.get(key);
-    if (this.fresh(entry)) {
+    if (this.fresh(entry) && !(opts.reread && entry.lookup.kind === 'session')) {
       this.hits++;
       return entry;
     }

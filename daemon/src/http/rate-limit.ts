@@ -30,6 +30,15 @@ export class RateLimiter {
     return Math.max(1, Math.ceil((1 - b.tokens) / this.perSecond));
   }
 
+  /**
+   * Gives back a token taken by take() (the request it reserved turned out not to be a
+   * failure). Never above the burst.
+   */
+  refund(client: string): void {
+    const b = this.buckets.get(client);
+    if (b) b.tokens = Math.min(this.burst, b.tokens + 1);
+  }
+
   /** The seconds until `client` has a token (0: it has one now); takes nothing. */
   peek(client: string): number {
     const b = this.buckets.get(client);

@@ -27,6 +27,12 @@ export interface Route {
   name: string;
   /** Subject to the per-client rate limit (default true). */
   rateLimited?: boolean;
+  /**
+   * A 4xx answer (but 429) is a failed request charged to the client's failure bucket.
+   * The token is reserved when the request starts (and given back on success), so requests
+   * held open together can never fail more often than the bucket allows.
+   */
+  countsFailures?: boolean;
   handle(r: RouteRequest, ctx: AppContext): Promise<RouteResponse>;
 }
 

@@ -3,7 +3,7 @@
 // Unix socket with the same handler.
 import { existsSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { BlockList, isIP, type AddressInfo, type Socket } from 'node:net';
 import type { AppContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { routes } from '../routes/index.js';
@@ -13,6 +13,8 @@ import { RateLimiter } from './rate-limit.js';
 import { Router, type RouteResponse } from './router.js';
 
 const address0 = (s: Server) => (s.address() as AddressInfo).port;
+/** An IPv4-mapped IPv6 address (::ffff:1.2.3.4) as the IPv4 address it is. */
+const plainAddress = (a: string) => (/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(a) ? a.slice(7) : a);
 
 export class ApiServer {
   private readonly router = new Router(routes);
@@ -20,11 +22,16 @@ export class ApiServer {
   /** Rate-limited requests being handled, per client. */
   private readonly inFlight = new Map<string, number>();
   /**
-   * Failed authentications (401/403) per client. A client out of these tokens is refused
+   * Failed requests per client (4xx of auth and tick routes, see Route.countsFailures). A client out of these tokens is refused
    * before any work: a flood of bad signatures is cut by what it does, not by when a busy
    * process gets to read it.
    */
   private readonly failures: RateLimiter;
+  /** Socket peers whose X-Forwarded-For is honoured (with trustProxy). */
+  private readonly trusted = new BlockList();
+  /** Open connections per socket peer address (all servers together). */
+  private readonly connections = new Map<string, number>();
+  private openConnections = 0;
   private readonly servers: Server[] = [];
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly log;
@@ -35,15 +42,65 @@ export class ApiServer {
     const f = ctx.config.http.authFailureLimit;
     this.failures = new RateLimiter(f.perSecond, f.burst);
     this.log = ctx.log.child({ component: 'http' });
+    for (const entry of ctx.config.http.trustedProxies) {
+      const [ip, bits] = entry.split('/');
+      const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
+      if (bits === undefined) this.trusted.addAddress(ip, type);
+      else this.trusted.addSubnet(ip, Number(bits), type);
+    }
   }
 
+  private isTrustedProxy(address: string | undefined): boolean {
+    if (!address) return false;
+    const a = plainAddress(address);
+    const v = isIP(a);
+    return v !== 0 && this.trusted.check(a, v === 6 ? 'ipv6' : 'ipv4');
+  }
+
+  /**
+   * The client a request is charged to. Behind a trusted proxy: the entry that proxy (and
+   * the `proxyHops - 1` proxies before it) appended to X-Forwarded-For, counted from the
+   * right; what the client wrote itself sits to the left and is ignored. Anyone else's
+   * X-Forwarded-For is ignored.
+   */
   private clientOf(req: IncomingMessage): string {
-    if (this.ctx.config.http.trustProxy) {
+    const peer = req.socket.remoteAddress;
+    const { trustProxy, proxyHops } = this.ctx.config.http;
+    if (trustProxy && this.isTrustedProxy(peer)) {
       const fwd = req.headers['x-forwarded-for'];
-      const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
-      if (first) return first;
+      const entries = (Array.isArray(fwd) ? fwd.join(',') : (fwd ?? ''))
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
+      const entry = entries[Math.max(0, entries.length - proxyHops)];
+      if (entry && isIP(plainAddress(entry))) return plainAddress(entry);
     }
-    return req.socket.remoteAddress ?? 'unix';
+    return peer ? plainAddress(peer) : 'unix';
+  }
+
+  /**
+   * Caps open connections (idle ones hold a descriptor without being a request, so no
+   * rate limit sees them): in total, and per peer address except trusted proxies. One
+   * over the cap is closed at once, before any byte is read.
+   */
+  private admitConnection(socket: Socket): void {
+    const { maxConnections, maxConnectionsPerClient, trustProxy } = this.ctx.config.http;
+    const peer = socket.remoteAddress ? plainAddress(socket.remoteAddress) : 'unix';
+    const mine = this.connections.get(peer) ?? 0;
+    const perClient = peer !== 'unix' && !(trustProxy && this.isTrustedProxy(peer));
+    if (this.openConnections >= maxConnections || (perClient && mine >= maxConnectionsPerClient)) {
+      this.ctx.metrics.rateLimited.inc({ route: 'connection' });
+      socket.destroy();
+      return;
+    }
+    this.openConnections++;
+    this.connections.set(peer, mine + 1);
+    socket.once('close', () => {
+      this.openConnections--;
+      const n = (this.connections.get(peer) ?? 1) - 1;
+      if (n > 0) this.connections.set(peer, n);
+      else this.connections.delete(peer);
+    });
   }
 
   private send(res: ServerResponse, status: number, out: RouteResponse, headOnly: boolean): void {
@@ -71,8 +128,13 @@ export class ApiServer {
     let routeName = 'unmatched';
     let status = 500;
     let counted = false;
+    /** A failure token taken for this request: kept on a 4xx, given back otherwise. */
+    let reserved = false;
     try {
       let pathname: string;
+      // A fragment never belongs in a request target, and would hide what follows it from
+      // the checks below while URL parsing still resolves it (/node/x/..# is /node).
+      if ((req.url ?? '/').includes('#')) throw new HttpError(400, 'bad_url', 'the request target may not hold a fragment (#)');
       const raw = (req.url ?? '/').split('?')[0];
       // Dot segments (also percent-encoded) are refused, not resolved: /session/../node is not /node.
       if (raw.split('/').some((seg) => /^(\.|%2e){1,2}$/i.test(seg)) || /%2f|%5c|\\/i.test(raw)) {
@@ -84,9 +146,10 @@ export class ApiServer {
         throw new HttpError(400, 'bad_url', 'malformed request URL');
       }
       const match = this.router.match(req.method ?? 'GET', pathname);
-      if (match.kind === 'none') throw new HttpError(404, 'not_found', `no route for ${pathname}`);
+      // The path is not echoed: an error stays short whatever was sent.
+      if (match.kind === 'none') throw new HttpError(404, 'not_found', 'no such route; see GET /node and the daemon README for the API');
       if (match.kind === 'method') {
-        throw new HttpError(405, 'method_not_allowed', `use ${match.allow.join(' or ')} for ${pathname}`, undefined, {
+        throw new HttpError(405, 'method_not_allowed', `use ${match.allow.join(' or ')} for this path`, undefined, {
           allow: match.allow.join(', '),
         });
       }
@@ -103,7 +166,7 @@ export class ApiServer {
         const failWait = this.failures.peek(client);
         if (failWait > 0) {
           this.ctx.metrics.rateLimited.inc({ route: routeName });
-          throw new HttpError(429, 'rate_limited', `too many failed authentications from this client; retry in ${failWait} s`, undefined, {
+          throw new HttpError(429, 'rate_limited', `too many failed requests from this client; retry in ${failWait} s`, undefined, {
             'retry-after': String(failWait),
           });
         }
@@ -111,6 +174,18 @@ export class ApiServer {
         if (wait > 0) {
           this.ctx.metrics.rateLimited.inc({ route: routeName });
           throw new HttpError(429, 'rate_limited', `too many requests; retry in ${wait} s`, undefined, { 'retry-after': String(wait) });
+        }
+        if (match.route.countsFailures) {
+          // Reserve the failure now, not when it happens: requests held open together each need
+          // their own token, so they cannot all pass a check made before any of them failed.
+          const failWait = this.failures.take(client);
+          if (failWait > 0) {
+            this.ctx.metrics.rateLimited.inc({ route: routeName });
+            throw new HttpError(429, 'rate_limited', `too many failed requests from this client; retry in ${failWait} s`, undefined, {
+              'retry-after': String(failWait),
+            });
+          }
+          reserved = true;
         }
         this.inFlight.set(client, busy + 1);
         counted = true;
@@ -121,7 +196,7 @@ export class ApiServer {
     } catch (err) {
       if (err instanceof HttpError) {
         status = err.status;
-        if (status === 401 || status === 403) this.failures.take(client);
+        if (!reserved && (status === 401 || status === 403)) this.failures.take(client);
         this.send(res, status, { json: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }, headers: err.headers }, false);
       } else if (err instanceof StateWriteError) {
         status = 503;
@@ -138,6 +213,7 @@ export class ApiServer {
         this.send(res, 500, { json: { error: { code: 'internal_error', message: 'internal error' } } }, false);
       }
     } finally {
+      if (reserved && !(status >= 400 && status < 500 && status !== 429)) this.failures.refund(client);
       if (counted) {
         const n = (this.inFlight.get(client) ?? 1) - 1;
         if (n > 0) this.inFlight.set(client, n);
@@ -154,14 +230,16 @@ export class ApiServer {
     const server = createServer(
       {
         requestTimeout: this.ctx.config.http.requestTimeoutMs,
-        headersTimeout: Math.min(this.ctx.config.http.requestTimeoutMs, 10_000),
+        headersTimeout: Math.min(this.ctx.config.http.requestTimeoutMs, this.ctx.config.http.headersTimeoutMs),
         // How often Node checks those timeouts (default 30 s, which let slow clients stay ~30 s).
         connectionsCheckingInterval: Math.min(1000, this.ctx.config.http.requestTimeoutMs),
         maxHeaderSize: 16 * 1024,
       },
       (req, res) => void this.handle(req, res),
     );
-    server.keepAliveTimeout = 5000;
+    server.keepAliveTimeout = Math.min(5000, this.ctx.config.http.headersTimeoutMs);
+    // prependListener: the cap runs before node:http sets the connection up.
+    server.prependListener('connection', (socket: Socket) => this.admitConnection(socket));
     // A client that was too slow or sent garbage: answer if the socket still takes it, log one
     // debug line without a stack (a flood of slow clients must not flood the log).
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => {

@@ -13,7 +13,10 @@ export const healthzRoute: Route = {
     const last = lifecycle.lastPollAt;
     const problems: string[] = [];
     if (last === null || Date.now() - last >= staleAfter) problems.push('poll_stale');
-    else if (!lifecycle.lastPollOk) problems.push('poll_failed');
+    else {
+      if (!lifecycle.lastPollStagesOk) problems.push('poll_failed');
+      if (lifecycle.peersOutOfSync) problems.push('peers_out_of_sync');
+    }
     const lamports = ctx.node.authorityLamports;
     if (lamports !== null && lamports < config.claims.minAuthorityLamports) problems.push('authority_unfunded');
     const healthy = problems.length === 0;
@@ -25,7 +28,8 @@ export const healthzRoute: Route = {
         lastPollAt: last ? new Date(last).toISOString() : null,
         lastPollOk: lifecycle.lastPollOk,
         uptimeSeconds: Math.floor((Date.now() - ctx.startedAt) / 1000),
-        peers: ctx.sessions.peerCount,
+        // What WireGuard has (as dvpn_peers), not what the records hold.
+        peers: ctx.sessions.presentPeerCount,
         problems,
         authority: { address: ctx.chain.authority.publicKey.toBase58(), lamports },
       },

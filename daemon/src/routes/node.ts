@@ -21,7 +21,7 @@ export const nodeRoute: Route = {
         pricePerMinuteToken: a.pricePerMinuteToken,
         maxCapacity: a.maxCapacity,
         activeSessionsOnChain: a.activeSessions,
-        peers: sessions.peerCount,
+        peers: sessions.presentPeerCount,
         tunnel: config.tunnel,
         wireguard: {
           publicKey: node.serverPublicKey,

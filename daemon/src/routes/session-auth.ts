@@ -8,6 +8,7 @@ export const sessionAuthRoute: Route = {
   method: 'POST',
   path: '/session/auth',
   name: 'session_auth',
+  countsFailures: true,
   async handle({ req }, ctx) {
     const body = await readJson(req, ctx.config.http.bodyLimitBytes, AuthRequest);
     // `tunnel` tells the client whether the config will carry traffic (`none`: the no-tunnel mode).

@@ -25,6 +25,10 @@ export const sessionGetRoute: Route = {
       const entry = rec ? await ctx.cache.get(new PublicKey(pda)) : ctx.cache.peek(pda);
       if (!entry) throw new HttpError(404, 'session_not_found', `this node serves no session ${pda}`);
       const { lookup: session, now } = entry;
+      // The cache also holds what anyone's auth attempt read: only this node's sessions are shown.
+      if (!rec && !(session.kind === 'session' && session.account.node.equals(ctx.node.address))) {
+        throw new HttpError(404, 'session_not_found', `this node serves no session ${pda}`);
+      }
       chainReadAt = new Date(entry.at).toISOString();
       if (session.kind === 'session') {
         const s = session.account;

@@ -7,6 +7,7 @@ export const sessionTicksRoute: Route = {
   method: 'POST',
   path: '/session/:pda/ticks',
   name: 'session_ticks',
+  countsFailures: true,
   async handle({ req, params }, ctx) {
     const pda = validate(PubkeyString, params.pda);
     const body = await readJson(req, ctx.config.http.bodyLimitBytes, TickRequest);

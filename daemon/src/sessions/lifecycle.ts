@@ -35,6 +35,10 @@ export class Lifecycle {
   private meterPersistedAt = Date.now();
   lastPollAt: number | null = null;
   lastPollOk = false;
+  /** The last poll could not restore a peer WireGuard lost (/healthz `peers_out_of_sync`). */
+  peersOutOfSync = false;
+  /** The last poll's stages (meter, chain, state) all succeeded. */
+  lastPollStagesOk = false;
   /** Read the authority's balance at the next poll (a claim failed for lack of SOL). */
   refreshBalance = false;
 
@@ -72,9 +76,13 @@ export class Lifecycle {
     const { manager, chain, store, metrics, log, claimer, node } = this.d;
     this.polls++;
     let ok = true;
+    let outOfSync = false;
     try {
       const dump = await manager.meterOnce();
-      await manager.reconcile(dump);
+      if ((await manager.reconcile(dump)) > 0) {
+        outOfSync = true;
+        metrics.pollErrors.inc({ stage: 'restore' });
+      }
     } catch (err) {
       ok = false;
       metrics.pollErrors.inc({ stage: 'meter' });
@@ -133,7 +141,9 @@ export class Lifecycle {
       log.error({ err }, 'state flush failed');
     }
     this.lastPollAt = Date.now();
-    this.lastPollOk = ok;
+    this.lastPollOk = ok && !outOfSync;
+    this.peersOutOfSync = outOfSync;
+    this.lastPollStagesOk = ok;
   }
 
   async stop(): Promise<void> {

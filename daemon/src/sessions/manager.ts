@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
 import type { Logger } from 'pino';
-import { SessionMode, SessionState, authMessage, hashN, verifyTick, type SessionAccount } from '@dvpn/sdk';
-import { verifyAuthSignatureNode } from '@dvpn/sdk/node';
+import { SessionMode, SessionState, authMessage, type SessionAccount } from '@dvpn/sdk';
+import { createHashWorker, hashNNode, verifyAuthSignatureNode, verifyTickNode } from '@dvpn/sdk/node';
 import type { ChainClient, SessionLookup } from '../chain/client.js';
 import type { SessionCache } from '../chain/session-cache.js';
 import type { DaemonConfig } from '../config.js';
@@ -22,6 +22,8 @@ import type { NodeState } from './node.js';
 export const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const stateName = (s: number) => SessionState[s] ?? String(s);
+/** Tick gaps up to this are checked in line (a few microseconds); longer ones on the hash worker. */
+const INLINE_TICK_GAP = 64n;
 
 export interface ManagerDeps {
   config: DaemonConfig;
@@ -128,6 +130,11 @@ export class SessionManager {
   private peerMutation = 0;
   private readonly keyMutation = new Map<string, number>();
   private readonly dumpMutation = new WeakMap<WgDump, number>();
+  /**
+   * Long tick checks (up to maxTickGap SHA-256 rounds; the route is unauthenticated) run on a
+   * worker thread, so wrong preimages cannot hold up the event loop that serves everyone.
+   */
+  private readonly hashWorker = createHashWorker();
 
   constructor(private readonly d: ManagerDeps) {
     this.indexKeys();
@@ -260,7 +267,11 @@ export class SessionManager {
     let lookup: SessionLookup;
     let now: bigint;
     try {
-      const entry = await cache.get(new PublicKey(req.sessionPda));
+      // Re-sending the key the session's peer already has admits nothing new: the cache (the
+      // poll refreshes it) is enough. Any other key is a new admission and is checked against
+      // the chain as it is now, so a session closed on chain gets no new peer.
+      const live = store.sessions.get(req.sessionPda)?.peer?.publicKey === req.clientWgPubkey;
+      const entry = await cache.get(new PublicKey(req.sessionPda), { reread: !live });
       lookup = entry.lookup;
       now = cache.chainNow(entry);
     } catch (err) {
@@ -410,20 +421,31 @@ export class SessionManager {
     if (rec.phase === 'settled' || rec.chunkClaimsDone) fail(410, 'session_settled', 'the session is settled; ticks can no longer be claimed');
     const tick = BigInt(req.tick);
     if (tick > rec.maxTicks) fail(400, 'tick_beyond_chain', `tick ${tick} is beyond the session's ${rec.maxTicks} ticks`);
-    if (tick <= rec.latestTick) {
-      if (tick === rec.latestTick && rec.latestPreimage === hex(req.preimage)) {
-        // Answer 200 only for what is on disk: an earlier attempt may have failed to write it.
-        await this.d.store.flush();
-        metrics.ticks.inc({ result: 'duplicate' });
-        return this.tickView(rec);
+    for (;;) {
+      if (tick <= rec.latestTick) {
+        if (tick === rec.latestTick && rec.latestPreimage === hex(req.preimage)) {
+          // Answer 200 only for what is on disk: an earlier attempt may have failed to write it.
+          await this.d.store.flush();
+          metrics.ticks.inc({ result: 'duplicate' });
+          return this.tickView(rec);
+        }
+        fail(409, 'stale_tick', `tick ${tick} is not after the latest paid tick ${rec.latestTick}`, { paidTick: rec.latestTick.toString() });
       }
-      fail(409, 'stale_tick', `tick ${tick} is not after the latest paid tick ${rec.latestTick}`, { paidTick: rec.latestTick.toString() });
+      const gap = tick - rec.latestTick;
+      if (gap > BigInt(config.usage.maxTickGap)) fail(400, 'tick_gap_too_large', `pay at most ${config.usage.maxTickGap} ticks per request`);
+      const baseTick = rec.latestTick;
+      const basePreimage = rec.latestPreimage;
+      if (!basePreimage) return fail(400, 'invalid_preimage', `the preimage does not hash to the proof of tick ${rec.latestTick}`);
+      const valid =
+        gap <= INLINE_TICK_GAP
+          ? verifyTickNode(unhex(basePreimage), baseTick, req.preimage, tick)
+          : await this.hashWorker.verifyTick(unhex(basePreimage), baseTick, req.preimage, tick);
+      // Another tick was paid while this one was checked: check again against it.
+      if (rec.latestTick !== baseTick || rec.latestPreimage !== basePreimage) continue;
+      if (!valid) fail(400, 'invalid_preimage', `the preimage does not hash to the proof of tick ${rec.latestTick}`);
+      break;
     }
-    const gap = tick - rec.latestTick;
-    if (gap > BigInt(config.usage.maxTickGap)) fail(400, 'tick_gap_too_large', `pay at most ${config.usage.maxTickGap} ticks per request`);
-    if (!rec.latestPreimage || !verifyTick(unhex(rec.latestPreimage), rec.latestTick, req.preimage, tick)) {
-      fail(400, 'invalid_preimage', `the preimage does not hash to the proof of tick ${rec.latestTick}`);
-    }
+    if (rec.phase === 'settled' || rec.chunkClaimsDone) fail(410, 'session_settled', 'the session is settled; ticks can no longer be claimed');
     // No await between the check above and this update: concurrent ticks cannot both apply.
     const paid = tick - rec.latestTick;
     rec.latestTick = tick;
@@ -435,6 +457,11 @@ export class SessionManager {
     metrics.ticks.inc({ result: 'ok' });
     metrics.ticksAccepted.inc({}, Number(paid));
     return this.tickView(rec);
+  }
+
+  /** Stops the hash worker. */
+  async close(): Promise<void> {
+    await this.hashWorker.close();
   }
 
   private tickView(rec: SessionRecord) {
@@ -451,7 +478,7 @@ export class SessionManager {
   /** w_tick for a tick at or below the latest paid one (derived from the latest preimage). */
   preimageFor(rec: SessionRecord, tick: bigint): Uint8Array {
     if (!rec.latestPreimage || tick > rec.latestTick) throw new Error(`no preimage for tick ${tick}`);
-    return hashN(unhex(rec.latestPreimage), rec.latestTick - tick);
+    return hashNNode(unhex(rec.latestPreimage), rec.latestTick - tick);
   }
 
   // --- metering -----------------------------------------------------------
@@ -585,8 +612,10 @@ export class SessionManager {
    * dump): peers of live sessions that WireGuard lacks are added back; pool
    * peers no session holds are removed (when configured). Each session is
    * fixed under its lock, so an auth or a removal in progress is never undone.
+   * Returns how many missing peers could not be restored (WireGuard and the records disagree).
    */
-  async reconcile(dump: WgDump): Promise<void> {
+  async reconcile(dump: WgDump): Promise<number> {
+    let unrestored = 0;
     const since = this.dumpMutation.get(dump) ?? this.peerMutation;
     /** True when this daemon added or removed the key after the dump began: the dump is stale for it. */
     const changedSince = (key: string) => (this.keyMutation.get(key) ?? 0) > since;
@@ -610,6 +639,7 @@ export class SessionManager {
           this.d.metrics.peerRepairs.inc({ action: 'restored' });
           this.log.warn({ session: rec.session, peer: peer.publicKey }, 'peer was missing from WireGuard; restored');
         } catch (err) {
+          unrestored++;
           this.log.error({ err, session: rec.session }, 'could not restore peer');
         }
       });
@@ -630,6 +660,7 @@ export class SessionManager {
       }
     }
     await this.d.store.flush();
+    return unrestored;
   }
 
   /** Peers of this daemon's sessions that WireGuard has (as of the last dump and the changes since). */
@@ -650,7 +681,9 @@ export class SessionManager {
       endReason: rec.endReason,
       startTs: rec.startTs.toString(),
       endTs: rec.endTs.toString(),
-      peer: rec.peer ? { publicKey: rec.peer.publicKey, address: rec.peer.address, addedAt: new Date(rec.peer.addedAt).toISOString() } : null,
+      // What WireGuard has: a recorded peer missing from it (not restored yet) is shown apart.
+      peer: rec.peer && this.present.has(rec.peer.publicKey) ? { publicKey: rec.peer.publicKey, address: rec.peer.address, addedAt: new Date(rec.peer.addedAt).toISOString() } : null,
+      peerMissing: rec.peer && !this.present.has(rec.peer.publicKey) ? { publicKey: rec.peer.publicKey, address: rec.peer.address } : null,
       peerRemoved: rec.peerRemoved
         ? { at: new Date(rec.peerRemoved.at).toISOString(), reason: rec.peerRemoved.reason, tick: rec.peerRemoved.tick.toString() }
         : null,

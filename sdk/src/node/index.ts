@@ -1,6 +1,7 @@
 // @dvpn/sdk/node: Node-only helpers (file system). Not for browser bundles.
 import { Keypair } from '@solana/web3.js';
 export { verifyAuthSignatureNode } from './auth.js';
+export { createHashWorker, hashNNode, verifyTickNode, type HashWorker } from './hashchain.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
