@@ -208,3 +208,53 @@ describe('resuming with after (docs/API.md "Resuming": replay then live, no gap)
     });
   }
 });
+
+describe('a subscriber that stops reading (docs/API.md "The gap signal")', () => {
+  let s: ApiOnly;
+  beforeAll(async () => {
+    s = await startApiOnly({ rateLimit: false, feedPollMs: 100 });
+  });
+  afterAll(async () => s?.close());
+
+  // FINDING: the shared-subscription fan-out (use-shared-subscriptions.ts
+  // Consumer.push) ends a slow subscriber with SUBSCRIBER_TOO_SLOW and
+  // `lastSeq: null` always, though the stream had delivered changes: the
+  // documented contract is "lastSeq is the seq of the last change this stream
+  // delivered (null when it delivered none)", and a client that trusts it
+  // refetches everything or resumes from the wrong place.
+  it('a never-reading graphql-ws client is ended with SUBSCRIBER_TOO_SLOW whose lastSeq is the last seq it got', async () => {
+    const { default: WebSocket } = await import('ws');
+    const ws = new WebSocket(s.wsUrl, 'graphql-transport-ws');
+    const messages: any[] = [];
+    ws.on('message', (d) => messages.push(JSON.parse(String(d))));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    await waitFor(() => messages.some((m) => m.type === 'connection_ack'), { what: 'ack' });
+    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { nodeCapacity { seq region } }' } }));
+    await waitFor(() => s.feed.subscriberCount() > 0, { what: 'the subscription registered' });
+    // a first change read normally
+    await commitChanges(s, 1, 1);
+    await waitFor(() => messages.some((m) => m.type === 'next'), { what: 'change 1' });
+    // then the client stops reading while 3,000 large changes are committed
+    (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const big = 'r'.repeat(16 * 1024);
+    for (let first = 2; first <= 3001; first += 500) await commitChanges(s, first, first + 499, big);
+    await waitFor(() => s.feed.position === 3001, { what: 'the feed at seq 3001', timeoutMs: 60_000 });
+    await sleep(1000);
+    (ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    await waitFor(() => messages.some((m) => m.type === 'next' && m.payload.errors) || messages.filter((m) => m.type === 'next').length >= 3001, {
+      what: 'the gap error or every change',
+      timeoutMs: 60_000,
+    });
+    ws.close();
+    const nexts = messages.filter((m) => m.type === 'next');
+    const delivered = nexts.filter((m) => m.payload.data).map((m) => Number(m.payload.data.nodeCapacity.seq));
+    const last = nexts[nexts.length - 1].payload;
+    // the server did not hold every change for a client that reads nothing
+    expect(delivered.length).toBeLessThan(3001);
+    expect(last.errors?.[0]?.extensions).toMatchObject({ code: 'SUBSCRIPTION_GAP', reason: 'SUBSCRIBER_TOO_SLOW' });
+    // delivered in order with no hole before the gap
+    expect(delivered).toEqual(delivered.map((_, i) => i + 1));
+    expect(last.errors[0].extensions.lastSeq).toBe(String(delivered[delivered.length - 1]));
+  });
+});
