@@ -258,3 +258,69 @@ describe('a subscriber that stops reading (docs/API.md "The gap signal")', () =>
     expect(last.errors[0].extensions.lastSeq).toBe(String(delivered[delivered.length - 1]));
   });
 });
+
+describe('freshness (docs/API.md "Freshness": lagSlots is null when unknown)', () => {
+  let s: ApiOnly;
+  beforeAll(async () => {
+    s = await startApiOnly({ rateLimit: false }); // no RPC, no checkpoint yet: nothing known
+  });
+  afterAll(async () => s?.close());
+
+  // FINDING: ingestion.ts databaseIngestionSource answers lagSlots 0 when it
+  // knows neither the chain's slot nor the indexed slot, so `_meta` tells a
+  // client "fully fresh" (lagSlots "0", stalled false) about an API that has
+  // no indexer, no checkpoint and no RPC.
+  it('_meta says lagSlots null, not "0", when neither slot is known', async () => {
+    const res = await fetch(`${s.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ _meta { slot chainSlot lagSlots } }' }),
+    });
+    const body = await res.json();
+    expect(body.data._meta.slot).toBeNull();
+    expect(body.data._meta.chainSlot).toBeNull();
+    expect(body.data._meta.lagSlots).toBeNull();
+  });
+});
+
+describe('one client cannot hold unbounded subscriptions (docs/API.md "Protection": one client must not stall the API)', () => {
+  let s: ApiOnly;
+  beforeAll(async () => {
+    // 10 requests per 1 s window (the defaults are 300 per 10 s: the same shape, 30 per second)
+    s = await startApiOnly({ rateLimit: { points: 10, durationSeconds: 1 } });
+  });
+  afterAll(async () => s?.close());
+
+  // FINDING: the rate limit counts requests, not what they hold. An SSE
+  // subscription is one request that keeps a socket, a dispatcher entry and a
+  // stream for ever; nothing bounds how many one client keeps. At the default
+  // 300 per 10 s one address holds 1,800 more every minute, until the
+  // process's file descriptors (20,000 here) run out and nobody can connect.
+  it('a client that opens 10 SSE subscriptions per window is bounded in how many it holds at once', async () => {
+    const controllers: AbortController[] = [];
+    const open = async () => {
+      const c = new AbortController();
+      const res = await fetch(`${s.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query: `subscription { nodeCapacity(region: "r${controllers.length}") { seq } }` }),
+        signal: c.signal,
+      });
+      controllers.push(c);
+      return res.status;
+    };
+    try {
+      const statuses: number[] = [];
+      for (let window = 0; window < 6; window++) {
+        for (let i = 0; i < 10; i++) statuses.push(await open());
+        await sleep(1100);
+      }
+      // 60 subscriptions opened over 6 windows (each accepted: ${statuses}):
+      // a bound on what one client holds at once would have refused or ended some
+      const held = s.feed.subscriberCount();
+      expect(held, `statuses ${statuses.join(',')}`).toBeLessThan(60);
+    } finally {
+      for (const c of controllers) c.abort();
+    }
+  });
+});
