@@ -181,6 +181,31 @@ describe('resuming with after (docs/API.md "Resuming": replay then live, no gap)
     }
   });
 
+  // FINDING (minor): subscriptions.ts changeStream refuses any cursor above
+  // 2^53-1 with BAD_USER_INPUT "after must be a change seq (0 or more)",
+  // though it is a valid u64 BigInt and a seq newer than the log, which the
+  // docs answer with SUBSCRIPTION_GAP / CURSOR_AHEAD (as they do for 999999999).
+  it('a cursor from the future beyond 2^53 answers SUBSCRIPTION_GAP CURSOR_AHEAD like a smaller one', async () => {
+    const { client, connected } = wsClient(s.wsUrl);
+    await connected;
+    try {
+      const reasons = [];
+      for (const after of ['999999999', '9007199254740992', '18446744073709551615']) {
+        const sub = wsSubscribe(client, 'subscription ($a: BigInt) { nodeCapacity(after: $a) { seq } }', { a: after });
+        await waitFor(() => sub.results.length > 0 || sub.errors.length > 0, { what: `an answer to after ${after}` });
+        const ext = (sub.results[0]?.errors ?? (sub.errors[0] as any[]))?.[0]?.extensions;
+        reasons.push(`${after}: ${ext?.code}/${ext?.reason ?? ''}`);
+      }
+      expect(reasons).toEqual([
+        '999999999: SUBSCRIPTION_GAP/CURSOR_AHEAD',
+        '9007199254740992: SUBSCRIPTION_GAP/CURSOR_AHEAD',
+        '18446744073709551615: SUBSCRIPTION_GAP/CURSOR_AHEAD',
+      ]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
   // FINDING: use-shared-subscriptions.ts hasCursor() looks for `after` only
   // on root fields written in the operation and only in the request's
   // variables. A cursor given as a variable's default value, or inside a
@@ -315,8 +340,8 @@ describe('one client cannot hold unbounded subscriptions (docs/API.md "Protectio
         for (let i = 0; i < 10; i++) statuses.push(await open());
         await sleep(1100);
       }
-      // 60 subscriptions opened over 6 windows (each accepted: ${statuses}):
-      // a bound on what one client holds at once would have refused or ended some
+      // 60 subscriptions opened over 6 windows, each accepted: a bound on what
+      // one client holds at once would have refused or ended some
       const held = s.feed.subscriberCount();
       expect(held, `statuses ${statuses.join(',')}`).toBeLessThan(60);
     } finally {
