@@ -1,14 +1,16 @@
-// Hostile clients against one API process (real Postgres, the API on a real
-// socket, fetch / raw sockets / graphql-ws as the client; no chain needed:
-// changes are written into the `changes` table the way the indexer commits
-// them, and the API's change feed reads them from there like any change whose
-// bus message was lost). Each test asserts what docs/API.md promises; they
-// fail on the code they were written against. Run:
-//   npx vitest run -c graph/test/attack/vitest.config.ts graph/test/attack/api.attack.ts
+// Regressions for an outside audit of the API: hostile clients against one
+// API process (real Postgres, the API on a real socket, fetch / raw sockets /
+// graphql-ws as the client; no chain needed: changes are written into the
+// `changes` table the way the indexer commits them, and the API's change feed
+// reads them from there like any change whose bus message was lost). Each
+// test asserts what docs/API.md promises and failed on the code the audit
+// attacked; the FINDING comments name the cause that was fixed.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, waitFor } from '../helpers.js';
-import { startApiOnly, wsClient, wsSubscribe, type ApiOnly } from '../api/setup.js';
+import { ChangeFeed, sqlChangeStore } from '../../src/feed.js';
+import { createBus } from '../../src/bus.js';
+import { sleep, startDatabase, waitFor, type TestDatabase } from '../helpers.js';
+import { sseSubscribe, startApiOnly, wsClient, wsSubscribe, type ApiOnly } from './setup.js';
 
 const KEY = '11111111111111111111111111111112';
 
@@ -79,7 +81,7 @@ describe('request body limit (docs/API.md "Protection": request body 1 MiB, HTTP
     expect(res.status).toBe(413);
   });
 
-  // FINDING: server.ts checks only the Content-Length header; a chunked body
+  // FINDING (fixed): server.ts checks only the Content-Length header; a chunked body
   // has none, so it reaches yoga, whose own default limit is 25 MB. A client
   // makes the API buffer and JSON-parse 24 MB per request (x 300 requests per
   // 10 s allowed by the rate limit).
@@ -96,7 +98,7 @@ describe('errors never leak stack traces or file paths (docs/API.md)', () => {
   });
   afterAll(async () => s?.close());
 
-  // FINDING: use-rest.ts match() calls decodeURIComponent outside its
+  // FINDING (fixed): use-rest.ts match() calls decodeURIComponent outside its
   // try/catch; the URIError escapes to yoga, which answers 500 with the
   // error's stack: source file paths of the server.
   it('a malformed percent-escape in a REST path answers 400 without a stack trace', async () => {
@@ -108,7 +110,7 @@ describe('errors never leak stack traces or file paths (docs/API.md)', () => {
     }
   });
 
-  // FINDING (minor): a body that is not JSON answers with
+  // FINDING (fixed) (minor): a body that is not JSON answers with
   // extensions.originalError { name, message }: the parser's internal error
   // object, echoed to the client.
   it('invalid JSON answers 400 without the internal error object', async () => {
@@ -129,7 +131,7 @@ describe('per-client cost budget (docs/API.md: "each operation takes its cost", 
   });
   afterAll(async () => s?.close());
 
-  // FINDING: use-rest.ts runs its document through yoga.getEnveloped with a
+  // FINDING (fixed): use-rest.ts runs its document through yoga.getEnveloped with a
   // context that has no `req`, and use-complexity-limit.ts skips the budget
   // when it finds no `req`. So REST /stats (an aggregate: 17 whole-table
   // scans' worth of cost) is never charged: a client gets 300 aggregate
@@ -181,7 +183,7 @@ describe('resuming with after (docs/API.md "Resuming": replay then live, no gap)
     }
   });
 
-  // FINDING (minor): subscriptions.ts changeStream refuses any cursor above
+  // FINDING (fixed) (minor): subscriptions.ts changeStream refuses any cursor above
   // 2^53-1 with BAD_USER_INPUT "after must be a change seq (0 or more)",
   // though it is a valid u64 BigInt and a seq newer than the log, which the
   // docs answer with SUBSCRIPTION_GAP / CURSOR_AHEAD (as they do for 999999999).
@@ -206,7 +208,7 @@ describe('resuming with after (docs/API.md "Resuming": replay then live, no gap)
     }
   });
 
-  // FINDING: use-shared-subscriptions.ts hasCursor() looks for `after` only
+  // FINDING (fixed): use-shared-subscriptions.ts hasCursor() looks for `after` only
   // on root fields written in the operation and only in the request's
   // variables. A cursor given as a variable's default value, or inside a
   // fragment, is not seen: the subscription is shared, and the second client
@@ -241,7 +243,7 @@ describe('a subscriber that stops reading (docs/API.md "The gap signal")', () =>
   });
   afterAll(async () => s?.close());
 
-  // FINDING: the shared-subscription fan-out (use-shared-subscriptions.ts
+  // FINDING (fixed): the shared-subscription fan-out (use-shared-subscriptions.ts
   // Consumer.push) ends a slow subscriber with SUBSCRIBER_TOO_SLOW and
   // `lastSeq: null` always, though the stream had delivered changes: the
   // documented contract is "lastSeq is the seq of the last change this stream
@@ -291,7 +293,7 @@ describe('freshness (docs/API.md "Freshness": lagSlots is null when unknown)', (
   });
   afterAll(async () => s?.close());
 
-  // FINDING: ingestion.ts databaseIngestionSource answers lagSlots 0 when it
+  // FINDING (fixed): ingestion.ts databaseIngestionSource answers lagSlots 0 when it
   // knows neither the chain's slot nor the indexed slot, so `_meta` tells a
   // client "fully fresh" (lagSlots "0", stalled false) about an API that has
   // no indexer, no checkpoint and no RPC.
@@ -316,7 +318,7 @@ describe('one client cannot hold unbounded subscriptions (docs/API.md "Protectio
   });
   afterAll(async () => s?.close());
 
-  // FINDING: the rate limit counts requests, not what they hold. An SSE
+  // FINDING (fixed): the rate limit counts requests, not what they hold. An SSE
   // subscription is one request that keeps a socket, a dispatcher entry and a
   // stream for ever; nothing bounds how many one client keeps. At the default
   // 300 per 10 s one address holds 1,800 more every minute, until the
@@ -346,6 +348,179 @@ describe('one client cannot hold unbounded subscriptions (docs/API.md "Protectio
       expect(held, `statuses ${statuses.join(',')}`).toBeLessThan(60);
     } finally {
       for (const c of controllers) c.abort();
+    }
+  });
+});
+
+describe('per-client caps on what a client holds open (docs/API.md "Protection")', () => {
+  let s: ApiOnly;
+  beforeAll(async () => {
+    s = await startApiOnly({ rateLimit: false, maxSubscriptionsPerClient: 3, maxWsConnectionsPerClient: 2 });
+  });
+  afterAll(async () => s?.close());
+
+  const refusedTotal = async (rule: string) => {
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    return Number(text.match(new RegExp(`dvpn_api_graphql_refused_total\\{rule="${rule}"\\} (\\d+)`))?.[1] ?? 0);
+  };
+  const sub = (region: string) => `subscription { nodeCapacity(region: "${region}") { seq } }`;
+
+  it('SSE streams and graphql-ws subscriptions share one cap: past it SSE answers 429 and subscribe an error; an ended one frees its slot', async () => {
+    const sse = [sseSubscribe(s.url, sub('a')), sseSubscribe(s.url, sub('b'))];
+    const { client, connected } = wsClient(s.wsUrl);
+    try {
+      await Promise.all(sse.map((x) => x.open));
+      await connected;
+      const third = wsSubscribe(client, sub('c'));
+      await waitFor(() => s.feed.subscriberCount() === 3, { what: 'three subscriptions held' });
+
+      const fourth = wsSubscribe(client, sub('d'));
+      await waitFor(() => fourth.errors.length > 0, { what: 'the refusal of the fourth' });
+      expect((fourth.errors[0] as any[])[0]).toMatchObject({
+        message: expect.stringContaining('3 subscriptions'),
+        extensions: { code: 'SUBSCRIPTION_LIMIT_EXCEEDED', max: 3 },
+      });
+      const res = await fetch(`${s.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query: sub('e') }),
+      });
+      expect(res.status).toBe(429);
+      expect((await res.json()).errors[0].extensions.code).toBe('SUBSCRIPTION_LIMIT_EXCEEDED');
+      expect(s.feed.subscriberCount()).toBe(3);
+      expect(await refusedTotal('SUBSCRIPTION_LIMIT_EXCEEDED')).toBe(2);
+
+      // An SSE client that leaves frees its slot; so does a graphql-ws complete.
+      sse[0].close();
+      await waitFor(() => s.feed.subscriberCount() === 2, { what: 'the SSE stream ended' });
+      const again = wsSubscribe(client, sub('f'));
+      await waitFor(() => s.feed.subscriberCount() === 3, { what: 'a subscription in the freed slot' });
+      expect(again.errors).toEqual([]);
+      third.dispose();
+      await waitFor(() => s.feed.subscriberCount() === 2, { what: 'the graphql-ws subscription completed' });
+      const sseAgain = sseSubscribe(s.url, sub('g'));
+      await sseAgain.open;
+      await waitFor(() => s.feed.subscriberCount() === 3, { what: 'an SSE stream in the freed slot' });
+      sseAgain.close();
+    } finally {
+      await client.dispose();
+      for (const x of sse) x.close();
+    }
+  });
+
+  it('a client past its WebSocket connection cap is refused at the upgrade with 429; a closed one frees its slot', async () => {
+    const { default: WebSocket } = await import('ws');
+    const connect = () =>
+      new Promise<{ status: number; ws: InstanceType<typeof WebSocket> }>((resolve, reject) => {
+        const ws = new WebSocket(s.wsUrl, 'graphql-transport-ws');
+        ws.once('open', () => resolve({ status: 101, ws }));
+        ws.once('unexpected-response', (_req, res) => {
+          resolve({ status: res.statusCode ?? 0, ws });
+          res.resume();
+        });
+        ws.once('error', reject);
+      });
+    // the previous test's socket may still be closing on the server's side
+    const first = await waitFor(async () => {
+      const c = await connect();
+      if (c.status === 101) return c;
+      c.ws.terminate();
+      return null;
+    }, { what: 'a first connection' });
+    const second = await connect();
+    try {
+      expect(second.status).toBe(101);
+      const before = await refusedTotal('CONNECTION_LIMIT_EXCEEDED');
+      const third = await connect();
+      expect(third.status).toBe(429);
+      third.ws.terminate();
+      expect(await refusedTotal('CONNECTION_LIMIT_EXCEEDED')).toBe(before + 1);
+      first.ws.close();
+      const fourth = await waitFor(async () => {
+        const c = await connect();
+        if (c.status === 101) return c;
+        c.ws.terminate();
+        return null;
+      }, { what: 'a connection in the freed slot' });
+      fourth.ws.close();
+    } finally {
+      first.ws.terminate();
+      second.ws.terminate();
+    }
+  });
+});
+
+describe('replays are bounded (docs/API.md "Resuming")', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await startDatabase();
+  });
+  afterAll(async () => db?.stop());
+
+  // What the auditor could not verify: `after: "0"` with a filter matching
+  // nothing read the whole change log in one statement (the seq range up to
+  // the head), holding a pooled connection for as long as that scan took and,
+  // on a long log, running into the statement timeout (REPLAY_FAILED, for
+  // ever: the client retries the same cursor). Each replay statement now
+  // covers a bounded seq window. The store is the real SQL one, wrapped to
+  // note the ranges it was asked for.
+  it('a replay whose filter matches nothing reads the log in bounded seq windows, then goes live', async () => {
+    const rows = [];
+    for (let seq = 1; seq <= 25_000; seq++) rows.push({ seq, topic: 'nodeCapacity', payload: capacityChange(seq, 'eu') });
+    for (let i = 0; i < rows.length; i += 5000) {
+      await db.query(
+        `INSERT INTO changes (seq, topic, payload)
+         SELECT x.seq, x.topic, x.payload FROM json_to_recordset($1::json) AS x(seq int8, topic text, payload jsonb)`,
+        [JSON.stringify(rows.slice(i, i + 5000))],
+      );
+    }
+    const sql = sqlChangeStore(async (text, values) => db.query(text, values));
+    const ranges: { after: number; upto?: number }[] = [];
+    const store = { ...sql, read: (after: number, o: Parameters<typeof sql.read>[1]) => (ranges.push({ after, upto: o.upto }), sql.read(after, o)) };
+    const bus = createBus();
+    const feed = new ChangeFeed(bus, store, { pollMs: 100, replayWindow: 4000 });
+    try {
+      await feed.ready();
+      ranges.length = 0;
+      const stream = feed.stream('nodeCapacity', { region: 'nowhere' }, { after: 0 });
+      const first = stream.next();
+      await waitFor(() => ranges.some((r) => r.upto === 25_000), { what: 'the replay reaching the head' });
+      const replay = ranges.filter((r) => r.upto !== undefined);
+      expect(replay.length).toBeGreaterThanOrEqual(7);
+      for (const r of replay) expect(r.upto! - r.after).toBeLessThanOrEqual(4000);
+      // then live: the next matching change arrives
+      await db.query(`INSERT INTO changes (seq, topic, payload) VALUES (25001, 'nodeCapacity', $1::jsonb)`, [JSON.stringify(capacityChange(25_001, 'nowhere'))]);
+      const r = await first;
+      expect(r.value).toMatchObject({ seq: 25_001, region: 'nowhere' });
+      await stream.return?.();
+    } finally {
+      await feed.close();
+      await bus.close();
+    }
+  });
+
+  it('a replay of more matching changes than a subscriber may buffer completes for a client that reads', async () => {
+    const bus = createBus();
+    const feed = new ChangeFeed(bus, sqlChangeStore(async (text, values) => db.query(text, values)), { pollMs: 100 });
+    try {
+      await feed.ready();
+      // 25,000 matching changes, 10,000 the most a stream buffers: before the
+      // replay waited for the consumer it could overflow and end with
+      // SUBSCRIBER_TOO_SLOW at lastSeq = after, the same cursor for ever.
+      const stream = feed.stream('nodeCapacity', { region: 'eu' }, { after: 0, maxBuffer: 1000 });
+      let n = 0;
+      for (;;) {
+        const r = await stream.next();
+        if (r.done) throw new Error('ended');
+        expect(r.value).not.toHaveProperty('gap');
+        n++;
+        if (n % 500 === 0) await sleep(1); // a reader slower than the database
+        if (n === 25_000) break;
+      }
+      await stream.return?.();
+    } finally {
+      await feed.close();
+      await bus.close();
     }
   });
 });
