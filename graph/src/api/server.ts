@@ -56,16 +56,45 @@ const GRAPHQL_PATH = '/graphql';
 
 class BodyTooLarge extends Error {}
 
-/** The request body, refused past `max` bytes actually read (a chunked body has no Content-Length to check). */
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) throw new BodyTooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+/**
+ * The request body, refused past `max` bytes actually read (a chunked body has
+ * no Content-Length to check). Listeners rather than for-await: breaking out
+ * of an async iterator destroys the request, and with it the socket the 413
+ * must be written to.
+ */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        cleanup();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () => onError(new Error('the client closed the request before its body was read'));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('close', onClose);
+  });
 }
 
 function isSseRequest(req: IncomingMessage): boolean {
@@ -149,6 +178,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       return;
     }
     handle(req, res).catch((err: unknown) => {
+      if (req.destroyed || res.destroyed) {
+        logger.debug({ err }, 'request aborted by the client');
+        return;
+      }
       logger.error({ err }, 'request failed');
       if (!res.headersSent) jsonError(res, 500, 'Unexpected error.', { code: 'INTERNAL_SERVER_ERROR' });
       else res.end();
