@@ -6,11 +6,15 @@
 // test asserts what docs/API.md promises and failed on the code the audit
 // attacked; the FINDING comments name the cause that was fixed.
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChangeFeed, sqlChangeStore } from '../../src/feed.js';
 import { createBus } from '../../src/bus.js';
 import { sleep, startDatabase, waitFor, type TestDatabase } from '../helpers.js';
 import { sseSubscribe, startApiOnly, wsClient, wsSubscribe, type ApiOnly } from './setup.js';
+
+// Each describe starts its own embedded Postgres: on a loaded 2-core machine
+// that alone has taken more than the default minute.
+vi.setConfig({ hookTimeout: 180_000 });
 
 const KEY = '11111111111111111111111111111112';
 
