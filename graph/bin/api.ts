@@ -4,7 +4,8 @@
 //   DATABASE_URL (required), REDIS_URL (needed when the indexer runs in
 //   another process), SOLANA_RPC_URL (for /readyz), PROGRAM_ID, PORT, HOST,
 //   the API_* limits (tokens, aliases, depth, directives, cost, page size,
-//   response size, statement timeout, rate limit), CORS_ORIGIN, LOG_LEVEL
+//   response size, statement timeout, rate limit, subscriptions and
+//   WebSocket connections per client), CORS_ORIGIN, LOG_LEVEL
 //   (see .env.example and docs/API.md).
 // SIGINT/SIGTERM stop it gracefully.
 import { createBus } from '../src/bus.js';
@@ -40,6 +41,9 @@ async function main(): Promise<void> {
     },
     costBudget: config.costBudget > 0 ? { points: config.costBudget, durationSeconds: config.rateWindowSeconds, trustProxy: config.trustProxy } : false,
     rateLimit: config.rateLimit > 0 ? { points: config.rateLimit, durationSeconds: config.rateWindowSeconds, trustProxy: config.trustProxy } : false,
+    maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,
+    maxWsConnectionsPerClient: config.maxWsConnectionsPerClient,
+    trustProxy: config.trustProxy,
     corsOrigin: config.corsOrigin,
   });
   const { url } = await server.start();

@@ -109,6 +109,13 @@ export interface ChangeFeedOptions {
   pollMs?: number;
   /** Rows per change-log read (default 500). */
   pageSize?: number;
+  /**
+   * Seqs one replay statement covers at most (default 10,000): a replay whose
+   * filter matches little reads the log in seq windows, so no statement scans
+   * the whole log (or runs into the statement timeout) and each holds a pooled
+   * connection only briefly.
+   */
+  replayWindow?: number;
   logger?: Logger;
 }
 
@@ -129,6 +136,7 @@ export class ChangeFeed implements Bus {
   private readonly unsubs: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout;
   private readonly pageSize: number;
+  private readonly replayWindow: number;
   private lastSeq: number | null = null;
   private readonly pending = new Map<number, BusMessage>();
   private catching: Promise<void> | null = null;
@@ -144,6 +152,7 @@ export class ChangeFeed implements Bus {
     private readonly opts: ChangeFeedOptions = {},
   ) {
     this.pageSize = opts.pageSize ?? 500;
+    this.replayWindow = opts.replayWindow ?? 10_000;
     for (const topic of Object.keys(TOPIC_KEYS) as Topic[]) {
       this.unsubs.push(bus.subscribe(topic, {}, (payload) => this.onBus({ topic, payload } as BusMessage)));
     }
@@ -335,10 +344,25 @@ export class ChangeFeed implements Bus {
     };
     let replaying = opts.after !== undefined;
     const held: TopicMap[T][] = []; // live changes that arrive during the replay
+    // The replay reads its next page only once the consumer has taken most of
+    // the last one: a long replay to a reading client never overflows its
+    // queue, and one to a client that stops reading stops reading the log.
+    let roomWaiter: (() => void) | null = null;
+    const wakeReplay = () => {
+      const w = roomWaiter;
+      roomWaiter = null;
+      w?.();
+    };
+    const room = (): Promise<boolean> => {
+      if (done || ending) return Promise.resolve(false);
+      if (queue.length < this.pageSize) return Promise.resolve(true);
+      return new Promise<void>((r) => (roomWaiter = r)).then(() => !done && !ending);
+    };
 
     const finish = () => {
       if (done) return;
       done = true;
+      wakeReplay();
       unsubscribe();
       this.closing.off('close', onClose);
       opts.signal?.removeEventListener('abort', finish);
@@ -393,7 +417,7 @@ export class ChangeFeed implements Bus {
     else opts.signal?.addEventListener('abort', finish, { once: true });
 
     if (replaying && !done) {
-      void this.replay(topic, filter, opts.after!, push, gap).then((upto) => {
+      void this.replay(topic, filter, opts.after!, push, gap, room).then((upto) => {
         if (!replaying) return;
         replaying = false;
         for (const p of held.splice(0)) {
@@ -408,6 +432,7 @@ export class ChangeFeed implements Bus {
         if (queue.length > 0) {
           const value = queue.shift()!;
           took(value);
+          if (queue.length < this.pageSize) wakeReplay();
           if (queue.length === 0 && ending) finish();
           return Promise.resolve({ value, done: false });
         }
@@ -439,6 +464,7 @@ export class ChangeFeed implements Bus {
     after: number,
     push: (item: FeedItem<T>) => void,
     gap: (code: GapCode, message: string, lastSeq?: number | null) => void,
+    room: () => Promise<boolean>,
   ): Promise<number | null> {
     try {
       await this.ready();
@@ -460,10 +486,11 @@ export class ChangeFeed implements Bus {
       const keys = Object.fromEntries(Object.entries(filter).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
       let cursor = after;
       while (cursor < upto) {
-        const rows = await this.store.read(cursor, { upto, limit: this.pageSize, topic, filter: keys });
+        if (!(await room())) return null; // the stream ended (gap, client left)
+        const end = Math.min(upto, cursor + this.replayWindow);
+        const rows = await this.store.read(cursor, { upto: end, limit: this.pageSize, topic, filter: keys });
         for (const r of rows) push(r.payload as unknown as TopicMap[T]);
-        if (rows.length < this.pageSize) break;
-        cursor = rows[rows.length - 1].seq;
+        cursor = rows.length < this.pageSize ? end : rows[rows.length - 1].seq;
       }
       // Live changes up to `upto` came from the log; later ones follow live.
       return upto;

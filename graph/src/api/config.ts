@@ -19,6 +19,8 @@ const Env = z.object({
   API_RATE_LIMIT: z.coerce.number().int().min(0).default(300),
   API_COST_BUDGET: z.coerce.number().int().min(0).default(100_000),
   API_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(10),
+  API_MAX_SUBSCRIPTIONS_PER_CLIENT: z.coerce.number().int().min(0).default(50),
+  API_MAX_WS_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(0).default(20),
   API_TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
   API_MAX_COST: z.coerce.number().int().positive().default(10_000),
   API_MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(100),
@@ -47,6 +49,10 @@ export interface ApiConfig {
   /** Query cost per client per window; 0: no budget. */
   costBudget: number;
   rateWindowSeconds: number;
+  /** Subscriptions (SSE + graphql-ws) one client may hold at once; 0: no cap. */
+  maxSubscriptionsPerClient: number;
+  /** WebSocket connections one client may hold at once; 0: no cap. */
+  maxWsConnectionsPerClient: number;
   trustProxy: boolean;
   maxCost: number;
   maxPageSize: number;
@@ -74,6 +80,8 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
     rateLimit: e.API_RATE_LIMIT,
     costBudget: e.API_COST_BUDGET,
     rateWindowSeconds: e.API_RATE_WINDOW_SECONDS,
+    maxSubscriptionsPerClient: e.API_MAX_SUBSCRIPTIONS_PER_CLIENT,
+    maxWsConnectionsPerClient: e.API_MAX_WS_CONNECTIONS_PER_CLIENT,
     trustProxy: e.API_TRUST_PROXY === '1' || e.API_TRUST_PROXY === 'true',
     maxCost: e.API_MAX_COST,
     maxPageSize: e.API_MAX_PAGE_SIZE,

@@ -81,7 +81,10 @@ export function databaseIngestionSource(
       const indexedSlot = cp ? Number(cp.headSlot) : null;
       let chainSlot: number | null = null;
       if (rpc) chainSlot = await rpc.newestProgramSlot();
-      const lagSlots = chainSlot === null ? (indexedSlot === null ? 0 : null) : Math.max(0, chainSlot - (indexedSlot ?? 0));
+      // Lag is known only when the chain side is: without an RPC it is null
+      // (never "0", which would tell a client the data is fresh); with one and
+      // no program transaction on chain there is nothing to index (0).
+      const lagSlots = chainSlot !== null ? Math.max(0, chainSlot - (indexedSlot ?? 0)) : rpc ? 0 : null;
       let stalled = false;
       if (lagSlots !== null && lagSlots > 0) {
         if (behindSince === null || behindAtSlot !== indexedSlot) {

@@ -29,6 +29,28 @@ export function gapError(g: GapSignal): GraphQLError {
   });
 }
 
+/**
+ * Where a stream notes the seq of the change it handed out last: the shared
+ * subscriptions (use-shared-subscriptions.ts) put one in the context of the
+ * execution they share, so a subscriber they end as too slow is told the last
+ * seq it received even when its selection has no `seq`.
+ */
+export const SEQ_PROBE = Symbol('dvpn.seqProbe');
+export interface SeqProbe {
+  seq: number | null;
+}
+
+/** One CURSOR_AHEAD gap: a cursor beyond any seq this log can hold (seqs are below 2^53). */
+async function* aheadOfLog<T extends Topic>(after: bigint, newest: number | null): AsyncIterableIterator<FeedItem<T>> {
+  yield {
+    gap: {
+      code: 'CURSOR_AHEAD',
+      message: `no change ${after} in the change log (newest is ${newest ?? 0}); refetch and subscribe without after`,
+      lastSeq: null,
+    },
+  };
+}
+
 /** The subscription resolvers' source: the process's change feed, from `after` when given. */
 export function changeStream<T extends Topic>(
   ctx: ApiContext,
@@ -36,8 +58,22 @@ export function changeStream<T extends Topic>(
   filter: TopicFilter<T>,
   after: bigint | null | undefined,
 ): AsyncIterableIterator<FeedItem<T>> {
-  if (after != null && (after < 0n || after > BigInt(Number.MAX_SAFE_INTEGER))) throw badInput('after must be a change seq (0 or more)');
-  return ctx.feed.stream(topic, filter, { after: after == null ? undefined : Number(after) });
+  if (after != null && after < 0n) throw badInput('after must be a change seq (0 or more)');
+  if (after != null && after > BigInt(Number.MAX_SAFE_INTEGER)) return aheadOfLog<T>(after, ctx.feed.position);
+  const source = ctx.feed.stream(topic, filter, { after: after == null ? undefined : Number(after) });
+  const probe = (ctx as ApiContext & { [SEQ_PROBE]?: SeqProbe })[SEQ_PROBE];
+  if (!probe) return source;
+  const it: AsyncIterableIterator<FeedItem<T>> = {
+    next: async () => {
+      const r = await source.next();
+      if (!r.done && !isGap(r.value) && typeof r.value.seq === 'number') probe.seq = r.value.seq;
+      return r;
+    },
+    return: () => source.return!(),
+    throw: (e?: unknown) => source.throw!(e),
+    [Symbol.asyncIterator]: () => it,
+  };
+  return it;
 }
 
 /** Resolves a stream item: the change itself, or the gap signal as the stream's last error. */

@@ -19,7 +19,9 @@
 // as decimal strings). Bad parameters answer 400 with GraphQL-style errors.
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from 'pino';
 import type { ApiMetrics } from './metrics.js';
+import { REFUSAL_CODES } from './use-metrics.js';
 
 const NODE_FIELDS = `pubkey providerPubkey nodeId endpoint region pricePerMinute pricePerMinuteToken wgServerPubkey
   maxCapacity activeSessions freeCapacity isActive providerReputation totalUptimeSeconds totalSessions createdAt updatedAt lastSlot`;
@@ -178,7 +180,7 @@ const ROUTES: Record<string, Route> = {
   stats: { name: 'stats', document: REST_DOCUMENTS.stats, variables: () => ({}), shape: single('stats', 'stats') },
 };
 
-function match(pathname: string): { route: Route; param?: string } | null {
+function match(pathname: string): { route: Route; param?: string; bad?: string } | null {
   const parts = pathname.replace(/\/+$/, '').split('/').slice(1);
   if (parts.length === 1) {
     if (parts[0] === 'nodes') return { route: ROUTES.nodes };
@@ -186,7 +188,14 @@ function match(pathname: string): { route: Route; param?: string } | null {
     if (parts[0] === 'stats') return { route: ROUTES.stats };
   }
   if (parts.length === 2 && parts[1] !== '') {
-    const param = decodeURIComponent(parts[1]);
+    if (!['nodes', 'sessions', 'providers'].includes(parts[0])) return null;
+    let param: string;
+    try {
+      param = decodeURIComponent(parts[1]);
+    } catch {
+      // A malformed percent-escape (/nodes/%ZZ) is the client's mistake.
+      return { route: ROUTES[parts[0] === 'nodes' ? 'node' : parts[0] === 'sessions' ? 'session' : 'provider'], bad: 'the path has a malformed percent-escape' };
+    }
     if (parts[0] === 'nodes') return { route: ROUTES.node, param };
     if (parts[0] === 'sessions') return { route: ROUTES.session, param };
     if (parts[0] === 'providers') return { route: ROUTES.provider, param };
@@ -208,19 +217,37 @@ export interface RestPlugin extends Plugin {
   bind(yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>>): void;
 }
 
-export function useRest(opts: { metrics?: ApiMetrics } = {}): RestPlugin {
+export function useRest(opts: { metrics?: ApiMetrics; logger?: Logger } = {}): RestPlugin {
   let yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>> | null = null;
 
-  async function run(request: Request, route: Route, variables: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+  async function run(
+    request: Request,
+    serverContext: Record<string, unknown>,
+    route: Route,
+    variables: Record<string, unknown>,
+  ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     if (!yoga) throw new Error('REST plugin is not bound to a yoga instance');
     const params = { query: route.document, variables };
-    const { parse, validate, contextFactory, execute, schema } = yoga.getEnveloped({ request, params, transport: 'rest' });
+    // The server context carries `req` (the Node request): without it the
+    // per-client cost budget (use-complexity-limit.ts) could not charge REST.
+    const { parse, validate, contextFactory, execute, schema } = yoga.getEnveloped({ ...serverContext, request, params, transport: 'rest' });
     const document = parse(route.document);
     const validationErrors = validate(schema, document);
-    if (validationErrors.length > 0) return { status: 500, body: errorJson(validationErrors) };
+    if (validationErrors.length > 0) {
+      // A fixed document the schema no longer accepts: our bug, not the client's.
+      opts.logger?.error({ route: route.name, errors: validationErrors.map((e: GraphQLError) => e.message) }, 'REST document invalid');
+      return { status: 500, body: { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] } };
+    }
     const contextValue = await contextFactory();
     const result = (await execute({ schema, document, contextValue, variableValues: variables })) as ExecutionResult;
     if (result.errors?.length) {
+      const codes = new Set(result.errors.map((e) => (e.extensions as { code?: string } | undefined)?.code));
+      for (const code of codes) if (code && REFUSAL_CODES.has(code)) opts.metrics?.refused.inc({ rule: code });
+      const limited = result.errors.find((e) => e.extensions?.code === 'RATE_LIMITED');
+      if (limited) {
+        const retryAfter = Number(limited.extensions.retryAfter) || 1;
+        return { status: 429, body: errorJson(result.errors), headers: { 'retry-after': String(retryAfter) } };
+      }
       const clientError = result.errors.every((e) => {
         const code = (e.extensions as { code?: string } | undefined)?.code;
         return code !== undefined && code !== 'INTERNAL_SERVER_ERROR';
@@ -235,15 +262,15 @@ export function useRest(opts: { metrics?: ApiMetrics } = {}): RestPlugin {
     bind(y) {
       yoga = y;
     },
-    async onRequest({ url, request, endResponse, fetchAPI }) {
+    async onRequest({ url, request, serverContext, endResponse, fetchAPI }) {
       const found = match(url.pathname);
       if (!found) return;
-      const respond = (status: number, body: unknown) => {
+      const respond = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         opts.metrics?.restRequests.inc({ route: found.route.name, status: String(status) });
         endResponse(
           new fetchAPI.Response(request.method === 'HEAD' ? null : JSON.stringify(body), {
             status,
-            headers: { 'content-type': 'application/json; charset=utf-8' },
+            headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
           }),
         );
       };
@@ -252,12 +279,16 @@ export function useRest(opts: { metrics?: ApiMetrics } = {}): RestPlugin {
         return;
       }
       try {
+        if (found.bad) throw new BadRequest(found.bad);
         const variables = found.route.variables(url.searchParams, found.param);
-        const { status, body } = await run(request, found.route, variables);
-        respond(status, body);
+        const { status, body, headers } = await run(request, (serverContext ?? {}) as Record<string, unknown>, found.route, variables);
+        respond(status, body, headers);
       } catch (e) {
         if (e instanceof BadRequest) respond(400, { errors: [{ message: e.message, extensions: { code: 'BAD_USER_INPUT' } }] });
-        else respond(500, { errors: [{ message: 'Unexpected error.' }] });
+        else {
+          opts.logger?.error({ err: e }, 'REST request failed');
+          respond(500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        }
       }
     },
   };

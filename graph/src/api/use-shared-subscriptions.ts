@@ -9,14 +9,30 @@
 // Each subscriber keeps its own bounded queue (`maxBuffer`, default 1,000
 // results); a consumer that cannot keep up is never dropped from silently: its
 // queue is replaced by one SUBSCRIPTION_GAP error and its stream ends, so it
-// resubscribes with `after` = its last seq. The shared source stops when its
-// last subscriber leaves. A subscription with an `after` cursor is never
-// shared: its replay from the change log is its own. Results that are not a
+// resubscribes with `after` = its last seq (the seq of the last result that
+// consumer received, noted by the shared stream even when the selection has
+// no `seq`). The shared source stops when its last subscriber leaves. A
+// subscription with an `after` cursor is never shared: its replay from the
+// change log is its own. Whether it has one is read from the coerced argument
+// values (variables, their defaults, fragments and inline fragments all
+// applied), not from how the document spells them. Results that are not a
 // stream (a refused operation, a validation error) are never shared.
 // Works for every transport (graphql-ws and SSE) since it sits in the envelop
 // subscribe step; it must come after the plugins that refuse operations.
-import { GraphQLError, Kind, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  type DocumentNode,
+  type ExecutionResult,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { SEQ_PROBE, type SeqProbe } from './subscriptions.js';
 
 type Result = ExecutionResult;
 type Source = AsyncIterator<Result> & Partial<AsyncIterable<Result>>;
@@ -37,52 +53,98 @@ export function stableStringify(v: unknown): string {
     .join(',')}}`;
 }
 
-/** True when a root field of the operation is given an `after` argument (a resumed subscription). */
-function hasCursor(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): boolean {
-  const op = document.definitions.find(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
-  );
-  if (!op) return false;
-  for (const sel of op.selectionSet.selections) {
-    if (sel.kind !== Kind.FIELD) continue;
-    for (const arg of sel.arguments ?? []) {
-      if (arg.name.value !== 'after') continue;
-      if (arg.value.kind === Kind.NULL) continue;
-      if (arg.value.kind === Kind.VARIABLE && variables?.[arg.value.name.value] == null) continue;
-      return true;
+/**
+ * True when a root field of the operation resumes (its coerced `after` is not
+ * null), looking through fragments and inline fragments (whatever @skip or
+ * @include say: erring on not sharing is harmless). Unsure (unknown
+ * operation, variables that do not coerce): true, so nothing is shared.
+ */
+export function resumesFromCursor(args: {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operationName?: string | null;
+  variableValues?: Record<string, unknown> | null;
+}): boolean {
+  const op = getOperationAST(args.document, args.operationName ?? undefined);
+  const root = args.schema.getSubscriptionType();
+  if (!op || !root) return true;
+  const { coerced, errors } = getVariableValues(args.schema, op.variableDefinitions ?? [], args.variableValues ?? {});
+  if (errors || !coerced) return true;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of args.document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const fields = root.getFields();
+  const visited = new Set<string>();
+  const visit = (set: SelectionSetNode): boolean => {
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        const def = fields[sel.name.value];
+        if (!def) continue;
+        try {
+          if (getArgumentValues(def, sel, coerced).after != null) return true;
+        } catch {
+          return true;
+        }
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        if (visit(sel.selectionSet)) return true;
+      } else if (!visited.has(sel.name.value)) {
+        visited.add(sel.name.value);
+        const f = fragments.get(sel.name.value);
+        if (f && visit(f.selectionSet)) return true;
+      }
     }
-  }
-  return false;
+    return false;
+  };
+  return visit(op.selectionSet);
+}
+
+interface Queued {
+  value: Result;
+  /** Seq of the change this result came from (null: not known, e.g. a gap error). */
+  seq: number | null;
 }
 
 class Consumer {
-  private readonly queue: Result[] = [];
+  private readonly queue: Queued[] = [];
   private waiting: ((r: IteratorResult<Result>) => void) | null = null;
   private done = false;
   private failure: unknown = null;
+  /** Seq of the last result handed to this subscriber's transport. */
+  private delivered: number | null = null;
 
   constructor(
     private readonly maxBuffer: number,
     private readonly leave: (c: Consumer) => void,
   ) {}
 
-  push(value: Result): void {
+  private took(seq: number | null): void {
+    if (seq !== null) this.delivered = seq;
+  }
+
+  push(value: Result, seq: number | null = null): void {
     if (this.done) return;
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = null;
+      this.took(seq);
       w({ value, done: false });
       return;
     }
-    this.queue.push(value);
+    this.queue.push({ value, seq });
     if (this.queue.length > this.maxBuffer) {
       this.queue.length = 0;
       this.queue.push({
-        errors: [
-          new GraphQLError('the subscriber fell too far behind; resubscribe with after = the seq of the last change received', {
-            extensions: { code: 'SUBSCRIPTION_GAP', reason: 'SUBSCRIBER_TOO_SLOW', lastSeq: null },
-          }),
-        ],
+        value: {
+          errors: [
+            new GraphQLError('the subscriber fell too far behind; resubscribe with after = the seq of the last change received', {
+              extensions: {
+                code: 'SUBSCRIPTION_GAP',
+                reason: 'SUBSCRIBER_TOO_SLOW',
+                lastSeq: this.delivered === null ? null : String(this.delivered),
+              },
+            }),
+          ],
+        },
+        seq: null,
       });
       this.end();
       this.leave(this);
@@ -103,7 +165,11 @@ class Consumer {
   iterator(): AsyncIterableIterator<Result> {
     const it: AsyncIterableIterator<Result> = {
       next: () => {
-        if (this.queue.length > 0) return Promise.resolve({ value: this.queue.shift()!, done: false });
+        if (this.queue.length > 0) {
+          const { value, seq } = this.queue.shift()!;
+          this.took(seq);
+          return Promise.resolve({ value, done: false });
+        }
         if (this.failure !== null) {
           const f = this.failure;
           this.failure = null;
@@ -141,6 +207,8 @@ class Group {
     private readonly start: () => Promise<Result | AsyncIterable<Result>>,
     private readonly forget: () => void,
     private readonly maxBuffer: number,
+    /** Seq of the change the shared stream handed out last (set by subscriptions.ts changeStream). */
+    private readonly probe: SeqProbe = { seq: null },
   ) {}
 
   async join(): Promise<Result | AsyncIterableIterator<Result>> {
@@ -174,7 +242,9 @@ class Group {
       for (;;) {
         const r = await source.next();
         if (r.done) break;
-        for (const c of this.consumers) c.push(r.value);
+        // One source change makes one result (one root field): the probe names it.
+        const seq = this.probe.seq;
+        for (const c of this.consumers) c.push(r.value, seq);
       }
     } catch (err) {
       error = err;
@@ -228,7 +298,7 @@ export function useSharedSubscriptions(opts: SharedSubscriptionsOptions = {}): S
     onSubscribe({ subscribeFn, setSubscribeFn }) {
       const original = subscribeFn;
       setSubscribeFn(async (args) => {
-        if (hasCursor(args.document, args.operationName, args.variableValues)) return original(args) as never;
+        if (resumesFromCursor(args)) return original(args) as never;
         // yoga's parser cache hands the same DocumentNode for the same query text.
         let groups = byDocument.get(args.document);
         if (!groups) {
@@ -239,6 +309,8 @@ export function useSharedSubscriptions(opts: SharedSubscriptionsOptions = {}): S
         let group = groups.get(key);
         if (!group || group.closed) {
           const map = groups;
+          const probe: SeqProbe = { seq: null };
+          if (args.contextValue && typeof args.contextValue === 'object') (args.contextValue as { [SEQ_PROBE]?: SeqProbe })[SEQ_PROBE] = probe;
           const g: Group = new Group(
             async () => (await original(args)) as Result | AsyncIterable<Result>,
             () => {
@@ -246,6 +318,7 @@ export function useSharedSubscriptions(opts: SharedSubscriptionsOptions = {}): S
               live.delete(g);
             },
             maxBuffer,
+            probe,
           );
           group = g;
           groups.set(key, g);

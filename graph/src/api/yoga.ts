@@ -4,7 +4,7 @@
 // `yoga.fetch(...)` in process.
 import { DVPN_PROGRAM_ID } from '@dvpn/sdk';
 import { GraphQLError } from 'graphql';
-import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { exampleTabs, renderGraphiQL } from './graphiql.js';
 import pino, { type Logger } from 'pino';
 import type { Bus } from '../bus.js';
@@ -116,6 +116,48 @@ function cachedFor<T>(ms: number, load: () => Promise<T> | T): () => Promise<T> 
   };
 }
 
+/**
+ * yoga's request parser puts the parser's own error object into
+ * `extensions.originalError` (e.g. invalid JSON: { name: "SyntaxError", ... }):
+ * the message is enough for a client. Removed in place, so yoga neither logs
+ * it as unexpected nor loses the 400 it carries (`http.spec` would let the
+ * JSON answer fall back to 200).
+ */
+function stripOriginalError(error: GraphQLError): GraphQLError {
+  const ext = error.extensions as Record<string, unknown> & { http?: Record<string, unknown> };
+  if (ext && 'originalError' in ext) {
+    delete ext.originalError;
+    if (ext.http) delete ext.http.spec;
+  }
+  return error;
+}
+
+/**
+ * An exception thrown by a plugin's onRequest (REST, health, metrics) would
+ * reach @whatwg-node/server, which answers 500 with the error's stack: file
+ * paths of the server. Each hook answers a short JSON 500 instead and logs.
+ */
+function guardOnRequest<P extends Plugin<any, any, any>>(plugin: P, logger: Logger): P {
+  const hook = plugin.onRequest;
+  if (!hook) return plugin;
+  return {
+    ...plugin,
+    async onRequest(payload: Parameters<NonNullable<P['onRequest']>>[0]) {
+      try {
+        return await (hook as (p: typeof payload) => unknown)(payload);
+      } catch (err) {
+        logger.error({ err }, 'request failed');
+        payload.endResponse(
+          new payload.fetchAPI.Response(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }), {
+            status: 500,
+            headers: { 'content-type': 'application/json; charset=utf-8' },
+          }),
+        );
+      }
+    },
+  };
+}
+
 export function createApi(opts: ApiOptions): ApiYoga {
   const logger = (opts.logger ?? pino({ name: 'dvpn-api', level: process.env.LOG_LEVEL ?? 'info' })).child({ subsystem: 'api' });
   const metrics = opts.metrics ?? new ApiMetrics();
@@ -125,7 +167,7 @@ export function createApi(opts: ApiOptions): ApiYoga {
     });
   const readiness = createReadiness({ prisma: opts.prisma, rpc: opts.rpc, ingestion, logger });
   const limits = opts.limits ?? {};
-  const rest = useRest({ metrics });
+  const rest = useRest({ metrics, logger });
   // Subscriptions read the change feed: the bus in seq order, with what it
   // lost read back from the change log, resumable by seq.
   const feed =
@@ -166,6 +208,7 @@ export function createApi(opts: ApiOptions): ApiYoga {
             { extensions: { code: 'QUERY_TIMEOUT' } },
           );
         }
+        if (error instanceof GraphQLError) stripOriginalError(error);
         const masked = maskError(error, message, false);
         if (masked !== error) {
           const original = (error as { originalError?: unknown }).originalError ?? error;
@@ -175,9 +218,9 @@ export function createApi(opts: ApiOptions): ApiYoga {
       },
     },
     plugins: [
-      useHealth(readiness),
-      useMetrics({ metrics, bus: feed, ingestion, readiness }),
-      rest,
+      guardOnRequest(useHealth(readiness), logger),
+      guardOnRequest(useMetrics({ metrics, bus: feed, ingestion, readiness }), logger),
+      guardOnRequest(rest, logger),
       // Refusals are counted by useMetrics from the error codes of the answers.
       useArmor(limits),
       // Page size and cost in one validation pass, cached per document and variables.
