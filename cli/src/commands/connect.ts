@@ -486,6 +486,8 @@ export async function connect(ctx: Context, nodeArg: string | undefined, o: Conn
   const iface = o.interface ?? (o.apply ? 'dvpn0' : undefined);
   const needsInterface = 'usage sessions pay while the tunnel serves: pass --apply, or --interface NAME of the tunnel you bring up with the written config';
   if (o.usage && !iface) throw new CliError(needsInterface);
+  // What can be refused locally is refused before any network call (the probe included).
+  if (o.minutes) checkDuration(Number(parseInteger(o.minutes, '--minutes', 1n, 0xffff_ffffn)), !!o.usage);
   const { address: node, account: nodeAcc } = await resolveNode(ctx, nodeArg);
   const base = o.api ?? defaultApiUrl(nodeAcc.endpoint);
   await probeDaemon(base, node);
