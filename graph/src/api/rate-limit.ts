@@ -35,9 +35,11 @@ export interface RateLimiter {
 
 export function clientKey(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
+    // The right-most address is the one the proxy in front of us appended (the peer it saw); everything to its
+    // left came from the client and can be anything, so it never names the client.
     const fwd = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
-    if (first) return first;
+    const last = (Array.isArray(fwd) ? fwd.join(',') : fwd)?.split(',').at(-1)?.trim();
+    if (last) return last;
   }
   return req.socket.remoteAddress ?? 'unknown';
 }

@@ -161,6 +161,9 @@ describe('per-client rate limit', () => {
     expect((await fetch(`${url}/healthz`, { headers: { 'x-forwarded-for': '198.51.100.7' } })).status).toBe(200);
     const rest = await fetch(`${url}/stats`, { headers: { 'x-forwarded-for': '198.51.100.7' } });
     expect(rest.status).toBe(429);
+    // Behind the proxy, what the client writes into X-Forwarded-For is left of what the proxy appends:
+    // a limited client cannot get a fresh budget by inventing addresses.
+    for (let i = 0; i < 3; i++) expect((await asClient(`203.0.113.${i}, 198.51.100.7`)).status).toBe(429);
   });
 });
 
