@@ -136,7 +136,11 @@ async function main(): Promise<void> {
       DVPN_HTTP_TUNNEL_PROBE: 'false',
       DVPN_RATE_LIMIT_PER_SECOND: '100000',
       DVPN_RATE_LIMIT_BURST: '100000',
+      // One load generator stands for many clients: per-client caps raised to let it through.
       DVPN_HTTP_MAX_IN_FLIGHT_PER_CLIENT: String(CONCURRENCY * 2),
+      DVPN_HTTP_MAX_CONNECTIONS_PER_CLIENT: String(CONCURRENCY * 2),
+      DVPN_AUTH_FAILURE_LIMIT_PER_SECOND: '100000',
+      DVPN_AUTH_FAILURE_LIMIT_BURST: '100000',
       DVPN_WG_POOL: '10.78.0.0/21',
       DVPN_STATE_DIR: join(dir, 'state'),
       DVPN_POLL_INTERVAL_MS: '2000',

@@ -158,6 +158,30 @@ describe('one WireGuard key, one session', () => {
 });
 
 describe('peers reconciled with the records at run time', () => {
+  it('counts the old key\'s last bytes when sessions re-key at once (one shared dump, nothing lost)', async () => {
+    const d = await startInProcess(chain, nodeCtx);
+    try {
+      const sessions = await Promise.all([0, 1, 2, 3].map(() => openTimeSession(chain, nodeCtx, 30)));
+      const first = sessions.map(() => generateWgKeypair().publicKey);
+      const t0 = Math.floor(Date.now() / 1000);
+      for (const [i, s] of sessions.entries()) {
+        expect((await http(d.tcp, 'POST', '/session/auth', authBody(s.session, s.user, first[i], t0 - 2))).status).toBe(200);
+      }
+      // Traffic on the old keys after the last poll, then every session re-keys at the same moment.
+      sessions.forEach((_, i) => d.wg.traffic(first[i], BigInt(1000 * (i + 1)), BigInt(2000 * (i + 1))));
+      const rekeys = await Promise.all(
+        sessions.map((s) => http(d.tcp, 'POST', '/session/auth', authBody(s.session, s.user, generateWgKeypair().publicKey, t0 - 1))),
+      );
+      expect(rekeys.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      for (const [i, s] of sessions.entries()) {
+        const view = await http(d.tcp, 'GET', `/session/${s.session.toBase58()}`);
+        expect(view.json.daemon.bytes).toMatchObject({ rx: String(1000 * (i + 1)), tx: String(2000 * (i + 1)) });
+      }
+    } finally {
+      await d.close();
+    }
+  });
+
   it('does not "repair" a re-key made while the dump was being read', async () => {
     const d = await startInProcess(chain, nodeCtx);
     try {

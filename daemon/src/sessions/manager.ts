@@ -308,7 +308,7 @@ export class SessionManager {
     const pda = req.sessionPda;
     // Count the old peer's last bytes before a key change (the only await before the checks below).
     const before = store.sessions.get(pda)?.peer;
-    if (before && before.publicKey !== key) await this.meterOnce().catch((err) => this.log.warn({ err }, 'meter before key change failed'));
+    if (before && before.publicKey !== key) await this.meterFresh().catch((err) => this.log.warn({ err }, 'meter before key change failed'));
 
     // From here to the reservation there is no await: checks and reservation are one step,
     // so of two sessions admitting one key at once, exactly one gets it.
@@ -525,6 +525,30 @@ export class SessionManager {
     const dump = await this.d.wg.dump();
     this.dumpMutation.set(dump, before);
     return dump;
+  }
+
+  private meterRun: Promise<WgDump> | null = null;
+  private meterNext: Promise<WgDump> | null = null;
+
+  /**
+   * A metering dump begun after this call, shared by every caller that asks
+   * while one is being read: a burst of re-keys costs two dumps, not one
+   * `wg show dump` of every peer per re-key.
+   */
+  meterFresh(): Promise<WgDump> {
+    if (!this.meterRun) {
+      this.meterRun = this.meterOnce().finally(() => {
+        this.meterRun = null;
+      });
+      return this.meterRun;
+    }
+    this.meterNext ??= this.meterRun
+      .catch(() => undefined)
+      .then(() => {
+        this.meterNext = null;
+        return this.meterFresh();
+      });
+    return this.meterNext;
   }
 
   async meterOnce(): Promise<WgDump> {
