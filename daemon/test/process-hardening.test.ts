@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SystemProgram } from '@solana/web3.js';
 import { saveKeypair } from '@dvpn/sdk/node';
 import { startChain, type Chain } from '../../tests/harness/surfnet.js';
 import { closeSessionIx, createProviderWithNode, initConfig, mustFetchSession, openUsageSession, type ConfigCtx, type NodeCtx, type SessionCtx } from '../../tests/harness/fixtures.js';
@@ -68,6 +69,8 @@ async function freePort(): Promise<number> {
 
 /** Starts the daemon binary (optionally under an open-file limit) and waits for /healthz 200. */
 async function startDaemon(nofile?: number, extra: Record<string, string> = {}): Promise<void> {
+  // A daemon a failed test left behind would keep the port and answer in the new one's place.
+  if (daemon && daemon.exitCode === null && daemon.signalCode === null) await stopDaemon('SIGKILL');
   const env = {
     ...process.env,
     DVPN_RPC_URL: chain.rpcUrl,
@@ -255,13 +258,21 @@ describe.skipIf(missing.length > 0)('the daemon process', () => {
       await startDaemon(undefined, fast);
     }
     await chain.send(closeSessionIx(chain, s, cfg.treasury.publicKey), [s.user]);
+    // A claim journaled by a killed daemon whose transaction never went out is resent only once its blockhash
+    // has expired (block height past lastValidBlockHeight). The test chain makes a block per transaction, so
+    // while waiting, send the blocks a live cluster makes on its own.
+    const ticker = await chain.fundedKeypair(1);
     const view = await waitFor(
       async () => {
         const v = (await http(target(), 'GET', `/session/${pda}`)).json;
-        return v?.daemon && v.daemon.pendingClaim === null && v.daemon.payment.claimedTick === String(paid) ? v : null;
+        if (v?.daemon && v.daemon.pendingClaim === null && v.daemon.payment.claimedTick === String(paid)) return v;
+        for (let i = 0; i < 5; i++) {
+          await chain.send(SystemProgram.transfer({ fromPubkey: ticker.publicKey, toPubkey: ticker.publicKey, lamports: 0 }), [ticker]).catch(() => undefined);
+        }
+        return null;
       },
       'the final claim',
-      60_000,
+      180_000,
       200,
     );
     const onChain = await mustFetchSession(chain, s.session);
