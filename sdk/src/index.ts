@@ -9,4 +9,5 @@ export * from './hashchain.js';
 export * from './auth.js';
 export * from './amounts.js';
 export * from './endpoint.js';
+export * from './cluster.js';
 export type { Decoded, TsOf } from './decode.js';

@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import { PublicKey } from '@solana/web3.js';
 import {
+  DVPN_PROGRAM_ID,
+  LocalProgramKeyError,
   MAX_CONFIG_WINDOW_SECONDS,
+  assertProgramKeyForCluster,
   MAX_PROTOCOL_FEE_BPS,
   MAX_SLASH_BPS_CAP,
   MIN_CONFIG_WINDOW_SECONDS,
@@ -134,6 +137,10 @@ Examples:
       withContext(async (ctx, o: ConfigOpts) => {
         const treasury = parsePubkey(o.treasury!, '--treasury');
         const tokenMint = parsePubkey(o.mint!, '--mint');
+        // The committed program keypair is public: never initialise it on devnet/testnet/mainnet (told by genesis hash).
+        await assertProgramKeyForCluster(ctx.connection, DVPN_PROGRAM_ID, 'dvpn config init').catch((e: unknown) => {
+          throw e instanceof LocalProgramKeyError ? new CliError(e.message) : e;
+        });
         // A mint this cluster does not have would fail as InvalidMint: say which mint and where.
         const decimals = await ctx.mintDecimals(tokenMint);
         const values = configValues(o, decimals);

@@ -1,0 +1,56 @@
+// The hash a deployed program is verified by: sha256 of the program's ELF with
+// its trailing zero bytes removed. The upgradeable loader pads the ELF in the
+// ProgramData account with zeros up to its max length, so the zeros are
+// dropped on both sides (the same rule as `solana-verify get-executable-hash`
+// and `get-program-hash`, so either tool can check our published hash).
+import { createHash } from 'node:crypto';
+import { PublicKey, type Connection } from '@solana/web3.js';
+
+export const BPF_LOADER_UPGRADEABLE = new PublicKey('BPFLoaderUpgradeab1e11111111111111111111111');
+/** ProgramData header: u32 tag (3), u64 last-deploy slot, Option<Pubkey> upgrade authority (1 + 32). */
+export const PROGRAM_DATA_HEADER = 45;
+
+/** The bytes without trailing zeros. */
+export function trimTrailingZeros(bytes: Uint8Array): Uint8Array {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return bytes.subarray(0, end);
+}
+
+/** sha256 (hex) of an executable with its trailing zeros removed: the published program hash. */
+export function executableHash(elf: Uint8Array): string {
+  return createHash('sha256').update(trimTrailingZeros(elf)).digest('hex');
+}
+
+export interface DeployedProgram {
+  programId: PublicKey;
+  programData: PublicKey;
+  /** Slot of the last deploy or upgrade. */
+  slot: bigint;
+  /** null: the program is immutable (no one can upgrade it). */
+  upgradeAuthority: PublicKey | null;
+  /** The ELF as stored (with the loader's zero padding). */
+  elf: Uint8Array;
+  hash: string;
+}
+
+/** Reads a program deployed with the upgradeable loader (the Program account, then its ProgramData) and hashes it. */
+export async function fetchDeployedProgram(connection: Connection, programId: PublicKey): Promise<DeployedProgram> {
+  const program = await connection.getAccountInfo(programId);
+  if (!program) throw new Error(`no account at ${programId.toBase58()} on this cluster: the program is not deployed there`);
+  if (!program.owner.equals(BPF_LOADER_UPGRADEABLE)) {
+    throw new Error(`${programId.toBase58()} is owned by ${program.owner.toBase58()}, not the upgradeable BPF loader: not a program this script can verify`);
+  }
+  if (program.data.length < 36 || program.data.readUInt32LE(0) !== 2) {
+    throw new Error(`${programId.toBase58()} is not a Program account of the upgradeable loader (it may be a buffer or ProgramData)`);
+  }
+  const programData = new PublicKey(program.data.subarray(4, 36));
+  const pd = await connection.getAccountInfo(programData);
+  if (!pd || pd.data.length < PROGRAM_DATA_HEADER || pd.data.readUInt32LE(0) !== 3) {
+    throw new Error(`ProgramData ${programData.toBase58()} of ${programId.toBase58()} is missing or malformed`);
+  }
+  const slot = pd.data.readBigUInt64LE(4);
+  const upgradeAuthority = pd.data[12] === 1 ? new PublicKey(pd.data.subarray(13, 45)) : null;
+  const elf = new Uint8Array(pd.data.subarray(PROGRAM_DATA_HEADER));
+  return { programId, programData, slot, upgradeAuthority, elf, hash: executableHash(elf) };
+}

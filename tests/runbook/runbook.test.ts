@@ -1,0 +1,158 @@
+// The mainnet runbook's tools, run against the local embedded cluster:
+// scripts/verify-program.ts compares the deployed program with the build, and
+// the committed (public) program keypair is refused on public clusters.
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keypair } from '@solana/web3.js';
+import { DVPN_PROGRAM_ID, LocalProgramKeyError, PUBLIC_CLUSTER_GENESIS, assertProgramKeyForCluster, assertProgramKeyForGenesis, publicClusterOf } from '@dvpn/sdk';
+import { executableHash, trimTrailingZeros } from '@dvpn/sdk/node';
+import { PROGRAM_SO, REPO_ROOT, startChain, type Chain } from '../harness/surfnet.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, SOLANA_RPC_URL: '', SOLANA_WS_URL: '', DVPN_KEYPAIR: '', NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let chain: Chain;
+let dir: string;
+
+beforeAll(async () => {
+  chain = await startChain();
+  dir = mkdtempSync(join(tmpdir(), 'dvpn-runbook-'));
+});
+afterAll(() => {
+  chain?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('scripts/verify-program.ts against the local cluster', () => {
+  const so = readFileSync(PROGRAM_SO);
+
+  it('the deployed program matches the build, and says where it read it', async () => {
+    const r = await run(['scripts/verify-program.ts', '--url', chain.rpcUrl, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out).toMatchObject({ programId: DVPN_PROGRAM_ID.toBase58(), hashMatches: true, ok: true, authorityMatches: null });
+    expect(out.onChainHash).toBe(executableHash(so));
+    expect(String(out.cluster)).toMatch(/^local \(genesis /);
+  });
+
+  it('the published hash ignores the loader\'s zero padding (as solana-verify does)', async () => {
+    const padded = Buffer.concat([so, Buffer.alloc(4096)]);
+    expect(executableHash(padded)).toBe(executableHash(so));
+    expect(trimTrailingZeros(padded).length).toBeLessThanOrEqual(so.length);
+    const r = await run(['scripts/verify-program.ts', '--url', chain.rpcUrl, '--hash', executableHash(so).toUpperCase()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Program ${DVPN_PROGRAM_ID.toBase58()} matches`);
+  });
+
+  it('a different build does not match (exit 1)', async () => {
+    const other = Buffer.from(so);
+    other[100] ^= 0xff;
+    const file = join(dir, 'other.so');
+    writeFileSync(file, other);
+    const r = await run(['scripts/verify-program.ts', '--url', chain.rpcUrl, '--so', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('DOES NOT match');
+    expect(r.stdout).toMatch(/expected sha256 +[0-9a-f]{64} +<- differs/);
+  });
+
+  it('checks the upgrade authority when asked (the multisig vault, or none)', async () => {
+    const r = await run(['scripts/verify-program.ts', '--url', chain.rpcUrl, '--authority', Keypair.generate().publicKey.toBase58()]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('<- not the expected one');
+  });
+
+  it('bad input and a missing program get a clear error (exit 2)', async () => {
+    const missing = Keypair.generate().publicKey.toBase58();
+    const r = await run(['scripts/verify-program.ts', '--url', chain.rpcUrl, '--program-id', missing]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`no account at ${missing}`);
+    const bad = await run(['scripts/verify-program.ts', '--url', chain.rpcUrl, '--hash', 'abc']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--hash must be 64 hex digits');
+    const noUrl = await run(['scripts/verify-program.ts']);
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toContain('--url');
+  });
+});
+
+describe('the committed program keypair is for local clusters only', () => {
+  it('public clusters are told by genesis hash; the local cluster is none of them', async () => {
+    expect(publicClusterOf(PUBLIC_CLUSTER_GENESIS.devnet)).toBe('devnet');
+    expect(publicClusterOf(PUBLIC_CLUSTER_GENESIS['mainnet-beta'])).toBe('mainnet-beta');
+    expect(await assertProgramKeyForCluster(chain.connection, DVPN_PROGRAM_ID)).toBeNull();
+  });
+
+  it('refuses the committed id on devnet, testnet and mainnet, and allows a fresh one', () => {
+    for (const [cluster, genesis] of Object.entries(PUBLIC_CLUSTER_GENESIS)) {
+      expect(() => assertProgramKeyForGenesis(genesis, DVPN_PROGRAM_ID, 'deploy')).toThrow(LocalProgramKeyError);
+      expect(() => assertProgramKeyForGenesis(genesis, DVPN_PROGRAM_ID, 'deploy')).toThrow(`deploy is refused on ${cluster}`);
+      expect(() => assertProgramKeyForGenesis(genesis, Keypair.generate().publicKey)).not.toThrow();
+    }
+  });
+
+  describe('`dvpn config init` on a public cluster', () => {
+    // A public cluster cannot be reached from a test: this loopback JSON-RPC
+    // answers getGenesisHash with devnet's hash, and every other method with
+    // an error, so the test also proves nothing else was sent before refusing.
+    let server: Server;
+    let url: string;
+    const methods: string[] = [];
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (d: Buffer) => (body += d.toString()));
+        req.on('end', () => {
+          const msg = JSON.parse(body) as { id: unknown; method: string };
+          methods.push(msg.method);
+          res.setHeader('content-type', 'application/json');
+          res.end(
+            JSON.stringify(
+              msg.method === 'getGenesisHash'
+                ? { jsonrpc: '2.0', id: msg.id, result: PUBLIC_CLUSTER_GENESIS.devnet }
+                : { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: 'not served by this test' } },
+            ),
+          );
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    it('is refused with the reason and the way out, before any transaction', async () => {
+      const keypair = join(dir, 'admin.json');
+      writeFileSync(keypair, JSON.stringify([...Keypair.generate().secretKey]));
+      const mint = Keypair.generate().publicKey.toBase58();
+      const r = await run(['cli/bin/dvpn.js', 'config', 'init', '--treasury', mint, '--mint', mint, '--url', url, '--keypair', keypair], { HOME: dir });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('dvpn config init is refused on devnet');
+      expect(r.stderr).toContain('programs/dvpn/dvpn-keypair.json');
+      expect(methods).toEqual(['getGenesisHash']);
+    });
+  });
+});
