@@ -15,7 +15,7 @@ ifneq ($(NODE_BIN),)
 export PATH := $(NODE_BIN):$(PATH)
 endif
 
-.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev chain bench build idl clean node-version daemon
+.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev chain bench build idl clean node-version daemon docs docs-build verifiable-build
 
 all: program
 
@@ -106,6 +106,25 @@ dev: deps program
 # Just the local chain of `make dev` (program, dev USDC mint, Config), same ports.
 chain: deps program
 	npx tsx scripts/dev-chain.ts
+
+# The documentation site (VitePress, docs/): the reference pages are generated
+# from the IDL, the API schema, the REST routes and the READMEs first, and a
+# dead link fails the build. `make test` builds it too (docs/test/site.test.ts).
+# `make docs` serves it with live reload on http://127.0.0.1:5173 (DOCS_PORT).
+DOCS_PORT ?= 5173
+docs-build: node_modules/.package-lock.json $(PRISMA_CLIENT)
+	npx tsx docs/scripts/gen.ts
+	npx vitepress build docs
+
+docs: node_modules/.package-lock.json $(PRISMA_CLIENT)
+	npx tsx docs/scripts/gen.ts
+	npx vitepress dev docs --host 127.0.0.1 --port $(DOCS_PORT)
+
+# The program as published: built twice from the committed source of COMMIT
+# (default HEAD) in fresh directories, identical or it fails; prints the hash
+# to publish (docs/runbook/mainnet.md).
+verifiable-build: | toolchain
+	scripts/verifiable-build.sh --twice $(COMMIT)
 
 clean:
 	cargo clean

@@ -11,7 +11,7 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['tests/**/*.test.ts', 'sdk/test/**/*.test.ts', 'cli/test/**/*.test.ts', 'daemon/test/**/*.test.ts', 'graph/test/**/*.test.ts', 'ops/test/**/*.test.ts'],
+    include: ['tests/**/*.test.ts', 'sdk/test/**/*.test.ts', 'cli/test/**/*.test.ts', 'daemon/test/**/*.test.ts', 'graph/test/**/*.test.ts', 'ops/test/**/*.test.ts', 'docs/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores: files run in parallel forks, each with its own runtime instance.

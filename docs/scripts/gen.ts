@@ -85,7 +85,8 @@ export function rewriteLinks(markdown: string, fromRepoPath: string): string {
         if (bang || /^(https?:|mailto:|#)/.test(target)) return all;
         const [path, anchor] = target.split('#');
         const repoPath = posix.normalize(posix.join(base, path));
-        const page = PAGE_OF[repoPath];
+        // Any Markdown under docs/ is a page of its own (a missing one fails the build as a dead link).
+        const page = PAGE_OF[repoPath] ?? (/^docs\/.+\.md$/.test(repoPath) ? `/${repoPath.slice(5, -3)}` : undefined);
         if (page) return `[${text}](${page}${anchor ? `#${anchor}` : ''})`;
         return text.includes('`') || text === repoPath ? text : `${text} (${code(repoPath)})`;
       });

@@ -12,6 +12,8 @@ import { Keypair } from '@solana/web3.js';
 import { DVPN_PROGRAM_ID, LocalProgramKeyError, PUBLIC_CLUSTER_GENESIS, assertProgramKeyForCluster, assertProgramKeyForGenesis, publicClusterOf } from '@dvpn/sdk';
 import { executableHash, trimTrailingZeros } from '@dvpn/sdk/node';
 import { PROGRAM_SO, REPO_ROOT, startChain, type Chain } from '../harness/surfnet.js';
+import { SOL, claimChunkIx, closeSessionIx, createProviderWithNode, initConfig, mustFetchConfig, mustFetchSession, openTimeSession } from '../harness/fixtures.js';
+import { SessionState } from '@dvpn/sdk';
 
 interface Run {
   code: number | null;
@@ -154,5 +156,36 @@ describe('the committed program keypair is for local clusters only', () => {
       expect(r.stderr).toContain('programs/dvpn/dvpn-keypair.json');
       expect(methods).toEqual(['getGenesisHash']);
     });
+  });
+});
+
+describe('the intake stop of the runbook (no pause instruction: see docs/runbook/mainnet.md "Pausing")', () => {
+  it('`dvpn config update --min-stake 18000000000` stops new sessions; open ones still claim and settle; restoring reopens', async () => {
+    const cfg = await initConfig(chain);
+    const node = await createProviderWithNode(chain);
+    const before = await openTimeSession(chain, node, 10);
+    const adminFile = join(dir, 'config-admin.json');
+    writeFileSync(adminFile, JSON.stringify([...cfg.admin.secretKey]));
+    const update = (minStake: string) =>
+      run(['cli/bin/dvpn.js', 'config', 'update', '--min-stake', minStake, '--url', chain.rpcUrl, '--ws-url', chain.wsUrl, '--keypair', adminFile], { HOME: dir });
+
+    const stop = await update('18000000000');
+    expect(stop.stderr).toBe('');
+    expect(stop.code).toBe(0);
+    expect((await mustFetchConfig(chain)).minProviderStake).toBe(18_000_000_000n * SOL);
+    await expect(openTimeSession(chain, node, 10)).rejects.toThrow(/InsufficientStake/);
+
+    // Money keeps going out: the provider claims, the user closes and is refunded.
+    await chain.warpSeconds(60);
+    await chain.send(claimChunkIx(chain, before, cfg.treasury.publicKey, 60), [node.owner.authority]);
+    await chain.send(closeSessionIx(chain, before, cfg.treasury.publicKey), [before.user]);
+    const closed = await mustFetchSession(chain, before.session);
+    expect(closed.state).toBe(SessionState.Closed);
+    expect(closed.refundedAmount).toBeGreaterThan(0n);
+
+    const restore = await update('1');
+    expect(restore.code).toBe(0);
+    const after = await openTimeSession(chain, node, 10);
+    expect((await mustFetchSession(chain, after.session)).state).toBe(SessionState.Active);
   });
 });
