@@ -54,6 +54,7 @@ build() { # build N -> path of the built .so
 
 echo "commit       $COMMIT"
 echo "rustc        $("$RUSTC_BIN" --version)"
+echo "debian pkg   rustc-web $(dpkg-query -W -f '${Version}' rustc-web 2>/dev/null || echo unknown)"
 echo "sbpf-linker  $("$LINKER" --version 2>&1 | head -1)"
 echo "llvm         $(/usr/lib/llvm-22/bin/llvm-config --version 2>/dev/null || echo unknown)"
 SO1=$(build 1)
@@ -74,5 +75,5 @@ if [ "$TWICE" = 1 ]; then
     exit 1
   fi
 fi
-rm -rf "$WORK/$COMMIT-1/target" "$WORK/$COMMIT-2/target"
+rm -rf "$WORK/$COMMIT-1" "$WORK/$COMMIT-2"
 echo "wrote $OUT/dvpn.so and $OUT/dvpn.so.sha256"

@@ -23,6 +23,7 @@ import {
   isNonNullType,
   isObjectType,
   isScalarType,
+  isSpecifiedScalarType,
   isUnionType,
   parse,
   TypeInfo,
@@ -420,7 +421,11 @@ function selectionSchema(schema: GraphQLSchema, type: GraphQLOutputType, sel: Se
   let s: Record<string, unknown>;
   if (isListType(inner)) s = { type: 'array', items: selectionSchema(schema, inner.ofType, sel, fragments, components) };
   else if (isEnumType(inner)) s = { type: 'string', enum: inner.getValues().map((v) => v.name) };
-  else if (isScalarType(inner)) s = { ...scalarSchema(inner.name), ...(inner.description ? { description: inner.description } : {}), 'x-graphql-type': inner.name };
+  else if (isScalarType(inner)) {
+    // The built-in scalars' descriptions say nothing about this API; custom ones (Pubkey, amounts) do.
+    const own = inner.description && !isSpecifiedScalarType(inner) ? { description: inner.description } : {};
+    s = { ...scalarSchema(inner.name), ...own, 'x-graphql-type': inner.name };
+  }
   else if (isObjectType(inner) || isInterfaceType(inner)) {
     const properties: Record<string, unknown> = {};
     const required: string[] = [];
@@ -515,7 +520,7 @@ function schemaText(s: Record<string, unknown> | undefined): string {
   if (s.anyOf) return `${schemaText((s.anyOf as Record<string, unknown>[])[0])} or null`;
   if (s.type === 'array') return `list of ${schemaText(s.items as Record<string, unknown>)}`;
   if (s['x-graphql-type']) return `${s['x-graphql-type']}`;
-  if (s.enum) return (s.enum as string[]).join(' \\| ');
+  if (s.enum) return (s.enum as string[]).join(' | ');
   return String(s.type ?? '');
 }
 
