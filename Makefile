@@ -113,12 +113,10 @@ chain: deps program
 # `make docs` serves it with live reload on http://127.0.0.1:5173 (DOCS_PORT).
 DOCS_PORT ?= 5173
 docs-build: node_modules/.package-lock.json $(PRISMA_CLIENT)
-	npx tsx docs/scripts/gen.ts
-	npx vitepress build docs
+	npm run -w @dvpn/docs build
 
 docs: node_modules/.package-lock.json $(PRISMA_CLIENT)
-	npx tsx docs/scripts/gen.ts
-	npx vitepress dev docs --host 127.0.0.1 --port $(DOCS_PORT)
+	npm run -w @dvpn/docs dev -- --port $(DOCS_PORT)
 
 # The program as published: built twice from the committed source of COMMIT
 # (default HEAD) in fresh directories, identical or it fails; prints the hash

@@ -6,8 +6,9 @@
 // the README's quickstart commands on the quickstart page.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from 'graphql';
 import { REPO, REST_ROUTES, esc, rewriteLinks, restParamsInSource, type Idl } from '../scripts/gen.js';
@@ -32,7 +33,9 @@ beforeAll(async () => {
   const gen = await sh(process.execPath, ['--import', 'tsx', 'docs/scripts/gen.ts']);
   expect(gen.out).toContain('docs: wrote');
   expect(gen.code).toBe(0);
-  const build = await sh(process.execPath, [join(REPO, 'node_modules/vitepress/bin/vitepress.js'), 'build', 'docs', '--outDir', outDir]);
+  // VitePress as the docs workspace resolves it (hoisted or not).
+  const vitepress = join(dirname(createRequire(join(REPO, 'docs/package.json')).resolve('vitepress/package.json')), 'bin/vitepress.js');
+  const build = await sh(process.execPath, [vitepress, 'build', 'docs', '--outDir', outDir]);
   if (build.code !== 0) throw new Error(`vitepress build failed:\n${build.out.slice(-4000)}`);
   expect(build.out).toContain('build complete');
 }, 600_000);
