@@ -2,8 +2,11 @@
 // published: reads the Program account and its ProgramData over any JSON-RPC,
 // hashes the ELF (trailing zeros dropped, as solana-verify does) and compares.
 //
-//   npx tsx scripts/verify-program.ts --url <RPC> [--program-id <PUBKEY>]
+//   npx tsx scripts/verify-program.ts --url <RPC> [--program-id <PUBKEY> | --buffer <PUBKEY>]
 //       [--so target/deploy/dvpn.so | --hash <SHA256>] [--authority <PUBKEY>|none] [--json]
+//
+// --buffer checks an upgrade's buffer (solana program write-buffer) instead,
+// before the multisig approves deploying it; --authority is then the buffer's.
 //
 // Exit 0: the hash (and the upgrade authority, when given) match; 1: they do
 // not; 2: bad input or the program could not be read.
@@ -12,11 +15,13 @@ import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { Connection, PublicKey } from '@solana/web3.js';
 import { DVPN_PROGRAM_ID, publicClusterOf } from '@dvpn/sdk';
-import { executableHash, fetchDeployedProgram, programSoPath, readProgramSo } from '@dvpn/sdk/node';
+import { executableHash, fetchDeployedProgram, fetchProgramBuffer, programSoPath, readProgramSo } from '@dvpn/sdk/node';
 
 export interface VerifyOptions {
   url: string;
   programId?: PublicKey;
+  /** Check this upgrade buffer instead of the deployed program. */
+  buffer?: PublicKey;
   /** Expected hash (hex); else the hash of `so`. */
   hash?: string;
   so?: string;
@@ -26,9 +31,11 @@ export interface VerifyOptions {
 
 export interface VerifyResult {
   cluster: string;
-  programId: string;
-  programData: string;
-  lastDeploySlot: string;
+  /** The program, or the buffer with --buffer. */
+  kind: 'program' | 'buffer';
+  address: string;
+  programData: string | null;
+  lastDeploySlot: string | null;
   upgradeAuthority: string | null;
   onChainHash: string;
   expectedHash: string;
@@ -42,17 +49,22 @@ export async function verifyProgram(o: VerifyOptions): Promise<VerifyResult> {
   if (!/^[0-9a-f]{64}$/.test(expectedHash)) throw new Error(`--hash must be 64 hex digits (a sha256), got "${o.hash}"`);
   const connection = new Connection(o.url, 'confirmed');
   const genesis = await connection.getGenesisHash();
-  const programId = o.programId ?? DVPN_PROGRAM_ID;
-  const deployed = await fetchDeployedProgram(connection, programId);
+  const deployed = o.buffer
+    ? { ...(await fetchProgramBuffer(connection, o.buffer)), programData: null, slot: null }
+    : await (async () => {
+        const d = await fetchDeployedProgram(connection, o.programId ?? DVPN_PROGRAM_ID);
+        return { ...d, authority: d.upgradeAuthority };
+      })();
   const hashMatches = deployed.hash === expectedHash;
   const authorityMatches =
-    o.authority === undefined ? null : o.authority === null ? deployed.upgradeAuthority === null : !!deployed.upgradeAuthority?.equals(o.authority);
+    o.authority === undefined ? null : o.authority === null ? deployed.authority === null : !!deployed.authority?.equals(o.authority);
   return {
     cluster: publicClusterOf(genesis) ?? `local (genesis ${genesis})`,
-    programId: programId.toBase58(),
-    programData: deployed.programData.toBase58(),
-    lastDeploySlot: deployed.slot.toString(),
-    upgradeAuthority: deployed.upgradeAuthority?.toBase58() ?? null,
+    kind: o.buffer ? 'buffer' : 'program',
+    address: (o.buffer ?? o.programId ?? DVPN_PROGRAM_ID).toBase58(),
+    programData: deployed.programData?.toBase58() ?? null,
+    lastDeploySlot: deployed.slot?.toString() ?? null,
+    upgradeAuthority: deployed.authority?.toBase58() ?? null,
     onChainHash: deployed.hash,
     expectedHash,
     hashMatches,
@@ -74,31 +86,37 @@ async function main(argv: string[]): Promise<number> {
     .description('Compare the program deployed on a cluster with a build (or a published sha256)')
     .option('-u, --url <RPC>', 'JSON-RPC URL of the cluster (default $SOLANA_RPC_URL)')
     .option('--program-id <PUBKEY>', 'program address', DVPN_PROGRAM_ID.toBase58())
+    .option('--buffer <PUBKEY>', 'check this upgrade buffer instead of the deployed program')
     .option('--so <PATH>', 'the build to compare with (default target/deploy/dvpn.so)')
     .option('--hash <SHA256>', 'the published hash instead of a local build')
-    .option('--authority <PUBKEY|none>', 'expected upgrade authority (the multisig vault), or none for an immutable program')
+    .option('--authority <PUBKEY|none>', 'expected upgrade (or buffer) authority, e.g. the multisig vault; none: immutable')
     .option('--json', 'print JSON')
     .exitOverride();
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ url?: string; programId: string; so?: string; hash?: string; authority?: string; json?: boolean }>();
+  const o = cmd.opts<{ url?: string; programId: string; buffer?: string; so?: string; hash?: string; authority?: string; json?: boolean }>();
   const url = o.url ?? process.env.SOLANA_RPC_URL;
   if (!url) throw new Error('give the cluster with --url <RPC> (or SOLANA_RPC_URL)');
   if (o.so && o.hash) throw new Error('give --so or --hash, not both');
   const r = await verifyProgram({
     url,
     programId: pubkey(o.programId, '--program-id'),
+    buffer: o.buffer ? pubkey(o.buffer, '--buffer') : undefined,
     so: o.so,
     hash: o.hash,
     authority: o.authority === undefined ? undefined : o.authority === 'none' ? null : pubkey(o.authority, '--authority'),
   });
   if (o.json) console.log(JSON.stringify(r, null, 2));
   else {
-    console.log(r.ok ? `Program ${r.programId} matches` : `Program ${r.programId} DOES NOT match`);
+    const what = r.kind === 'program' ? 'Program' : 'Buffer';
+    console.log(r.ok ? `${what} ${r.address} matches` : `${what} ${r.address} DOES NOT match`);
     const rows: [string, string][] = [
       ['cluster', r.cluster],
-      ['program data', r.programData],
-      ['last deploy slot', r.lastDeploySlot],
-      ['upgrade authority', `${r.upgradeAuthority ?? 'none (immutable)'}${r.authorityMatches === false ? '  <- not the expected one' : ''}`],
+      ...(r.programData ? ([['program data', r.programData]] as [string, string][]) : []),
+      ...(r.lastDeploySlot ? ([['last deploy slot', r.lastDeploySlot]] as [string, string][]) : []),
+      [
+        r.kind === 'program' ? 'upgrade authority' : 'buffer authority',
+        `${r.upgradeAuthority ?? 'none (immutable)'}${r.authorityMatches === false ? '  <- not the expected one' : ''}`,
+      ],
       ['on-chain sha256', r.onChainHash],
       ['expected sha256', `${r.expectedHash}${r.hashMatches ? '' : '  <- differs'}`],
     ];

@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Keypair } from '@solana/web3.js';
+import { Keypair, SystemProgram, TransactionInstruction, type PublicKey } from '@solana/web3.js';
 import { DVPN_PROGRAM_ID, LocalProgramKeyError, PUBLIC_CLUSTER_GENESIS, assertProgramKeyForCluster, assertProgramKeyForGenesis, publicClusterOf } from '@dvpn/sdk';
-import { executableHash, trimTrailingZeros } from '@dvpn/sdk/node';
+import { BPF_LOADER_UPGRADEABLE, BUFFER_HEADER, executableHash, trimTrailingZeros } from '@dvpn/sdk/node';
 import { PROGRAM_SO, REPO_ROOT, startChain, type Chain } from '../harness/surfnet.js';
 import { SOL, claimChunkIx, closeSessionIx, createProviderWithNode, initConfig, mustFetchConfig, mustFetchSession, openTimeSession } from '../harness/fixtures.js';
 import { SessionState } from '@dvpn/sdk';
@@ -57,7 +57,7 @@ describe('scripts/verify-program.ts against the local cluster', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(out).toMatchObject({ programId: DVPN_PROGRAM_ID.toBase58(), hashMatches: true, ok: true, authorityMatches: null });
+    expect(out).toMatchObject({ kind: 'program', address: DVPN_PROGRAM_ID.toBase58(), hashMatches: true, ok: true, authorityMatches: null });
     expect(out.onChainHash).toBe(executableHash(so));
     expect(String(out.cluster)).toMatch(/^local \(genesis /);
   });
@@ -87,6 +87,51 @@ describe('scripts/verify-program.ts against the local cluster', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('<- not the expected one');
   });
+
+  it('checks an upgrade buffer written through the loader (what multisig members approve)', async () => {
+    // The same instructions `solana program write-buffer` sends: InitializeBuffer, then Write in chunks.
+    const authority = await chain.fundedKeypair(5); // rent of a 170 KB buffer is about 1.2 SOL
+    const buffer = Keypair.generate();
+    const space = BUFFER_HEADER + so.length;
+    const lamports = await chain.connection.getMinimumBalanceForRentExemption(space);
+    const loaderIx = (data: Buffer, keys: { pubkey: PublicKey; isSigner: boolean; isWritable: boolean }[]) =>
+      new TransactionInstruction({ programId: BPF_LOADER_UPGRADEABLE, keys, data });
+    const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
+    await chain.send(
+      [
+        SystemProgram.createAccount({ fromPubkey: authority.publicKey, newAccountPubkey: buffer.publicKey, lamports, space, programId: BPF_LOADER_UPGRADEABLE }),
+        loaderIx(u32(0), [
+          { pubkey: buffer.publicKey, isSigner: false, isWritable: true },
+          { pubkey: authority.publicKey, isSigner: false, isWritable: false },
+        ]),
+      ],
+      [authority, buffer],
+    );
+    const CHUNK = 900;
+    const write = (offset: number) => {
+      const bytes = so.subarray(offset, offset + CHUNK);
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(bytes.length));
+      return chain.send(
+        loaderIx(Buffer.concat([u32(1), u32(offset), len, bytes]), [
+          { pubkey: buffer.publicKey, isSigner: false, isWritable: true },
+          { pubkey: authority.publicKey, isSigner: true, isWritable: false },
+        ]),
+        [authority],
+      );
+    };
+    // Writes to distinct offsets commute: 16 in flight, as the Solana CLI also does.
+    const offsets = Array.from({ length: Math.ceil(so.length / CHUNK) }, (_, i) => i * CHUNK);
+    for (let i = 0; i < offsets.length; i += 16) await Promise.all(offsets.slice(i, i + 16).map(write));
+    const ok = await run(['scripts/verify-program.ts', '--url', chain.rpcUrl, '--buffer', buffer.publicKey.toBase58(), '--authority', authority.publicKey.toBase58()]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(`Buffer ${buffer.publicKey.toBase58()} matches`);
+    expect(ok.stdout).toMatch(new RegExp(`buffer authority +${authority.publicKey.toBase58()}`));
+    const notBuffer = await run(['scripts/verify-program.ts', '--url', chain.rpcUrl, '--buffer', DVPN_PROGRAM_ID.toBase58()]);
+    expect(notBuffer.code).toBe(2);
+    expect(notBuffer.stderr).toContain('is not a buffer of the upgradeable BPF loader');
+  }, 240_000);
 
   it('bad input and a missing program get a clear error (exit 2)', async () => {
     const missing = Keypair.generate().publicKey.toBase58();

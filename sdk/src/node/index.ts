@@ -2,7 +2,17 @@
 import { Keypair } from '@solana/web3.js';
 export { verifyAuthSignatureNode } from './auth.js';
 export { createHashWorker, hashNNode, verifyTickNode, type HashWorker } from './hashchain.js';
-export { BPF_LOADER_UPGRADEABLE, PROGRAM_DATA_HEADER, executableHash, fetchDeployedProgram, trimTrailingZeros, type DeployedProgram } from './program-hash.js';
+export {
+  BPF_LOADER_UPGRADEABLE,
+  BUFFER_HEADER,
+  PROGRAM_DATA_HEADER,
+  executableHash,
+  fetchDeployedProgram,
+  fetchProgramBuffer,
+  trimTrailingZeros,
+  type DeployedProgram,
+  type ProgramBuffer,
+} from './program-hash.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';

@@ -54,3 +54,30 @@ export async function fetchDeployedProgram(connection: Connection, programId: Pu
   const elf = new Uint8Array(pd.data.subarray(PROGRAM_DATA_HEADER));
   return { programId, programData, slot, upgradeAuthority, elf, hash: executableHash(elf) };
 }
+
+/** Buffer header of the upgradeable loader: u32 tag (1), Option<Pubkey> authority (1 + 32). */
+export const BUFFER_HEADER = 37;
+
+export interface ProgramBuffer {
+  buffer: PublicKey;
+  /** Who may write the buffer or deploy from it (the multisig vault before an upgrade proposal); null: nobody. */
+  authority: PublicKey | null;
+  elf: Uint8Array;
+  hash: string;
+}
+
+/**
+ * Reads a buffer written with `solana program write-buffer` and hashes it, so
+ * the members of a multisig can check an upgrade proposal's buffer against the
+ * published build before they approve it.
+ */
+export async function fetchProgramBuffer(connection: Connection, buffer: PublicKey): Promise<ProgramBuffer> {
+  const info = await connection.getAccountInfo(buffer);
+  if (!info) throw new Error(`no account at ${buffer.toBase58()} on this cluster: no such buffer`);
+  if (!info.owner.equals(BPF_LOADER_UPGRADEABLE) || info.data.length < BUFFER_HEADER || info.data.readUInt32LE(0) !== 1) {
+    throw new Error(`${buffer.toBase58()} is not a buffer of the upgradeable BPF loader`);
+  }
+  const authority = info.data[4] === 1 ? new PublicKey(info.data.subarray(5, 37)) : null;
+  const elf = new Uint8Array(info.data.subarray(BUFFER_HEADER));
+  return { buffer, authority, elf, hash: executableHash(elf) };
+}
