@@ -2,7 +2,7 @@
 //
 //   datasources (ingest/live.ts, ingest/backfill.ts)  raw transactions
 //     -> decoder (ingest/decode.ts, @dvpn/sdk parseEvents)
-//     -> processor (ingest/reducer.ts) + storage (store/writer.ts), one DB transaction per batch
+//     -> processor (ingest/processor.ts -> ingest/handlers/, one handler per event) + storage (store/writer.ts), one DB transaction per batch
 //     -> bus (bus.ts), after commit
 //
 // One writer at a time: the Postgres advisory lock. A second indexer waits on

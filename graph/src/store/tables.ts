@@ -4,7 +4,7 @@
 // whatever the number of rows (no per-row round trips, one parameter: the rows
 // as one JSON document, which V8 serialises and Postgres parses natively).
 import type pg from 'pg';
-import { isoFromSeconds } from '../ingest/reducer.js';
+import { isoFromSeconds } from './rows.js';
 
 export type ColType = 'text' | 'numeric' | 'int8' | 'int4' | 'bool' | 'ts' | 'jsonb' | 'SessionMode' | 'SessionState' | 'ClaimKind' | 'StakeChangeKind';
 
