@@ -46,7 +46,7 @@ import {
 import { createBus, type Bus } from '../graph/src/bus.js';
 import { createPrismaClient } from '../graph/src/db/client.js';
 import { migrate } from '../graph/src/db/migrate.js';
-import { createIndexer, defaultWsUrl, DEFAULTS, type Indexer } from '../graph/src/indexer.js';
+import { createIndexer, defaultWsUrl, type Indexer } from '../graph/src/indexer.js';
 import { createLogger, type Logger } from '../graph/src/log.js';
 import { createRpcProbe } from '../graph/src/api/ingestion.js';
 import { createApiServer, type ApiServer } from '../graph/src/api/server.js';
@@ -260,7 +260,8 @@ async function main(): Promise<void> {
   await bus.ready();
   stack.push({ name: 'bus', stop: () => bus.close() });
   const indexer: Indexer = createIndexer(
-    { ...DEFAULTS, rpcUrl, wsUrl, databaseUrl, redisUrl, programId, logLevel: env('LOG_LEVEL') ?? 'info' },
+    // The indexer's own defaults (graph/src/ingest/config.ts) for everything else.
+    { rpcUrl, wsUrl, databaseUrl, redisUrl, programId, logLevel: env('LOG_LEVEL') },
     { bus, logger: log },
   );
   await indexer.start();

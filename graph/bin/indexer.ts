@@ -1,11 +1,11 @@
 #!/usr/bin/env -S node --import tsx
 // dvpn indexer: chain -> Postgres -> bus. Configuration from the environment:
 //   SOLANA_RPC_URL (required), SOLANA_WS_URL, DATABASE_URL (required), REDIS_URL, PROGRAM_ID,
-//   INDEXER_* tuning (see graph/README.md), LOG_LEVEL.
+//   INDEXER_* tuning (see graph/README.md), LOG_LEVEL; read and checked by src/ingest/config.ts.
 // MIGRATE=1 applies the migrations first. SIGINT/SIGTERM stop it gracefully.
 // INDEXER_METRICS_PORT (and INDEXER_METRICS_HOST, default 127.0.0.1) serve
 // /metrics and /healthz for Prometheus.
-import { configFromEnv, createIndexer } from '../src/indexer.js';
+import { ConfigError, configFromEnv, createIndexer } from '../src/indexer.js';
 import { migrate } from '../src/db/migrate.js';
 import { startIndexerMetricsServer } from '../src/ingest/metrics-server.js';
 
@@ -13,11 +13,8 @@ async function main(): Promise<void> {
   const config = configFromEnv();
   if (process.env.MIGRATE === '1') await migrate(config.databaseUrl);
   const indexer = createIndexer(config);
-  const metricsPort = process.env.INDEXER_METRICS_PORT;
-  if (metricsPort !== undefined && metricsPort !== '') {
-    const port = Number(metricsPort);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`INDEXER_METRICS_PORT must be a port number, got ${metricsPort}`);
-    const m = await startIndexerMetricsServer(port, process.env.INDEXER_METRICS_HOST || '127.0.0.1');
+  if (config.metricsPort !== undefined) {
+    const m = await startIndexerMetricsServer(config.metricsPort, config.metricsHost);
     indexer.logger.info({ port: m.port }, 'metrics on /metrics');
   }
   let stopping = false;
@@ -36,6 +33,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  // A bad setting is the operator's to fix: its message names the variable, no stack.
+  console.error(err instanceof ConfigError ? err.message : err instanceof Error ? err.stack ?? err.message : err);
   process.exit(1);
 });

@@ -2,7 +2,7 @@
 //
 //   datasources (ingest/live.ts, ingest/backfill.ts)  raw transactions
 //     -> decoder (ingest/decode.ts, @dvpn/sdk parseEvents)
-//     -> processor (ingest/reducer.ts) + storage (store/writer.ts), one DB transaction per batch
+//     -> processor (ingest/processor.ts -> ingest/handlers/, one handler per event) + storage (store/writer.ts), one DB transaction per batch
 //     -> bus (bus.ts), after commit
 //
 // One writer at a time: the Postgres advisory lock. A second indexer waits on
@@ -14,13 +14,12 @@
 //   await indexer.start();   // returns at once; indexer.whenLeader() resolves with the lock
 //   ...
 //   await indexer.stop();
-import { DVPN_PROGRAM_ID } from '@dvpn/sdk';
 import { PublicKey } from '@solana/web3.js';
-import { z } from 'zod';
 import { createBus, type Bus, type BusMessage } from './bus.js';
 import { backfill, type BackfillProgress } from './ingest/backfill.js';
 import { decodeTransaction, type DecodedTransaction, type RawTransaction } from './ingest/decode.js';
 import { LiveSource } from './ingest/live.js';
+import { parseIndexerConfig, type IndexerConfig, type IndexerConfigInput } from './ingest/config.js';
 import { AsyncPublisher } from './ingest/publisher.js';
 import { registerMetricsSource, type IndexerMetrics } from './ingest/metrics.js';
 import { fetchSnapshot, repairFromSnapshot, type RepairRecord } from './ingest/reconcile.js';
@@ -28,102 +27,8 @@ import { Rpc } from './ingest/rpc.js';
 import { createLogger, type Logger } from './log.js';
 import { Writer, type Watermark } from './store/writer.js';
 
-export interface IndexerConfig {
-  rpcUrl: string;
-  wsUrl: string;
-  databaseUrl: string;
-  /** Redis pub/sub for the bus (in process when absent). */
-  redisUrl?: string;
-  programId: string;
-  /** getTransaction calls in flight during backfill. */
-  backfillConcurrency: number;
-  /** Transactions per backfill window (one DB transaction each). */
-  backfillWindow: number;
-  /** Periodic backfill pass (catches notifications the websocket never delivered); 0 disables. */
-  backfillIntervalMs: number;
-  /** Periodic full reconciliation; 0 disables (it still runs once after the first backfill unless reconcileOnStart is false). */
-  reconcileIntervalMs: number;
-  reconcileOnStart: boolean;
-  /** Advisory lock poll interval while standing by. */
-  lockPollMs: number;
-  /** Live notifications applied per DB transaction at most. */
-  liveBatchMax: number;
-  /**
-   * Live notifications waiting at most; beyond it they are dropped and a
-   * backfill (from the watermark) fetches them instead.
-   */
-  liveQueueMax: number;
-  /** Change-log rows (subscription resume window) kept this long; 0 keeps them forever. */
-  changesRetentionHours: number;
-  /** Wait for the WAL flush at every commit (default off: see store/writer.ts). */
-  synchronousCommit: boolean;
-  logLevel: string;
-}
-
-const EnvSchema = z.object({
-  SOLANA_RPC_URL: z.string().url(),
-  SOLANA_WS_URL: z.string().url().optional(),
-  DATABASE_URL: z.string().min(1),
-  REDIS_URL: z.string().optional(),
-  PROGRAM_ID: z.string().optional(),
-  INDEXER_BACKFILL_CONCURRENCY: z.coerce.number().int().positive().default(8),
-  INDEXER_BACKFILL_WINDOW: z.coerce.number().int().positive().default(100),
-  INDEXER_BACKFILL_INTERVAL_MS: z.coerce.number().int().nonnegative().default(30_000),
-  INDEXER_RECONCILE_INTERVAL_MS: z.coerce.number().int().nonnegative().default(300_000),
-  INDEXER_RECONCILE_ON_START: z.enum(['0', '1', 'true', 'false']).default('1'),
-  INDEXER_LOCK_POLL_MS: z.coerce.number().int().positive().default(500),
-  INDEXER_LIVE_BATCH_MAX: z.coerce.number().int().positive().default(200),
-  INDEXER_LIVE_QUEUE_MAX: z.coerce.number().int().positive().default(10_000),
-  INDEXER_CHANGES_RETENTION_HOURS: z.coerce.number().nonnegative().default(168),
-  INDEXER_SYNCHRONOUS_COMMIT: z.enum(['0', '1', 'true', 'false']).default('0'),
-  LOG_LEVEL: z.string().default('info'),
-});
-
-/** Ws URL from the RPC URL when SOLANA_WS_URL is absent (http->ws, port + 1 as Solana validators do). */
-export function defaultWsUrl(rpcUrl: string): string {
-  const u = new URL(rpcUrl);
-  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-  if (u.port) u.port = String(Number(u.port) + 1);
-  return u.toString();
-}
-
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): IndexerConfig {
-  const e = EnvSchema.parse(env);
-  const programId = e.PROGRAM_ID ?? DVPN_PROGRAM_ID.toBase58();
-  new PublicKey(programId); // validates
-  return {
-    rpcUrl: e.SOLANA_RPC_URL,
-    wsUrl: e.SOLANA_WS_URL ?? defaultWsUrl(e.SOLANA_RPC_URL),
-    databaseUrl: e.DATABASE_URL,
-    redisUrl: e.REDIS_URL || undefined,
-    programId,
-    backfillConcurrency: e.INDEXER_BACKFILL_CONCURRENCY,
-    backfillWindow: e.INDEXER_BACKFILL_WINDOW,
-    backfillIntervalMs: e.INDEXER_BACKFILL_INTERVAL_MS,
-    reconcileIntervalMs: e.INDEXER_RECONCILE_INTERVAL_MS,
-    reconcileOnStart: e.INDEXER_RECONCILE_ON_START === '1' || e.INDEXER_RECONCILE_ON_START === 'true',
-    lockPollMs: e.INDEXER_LOCK_POLL_MS,
-    liveBatchMax: e.INDEXER_LIVE_BATCH_MAX,
-    liveQueueMax: e.INDEXER_LIVE_QUEUE_MAX,
-    changesRetentionHours: e.INDEXER_CHANGES_RETENTION_HOURS,
-    synchronousCommit: e.INDEXER_SYNCHRONOUS_COMMIT === '1' || e.INDEXER_SYNCHRONOUS_COMMIT === 'true',
-    logLevel: e.LOG_LEVEL,
-  };
-}
-
-export const DEFAULTS: Omit<IndexerConfig, 'rpcUrl' | 'wsUrl' | 'databaseUrl' | 'programId'> = {
-  backfillConcurrency: 8,
-  backfillWindow: 100,
-  backfillIntervalMs: 30_000,
-  reconcileIntervalMs: 300_000,
-  reconcileOnStart: true,
-  lockPollMs: 500,
-  liveBatchMax: 200,
-  liveQueueMax: 10_000,
-  changesRetentionHours: 168,
-  synchronousCommit: false,
-  logLevel: 'info',
-};
+export { ConfigError, DEFAULTS, INDEXER_ENV, configFromEnv, defaultWsUrl, parseIndexerConfig } from './ingest/config.js';
+export type { IndexerConfig, IndexerConfigInput } from './ingest/config.js';
 
 export interface IndexerDeps {
   /** Publish here instead of a bus of its own (e.g. the API's bus when both run in one process). */
@@ -555,8 +460,9 @@ function byChainOrder(a: DecodedTransaction, b: DecodedTransaction): number {
   return a.slot - b.slot;
 }
 
-export function createIndexer(config: IndexerConfig, deps: IndexerDeps = {}): Indexer {
-  return new Indexer(config, deps);
+/** An indexer; `config` is validated and completed with the defaults (ingest/config.ts). */
+export function createIndexer(config: IndexerConfigInput, deps: IndexerDeps = {}): Indexer {
+  return new Indexer(parseIndexerConfig(config), deps);
 }
 
 /** create(config) as in the other packages' library classes. */

@@ -11,7 +11,7 @@ import { migrate } from '../src/db/migrate.js';
 import { decodeTransaction, eventDataToJson, fromGetTransaction } from '../src/ingest/decode.js';
 import { compareWithSnapshot, snapshotFromProgramAccounts, type RepairRecord } from '../src/ingest/reconcile.js';
 import { Rpc } from '../src/ingest/rpc.js';
-import { DEFAULTS, type IndexerConfig } from '../src/indexer.js';
+import type { IndexerConfigInput } from '../src/indexer.js';
 import type { Chain } from '../../tests/harness/surfnet.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -173,13 +173,12 @@ export async function startProxy(targetUrl: string): Promise<{ url: string; cut(
   };
 }
 
-export function indexerConfig(chain: Chain, databaseUrl: string, overrides: Partial<IndexerConfig> = {}): IndexerConfig {
+/** What the tests change from the indexer's defaults (createIndexer fills in the rest). */
+export function indexerConfig(chain: Chain, databaseUrl: string, overrides: Partial<IndexerConfigInput> = {}): IndexerConfigInput {
   return {
-    ...DEFAULTS,
     rpcUrl: chain.rpcUrl,
     wsUrl: chain.wsUrl,
     databaseUrl,
-    programId: DVPN_PROGRAM_ID.toBase58(),
     backfillIntervalMs: 0,
     reconcileIntervalMs: 0,
     reconcileOnStart: false,

@@ -1,7 +1,7 @@
 // Duplicate and out-of-order delivery is harmless: the same recorded
 // transactions applied in order, with duplicates, and with late deliveries
 // (each followed, as the indexer does, by a targeted reconciliation of what the
-// reducer flagged) end in the same tables.
+// processor flagged) end in the same tables.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChain, type Chain } from '../../tests/harness/surfnet.js';
 import { decodeTransaction, fromGetTransaction, type DecodedTransaction } from '../src/ingest/decode.js';

@@ -8,7 +8,7 @@
 // event is attributed to its instruction.
 import type { PublicKey } from '@solana/web3.js';
 import { DVPN_PROGRAM_ID, SessionMode, SessionState, StakeChangeKind, parseEvents, type DvpnEvent } from '@dvpn/sdk';
-import type { EventName, JsonValue } from '../bus.js';
+import type { JsonValue } from '../bus.js';
 
 /** What the datasources hand over: a confirmed transaction's signature, slot, error and logs. */
 export interface RawTransaction {
@@ -151,8 +151,3 @@ export function eventSubjects(event: DvpnEvent): Subjects {
   SUBJECTS.set(event, s);
   return s;
 }
-
-export const EVENT_NAMES_ALL: EventName[] = [
-  'ConfigUpdated', 'ProviderRegistered', 'NodeRegistered', 'NodeUpdated', 'SessionOpened', 'ChunkClaimed',
-  'SessionClosed', 'PayoutClaimed', 'DisputeRaised', 'DisputeResolved', 'ReputationUpdated', 'StakeChanged', 'Slashed',
-];

@@ -17,6 +17,7 @@ import {
   COMPARED,
   configRowFromAccount,
   diffRows,
+  isoFromSeconds,
   nodeRowFromAccount,
   providerRowFromAccount,
   sessionRowFromAccount,
@@ -29,7 +30,7 @@ import {
 import { CONFIG, NODES, PROVIDERS, SESSIONS, loadAll, loadLatest, loadRows, upsertRows } from '../store/tables.js';
 import type { ProgramAccount, Rpc } from './rpc.js';
 import type { BusMessage, SessionStateName } from '../bus.js';
-import { isoFromSeconds, sessionChangeFields } from './reducer.js';
+import { nodeCapacityFields, sessionChangeFields } from './changes.js';
 
 export interface Snapshot {
   slot: bigint;
@@ -280,21 +281,7 @@ function repairedSession(s: SessionRow, previousState: SessionStateName | null, 
 }
 
 function repairedNode(n: NodeRow, slot: bigint): BusMessage {
-  return {
-    topic: 'nodeCapacity',
-    payload: {
-      ...reconciled(n, slot),
-      node: n.pubkey,
-      provider: n.provider,
-      region: n.region,
-      maxCapacity: Number(n.maxCapacity),
-      activeSessions: Number(n.activeSessions),
-      freeCapacity: Number(n.maxCapacity - n.activeSessions),
-      isActive: n.isActive,
-      pricePerMinute: n.pricePerMinute.toString(),
-      pricePerMinuteToken: n.pricePerMinuteToken.toString(),
-    },
-  };
+  return { topic: 'nodeCapacity', payload: { ...reconciled(n, slot), ...nodeCapacityFields(n) } };
 }
 
 /** The highest generation of each address among `rows`. */

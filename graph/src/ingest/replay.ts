@@ -1,5 +1,5 @@
 // Replay: ingests recorded transactions (JSON fixtures of real getTransaction
-// results) into Postgres without any RPC, through the same decoder, reducer
+// results) into Postgres without any RPC, through the same decoder, processor
 // and writer as live ingestion, in large batches (one database transaction
 // and one multi-row statement per table per batch). The benchmark and the
 // replay tests use it; `graph/bin/replay.ts <file>` runs it by hand.

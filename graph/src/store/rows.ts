@@ -1,5 +1,5 @@
 // In-memory rows of the state tables (providers, nodes, sessions, disputes,
-// config), the form both the reducer and reconciliation work on. Numbers are
+// config), the form both the event handlers and reconciliation work on. Numbers are
 // bigint (u64 amounts, counters, slots), times are unix seconds (bigint), or
 // null where the column is nullable.
 import { findConfigPda, findStakeVaultPda, SessionMode, SessionState } from '@dvpn/sdk';
@@ -281,4 +281,16 @@ export function diffRows<T extends object>(row: T, truth: T, fields: readonly st
     if (a !== b) out.push({ field: f, before: a, after: b });
   }
   return out;
+}
+
+const MAX_DATE_SECONDS = 8_640_000_000_000n; // JS Date range
+let lastIsoIn: bigint | null = null;
+let lastIsoOut = '';
+/** ISO time of unix seconds, clamped to the JS Date range (consecutive calls repeat the same time: cached). */
+export function isoFromSeconds(seconds: bigint): string {
+  if (seconds === lastIsoIn) return lastIsoOut;
+  const s = seconds > MAX_DATE_SECONDS ? MAX_DATE_SECONDS : seconds < -MAX_DATE_SECONDS ? -MAX_DATE_SECONDS : seconds;
+  lastIsoOut = new Date(Number(s) * 1000).toISOString();
+  lastIsoIn = seconds;
+  return lastIsoOut;
 }

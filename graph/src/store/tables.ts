@@ -3,20 +3,31 @@
 // multi-row `INSERT ... SELECT FROM json_to_recordset($1)` per table and batch,
 // whatever the number of rows (no per-row round trips, one parameter: the rows
 // as one JSON document, which V8 serialises and Postgres parses natively).
+//
+// The columns come from the Prisma schema (the generated client's data model,
+// `Prisma.dmmf`): a column added there is written and loaded without another
+// edit here (its row type in store/rows.ts and the handler that sets it are
+// what remain; a row without the property is an error, not a silent NULL).
+// Written by hand, because the generated client's data model carries only
+// each field's name, kind, type and column name: the conflict key of each
+// table (its @id / @@unique) and the columns the database fills itself
+// (autoincrement ids, now() defaults, generated columns). Both are typed by
+// the model's field names, so a rename in the schema fails to compile.
 import type pg from 'pg';
-import { isoFromSeconds } from '../ingest/reducer.js';
+import { Prisma } from '../generated/prisma/index.js';
+import { isoFromSeconds } from './rows.js';
 
-export type ColType = 'text' | 'numeric' | 'int8' | 'int4' | 'bool' | 'ts' | 'jsonb' | 'SessionMode' | 'SessionState' | 'ClaimKind' | 'StakeChangeKind';
+export type ColType = 'text' | 'numeric' | 'int8' | 'int4' | 'bool' | 'ts' | 'jsonb' | 'enum';
 
 export interface Column {
   /** SQL column name. */
   col: string;
-  /** Row property. */
+  /** Row property: the column name in camelCase. */
   key: string;
   type: ColType;
+  /** SQL type of the column (the enum's type name for enums). */
+  sqlType: string;
 }
-
-const c = (col: string, key: string, type: ColType): Column => ({ col, key, type });
 
 export interface TableSpec {
   table: string;
@@ -25,231 +36,63 @@ export interface TableSpec {
   columns: Column[];
 }
 
-export const CONFIG: TableSpec = {
-  table: 'config',
-  conflict: ['pubkey'],
-  columns: [
-    c('pubkey', 'pubkey', 'text'),
-    c('admin', 'admin', 'text'),
-    c('treasury', 'treasury', 'text'),
-    c('token_mint', 'tokenMint', 'text'),
-    c('protocol_fee_bps', 'protocolFeeBps', 'int4'),
-    c('min_provider_stake', 'minProviderStake', 'numeric'),
-    c('unbonding_seconds', 'unbondingSeconds', 'int8'),
-    c('settle_window_seconds', 'settleWindowSeconds', 'int8'),
-    c('min_rating_lamports', 'minRatingLamports', 'numeric'),
-    c('min_rating_token', 'minRatingToken', 'numeric'),
-    c('updated_at', 'updatedAt', 'ts'),
-    c('last_slot', 'lastSlot', 'int8'),
-    c('last_signature', 'lastSignature', 'text'),
-  ],
+/** Prisma scalar type -> how the column travels (u64 amounts are Decimal(20,0): numeric). */
+const PRISMA_TYPES: Record<string, { type: ColType; sqlType: string }> = {
+  String: { type: 'text', sqlType: 'text' },
+  Decimal: { type: 'numeric', sqlType: 'numeric' },
+  BigInt: { type: 'int8', sqlType: 'int8' },
+  Int: { type: 'int4', sqlType: 'int4' },
+  Boolean: { type: 'bool', sqlType: 'bool' },
+  DateTime: { type: 'ts', sqlType: 'timestamptz' },
+  Json: { type: 'jsonb', sqlType: 'jsonb' },
 };
 
-export const PROVIDERS: TableSpec = {
-  table: 'providers',
-  conflict: ['pubkey'],
-  columns: [
-    c('pubkey', 'pubkey', 'text'),
-    c('authority', 'authority', 'text'),
-    c('stake_vault', 'stakeVault', 'text'),
-    c('node_count', 'nodeCount', 'int8'),
-    c('stake_lamports', 'stakeLamports', 'numeric'),
-    c('unstaking_lamports', 'unstakingLamports', 'numeric'),
-    c('unstake_at', 'unstakeAt', 'ts'),
-    c('slashed_lamports', 'slashedLamports', 'numeric'),
-    c('rating_sum', 'ratingSum', 'int8'),
-    c('rating_count', 'ratingCount', 'int8'),
-    c('reputation_score', 'reputationScore', 'int4'),
-    c('total_uptime_seconds', 'totalUptimeSeconds', 'int8'),
-    c('total_sessions', 'totalSessions', 'int8'),
-    c('total_earned_lamports', 'totalEarnedLamports', 'numeric'),
-    c('total_earned_token', 'totalEarnedToken', 'numeric'),
-    c('registered_at', 'registeredAt', 'ts'),
-    c('updated_at', 'updatedAt', 'ts'),
-    c('last_slot', 'lastSlot', 'int8'),
-    c('last_signature', 'lastSignature', 'text'),
-  ],
-};
+type Model = Prisma.ModelName;
+/** The scalar field names of a model, as written in schema.prisma. */
+type FieldOf<M extends Model> = keyof Prisma.TypeMap['model'][M]['payload']['scalars'] & string;
 
-export const NODES: TableSpec = {
-  table: 'nodes',
-  conflict: ['pubkey'],
-  columns: [
-    c('pubkey', 'pubkey', 'text'),
-    c('provider', 'provider', 'text'),
-    c('node_id', 'nodeId', 'numeric'),
-    c('endpoint', 'endpoint', 'text'),
-    c('region', 'region', 'text'),
-    c('price_per_minute', 'pricePerMinute', 'numeric'),
-    c('price_per_minute_token', 'pricePerMinuteToken', 'numeric'),
-    c('price_per_tick', 'pricePerTick', 'numeric'),
-    c('price_per_tick_token', 'pricePerTickToken', 'numeric'),
-    c('wg_server_pubkey', 'wgServerPubkey', 'text'),
-    c('max_capacity', 'maxCapacity', 'int8'),
-    c('active_sessions', 'activeSessions', 'int8'),
-    c('is_active', 'isActive', 'bool'),
-    c('provider_reputation', 'providerReputation', 'int4'),
-    c('total_uptime_seconds', 'totalUptimeSeconds', 'int8'),
-    c('total_sessions', 'totalSessions', 'int8'),
-    c('created_at', 'createdAt', 'ts'),
-    c('updated_at', 'updatedAt', 'ts'),
-    c('last_slot', 'lastSlot', 'int8'),
-    c('last_signature', 'lastSignature', 'text'),
-  ],
-};
+function q(name: string): string {
+  return `"${name}"`;
+}
 
-export const SESSIONS: TableSpec = {
-  table: 'sessions',
-  conflict: ['pubkey', 'generation'],
-  columns: [
-    c('pubkey', 'pubkey', 'text'),
-    c('generation', 'generation', 'int4'),
-    c('user', 'user', 'text'),
-    c('node', 'node', 'text'),
-    c('provider', 'provider', 'text'),
-    c('session_id', 'sessionId', 'numeric'),
-    c('mode', 'mode', 'SessionMode'),
-    c('state', 'state', 'SessionState'),
-    c('payment_mint', 'paymentMint', 'text'),
-    c('escrow_amount', 'escrowAmount', 'numeric'),
-    c('remaining_balance', 'remainingBalance', 'numeric'),
-    c('claimed_amount', 'claimedAmount', 'numeric'),
-    c('fee_amount', 'feeAmount', 'numeric'),
-    c('refunded_amount', 'refundedAmount', 'numeric'),
-    c('bytes_used', 'bytesUsed', 'numeric'),
-    c('last_tick', 'lastTick', 'numeric'),
-    c('tick_amount', 'tickAmount', 'numeric'),
-    c('max_ticks', 'maxTicks', 'numeric'),
-    c('hash_chain_root', 'hashChainRoot', 'text'),
-    c('start_ts', 'startTs', 'ts'),
-    c('end_ts', 'endTs', 'ts'),
-    c('closed_at', 'closedAt', 'ts'),
-    c('settled_at', 'settledAt', 'ts'),
-    c('capacity_released', 'capacityReleased', 'bool'),
-    c('rated', 'rated', 'bool'),
-    c('opened_signature', 'openedSignature', 'text'),
-    c('updated_at', 'updatedAt', 'ts'),
-    c('last_slot', 'lastSlot', 'int8'),
-    c('last_signature', 'lastSignature', 'text'),
-  ],
-};
+const camel = (col: string) => col.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
-export const DISPUTES: TableSpec = {
-  table: 'disputes',
-  conflict: ['session', 'session_generation'],
-  columns: [
-    c('session', 'session', 'text'),
-    c('session_generation', 'sessionGeneration', 'int4'),
-    c('node', 'node', 'text'),
-    c('provider', 'provider', 'text'),
-    c('raised_by', 'raisedBy', 'text'),
-    c('reason', 'reason', 'int4'),
-    c('raised_at', 'raisedAt', 'ts'),
-    c('raised_signature', 'raisedSignature', 'text'),
-    c('resolved', 'resolved', 'bool'),
-    c('resolver', 'resolver', 'text'),
-    c('provider_amount', 'providerAmount', 'numeric'),
-    c('fee', 'fee', 'numeric'),
-    c('refund', 'refund', 'numeric'),
-    c('slashed_lamports', 'slashedLamports', 'numeric'),
-    c('resolved_at', 'resolvedAt', 'ts'),
-    c('resolved_signature', 'resolvedSignature', 'text'),
-  ],
-};
+/** The spec of a model's table from the Prisma data model. */
+export function tableSpec<M extends Model>(model: M, facts: { conflict: FieldOf<M>[]; databaseFills?: FieldOf<M>[] }): TableSpec {
+  const m = Prisma.dmmf.datamodel.models.find((x) => x.name === model);
+  if (!m) throw new Error(`model ${model} is not in the generated Prisma client: run npm run db:generate -w @dvpn/graph`);
+  const colOf = (f: { name: string; dbName?: string | null }) => f.dbName ?? f.name;
+  const fields = m.fields.filter((f) => f.kind === 'scalar' || f.kind === 'enum');
+  const field = (name: string) => {
+    const f = fields.find((x) => x.name === name);
+    if (!f) throw new Error(`${model}.${name} is not a scalar field of the Prisma schema`);
+    return f;
+  };
+  const skip = new Set((facts.databaseFills ?? []).map((n) => field(n).name));
+  const columns = fields
+    .filter((f) => !skip.has(f.name))
+    .map((f): Column => {
+      const col = colOf(f);
+      if (f.kind === 'enum') return { col, key: camel(col), type: 'enum', sqlType: q(f.type) };
+      const t = PRISMA_TYPES[f.type];
+      if (!t) throw new Error(`${model}.${f.name}: Prisma type ${f.type} has no column mapping in store/tables.ts`);
+      return { col, key: camel(col), ...t };
+    });
+  return { table: m.dbName ?? m.name, conflict: facts.conflict.map((n) => colOf(field(n))), columns };
+}
 
-export const CLAIMS: TableSpec = {
-  table: 'claims',
-  conflict: ['signature', 'ix_index', 'event_index'],
-  columns: [
-    c('signature', 'signature', 'text'),
-    c('slot', 'slot', 'int8'),
-    c('ix_index', 'ixIndex', 'int4'),
-    c('event_index', 'eventIndex', 'int4'),
-    c('kind', 'kind', 'ClaimKind'),
-    c('session', 'session', 'text'),
-    c('session_generation', 'sessionGeneration', 'int4'),
-    c('node', 'node', 'text'),
-    c('provider', 'provider', 'text'),
-    c('user', 'user', 'text'),
-    c('payment_mint', 'paymentMint', 'text'),
-    c('tick', 'tick', 'numeric'),
-    c('bytes_used', 'bytesUsed', 'numeric'),
-    c('amount', 'amount', 'numeric'),
-    c('provider_amount', 'providerAmount', 'numeric'),
-    c('fee', 'fee', 'numeric'),
-    c('refund', 'refund', 'numeric'),
-    c('timestamp', 'timestamp', 'ts'),
-  ],
-};
+// What the data model cannot say (see above): conflict keys and the columns the database fills.
+export const CONFIG = tableSpec('Config', { conflict: ['pubkey'] });
+export const PROVIDERS = tableSpec('Provider', { conflict: ['pubkey'] });
+/** free_capacity is a STORED generated column (max_capacity - active_sessions). */
+export const NODES = tableSpec('Node', { conflict: ['pubkey'], databaseFills: ['freeCapacity'] });
+export const SESSIONS = tableSpec('Session', { conflict: ['pubkey', 'generation'] });
+export const DISPUTES = tableSpec('Dispute', { conflict: ['sessionPubkey', 'sessionGeneration'] });
+export const CLAIMS = tableSpec('Claim', { conflict: ['signature', 'ixIndex', 'eventIndex'], databaseFills: ['id'] });
+export const STAKE_CHANGES = tableSpec('StakeChange', { conflict: ['signature', 'ixIndex', 'eventIndex'], databaseFills: ['id'] });
+export const RATINGS = tableSpec('Rating', { conflict: ['sessionPubkey', 'sessionGeneration'] });
+export const EVENTS = tableSpec('Event', { conflict: ['signature', 'ixIndex', 'eventIndex'], databaseFills: ['id', 'indexedAt'] });
 
-export const STAKE_CHANGES: TableSpec = {
-  table: 'stake_changes',
-  conflict: ['signature', 'ix_index', 'event_index'],
-  columns: [
-    c('signature', 'signature', 'text'),
-    c('slot', 'slot', 'int8'),
-    c('ix_index', 'ixIndex', 'int4'),
-    c('event_index', 'eventIndex', 'int4'),
-    c('provider', 'provider', 'text'),
-    c('kind', 'kind', 'StakeChangeKind'),
-    c('amount', 'amount', 'numeric'),
-    c('stake_lamports', 'stakeLamports', 'numeric'),
-    c('unstaking_lamports', 'unstakingLamports', 'numeric'),
-    c('unstake_at', 'unstakeAt', 'ts'),
-    c('session', 'session', 'text'),
-    c('timestamp', 'timestamp', 'ts'),
-  ],
-};
-
-export const RATINGS: TableSpec = {
-  table: 'ratings',
-  conflict: ['session', 'session_generation'],
-  columns: [
-    c('session', 'session', 'text'),
-    c('session_generation', 'sessionGeneration', 'int4'),
-    c('provider', 'provider', 'text'),
-    c('user', 'user', 'text'),
-    c('rating', 'rating', 'int4'),
-    c('reputation_score', 'reputationScore', 'int4'),
-    c('rating_count', 'ratingCount', 'int8'),
-    c('timestamp', 'timestamp', 'ts'),
-    c('signature', 'signature', 'text'),
-  ],
-};
-
-export const EVENTS: TableSpec = {
-  table: 'events',
-  conflict: ['signature', 'ix_index', 'event_index'],
-  columns: [
-    c('signature', 'signature', 'text'),
-    c('slot', 'slot', 'int8'),
-    c('ix_index', 'ixIndex', 'int4'),
-    c('event_index', 'eventIndex', 'int4'),
-    c('name', 'name', 'text'),
-    c('data', 'data', 'jsonb'),
-    c('session', 'session', 'text'),
-    c('node', 'node', 'text'),
-    c('provider', 'provider', 'text'),
-    c('user', 'user', 'text'),
-    c('timestamp', 'timestamp', 'ts'),
-  ],
-};
-
-const SQL_TYPE: Record<ColType, string> = {
-  text: 'text',
-  numeric: 'numeric',
-  int8: 'int8',
-  int4: 'int4',
-  bool: 'bool',
-  ts: 'timestamptz',
-  jsonb: 'jsonb',
-  SessionMode: '"SessionMode"',
-  SessionState: '"SessionState"',
-  ClaimKind: '"ClaimKind"',
-  StakeChangeKind: '"StakeChangeKind"',
-};
-
-const q = (name: string) => `"${name}"`;
 
 function toParam(type: ColType, value: unknown): unknown {
   if (value === null || value === undefined) return null;
@@ -274,10 +117,7 @@ function selectExpr(col: Column): string {
       return `${q(col.col)}::text`;
     case 'ts':
       return `floor(extract(epoch from ${q(col.col)}))::int8::text`;
-    case 'SessionMode':
-    case 'SessionState':
-    case 'ClaimKind':
-    case 'StakeChangeKind':
+    case 'enum':
       return `${q(col.col)}::text`;
     default:
       return q(col.col);
@@ -296,16 +136,29 @@ function fromDb(type: ColType, value: unknown): unknown {
   }
 }
 
+/** A column the schema has and the row does not: written as NULL it would lose data (or a default) without a word. */
+function missingProperty(spec: TableSpec, col: Column): Error {
+  return new Error(
+    `${spec.table}.${col.col}: the row has no property ${col.key} (a column new in prisma/schema.prisma? ` +
+      'add it to the row type in graph/src/store/rows.ts and to the handlers that build the row, ' +
+      'or to databaseFills in graph/src/store/tables.ts when the database fills it)',
+  );
+}
+
 /** Multi-row insert of `rows` (one statement). `onConflict`: update every non-key column, or do nothing. */
 export function buildInsert(spec: TableSpec, rows: readonly object[], onConflict: 'update' | 'nothing', returning?: string): pg.QueryConfig {
   const cols = spec.columns;
   const plain = rows.map((r) => {
     const o: Record<string, unknown> = {};
-    for (const col of cols) o[col.col] = toParam(col.type, (r as Record<string, unknown>)[col.key]);
+    for (const col of cols) {
+      const value = (r as Record<string, unknown>)[col.key];
+      if (value === undefined) throw missingProperty(spec, col);
+      o[col.col] = toParam(col.type, value);
+    }
     return o;
   });
   const names = cols.map((col) => q(col.col)).join(', ');
-  const record = cols.map((col) => `${q(col.col)} ${SQL_TYPE[col.type]}`).join(', ');
+  const record = cols.map((col) => `${q(col.col)} ${col.sqlType}`).join(', ');
   const conflict = spec.conflict.map(q).join(', ');
   const action =
     onConflict === 'update'

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { BusMessage } from '../bus.js';
 import type { DecodedTransaction } from '../ingest/decode.js';
 import { eventDataToJson, eventSubjects } from '../ingest/decode.js';
-import { reduce, referencedAccounts, type NewEvent, type State } from '../ingest/reducer.js';
+import { reduce, referencedAccounts, type NewEvent, type State } from '../ingest/processor.js';
 import type { ConfigRow, DisputeRow, NodeRow, ProviderRow, SessionRow } from './rows.js';
 import {
   CLAIMS,
@@ -310,7 +310,7 @@ export class Writer {
     const config = refs.config ? await loadAll<ConfigRow>(db, CONFIG) : [];
     const providers = await loadRows<ProviderRow>(db, PROVIDERS, [...refs.providers]);
     const nodes = await loadRows<NodeRow>(db, NODES, [...refs.nodes]);
-    // The current opening of each session address (see SessionOpened in the reducer).
+    // The current opening of each session address (see SessionOpened in ingest/handlers/sessions.ts).
     const sessions = await loadLatest<SessionRow>(db, SESSIONS, [...refs.sessions], 'generation');
     const generationOf = new Map(sessions.map((r) => [r.pubkey, r.generation]));
     const disputes = events.some((e) => e.event.name === 'DisputeRaised' || e.event.name === 'DisputeResolved')
