@@ -1,9 +1,6 @@
-//! update_reputation: the session's user rates an ended session once. A
-//! rating costs what the session paid: only sessions that paid the provider
-//! at least the Config minimum count, weighted by how many minimums they
-//! paid, and a provider cannot rate itself.
-
-use pinocchio::{AccountView, Address, ProgramResult};
+//! `update_reputation`: The session user rates an ended session once (1..5), never its own provider (SelfRating). Only sessions that paid
+//! the provider at least Config.min_rating_lamports (SOL) / min_rating_token count (RatingNotEarned); a rating weighs
+//! as many minimum payments as the session paid, at most 100.
 
 use crate::{
     args::Args,
@@ -13,6 +10,7 @@ use crate::{
     take_accounts,
     utils::{now, require, require_signer, require_writable},
 };
+use pinocchio::{AccountView, Address, ProgramResult};
 
 /// One session's rating counts at most this many times.
 pub const MAX_RATING_WEIGHT: u64 = 100;
@@ -21,7 +19,7 @@ pub const MAX_RATING_WEIGHT: u64 = 100;
 #[inline(always)]
 pub fn reputation_score(rating_sum: u64, rating_weight: u64) -> u16 {
     if rating_weight == 0 {
-        return crate::instructions::provider::INITIAL_REPUTATION;
+        return crate::processor::register_provider::INITIAL_REPUTATION;
     }
     match crate::utils::mul_checked(rating_sum.saturating_sub(rating_weight), 500) {
         Some(v) => (v / rating_weight).min(2000) as u16,

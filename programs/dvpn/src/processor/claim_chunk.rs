@@ -1,18 +1,16 @@
-//! claim_chunk: the provider claims what a session has earned so far.
-//! Time sessions by elapsed seconds (Clock), usage sessions by revealing a
-//! later preimage of the PayWord hash chain.
-
-use pinocchio::{AccountView, Address, ProgramResult};
+//! `claim_chunk`: Provider authority claims earned escrow. Time: tick = seconds since start claimed through (<= elapsed).
+//! Usage: tick = hash-chain index; sha256^(tick - last_tick)(preimage) must equal last_proof_hash.
 
 use crate::{
     args::Args,
     error::DvpnError,
     events::{discriminator as ev, Event},
-    instructions::shared::{check_session_links, not_active, pay_provider, token_accounts, Undeliverable},
+    processor::shared::escrow::{check_session_links, not_active, pay_provider, token_accounts, Undeliverable},
     state::{load, load_config, mode, session_state, Provider, Session},
     take_accounts,
     utils::{earned_between, mul_checked, now, require, require_signer, require_writable, sha256_n},
 };
+use pinocchio::{AccountView, Address, ProgramResult};
 
 /// Hashes verified in one claim at most; bounds the compute a claim can use.
 pub const MAX_TICKS_PER_CLAIM: u64 = 512;
