@@ -19,6 +19,7 @@ impl DvpnError {
     pub fn name_of(code: u32) -> Option<&'static str> {
         let i = code.checked_sub(ERROR_CODE_OFFSET)? as usize;
         let end = *NAME_ENDS.get(i)? as usize;
+        #[allow(clippy::arithmetic_side_effects, reason = "i > 0 in the else branch")]
         let start = if i == 0 { 0 } else { NAME_ENDS[i - 1] as usize };
         NAME_BLOB.get(start..end)
     }

@@ -5,6 +5,9 @@
 //! Pinocchio, `no_std`, Anchor wire format (see idl/dvpn.json and
 //! docs/PROGRAM.md for the rules).
 #![no_std]
+// Amount arithmetic is checked (`checked_*`, `mul_checked`); every other `+ - * / %`
+// carries an allow with the reason it cannot overflow, divide by zero or wrap.
+#![warn(clippy::arithmetic_side_effects)]
 
 // Host builds (unit tests, tooling) link std for its panic handler and allocator.
 #[cfg(not(any(target_os = "solana", target_arch = "bpf")))]

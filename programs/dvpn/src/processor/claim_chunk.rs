@@ -68,6 +68,7 @@ pub fn process_claim_chunk(program_id: &Address, accounts: &[AccountView], data:
         earned_between(session.escrow_amount, session.duration_seconds(), session.last_tick, tick)?
     } else {
         require(tick <= session.max_ticks, DvpnError::TickBeyondChain)?;
+        #[allow(clippy::arithmetic_side_effects, reason = "tick > last_tick (StaleClaim above)")]
         let steps = tick - session.last_tick;
         require(steps <= MAX_TICKS_PER_CLAIM, DvpnError::TooManyTicks)?;
         require(sha256_n(&preimage, steps) == session.last_proof_hash, DvpnError::InvalidPreimage)?;

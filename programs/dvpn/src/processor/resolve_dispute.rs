@@ -85,8 +85,14 @@ pub fn process_resolve_dispute(program_id: &Address, accounts: &[AccountView], d
         // Active stake first, then what is unbonding: a provider cannot dodge a
         // slash by requesting an unstake.
         let from_active = if slash < provider.stake_lamports { slash } else { provider.stake_lamports };
-        provider.stake_lamports -= from_active;
-        provider.unstaking_lamports -= slash - from_active;
+        #[allow(
+            clippy::arithmetic_side_effects,
+            reason = "from_active = min(slash, stake); slash <= stake + unstaking (SlashExceedsStake)"
+        )]
+        {
+            provider.stake_lamports -= from_active;
+            provider.unstaking_lamports -= slash - from_active;
+        }
         provider.slashed_lamports =
             provider.slashed_lamports.checked_add(slash).ok_or(DvpnError::ArithmeticOverflow)?;
         move_lamports(stake_vault_view, treasury, slash)?;

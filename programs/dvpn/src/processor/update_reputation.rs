@@ -22,6 +22,7 @@ pub fn reputation_score(rating_sum: u64, rating_weight: u64) -> u16 {
         return crate::processor::register_provider::INITIAL_REPUTATION;
     }
     match crate::utils::mul_checked(rating_sum.saturating_sub(rating_weight), 500) {
+        #[allow(clippy::arithmetic_side_effects, reason = "rating_weight > 0 (returned early when 0)")]
         Some(v) => (v / rating_weight).min(2000) as u16,
         None => 2000,
     }
@@ -30,6 +31,7 @@ pub fn reputation_score(rating_sum: u64, rating_weight: u64) -> u16 {
 /// How many times a session's rating counts: the minimum payments it made, capped.
 #[inline(always)]
 pub fn rating_weight(paid: u64, minimum: u64) -> u64 {
+    #[allow(clippy::arithmetic_side_effects, reason = "the divisor is at least 1")]
     let w = paid / minimum.max(1);
     if w > MAX_RATING_WEIGHT {
         MAX_RATING_WEIGHT

@@ -27,7 +27,13 @@ pub fn process_withdraw_stake(program_id: &Address, accounts: &[AccountView], da
     let keep = provider.locked_lamports.saturating_sub(provider.stake_lamports);
     let amount = provider.unstaking_lamports.saturating_sub(keep);
     require(amount > 0, DvpnError::StakeLockedByDispute)?;
-    provider.unstaking_lamports -= amount;
+    #[allow(
+        clippy::arithmetic_side_effects,
+        reason = "amount = unstaking_lamports.saturating_sub(keep) <= unstaking_lamports"
+    )]
+    {
+        provider.unstaking_lamports -= amount;
+    }
     move_lamports(vault_view, authority, amount)?;
     emit_stake_changed(provider_view, provider, kind::WITHDRAW, amount, ts);
     Ok(())

@@ -15,7 +15,10 @@ pub fn sha256_n(value: &[u8; 32], n: u64) -> [u8; 32] {
             // SAFETY: `descriptor` describes the 32-byte `out`, which is also
             // the 32-byte destination.
             unsafe { pinocchio::syscalls::sol_sha256(descriptor, 1, digest) };
-            i += 1;
+            #[allow(clippy::arithmetic_side_effects, reason = "i < n <= u64::MAX")]
+            {
+                i += 1;
+            }
         }
     }
     #[cfg(not(any(target_os = "solana", target_arch = "bpf")))]
@@ -23,7 +26,10 @@ pub fn sha256_n(value: &[u8; 32], n: u64) -> [u8; 32] {
         let mut i = 0;
         while i < n {
             out = sha256(&out);
-            i += 1;
+            #[allow(clippy::arithmetic_side_effects, reason = "i < n <= u64::MAX")]
+            {
+                i += 1;
+            }
         }
     }
     out

@@ -3,6 +3,7 @@
 /// Logs `Error: <name>` once when an instruction fails, so explorers and
 /// clients that only see logs still read the error's name.
 #[cold]
+#[allow(clippy::arithmetic_side_effects, reason = "lengths of fixed buffers: prefix (7) < buf (48), n <= buf - prefix")]
 pub fn log_error(name: &str) {
     let mut buf = [0u8; 48];
     let prefix = b"Error: ";

@@ -30,6 +30,10 @@ pub fn mul_checked(a: u64, b: u64) -> Option<u64> {
 /// Split as `q * bps + r * bps / 10_000` (payment = q * 10_000 + r) so that
 /// no intermediate exceeds u64 (fee_bps <= 10_000).
 #[inline(always)]
+#[allow(
+    clippy::arithmetic_side_effects,
+    reason = "fee_bps <= 10_000: q * bps <= payment and r * bps < 10_000^2, so the sum is at most payment; 10_000 is no zero divisor"
+)]
 pub fn protocol_fee(payment: u64, fee_bps: u16) -> u64 {
     let bps = fee_bps as u64;
     let (q, r) = (payment / 10_000, payment % 10_000);
@@ -41,6 +45,10 @@ pub fn protocol_fee(payment: u64, fee_bps: u16) -> u64 {
 /// at the end. Computed as `q * t + r * t / duration` (escrow = q * duration
 /// + r); with durations capped at a year `r * t < 2^50`.
 #[inline(always)]
+#[allow(
+    clippy::arithmetic_side_effects,
+    reason = "duration > 0 (returned early when 0); q * t + r * t / duration <= escrow since t <= duration"
+)]
 pub fn time_earned(escrow: u64, duration: u64, t: u64) -> Option<u64> {
     if duration == 0 {
         return Some(escrow);

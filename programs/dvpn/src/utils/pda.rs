@@ -1,7 +1,7 @@
 //! Program-derived addresses: checking a PDA and its canonical bump, creating one.
 
 use crate::error::DvpnError;
-use crate::utils::{rent_exempt_minimum, require, SYSTEM_PROGRAM_ID};
+use crate::utils::{rent_exempt_minimum, SYSTEM_PROGRAM_ID};
 use pinocchio::{
     cpi::{Seed, Signer},
     AccountView, Address, ProgramResult,
@@ -17,6 +17,7 @@ use pinocchio_system::instructions::{Allocate, Assign, CreateAccount, Transfer a
 pub fn check_pda(account: &AccountView, seeds: &[Seed], program_id: &Address) -> ProgramResult {
     #[cfg(any(target_os = "solana", target_arch = "bpf"))]
     {
+        use crate::utils::require;
         const MARKER: &[u8] = b"ProgramDerivedAddress";
         let mut parts: [&[u8]; 8] = [&[]; 8];
         require(seeds.len() <= 6, DvpnError::InvalidPda)?;
@@ -50,6 +51,7 @@ pub fn check_pda(account: &AccountView, seeds: &[Seed], program_id: &Address) ->
 pub fn check_canonical_bump(seeds: &[Seed], program_id: &Address) -> ProgramResult {
     #[cfg(any(target_os = "solana", target_arch = "bpf"))]
     {
+        use crate::utils::require;
         let n = seeds.len();
         require((1..=6).contains(&n), DvpnError::InvalidPda)?;
         let bump = seeds[n - 1].first().copied().ok_or(DvpnError::InvalidPda)?;
@@ -112,7 +114,9 @@ pub fn create_pda_account(
         CreateAccount { from: payer, to: account, lamports, space: space as u64, owner }.invoke_signed(&signer)
     } else {
         if current < lamports {
-            SystemTransfer { from: payer, to: account, lamports: lamports - current }.invoke()?;
+            #[allow(clippy::arithmetic_side_effects, reason = "current < lamports")]
+            let top_up = lamports - current;
+            SystemTransfer { from: payer, to: account, lamports: top_up }.invoke()?;
         }
         Allocate { account, space: space as u64 }.invoke_signed(&signer)?;
         Assign { account, owner }.invoke_signed(&signer)

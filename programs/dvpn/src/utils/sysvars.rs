@@ -53,6 +53,7 @@ pub fn rent_exempt_minimum(space: usize) -> Result<u64, ProgramError> {
 /// (128 + space) * lamports_per_byte_year * threshold. The threshold is 2.0 on
 /// every cluster; other values are handled in whole steps without floats.
 #[inline(always)]
+#[allow(clippy::arithmetic_side_effects, reason = "space is an account size (at most 10 MiB), far from u64::MAX - 128")]
 pub fn rent_minimum_from(lamports_per_byte_year: u64, threshold_bits: u64, space: usize) -> Result<u64, ProgramError> {
     const TWO: u64 = 0x4000_0000_0000_0000; // 2.0f64
     const ONE: u64 = 0x3FF0_0000_0000_0000; // 1.0f64
