@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-// Writes idl/dvpn.json (Anchor IDL spec 0.1.0) from the compact description
-// below. Pinocchio has no macro that emits an IDL, so this file is the one
-// place the wire format is written down; the program follows it and
-// tests/idl.test.ts proves the built program against the JSON.
-//   node scripts/gen-idl.mjs          write idl/dvpn.json
-//   node scripts/gen-idl.mjs --check  fail if idl/dvpn.json is stale
+// The wire contract's one source: the compact description below (instructions,
+// accounts, events, errors). Pinocchio has no macro that emits an IDL, so this
+// file is where the wire format is written down, and everything that restates
+// it is generated from here:
+//   idl/dvpn.json                            the Anchor IDL (spec 0.1.0)
+//   sdk/src/idl.ts                           the same as a TypeScript literal type and value
+//   programs/dvpn/src/generated.rs           discriminators, dispatch table, errors, Config address
+//   programs/dvpn/src/processor/mod.rs       one module per instruction
+// tests/program/idl.test.ts proves the built program against the JSON.
+//   node scripts/gen-idl.mjs          write them
+//   node scripts/gen-idl.mjs --check  fail if any is stale (make test)
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -294,7 +299,8 @@ const enums = [
   enm('StakeChangeKind', ['Stake', 'RequestUnstake', 'Withdraw']),
 ];
 
-// Codes from 6000 in this order; programs/dvpn/src/error.rs lists the same.
+// Codes from 6000 in this order (generated.rs, the IDL and the SDK take them from here).
+// Append only: a code is what deployed clients read, so never reorder or remove one.
 export const ERRORS = [
   ['InvalidInstruction', 'Unknown instruction or malformed instruction data'],
   ['NotEnoughAccounts', 'Not enough accounts for this instruction'],
