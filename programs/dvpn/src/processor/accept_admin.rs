@@ -1,4 +1,5 @@
 //! `accept_admin`: The proposed admin (Config.pending_admin) signs to become the admin.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::processor::shared::config::emit_config;
 use crate::{

@@ -1,5 +1,5 @@
-//! `claim_chunk`: Provider authority claims earned escrow. Time: tick = seconds since start claimed through (<= elapsed).
-//! Usage: tick = hash-chain index; sha256^(tick - last_tick)(preimage) must equal last_proof_hash.
+//! `claim_chunk`: Provider authority claims earned escrow.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::{
     args::Args,

@@ -1,8 +1,5 @@
-//! `claim_payout`: Settles and closes a session: pays what was earned, refunds the rest, frees the node slot, returns rent to the user.
-//! Anyone may call it after end (or close) + settle_window_seconds; the user may close an already settled (Closed/Resolved) session at once.
-//! A dispute nobody resolved within dispute_window_seconds is settled here by the default rule: the provider keeps what it
-//! claimed plus, for time sessions, the time elapsed until the dispute; the rest goes back to the user; no slash.
-//! Token vault: every unit in it is paid out (donations go to the user) before it is closed.
+//! `claim_payout`: Settles and closes a session.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::{
     args::Args,

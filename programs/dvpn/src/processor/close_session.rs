@@ -1,7 +1,5 @@
-//! `close_session`: The user ends a session. Time: pays elapsed time, refunds the rest, state Closed.
-//! Usage: state Closing; the provider may claim for settle_window_seconds, then claim_payout refunds the rest.
-//! The provider authority may also sign (as `user`) to evict a usage session that paid no tick on chain for the
-//! session's idle_timeout_seconds (SessionNotIdle before that).
+//! `close_session`: The user ends a session.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::{
     args::Args,

@@ -1,5 +1,5 @@
 //! `initialize_config`: Creates the one Config, at the canonical PDA of "config" only (any other address or bump is InvalidConfig).
-//! The first caller becomes the admin (dispute resolver); deploy and initialize in one step.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::processor::shared::config::{check_mint, emit_config, read_values, write};
 use crate::{

@@ -1,10 +1,5 @@
-//! `open_session`: Opens a session paid in SOL; the escrow sits in the Session account. session_id must equal the user's
-//! UserState.next_session_id (0 before the first session; InvalidSessionId), so a session address never repeats;
-//! the UserState is created (paid by the user) on the first open.
-//! tick_amount is the unit price the user agreed to and must equal the node's (PriceMismatch).
-//! Time: escrow = price_per_minute x duration_minutes (at most 366 days).
-//! Usage: tick_amount must equal the node's price_per_tick (PriceMismatch), escrow = tick_amount x max_ticks,
-//! duration_minutes (at most 30 days) is the maximum duration. The Config fee and windows become the session's terms.
+//! `open_session`: Opens a session paid in SOL.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::processor::shared::open_session::{
     check_open, create_session, escrow_for, read_open_args, start_session, take_session_id,

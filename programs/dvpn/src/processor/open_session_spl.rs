@@ -1,4 +1,5 @@
-//! `open_session_spl`: Opens a session paid in the Config token mint (USDC); the escrow sits in a token vault owned by the Session.
+//! `open_session_spl`: Opens a session paid in the Config token mint (USDC).
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::processor::shared::open_session::{
     check_open, create_session, escrow_for, read_open_args, start_session, take_session_id,

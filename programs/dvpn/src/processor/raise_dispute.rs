@@ -1,7 +1,5 @@
-//! `raise_dispute`: The session user or the provider authority freezes the escrow until the admin resolves it or
-//! dispute_window_seconds pass (then claim_payout settles it). Only before the settle deadline (DisputeTooLate).
-//! The node slot is freed at once (a disputed session gets no more service). While disputes are open the provider
-//! cannot withdraw the stake they could slash: each locks max_slash_bps of the stake at this moment (dispute_lock).
+//! `raise_dispute`: The session user or the provider authority freezes the escrow until the admin resolves it or.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::{
     args::Args,

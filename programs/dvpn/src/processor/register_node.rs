@@ -1,6 +1,5 @@
-//! `register_node`: Creates a Node; node_id must equal the provider's node_count and the provider must hold Config.min_provider_stake
-//! (InsufficientStake). Time sessions pay price_per_minute(_token), usage sessions price_per_tick(_token) per hash-chain tick;
-//! a zero price disables that kind of session.
+//! `register_node`: Creates a Node.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::{
     args::Args,

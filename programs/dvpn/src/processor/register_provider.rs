@@ -1,4 +1,5 @@
 //! `register_provider`: Creates the Provider and its StakeVault for the signing authority.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::{
     args::Args,

@@ -1,5 +1,5 @@
-//! `request_unstake`: Starts unbonding: amount leaves the active stake and becomes withdrawable after unbonding_seconds.
-//! Unbonding stake stays slashable until it is withdrawn.
+//! `request_unstake`: Starts unbonding.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::processor::shared::stake::{emit_stake_changed, kind, load_own_provider};
 use crate::{

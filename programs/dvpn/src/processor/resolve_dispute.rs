@@ -1,5 +1,5 @@
-//! `resolve_dispute`: Admin only: provider_amount of the remaining escrow goes to the provider (less the fee), the rest to the user;
-//! slash_lamports of provider stake go to the treasury, at most the dispute_lock set when it was raised (SlashExceedsCap).
+//! `resolve_dispute`: Admin only.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::{
     args::Args,

@@ -1,4 +1,5 @@
 //! `stake_provider`: Moves lamports from the authority into the provider stake vault.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::processor::shared::stake::{check_vault, emit_stake_changed, kind, load_own_provider};
 use crate::{

@@ -1,6 +1,5 @@
-//! `update_config`: Admin only: replaces every Config value within its bounds (docs/PROGRAM.md). Values apply to sessions opened later;
-//! open sessions keep the fee and windows they were opened under. new_admin != admin proposes a transfer that
-//! new_admin completes with accept_admin; new_admin == admin cancels a pending proposal.
+//! `update_config`: Admin only.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::processor::shared::config::{check_mint, emit_config, read_values, write};
 use crate::{

@@ -1,4 +1,5 @@
-//! `update_node`: Provider authority only: changes the given fields of a Node.
+//! `update_node`: Provider authority only.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::{
     args::Args,

@@ -1,6 +1,5 @@
-//! `update_reputation`: The session user rates an ended session once (1..5), never its own provider (SelfRating). Only sessions that paid
-//! the provider at least Config.min_rating_lamports (SOL) / min_rating_token count (RatingNotEarned); a rating weighs
-//! as many minimum payments as the session paid, at most 100.
+//! `update_reputation`: The session user rates an ended session once (1..5), never its own provider (SelfRating).
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::{
     args::Args,

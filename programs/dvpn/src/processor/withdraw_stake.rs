@@ -1,5 +1,5 @@
-//! `withdraw_stake`: After unbonding, sends the unstaking lamports back to the authority. While disputes are open it keeps back what
-//! they could slash (Provider.locked_lamports beyond the active stake) and pays the rest (StakeLockedByDispute if nothing).
+//! `withdraw_stake`: After unbonding, sends the unstaking lamports back to the authority.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::processor::shared::stake::{check_vault, emit_stake_changed, kind, load_own_provider};
 use crate::{

@@ -1,4 +1,5 @@
-//! initialize_config, update_config and accept_admin.
+//! The Config values initialize_config and update_config take, their bounds,
+//! and the ConfigUpdated event all three config instructions emit.
 
 use crate::{
     args::Args,

@@ -1,5 +1,5 @@
-//! open_session (SOL escrow in the Session account) and open_session_spl
-//! (token escrow in a vault owned by the Session PDA).
+//! Opening a session, shared by open_session (SOL escrow in the Session
+//! account) and open_session_spl (token escrow in a vault owned by the Session PDA).
 
 use crate::{
     args::Args,

@@ -1,4 +1,5 @@
-//! register_provider, stake_provider, request_unstake, withdraw_stake.
+//! The provider's stake: loading the signer's own Provider and its vault, and
+//! the StakeChanged event of stake_provider, request_unstake and withdraw_stake.
 
 use crate::{
     error::DvpnError,
