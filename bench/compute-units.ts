@@ -6,36 +6,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../tests/program/setup.js';
-import { measureComputeUnits } from './cu-scenario.js';
+import { CU_TABLE_END, CU_TABLE_START, cuTableMarkdown, measureComputeUnits } from './cu-scenario.js';
 
 const { rows, tickRows } = measureComputeUnits();
-const fmt = (n: bigint) => n.toLocaleString('en-US');
-const out: string[] = [];
-out.push('### Compute units per instruction');
-out.push('');
-out.push('Measured with litesvm on `target/deploy/dvpn.so` (`make bench`). CU includes the CPIs the instruction makes.');
-out.push('');
-out.push('| instruction | compute units | CPIs |');
-out.push('| --- | ---: | ---: |');
-for (const r of rows) out.push(`| ${r.name} | ${fmt(r.cu)} | ${r.cpis} |`);
-out.push('');
-out.push('### claim_chunk (usage session) by ticks verified per claim');
-out.push('');
-out.push('| ticks per claim | CU (SOL) | CU (USDC) | CU per tick (SOL) | CPIs (SOL / USDC) |');
-out.push('| ---: | ---: | ---: | ---: | ---: |');
-for (const r of tickRows) out.push(`| ${r.ticks} | ${fmt(r.sol)} | ${fmt(r.usdc)} | ${(Number(r.sol) / r.ticks).toFixed(1)} | ${r.cpisSol} / ${r.cpisUsdc} |`);
-
-const table = out.join('\n');
+const table = cuTableMarkdown(rows, tickRows);
 console.log(table);
 
 const readme = join(ROOT, 'README.md');
-const START = '<!-- cu-table:start (written by bench/compute-units.ts) -->';
-const END = '<!-- cu-table:end -->';
 const text = readFileSync(readme, 'utf8');
-const a = text.indexOf(START);
-const b = text.indexOf(END);
+const a = text.indexOf(CU_TABLE_START);
+const b = text.indexOf(CU_TABLE_END);
 if (a >= 0 && b > a) {
-  writeFileSync(readme, `${text.slice(0, a + START.length)}\n${table}\n${text.slice(b)}`);
+  writeFileSync(readme, `${text.slice(0, a + CU_TABLE_START.length)}\n${table}\n${text.slice(b)}`);
   console.log(`\nupdated ${readme}`);
 }
 

@@ -135,3 +135,29 @@ export function measureComputeUnits(): { rows: CuRow[]; tickRows: TickRow[] } {
   }
   return { rows, tickRows };
 }
+
+/** The README's markers around the table (tests/program/cu-budget.test.ts checks what is between them). */
+export const CU_TABLE_START = '<!-- cu-table:start (written by bench/compute-units.ts) -->';
+export const CU_TABLE_END = '<!-- cu-table:end -->';
+
+/** The README's compute-unit tables, as markdown. */
+export function cuTableMarkdown(rows: CuRow[], tickRows: TickRow[]): string {
+  const fmt = (n: bigint) => n.toLocaleString('en-US');
+  const out: string[] = [];
+  out.push('### Compute units per instruction');
+  out.push('');
+  out.push('Measured with litesvm on `target/deploy/dvpn.so` (`make bench`). CU includes the CPIs the instruction makes.');
+  out.push('');
+  out.push('| instruction | compute units | CPIs |');
+  out.push('| --- | ---: | ---: |');
+  for (const r of rows) out.push(`| ${r.name} | ${fmt(r.cu)} | ${r.cpis} |`);
+  out.push('');
+  out.push('### claim_chunk (usage session) by ticks verified per claim');
+  out.push('');
+  out.push('| ticks per claim | CU (SOL) | CU (USDC) | CU per tick (SOL) | CPIs (SOL / USDC) |');
+  out.push('| ---: | ---: | ---: | ---: | ---: |');
+  for (const r of tickRows) {
+    out.push(`| ${r.ticks} | ${fmt(r.sol)} | ${fmt(r.usdc)} | ${(Number(r.sol) / r.ticks).toFixed(1)} | ${r.cpisSol} / ${r.cpisUsdc} |`);
+  }
+  return out.join('\n');
+}

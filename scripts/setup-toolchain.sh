@@ -23,3 +23,11 @@ if [ ! -x "$TOOLS/bin/sbpf-linker" ]; then
     cargo install sbpf-linker --locked --version 0.1.9 --no-default-features \
       --features upstream-gallery-22 --root "$TOOLS"
 fi
+
+# `make test-rust` lints the program with the host toolchain's rustfmt and
+# clippy (rustup's minimal profile leaves them out).
+if command -v rustup >/dev/null 2>&1; then
+  for c in clippy rustfmt; do
+    rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+  done
+fi

@@ -6,7 +6,9 @@ import { accountsCoder, CAMEL_IDL } from './coder.js';
 import { fromStruct, typeDef, type Decoded } from './decode.js';
 import { findConfigPda, findUserStatePda } from './pda.js';
 
-export type AccountName = 'Config' | 'Provider' | 'Node' | 'Session' | 'StakeVault' | 'UserState';
+import type { AccountName } from './contract.js';
+
+export type { AccountName };
 
 export type ConfigAccount = Decoded<'Config'>;
 export type ProviderAccount = Decoded<'Provider'>;

@@ -3,20 +3,9 @@ import { DVPN_PROGRAM_ID } from './constants.js';
 import { CAMEL_IDL, eventCoder } from './coder.js';
 import { fromStruct, typeDef, type Decoded } from './decode.js';
 
-export type EventName =
-  | 'ConfigUpdated'
-  | 'ProviderRegistered'
-  | 'NodeRegistered'
-  | 'NodeUpdated'
-  | 'SessionOpened'
-  | 'ChunkClaimed'
-  | 'SessionClosed'
-  | 'PayoutClaimed'
-  | 'DisputeRaised'
-  | 'DisputeResolved'
-  | 'ReputationUpdated'
-  | 'StakeChanged'
-  | 'Slashed';
+import type { EventName } from './contract.js';
+
+export type { EventName };
 
 export type EventData<N extends EventName> = Decoded<N>;
 /** A decoded event: `name` as in the IDL, `data` camelCase with bigint / PublicKey / Uint8Array / enum numbers. */

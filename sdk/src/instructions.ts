@@ -3,11 +3,11 @@ import { PublicKey, TransactionInstruction, type AccountMeta } from '@solana/web
 import { Buffer } from 'buffer';
 import { DVPN_PROGRAM_ID, SessionMode, TOKEN_PROGRAM_ID, ZERO_HASH } from './constants.js';
 import { BN, CAMEL_IDL, camel, instructionCoder } from './coder.js';
+import type { Bytes32, IntLike, IxAccounts, IxArgs } from './contract.js';
 import { findNodePda, findProviderPda, findSessionPda, findSessionVaultPda, findStakeVaultPda, u64Le } from './pda.js';
 
 
-export type IntLike = bigint | number | string;
-export type Bytes32 = Uint8Array | number[];
+export type { Bytes32, IntLike } from './contract.js';
 
 const IX_BY_NAME = new Map<string, IdlInstruction>(CAMEL_IDL.instructions.map((i) => [i.name, i]));
 const TYPES: IdlTypeDef[] = CAMEL_IDL.types ?? [];
@@ -224,181 +224,92 @@ interface WithProgram {
   programId?: PublicKey;
 }
 
-export interface ConfigValues {
-  protocolFeeBps: number;
-  minProviderStake: IntLike;
-  unbondingSeconds: IntLike;
-  settleWindowSeconds: IntLike;
-  /** After this long an unresolved dispute is settled by the default rule (claim_payout). */
-  disputeWindowSeconds: IntLike;
-  /** A usage session with no on-chain claim for this long may be evicted by the provider. */
-  idleTimeoutSeconds: IntLike;
-  /** Least a SOL session must have paid the provider for its rating to count. */
-  minRatingLamports: IntLike;
-  /** Least a token session must have paid (token base units) for its rating to count. */
-  minRatingToken: IntLike;
-  /** Most one dispute may slash, in basis points of the provider's stake (<= 2500). */
-  maxSlashBps: number;
-}
+// Builder inputs, derived from the IDL (./contract.ts): argument and account
+// names and types follow the contract. Bumps are derived, never passed.
 
-export interface InitializeConfigParams extends ConfigValues, WithProgram {
-  admin: PublicKey;
-  treasury: PublicKey;
-  tokenMint: PublicKey;
-}
+/** The Config values, in the order initialize_config and update_config take them. */
+export type ConfigValues = IxArgs<'update_config'>;
 
-export interface UpdateConfigParams extends ConfigValues, WithProgram {
-  admin: PublicKey;
-  newAdmin: PublicKey;
-  treasury: PublicKey;
-  tokenMint: PublicKey;
-}
+export type InitializeConfigParams = Omit<IxArgs<'initialize_config'>, 'configBump'> &
+  Pick<IxAccounts<'initialize_config'>, 'admin' | 'treasury' | 'tokenMint'> &
+  WithProgram;
 
-export interface RegisterProviderParams extends WithProgram {
-  authority: PublicKey;
-}
+export type UpdateConfigParams = IxArgs<'update_config'> &
+  Pick<IxAccounts<'update_config'>, 'admin' | 'newAdmin' | 'treasury' | 'tokenMint'> &
+  WithProgram;
 
-export interface RegisterNodeParams extends WithProgram {
-  authority: PublicKey;
-  nodeId: IntLike;
-  endpoint: string;
-  region: string;
-  pricePerMinute: IntLike;
-  pricePerMinuteToken: IntLike;
-  /** Usage sessions' price per hash-chain tick (0 or absent: no usage sessions in SOL). */
-  pricePerTick?: IntLike;
-  pricePerTickToken?: IntLike;
-  /** 32 raw bytes of the WireGuard server public key. */
-  wgServerPubkey: Bytes32;
-  maxCapacity: number;
-}
+export type RegisterProviderParams = Pick<IxAccounts<'register_provider'>, 'authority'> & WithProgram;
 
-export interface UpdateNodeParams extends WithProgram {
-  authority: PublicKey;
-  node: PublicKey;
-  pricePerMinute?: IntLike | null;
-  pricePerMinuteToken?: IntLike | null;
-  maxCapacity?: number | null;
-  endpoint?: string | null;
-  region?: string | null;
-  wgServerPubkey?: Bytes32 | null;
-  isActive?: boolean | null;
-  pricePerTick?: IntLike | null;
-  pricePerTickToken?: IntLike | null;
-}
+/** pricePerTick(Token): usage sessions' price per hash-chain tick (0 or absent: none); wgServerPubkey: 32 raw bytes. */
+export type RegisterNodeParams = Omit<IxArgs<'register_node'>, 'nodeBump' | 'pricePerTick' | 'pricePerTickToken'> &
+  Partial<Pick<IxArgs<'register_node'>, 'pricePerTick' | 'pricePerTickToken'>> &
+  Pick<IxAccounts<'register_node'>, 'authority'> &
+  WithProgram;
 
-export interface AcceptAdminParams extends WithProgram {
-  newAdmin: PublicKey;
-}
+/** Every field but the accounts is optional: only the given ones change. */
+export type UpdateNodeParams = IxArgs<'update_node'> & Pick<IxAccounts<'update_node'>, 'authority' | 'node'> & WithProgram;
 
-export interface OpenSessionParams extends WithProgram {
-  user: PublicKey;
-  /** Provider PDA. */
-  provider: PublicKey;
-  node: PublicKey;
-  /** The user's UserState.next_session_id (fetchNextSessionId). */
-  sessionId: IntLike;
-  mode: SessionMode | 'time' | 'usage';
-  durationMinutes: number;
-  /**
-   * The unit price the user agreed to, which must equal the node's current
-   * price (PriceMismatch otherwise): price_per_minute(_token) for time
-   * sessions, price_per_tick(_token) for usage sessions.
-   */
-  tickAmount: IntLike;
-  maxTicks?: IntLike;
-  /** Usage sessions: w_0 of the hash chain; Time: 32 zero bytes (the default). */
-  hashChainRoot?: Bytes32;
-}
+export type AcceptAdminParams = Pick<IxAccounts<'accept_admin'>, 'newAdmin'> & WithProgram;
 
-export interface OpenSessionSplParams extends OpenSessionParams {
-  tokenMint: PublicKey;
-  userToken: PublicKey;
-}
+/**
+ * `provider` is the Provider PDA; `sessionId` the user's UserState.next_session_id
+ * (fetchNextSessionId); `tickAmount` the unit price the user agreed to, which must
+ * equal the node's current price (PriceMismatch otherwise): price_per_minute(_token)
+ * for time sessions, price_per_tick(_token) for usage sessions. `hashChainRoot`:
+ * usage sessions' w_0 (time: 32 zero bytes, the default).
+ */
+export type OpenSessionParams = Omit<
+  IxArgs<'open_session'>,
+  'sessionBump' | 'userStateBump' | 'maxTicks' | 'hashChainRoot'
+> &
+  Partial<Pick<IxArgs<'open_session'>, 'maxTicks' | 'hashChainRoot'>> &
+  Pick<IxAccounts<'open_session'>, 'user' | 'provider' | 'node'> &
+  WithProgram;
+
+export type OpenSessionSplParams = OpenSessionParams & Pick<IxAccounts<'open_session_spl'>, 'tokenMint' | 'userToken'>;
 
 /** Token accounts of a token (SPL) session; omit for SOL sessions. */
-export interface SplClaimAccounts {
-  vault: PublicKey;
-  providerToken: PublicKey;
-  treasuryToken: PublicKey;
-}
+export type SplClaimAccounts = Pick<IxAccounts<'claim_chunk'>, 'vault' | 'providerToken' | 'treasuryToken'>;
 
-export interface SplSettleAccounts extends SplClaimAccounts {
-  userToken: PublicKey;
-}
+export type SplSettleAccounts = SplClaimAccounts & Pick<IxAccounts<'close_session'>, 'userToken'>;
 
-export interface ClaimChunkParams extends WithProgram {
-  authority: PublicKey;
-  provider: PublicKey;
-  session: PublicKey;
-  treasury: PublicKey;
-  tick: IntLike;
-  /** Usage: w_tick. Time: ignored by the program (32 zero bytes by default). */
-  preimage?: Bytes32;
-  bytesUsed?: IntLike;
-  spl?: SplClaimAccounts | null;
-}
+/** `preimage`: usage sessions' w_tick (time: ignored, 32 zero bytes by default). */
+export type ClaimChunkParams = Pick<IxArgs<'claim_chunk'>, 'tick'> &
+  Partial<Pick<IxArgs<'claim_chunk'>, 'preimage' | 'bytesUsed'>> &
+  Pick<IxAccounts<'claim_chunk'>, 'authority' | 'provider' | 'session' | 'treasury'> &
+  WithProgram & { spl?: SplClaimAccounts | null };
 
-export interface CloseSessionParams extends WithProgram {
-  user: PublicKey;
-  provider: PublicKey;
-  node: PublicKey;
-  session: PublicKey;
-  providerAuthority: PublicKey;
-  treasury: PublicKey;
-  spl?: SplSettleAccounts | null;
-}
+export type CloseSessionParams = Pick<
+  IxAccounts<'close_session'>,
+  'user' | 'provider' | 'node' | 'session' | 'providerAuthority' | 'treasury'
+> &
+  WithProgram & { spl?: SplSettleAccounts | null };
 
-export interface ClaimPayoutParams extends WithProgram {
-  caller: PublicKey;
-  provider: PublicKey;
-  node: PublicKey;
-  session: PublicKey;
-  user: PublicKey;
-  providerAuthority: PublicKey;
-  treasury: PublicKey;
-  spl?: SplSettleAccounts | null;
-}
+export type ClaimPayoutParams = Pick<
+  IxAccounts<'claim_payout'>,
+  'caller' | 'provider' | 'node' | 'session' | 'user' | 'providerAuthority' | 'treasury'
+> &
+  WithProgram & { spl?: SplSettleAccounts | null };
 
-export interface RaiseDisputeParams extends WithProgram {
-  signer: PublicKey;
-  provider: PublicKey;
-  /** The session's node (its slot is freed when the dispute is raised). */
-  node: PublicKey;
-  session: PublicKey;
-  reason: number;
-}
+/** `node`: the session's node (its slot is freed when the dispute is raised). */
+export type RaiseDisputeParams = IxArgs<'raise_dispute'> &
+  Pick<IxAccounts<'raise_dispute'>, 'signer' | 'provider' | 'node' | 'session'> &
+  WithProgram;
 
-export interface ResolveDisputeParams extends WithProgram {
-  admin: PublicKey;
-  provider: PublicKey;
-  node: PublicKey;
-  session: PublicKey;
-  user: PublicKey;
-  providerAuthority: PublicKey;
-  treasury: PublicKey;
-  providerAmount: IntLike;
-  slashLamports: IntLike;
-  /** Derived from `provider` when absent. */
-  stakeVault?: PublicKey;
-  spl?: SplSettleAccounts | null;
-}
+/** `stakeVault` is derived from `provider` when absent. */
+export type ResolveDisputeParams = IxArgs<'resolve_dispute'> &
+  Pick<IxAccounts<'resolve_dispute'>, 'admin' | 'provider' | 'node' | 'session' | 'user' | 'providerAuthority' | 'treasury'> &
+  Partial<Pick<IxAccounts<'resolve_dispute'>, 'stakeVault'>> &
+  WithProgram & { spl?: SplSettleAccounts | null };
 
-export interface UpdateReputationParams extends WithProgram {
-  user: PublicKey;
-  provider: PublicKey;
-  session: PublicKey;
-  rating: number;
-}
+export type UpdateReputationParams = IxArgs<'update_reputation'> &
+  Pick<IxAccounts<'update_reputation'>, 'user' | 'provider' | 'session'> &
+  WithProgram;
 
-export interface StakeParams extends WithProgram {
-  authority: PublicKey;
-  amount: IntLike;
-}
+/** stake_provider and request_unstake take the same input. */
+export type StakeParams = IxArgs<'stake_provider'> & Pick<IxAccounts<'stake_provider'>, 'authority'> & WithProgram;
 
-export interface WithdrawStakeParams extends WithProgram {
-  authority: PublicKey;
-}
+export type WithdrawStakeParams = Pick<IxAccounts<'withdraw_stake'>, 'authority'> & WithProgram;
 
 const pid = (p: WithProgram) => p.programId ?? DVPN_PROGRAM_ID;
 

@@ -3,7 +3,7 @@
 import { SystemProgram, Keypair } from '@solana/web3.js';
 import { getMint } from '@solana/spl-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DVPN_PROGRAM_ID, fetchConfig, findConfigPda, ix } from '@dvpn/sdk';
+import { DVPN_PROGRAM_ID, errorFromName, fetchConfig, findConfigPda, ix } from '@dvpn/sdk';
 import { ChainTxError, startChain, USDC_DECIMALS, type Chain } from './surfnet.js';
 import { DEFAULT_CONFIG, initConfig, type ConfigCtx } from './fixtures.js';
 
@@ -83,7 +83,7 @@ describe('config round trip through the SDK', () => {
     );
     expect(err).toBeInstanceOf(ChainTxError);
     expect(err.errorName).toBe('Unauthorized');
-    expect(err.errorCode).toBe(6007);
+    expect(err.errorCode).toBe(errorFromName('Unauthorized')!.code);
     expect(err.message).toBe('Unauthorized — Signer is not the authority for this account');
     expect(err.logs.join('\n')).toContain('Error: Unauthorized');
     // Nothing changed.

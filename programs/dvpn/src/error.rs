@@ -5,7 +5,7 @@
 use pinocchio::error::ProgramError;
 
 pub use crate::generated::{DvpnError, ERROR_NAMES};
-use crate::generated::{NAME_BLOB, NAME_ENDS};
+use crate::generated::{ERROR_CODE_OFFSET, NAME_BLOB, NAME_ENDS};
 
 impl DvpnError {
     /// The name the IDL gives this error.
@@ -17,8 +17,9 @@ impl DvpnError {
     /// The name of a custom code, if it is one of ours.
     #[inline(always)]
     pub fn name_of(code: u32) -> Option<&'static str> {
-        let i = code.checked_sub(6000)? as usize;
+        let i = code.checked_sub(ERROR_CODE_OFFSET)? as usize;
         let end = *NAME_ENDS.get(i)? as usize;
+        #[allow(clippy::arithmetic_side_effects, reason = "i > 0 in the else branch")]
         let start = if i == 0 { 0 } else { NAME_ENDS[i - 1] as usize };
         NAME_BLOB.get(start..end)
     }

@@ -28,6 +28,10 @@ impl Event {
     }
 
     #[inline(always)]
+    #[allow(
+        clippy::arithmetic_side_effects,
+        reason = "len <= MAX_EVENT_LEN: an index past the buffer panics before the sum is stored"
+    )]
     pub fn bytes(&mut self, b: &[u8]) -> &mut Self {
         // Every event's maximum size is below MAX_EVENT_LEN (checked by the
         // IDL test); a longer write would be a bug, so it panics rather than

@@ -9,8 +9,8 @@ use crate::{
     args::Args,
     error::{DvpnError, ERROR_NAMES},
     events::discriminator as ev,
-    instructions::reputation::{rating_weight, reputation_score},
     ix_discriminator as ix,
+    processor::update_reputation::{rating_weight, reputation_score},
     state::discriminator as acc,
     utils::{mul_checked, protocol_fee, rent_minimum_from, sha256_n, time_earned},
 };

@@ -1,9 +1,5 @@
-//! update_reputation: the session's user rates an ended session once. A
-//! rating costs what the session paid: only sessions that paid the provider
-//! at least the Config minimum count, weighted by how many minimums they
-//! paid, and a provider cannot rate itself.
-
-use pinocchio::{AccountView, Address, ProgramResult};
+//! `update_reputation`: The session user rates an ended session once (1..5), never its own provider (SelfRating).
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::{
     args::Args,
@@ -13,6 +9,7 @@ use crate::{
     take_accounts,
     utils::{now, require, require_signer, require_writable},
 };
+use pinocchio::{AccountView, Address, ProgramResult};
 
 /// One session's rating counts at most this many times.
 pub const MAX_RATING_WEIGHT: u64 = 100;
@@ -21,9 +18,10 @@ pub const MAX_RATING_WEIGHT: u64 = 100;
 #[inline(always)]
 pub fn reputation_score(rating_sum: u64, rating_weight: u64) -> u16 {
     if rating_weight == 0 {
-        return crate::instructions::provider::INITIAL_REPUTATION;
+        return crate::processor::register_provider::INITIAL_REPUTATION;
     }
     match crate::utils::mul_checked(rating_sum.saturating_sub(rating_weight), 500) {
+        #[allow(clippy::arithmetic_side_effects, reason = "rating_weight > 0 (returned early when 0)")]
         Some(v) => (v / rating_weight).min(2000) as u16,
         None => 2000,
     }
@@ -32,6 +30,7 @@ pub fn reputation_score(rating_sum: u64, rating_weight: u64) -> u16 {
 /// How many times a session's rating counts: the minimum payments it made, capped.
 #[inline(always)]
 pub fn rating_weight(paid: u64, minimum: u64) -> u64 {
+    #[allow(clippy::arithmetic_side_effects, reason = "the divisor is at least 1")]
     let w = paid / minimum.max(1);
     if w > MAX_RATING_WEIGHT {
         MAX_RATING_WEIGHT

@@ -140,6 +140,10 @@ pub enum Undeliverable {
 /// (unfunded wallet) is deferred: it is collected by a later payment's
 /// running total, and never blocks one.
 #[allow(clippy::too_many_arguments)]
+#[allow(
+    clippy::arithmetic_side_effects,
+    reason = "the only unchecked operation is gross - fee, with fee <= gross (the min above)"
+)]
 #[inline(always)]
 pub fn pay_provider(
     session_view: &AccountView,
@@ -273,6 +277,10 @@ pub fn refund_rest(
 /// The most one dispute may slash: `max_slash_bps` of the provider's stake
 /// (active + unbonding), floored, without 128-bit arithmetic.
 #[inline(always)]
+#[allow(
+    clippy::arithmetic_side_effects,
+    reason = "max_slash_bps <= 2_500: each product stays below stake_total and 10^8, the sum below stake_total"
+)]
 pub fn slash_cap(stake_total: u64, max_slash_bps: u16) -> u64 {
     let bps = max_slash_bps as u64; // <= 2_500
     (stake_total / 10_000).wrapping_mul(bps) + (stake_total % 10_000).wrapping_mul(bps) / 10_000

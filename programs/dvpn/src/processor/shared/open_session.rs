@@ -1,41 +1,35 @@
-//! open_session (SOL escrow in the Session account) and open_session_spl
-//! (token escrow in a vault owned by the Session PDA).
-
-use pinocchio::{cpi::Seed, error::ProgramError, AccountView, Address, ProgramResult};
-use pinocchio_system::instructions::Transfer as SystemTransfer;
-use pinocchio_token::instructions::{InitializeAccount3, Transfer as TokenTransfer};
+//! Opening a session, shared by open_session (SOL escrow in the Session
+//! account) and open_session_spl (token escrow in a vault owned by the Session PDA).
 
 use crate::{
     args::Args,
     error::DvpnError,
     events::{discriminator as ev, Event},
     state::{init, load, load_config, mode, session_state, AccountState, Config, Node, Provider, Session, UserState},
-    take_accounts,
-    utils::{
-        check_system_program, check_token_account, check_token_program, create_pda_account, mul_checked, now, require,
-        require_signer, require_writable, TOKEN_ACCOUNT_LEN, TOKEN_PROGRAM_ID,
-    },
+    utils::{create_pda_account, mul_checked, now, require, require_signer, require_writable},
 };
+use pinocchio::{cpi::Seed, error::ProgramError, AccountView, Address, ProgramResult};
 
 /// Time sessions last at most a year (366 days); this also bounds the pro-rata arithmetic.
 pub const MAX_SESSION_MINUTES: u32 = 366 * 24 * 60;
+
 /// Usage sessions (prepaid ticks, no time price) hold a node slot at most 30 days.
 pub const MAX_USAGE_MINUTES: u32 = 30 * 24 * 60;
 
-struct OpenArgs {
-    session_id: u64,
-    mode: u8,
-    duration_minutes: u32,
-    tick_amount: u64,
-    max_ticks: u64,
-    hash_chain_root: [u8; 32],
-    session_bump: u8,
+pub struct OpenArgs {
+    pub session_id: u64,
+    pub mode: u8,
+    pub duration_minutes: u32,
+    pub tick_amount: u64,
+    pub max_ticks: u64,
+    pub hash_chain_root: [u8; 32],
+    pub session_bump: u8,
 }
 
 /// The user's next session id: creates the UserState (paid by the user) on the
 /// first open, checks `session_id` against it and moves it on.
 #[inline(always)]
-fn take_session_id(
+pub fn take_session_id(
     program_id: &Address,
     user: &AccountView,
     user_state_view: &AccountView,
@@ -68,7 +62,7 @@ fn take_session_id(
 }
 
 #[inline(always)]
-fn read_open_args(args: &mut Args) -> Result<OpenArgs, ProgramError> {
+pub fn read_open_args(args: &mut Args) -> Result<OpenArgs, ProgramError> {
     Ok(OpenArgs {
         session_id: args.u64()?,
         mode: args.u8()?,
@@ -86,7 +80,7 @@ fn read_open_args(args: &mut Args) -> Result<OpenArgs, ProgramError> {
 /// between quote and open is refused rather than charged.
 /// Returns (escrow, tick_amount stored in the session).
 #[inline(always)]
-fn escrow_for(a: &OpenArgs, price_per_minute: u64, price_per_tick: u64) -> Result<(u64, u64), ProgramError> {
+pub fn escrow_for(a: &OpenArgs, price_per_minute: u64, price_per_tick: u64) -> Result<(u64, u64), ProgramError> {
     require(a.duration_minutes > 0, DvpnError::InvalidSessionParams)?;
     match a.mode {
         mode::TIME => {
@@ -112,7 +106,7 @@ fn escrow_for(a: &OpenArgs, price_per_minute: u64, price_per_tick: u64) -> Resul
 
 /// Checks shared by both payment kinds; returns (config, provider, node).
 #[inline(always)]
-fn check_open<'a>(
+pub fn check_open<'a>(
     program_id: &Address,
     user: &AccountView,
     config_view: &'a AccountView,
@@ -136,7 +130,7 @@ fn check_open<'a>(
 }
 
 #[inline(always)]
-fn create_session(
+pub fn create_session(
     program_id: &Address,
     user: &AccountView,
     node_view: &AccountView,
@@ -164,7 +158,7 @@ fn create_session(
 /// Writes the new session, takes the node slot, and emits SessionOpened.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn start_session(
+pub fn start_session(
     config: &Config,
     user: &AccountView,
     provider_view: &AccountView,
@@ -230,101 +224,4 @@ fn start_session(
         .u8(a.mode)
         .emit();
     Ok(())
-}
-
-#[inline(always)]
-pub fn process_open_session(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
-    take_accounts!(accounts, [user, config_view, provider_view, node_view, session_view, user_state, system_program]);
-    let mut args = Args::new(data);
-    let a = read_open_args(&mut args)?;
-    let user_state_bump = args.u8()?;
-    args.finish()?;
-
-    check_system_program(system_program)?;
-    let (config, provider, node) = check_open(program_id, user, config_view, provider_view, node_view, session_view)?;
-    let (escrow, tick_amount) = escrow_for(&a, node.price_per_minute, node.price_per_tick)?;
-
-    take_session_id(program_id, user, user_state, a.session_id, user_state_bump)?;
-    create_session(program_id, user, node_view, session_view, &a)?;
-    SystemTransfer { from: user, to: session_view, lamports: escrow }.invoke()?;
-    let none = Address::new_from_array([0; 32]);
-    start_session(
-        config,
-        user,
-        provider_view,
-        provider,
-        node_view,
-        node,
-        session_view,
-        &a,
-        escrow,
-        tick_amount,
-        &none,
-        &none,
-        0,
-    )
-}
-
-#[inline(always)]
-pub fn process_open_session_spl(program_id: &Address, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
-    take_accounts!(
-        accounts,
-        [
-            user,
-            config_view,
-            provider_view,
-            node_view,
-            session_view,
-            vault,
-            token_mint,
-            user_token,
-            token_program,
-            user_state,
-            system_program
-        ]
-    );
-    let mut args = Args::new(data);
-    let a = read_open_args(&mut args)?;
-    let vault_bump = args.u8()?;
-    let user_state_bump = args.u8()?;
-    args.finish()?;
-
-    check_system_program(system_program)?;
-    check_token_program(token_program)?;
-    let (config, provider, node) = check_open(program_id, user, config_view, provider_view, node_view, session_view)?;
-    require(token_mint.address() == &config.token_mint, DvpnError::InvalidMint)?;
-    check_token_account(user_token, &config.token_mint, user.address())?;
-    require(node.price_per_minute_token > 0 || node.price_per_tick_token > 0, DvpnError::TokenPaymentsDisabled)?;
-    require_writable(vault)?;
-    require_writable(user_token)?;
-    let (escrow, tick_amount) = escrow_for(&a, node.price_per_minute_token, node.price_per_tick_token)?;
-
-    take_session_id(program_id, user, user_state, a.session_id, user_state_bump)?;
-    create_session(program_id, user, node_view, session_view, &a)?;
-    let vb = [vault_bump];
-    create_pda_account(
-        user,
-        vault,
-        TOKEN_ACCOUNT_LEN,
-        &TOKEN_PROGRAM_ID,
-        program_id,
-        &[Seed::from(b"vault"), Seed::from(session_view.address().as_ref()), Seed::from(&vb)],
-    )?;
-    InitializeAccount3::new(vault, token_mint, session_view.address()).invoke()?;
-    TokenTransfer::new(user_token, vault, user, escrow).invoke()?;
-    start_session(
-        config,
-        user,
-        provider_view,
-        provider,
-        node_view,
-        node,
-        session_view,
-        &a,
-        escrow,
-        tick_amount,
-        token_mint.address(),
-        vault.address(),
-        vault_bump,
-    )
 }

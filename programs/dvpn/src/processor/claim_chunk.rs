@@ -1,18 +1,16 @@
-//! claim_chunk: the provider claims what a session has earned so far.
-//! Time sessions by elapsed seconds (Clock), usage sessions by revealing a
-//! later preimage of the PayWord hash chain.
-
-use pinocchio::{AccountView, Address, ProgramResult};
+//! `claim_chunk`: Provider authority claims earned escrow.
+//! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
 use crate::{
     args::Args,
     error::DvpnError,
     events::{discriminator as ev, Event},
-    instructions::shared::{check_session_links, not_active, pay_provider, token_accounts, Undeliverable},
+    processor::shared::escrow::{check_session_links, not_active, pay_provider, token_accounts, Undeliverable},
     state::{load, load_config, mode, session_state, Provider, Session},
     take_accounts,
     utils::{earned_between, mul_checked, now, require, require_signer, require_writable, sha256_n},
 };
+use pinocchio::{AccountView, Address, ProgramResult};
 
 /// Hashes verified in one claim at most; bounds the compute a claim can use.
 pub const MAX_TICKS_PER_CLAIM: u64 = 512;
@@ -70,6 +68,7 @@ pub fn process_claim_chunk(program_id: &Address, accounts: &[AccountView], data:
         earned_between(session.escrow_amount, session.duration_seconds(), session.last_tick, tick)?
     } else {
         require(tick <= session.max_ticks, DvpnError::TickBeyondChain)?;
+        #[allow(clippy::arithmetic_side_effects, reason = "tick > last_tick (StaleClaim above)")]
         let steps = tick - session.last_tick;
         require(steps <= MAX_TICKS_PER_CLAIM, DvpnError::TooManyTicks)?;
         require(sha256_n(&preimage, steps) == session.last_proof_hash, DvpnError::InvalidPreimage)?;
