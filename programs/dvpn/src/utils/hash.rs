@@ -7,13 +7,25 @@ pub fn sha256_n(value: &[u8; 32], n: u64) -> [u8; 32] {
     let mut out = *value;
     #[cfg(any(target_os = "solana", target_arch = "bpf"))]
     {
-        let input: [&[u8]; 1] = [&out];
-        let descriptor = input.as_ptr() as *const u8;
-        let digest = out.as_ptr() as *mut u8;
+        /// The syscall's view of one `&[u8]`: address and length. Built from a
+        /// raw pointer so no shared reference to `out` is alive while the
+        /// syscall writes the digest into it.
+        #[repr(C)]
+        struct SliceDescriptor {
+            addr: *const u8,
+            len: u64,
+        }
+        let digest = out.as_mut_ptr();
+        let input = SliceDescriptor {
+            addr: digest as *const u8,
+            len: 32,
+        };
+        let descriptor = &input as *const SliceDescriptor as *const u8;
         let mut i = 0;
         while i < n {
-            // SAFETY: `descriptor` describes the 32-byte `out`, which is also
-            // the 32-byte destination.
+            // SAFETY: `descriptor` describes the 32-byte `out` through a
+            // pointer with write provenance, and `out` is also the 32-byte
+            // destination (the syscall reads its input before writing).
             unsafe { pinocchio::syscalls::sol_sha256(descriptor, 1, digest) };
             #[allow(clippy::arithmetic_side_effects, reason = "i < n <= u64::MAX")]
             {
