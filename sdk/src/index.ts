@@ -10,3 +10,4 @@ export * from './auth.js';
 export * from './amounts.js';
 export * from './endpoint.js';
 export type { Decoded, TsOf } from './decode.js';
+export * from './wireguard.js';

@@ -1,0 +1,212 @@
+// The analyst: market figures from the API's aggregates (stats, daily_volume,
+// node_utilisation, provider_earnings), live (refetched on every session change),
+// as charts or tables, each exportable as CSV; GraphiQL for anything else.
+import { useState } from 'react';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useEnv } from '../App.js';
+import { download, short, toCsv, units } from '../format.js';
+import { useDebounced, useQuery, useSubscription } from '../gql.js';
+
+interface Stats {
+  nodes: string;
+  activeNodes: string;
+  providers: string;
+  sessions: string;
+  activeSessions: string;
+  openSessions: string;
+  totalCapacity: string;
+  freeCapacity: string;
+  volumeLamports: string;
+  volumeToken: string;
+  feesLamports: string;
+  feesToken: string;
+  escrowLockedLamports: string;
+  escrowLockedToken: string;
+  byRegion: { region: string; sessions: string; activeSessions: string; volumeLamports: string; volumeToken: string; nodes: string; totalCapacity: string; freeCapacity: string }[];
+}
+interface Daily {
+  day: string;
+  region: string;
+  currency: 'SOL' | 'TOKEN';
+  sessionsOpened: string;
+  paidVolume: string;
+  escrowVolume: string;
+  refundVolume: string;
+  feeVolume: string;
+}
+interface Util {
+  node: string;
+  region: string;
+  activeSessions: string;
+  maxCapacity: string;
+  utilisation: string | null;
+  totalSessions: string;
+}
+interface Earn {
+  provider: string;
+  authority: string;
+  currency: 'SOL' | 'TOKEN';
+  earnedAmount: string;
+  feeAmount: string;
+  payments: string;
+  sessions: string;
+}
+
+export const MARKET = `{
+  stats { nodes activeNodes providers sessions activeSessions openSessions totalCapacity freeCapacity volumeLamports volumeToken feesLamports feesToken escrowLockedLamports escrowLockedToken
+    byRegion { region sessions activeSessions volumeLamports volumeToken nodes totalCapacity freeCapacity } }
+  dailyVolume(limit: 90) { day region currency sessionsOpened paidVolume escrowVolume refundVolume feeVolume }
+  nodeUtilisation(limit: 50) { node region activeSessions maxCapacity utilisation totalSessions }
+  providerEarnings(limit: 20) { provider authority currency earnedAmount feeAmount payments sessions }
+}`;
+const CHANGES = `subscription { sessionChanged { cause } }`;
+const CAPACITY = `subscription { nodeCapacity { cause } }`;
+
+const num = (lamports: string, decimals: number) => Number(units(lamports, decimals).replace(/,/g, ''));
+
+export function AnalystView() {
+  const { config } = useEnv();
+  const q = useQuery<{ stats: Stats; dailyVolume: Daily[]; nodeUtilisation: Util[]; providerEarnings: Earn[] }>(MARKET, {});
+  const refetch = useDebounced(q.refetch, 500);
+  useSubscription(CHANGES, {}, refetch);
+  useSubscription(CAPACITY, {}, refetch);
+  const [tables, setTables] = useState(false);
+  const d = q.data;
+  const graphiql = config.graphiqlUrl ?? config.graphqlUrl;
+
+  // Volume by day: SOL and USDC paid out of escrow, summed over regions.
+  const byDay = new Map<string, { day: string; SOL: number; USDC: number; sessions: number }>();
+  for (const r of d?.dailyVolume ?? []) {
+    const e = byDay.get(r.day) ?? { day: r.day, SOL: 0, USDC: 0, sessions: 0 };
+    if (r.currency === 'SOL') e.SOL += num(r.paidVolume, 9);
+    else e.USDC += num(r.paidVolume, 6);
+    e.sessions += Number(r.sessionsOpened);
+    byDay.set(r.day, e);
+  }
+  const days = [...byDay.values()].sort((a, b) => a.day.localeCompare(b.day));
+  const regions = (d?.stats.byRegion ?? []).map((r) => ({ region: r.region, SOL: num(r.volumeLamports, 9), USDC: num(r.volumeToken, 6), sessions: Number(r.sessions), active: Number(r.activeSessions) }));
+  const util = (d?.nodeUtilisation ?? []).map((u) => ({ node: `${u.region} ${short(u.node)}`, utilisation: u.utilisation === null ? 0 : Math.round(Number(u.utilisation) * 100), active: Number(u.activeSessions), capacity: Number(u.maxCapacity) }));
+  const earners = (d?.providerEarnings ?? []).map((e) => ({ provider: short(e.authority), currency: e.currency === 'SOL' ? 'SOL' : 'USDC', earned: e.currency === 'SOL' ? num(e.earnedAmount, 9) : num(e.earnedAmount, 6), payments: Number(e.payments) }));
+  const currencies = [
+    { currency: 'SOL', volume: d ? num(d.stats.volumeLamports, 9) : 0, fees: d ? num(d.stats.feesLamports, 9) : 0, locked: d ? num(d.stats.escrowLockedLamports, 9) : 0 },
+    { currency: 'USDC', volume: d ? num(d.stats.volumeToken, 6) : 0, fees: d ? num(d.stats.feesToken, 6) : 0, locked: d ? num(d.stats.escrowLockedToken, 6) : 0 },
+  ];
+
+  return (
+    <>
+      <h1>Market <span className="live">● live</span></h1>
+      <p>
+        Figures from the indexer's aggregates over GraphQL; amounts paid out of escrow (gross, fee included).{' '}
+        <a href={graphiql} target="_blank" rel="noreferrer">Open GraphiQL for ad-hoc queries</a>
+      </p>
+      {q.error && <p role="alert" className="error">{q.error}</p>}
+      {d && (
+        <dl className="facts" data-testid="stats">
+          <div><dt>Sessions</dt><dd data-stat="sessions">{d.stats.sessions}</dd></div>
+          <div><dt>Active sessions</dt><dd data-stat="activeSessions">{d.stats.activeSessions}</dd></div>
+          <div><dt>Nodes (active)</dt><dd data-stat="nodes">{d.stats.nodes} ({d.stats.activeNodes})</dd></div>
+          <div><dt>Providers</dt><dd data-stat="providers">{d.stats.providers}</dd></div>
+          <div><dt>Capacity free</dt><dd data-stat="freeCapacity">{d.stats.freeCapacity} / {d.stats.totalCapacity}</dd></div>
+          <div><dt>Volume SOL</dt><dd data-stat="volumeLamports" data-raw={d.stats.volumeLamports}>{units(d.stats.volumeLamports, 9)} SOL</dd></div>
+          <div><dt>Volume USDC</dt><dd data-stat="volumeToken" data-raw={d.stats.volumeToken}>{units(d.stats.volumeToken, 6)} USDC</dd></div>
+          <div><dt>Fees SOL</dt><dd data-stat="feesLamports" data-raw={d.stats.feesLamports}>{units(d.stats.feesLamports, 9)} SOL</dd></div>
+        </dl>
+      )}
+      <label className="check">
+        <input type="checkbox" checked={tables} onChange={(e) => setTables(e.target.checked)} /> Show tables instead of charts
+      </label>
+      <Panel title="Volume by day" rows={days} tables={tables} file="volume-by-day.csv">
+        <BarChart data={days}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="day" />
+          <YAxis />
+          <Tooltip />
+          <Legend />
+          <Bar dataKey="SOL" fill="#5b3cc4" />
+          <Bar dataKey="USDC" fill="#1f7a4d" />
+        </BarChart>
+      </Panel>
+      <Panel title="Volume by region" rows={regions} tables={tables} file="volume-by-region.csv">
+        <BarChart data={regions}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="region" />
+          <YAxis />
+          <Tooltip />
+          <Legend />
+          <Bar dataKey="SOL" fill="#5b3cc4" />
+          <Bar dataKey="USDC" fill="#1f7a4d" />
+        </BarChart>
+      </Panel>
+      <Panel title="Volume by currency" rows={currencies} tables={tables} file="volume-by-currency.csv">
+        <BarChart data={currencies}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="currency" />
+          <YAxis />
+          <Tooltip />
+          <Legend />
+          <Bar dataKey="volume" fill="#5b3cc4" />
+          <Bar dataKey="fees" fill="#b5541b" />
+          <Bar dataKey="locked" fill="#3d6fb6" />
+        </BarChart>
+      </Panel>
+      <Panel title="Active sessions by region" rows={regions.map(({ region, active, sessions }) => ({ region, active, sessions }))} tables={tables} file="sessions-by-region.csv">
+        <BarChart data={regions}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="region" />
+          <YAxis allowDecimals={false} />
+          <Tooltip />
+          <Legend />
+          <Bar dataKey="active" fill="#3d6fb6" />
+          <Bar dataKey="sessions" fill="#8a8f98" />
+        </BarChart>
+      </Panel>
+      <Panel title="Node utilisation (%)" rows={util} tables={tables} file="node-utilisation.csv">
+        <BarChart data={util}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="node" />
+          <YAxis domain={[0, 100]} />
+          <Tooltip />
+          <Bar dataKey="utilisation" fill="#b5541b" />
+        </BarChart>
+      </Panel>
+      <Panel title="Provider earnings" rows={earners} tables={tables} file="provider-earnings.csv">
+        <BarChart data={earners}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="provider" />
+          <YAxis />
+          <Tooltip />
+          <Bar dataKey="earned" fill="#1f7a4d" />
+        </BarChart>
+      </Panel>
+    </>
+  );
+}
+
+function Panel({ title, rows, tables, file, children }: { title: string; rows: Record<string, unknown>[]; tables: boolean; file: string; children: React.ReactElement }) {
+  const id = file.replace(/\W/g, '-');
+  const cols = rows.length ? Object.keys(rows[0]) : [];
+  return (
+    <section aria-labelledby={id} className="card">
+      <div className="panel-head">
+        <h2 id={id}>{title}</h2>
+        <button className="secondary" onClick={() => download(file, toCsv(rows), 'text/csv')} disabled={rows.length === 0} aria-label={`Export ${title} as CSV`}>
+          CSV
+        </button>
+      </div>
+      {rows.length === 0 ? (
+        <p className="muted">No data yet.</p>
+      ) : tables ? (
+        <div className="table-wrap">
+          <table>
+            <thead><tr>{cols.map((c) => <th key={c} scope="col">{c}</th>)}</tr></thead>
+            <tbody>{rows.map((r, i) => <tr key={i}>{cols.map((c) => <td key={c}>{String(r[c])}</td>)}</tr>)}</tbody>
+          </table>
+        </div>
+      ) : (
+        <div className="chart" role="img" aria-label={`${title} chart; switch to tables for the figures`}>
+          <ResponsiveContainer width="100%" height={240}>{children}</ResponsiveContainer>
+        </div>
+      )}
+    </section>
+  );
+}
