@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useEnv } from './App.js';
 import { devWalletAllowed } from './config.js';
 import { sol, short } from './format.js';
-import { connectStandard, devWallet, forgetDevWallet, useStandardWallets, useWallet } from './wallet.js';
+import { connectStandard, devWallet, forgetDevWallet, importDevWallet, useStandardWallets, useWallet } from './wallet.js';
 
 export function WalletBar() {
   const { config, connection } = useEnv();
@@ -13,6 +13,8 @@ export function WalletBar() {
   const [balance, setBalance] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [importing, setImporting] = useState(false);
+  const [keyText, setKeyText] = useState('');
   const devOk = devWalletAllowed(config.cluster);
 
   const refresh = useCallback(async () => {
@@ -90,11 +92,35 @@ export function WalletBar() {
           ))}
           {wallets.length === 0 && <span className="muted">No browser wallet found (wallet-standard).</span>}
           {devOk ? (
-            <button onClick={() => act(async () => setWallet(devWallet(config.cluster)))}>Use dev wallet (local/test clusters only)</button>
+            <>
+              <button onClick={() => act(async () => setWallet(devWallet(config.cluster)))}>Use dev wallet (local/test clusters only)</button>
+              <button className="secondary" aria-expanded={importing} onClick={() => setImporting(!importing)}>
+                Import a key into the dev wallet
+              </button>
+            </>
           ) : (
             <span className="muted">The dev wallet is disabled on mainnet.</span>
           )}
         </>
+      )}
+      {!wallet && importing && devOk && (
+        <form
+          className="import"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(async () => {
+              setWallet(importDevWallet(config.cluster, keyText));
+              setKeyText('');
+              setImporting(false);
+            });
+          }}
+        >
+          <label>
+            Secret key (Solana CLI keypair JSON or base58) — kept in this browser only; never a key that holds real funds
+            <textarea rows={3} value={keyText} onChange={(e) => setKeyText(e.target.value)} spellCheck={false} autoComplete="off" />
+          </label>
+          <button type="submit" disabled={!keyText.trim()}>Use this key</button>
+        </form>
       )}
       {error && (
         <p role="alert" className="error">

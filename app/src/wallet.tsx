@@ -46,6 +46,22 @@ export function devWallet(cluster: Cluster): AppWallet {
   };
 }
 
+/** Replaces the dev wallet's key: a Solana CLI keypair file's JSON array, or base58 of the 64-byte secret key. */
+export function importDevWallet(cluster: Cluster, text: string): AppWallet {
+  if (!devWalletAllowed(cluster)) throw new Error('the dev wallet is refused on mainnet: its key sits in the page');
+  const t = text.trim();
+  let secret: Uint8Array;
+  try {
+    secret = t.startsWith('[') ? Uint8Array.from(JSON.parse(t) as number[]) : bs58.decode(t);
+  } catch {
+    throw new Error('not a keypair: paste the JSON array of a Solana CLI keypair file, or base58 of the secret key');
+  }
+  if (secret.length !== 64) throw new Error(`not a keypair: ${secret.length} bytes, expected 64`);
+  const kp = Keypair.fromSecretKey(secret);
+  localStorage.setItem(DEV_KEY, bs58.encode(kp.secretKey));
+  return devWallet(cluster);
+}
+
 export function forgetDevWallet(): void {
   localStorage.removeItem(DEV_KEY);
 }
