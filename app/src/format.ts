@@ -65,3 +65,6 @@ export function download(filename: string, text: string, type = 'text/plain'): v
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/** The program's reputation score (0..2000, 1000 before any rating) as the 1..5 rating scale it averages. */
+export const stars = (score: number) => `${(score / 500 + 1).toFixed(1)} / 5`;

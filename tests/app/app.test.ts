@@ -204,6 +204,9 @@ describe('web app in a browser, on the dev stack', () => {
     const frac = (BigInt(s.refundedAmount) % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
     await expect.poll(() => user.getByTestId('session-refund').textContent(), LIVE).toBe(`${sol}${frac ? `.${frac}` : ''} SOL`);
     await expect.poll(() => provider.locator(`li[data-session="${session}"]`).allTextContents().then((t) => t.join('\n')), LIVE).toContain('SessionClosed');
+    // The node's earnings (the API's node_utilisation) updated live with the claim and the close.
+    const earned = provider.locator(`tr[data-node="${exports.DVPN_DEV_NODE}"]`).getByTestId('node-earned');
+    await expect.poll(() => earned.textContent(), LIVE).toMatch(/^0\.\d+ SOL/);
     await provider.screenshot({ path: join(SHOTS, 'provider.png'), fullPage: true });
 
     await user.getByLabel('Rating').selectOption('5');

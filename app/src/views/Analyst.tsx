@@ -119,63 +119,63 @@ export function AnalystView() {
         <BarChart data={days}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="day" />
-          <YAxis />
+          <YAxis width={90} />
           <Tooltip />
           <Legend />
-          <Bar dataKey="SOL" fill="#5b3cc4" />
-          <Bar dataKey="USDC" fill="#1f7a4d" />
+          <Bar dataKey="SOL" fill="#5b3cc4" isAnimationActive={false} />
+          <Bar dataKey="USDC" fill="#1f7a4d" isAnimationActive={false} />
         </BarChart>
       </Panel>
       <Panel title="Volume by region" rows={regions} tables={tables} file="volume-by-region.csv">
         <BarChart data={regions}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="region" />
-          <YAxis />
+          <YAxis width={90} />
           <Tooltip />
           <Legend />
-          <Bar dataKey="SOL" fill="#5b3cc4" />
-          <Bar dataKey="USDC" fill="#1f7a4d" />
+          <Bar dataKey="SOL" fill="#5b3cc4" isAnimationActive={false} />
+          <Bar dataKey="USDC" fill="#1f7a4d" isAnimationActive={false} />
         </BarChart>
       </Panel>
       <Panel title="Volume by currency" rows={currencies} tables={tables} file="volume-by-currency.csv">
         <BarChart data={currencies}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="currency" />
-          <YAxis />
+          <YAxis width={90} />
           <Tooltip />
           <Legend />
-          <Bar dataKey="volume" fill="#5b3cc4" />
-          <Bar dataKey="fees" fill="#b5541b" />
-          <Bar dataKey="locked" fill="#3d6fb6" />
+          <Bar dataKey="volume" fill="#5b3cc4" isAnimationActive={false} />
+          <Bar dataKey="fees" fill="#b5541b" isAnimationActive={false} />
+          <Bar dataKey="locked" fill="#3d6fb6" isAnimationActive={false} />
         </BarChart>
       </Panel>
       <Panel title="Active sessions by region" rows={regions.map(({ region, active, sessions }) => ({ region, active, sessions }))} tables={tables} file="sessions-by-region.csv">
         <BarChart data={regions}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="region" />
-          <YAxis allowDecimals={false} />
+          <YAxis width={90} allowDecimals={false} />
           <Tooltip />
           <Legend />
-          <Bar dataKey="active" fill="#3d6fb6" />
-          <Bar dataKey="sessions" fill="#8a8f98" />
+          <Bar dataKey="active" fill="#3d6fb6" isAnimationActive={false} />
+          <Bar dataKey="sessions" fill="#8a8f98" isAnimationActive={false} />
         </BarChart>
       </Panel>
       <Panel title="Node utilisation (%)" rows={util} tables={tables} file="node-utilisation.csv">
         <BarChart data={util}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="node" />
-          <YAxis domain={[0, 100]} />
+          <YAxis width={90} domain={[0, 100]} />
           <Tooltip />
-          <Bar dataKey="utilisation" fill="#b5541b" />
+          <Bar dataKey="utilisation" fill="#b5541b" isAnimationActive={false} />
         </BarChart>
       </Panel>
       <Panel title="Provider earnings" rows={earners} tables={tables} file="provider-earnings.csv">
         <BarChart data={earners}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="provider" />
-          <YAxis />
+          <YAxis width={90} />
           <Tooltip />
-          <Bar dataKey="earned" fill="#1f7a4d" />
+          <Bar dataKey="earned" fill="#1f7a4d" isAnimationActive={false} />
         </BarChart>
       </Panel>
     </>

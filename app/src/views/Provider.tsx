@@ -5,7 +5,7 @@ import { fetchProvider, findNodePda, findProviderPda, ix, MAX_ENDPOINT_LEN, MAX_
 import { useState } from 'react';
 import { useEnv } from '../App.js';
 import { sendInstructions } from '../chain.js';
-import { amount, duration, parseUnits, short, sol, units, usdc, when } from '../format.js';
+import { amount, duration, parseUnits, short, sol, stars, units, usdc, when } from '../format.js';
 import { useDebounced, useQuery, useSubscription } from '../gql.js';
 import { useWallet } from '../wallet.js';
 import { useProgramConfig } from './common.js';
@@ -45,10 +45,10 @@ interface Utilisation {
   utilisation: string | null;
 }
 
-const PROVIDER = `query P($a: Pubkey!) {
+const PROVIDER = `query P($a: Pubkey!, $p: Pubkey!) {
   provider(authority: $a) { pubkey stakeLamports unstakingLamports unstakeAt totalEarnedLamports totalEarnedToken reputationScore nodeCount totalSessions
     nodes(first: 100) { nodes { pubkey nodeId region endpoint isActive pricePerMinute pricePerMinuteToken pricePerTick pricePerTickToken maxCapacity activeSessions freeCapacity totalSessions wgServerPubkey } } }
-  nodeUtilisation(provider: $a, limit: 100) { node earnedLamports earnedToken utilisation } }`;
+  nodeUtilisation(provider: $p, limit: 100) { node earnedLamports earnedToken utilisation } }`;
 const CAPACITY = `subscription C($p: Pubkey!) { nodeCapacity(provider: $p) { nodePubkey freeCapacity activeSessions cause } }`;
 const SESSIONS = `subscription S($p: Pubkey!) { sessionChanged(provider: $p) { sessionPubkey nodePubkey user state previousState cause currency claimedAmount refundedAmount escrowAmount timestamp } }`;
 const STAKE = `subscription K($p: Pubkey!) { events(provider: $p, names: [StakeChanged, Slashed, ReputationUpdated]) { name } }`;
@@ -80,7 +80,7 @@ export function ProviderView() {
 function ProviderHome({ authority }: { authority: PublicKey }) {
   const a = authority.toBase58();
   const providerPda = findProviderPda(authority)[0].toBase58();
-  const q = useQuery<{ provider: ProviderData | null; nodeUtilisation: Utilisation[] }>(PROVIDER, { a });
+  const q = useQuery<{ provider: ProviderData | null; nodeUtilisation: Utilisation[] }>(PROVIDER, { a, p: providerPda });
   const refetch = useDebounced(q.refetch, 250);
   const [feed, setFeed] = useState<FeedItem[]>([]);
   useSubscription(CAPACITY, { p: providerPda }, refetch);
@@ -102,7 +102,7 @@ function ProviderHome({ authority }: { authority: PublicKey }) {
             <div><dt>Provider</dt><dd><code title={p.pubkey}>{short(p.pubkey)}</code></dd></div>
             <div><dt>Earned</dt><dd data-testid="earned">{sol(p.totalEarnedLamports)}<br />{usdc(p.totalEarnedToken)}</dd></div>
             <div><dt>Sessions</dt><dd>{p.totalSessions}</dd></div>
-            <div><dt>Reputation</dt><dd>{(p.reputationScore / 100).toFixed(2)}</dd></div>
+            <div><dt>Reputation</dt><dd>{stars(p.reputationScore)}</dd></div>
           </dl>
           <section aria-labelledby="feed-h">
             <h2 id="feed-h">Sessions on my nodes <span className="live">● live</span></h2>
@@ -141,7 +141,7 @@ function ProviderHome({ authority }: { authority: PublicKey }) {
                       <td>{n.region}</td>
                       <td>{n.isActive ? 'yes' : 'no'}</td>
                       <td data-testid="node-capacity">{n.activeSessions} / {n.maxCapacity}</td>
-                      <td>{sol(util.get(n.pubkey)?.earnedLamports ?? '0')}<div className="muted">{usdc(util.get(n.pubkey)?.earnedToken ?? '0')}</div></td>
+                      <td data-testid="node-earned">{sol(util.get(n.pubkey)?.earnedLamports ?? '0')}<div className="muted">{usdc(util.get(n.pubkey)?.earnedToken ?? '0')}</div></td>
                       <td>{sol(n.pricePerMinute)}</td>
                     </tr>
                   ))}

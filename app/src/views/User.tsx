@@ -21,7 +21,7 @@ import QRCode from 'qrcode';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useEnv } from '../App.js';
 import { sendInstructions } from '../chain.js';
-import { amount, download, short, sol, units, usdc, when } from '../format.js';
+import { amount, download, short, sol, stars, units, usdc, when } from '../format.js';
 import { useDebounced, useGql, useQuery, useSubscription } from '../gql.js';
 import { useWallet } from '../wallet.js';
 import { useProgramConfig, type ProgramConfig } from './common.js';
@@ -90,7 +90,7 @@ function NodesTable({ selected, onSelect }: { selected: string | null; onSelect(
               <th scope="col">Price / min</th>
               <th scope="col">Free</th>
               <th scope="col">Reputation</th>
-              <th scope="col">Node</th>
+              <th scope="col" className="wide-only">Node</th>
               <th scope="col"><span className="sr-only">Choose</span></th>
             </tr>
           </thead>
@@ -105,8 +105,8 @@ function NodesTable({ selected, onSelect }: { selected: string | null; onSelect(
                 <td data-testid="free-capacity">
                   {n.freeCapacity} / {n.maxCapacity}
                 </td>
-                <td>{(n.providerReputation / 100).toFixed(2)}</td>
-                <td><code title={n.pubkey}>{short(n.pubkey)}</code></td>
+                <td>{stars(n.providerReputation)}</td>
+                <td className="wide-only"><code title={n.pubkey}>{short(n.pubkey)}</code></td>
                 <td>
                   <button onClick={() => onSelect(n)} aria-label={`Choose node ${n.region} ${short(n.pubkey)}`} disabled={BigInt(n.freeCapacity) <= 0n}>
                     Choose
