@@ -318,6 +318,7 @@ async function main(): Promise<void> {
           secrets: { authorityKeypairPath: authorityPath },
           // DVPN_CLAIM_INTERVAL_SECONDS shortens it (the browser test sees a claim without waiting a minute).
           claims: { intervalSeconds: Number(env('DVPN_CLAIM_INTERVAL_SECONDS') ?? 60) },
+          ...(env('DVPN_TICK_INTERVAL_SECONDS') ? { usage: { tickIntervalSeconds: Number(env('DVPN_TICK_INTERVAL_SECONDS')) } } : {}),
           state: { dir: join(devChain.devDir, 'daemon-state') },
           log: { level: env('LOG_LEVEL') ?? 'warn' },
         },

@@ -12,6 +12,8 @@ import { createServer } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Connection, Keypair, PublicKey } from '@solana/web3.js';
+import { getOrCreateAssociatedTokenAccount, mintTo } from '@solana/spl-token';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, waitForProgram } from '../harness/surfnet.js';
@@ -78,6 +80,8 @@ beforeAll(async () => {
       DVPN_DAEMON_PORT: String(await freePort()),
       // The dev node's daemon claims every 2 s, so the user sees a claim while the page is open.
       DVPN_CLAIM_INTERVAL_SECONDS: '2',
+      // Usage sessions: the page pays a tick every second.
+      DVPN_TICK_INTERVAL_SECONDS: '1',
       LOG_LEVEL: 'warn',
       SOLANA_RPC_URL: '',
       SOLANA_WS_URL: '',
@@ -212,6 +216,43 @@ describe('web app in a browser, on the dev stack', () => {
     await user.getByLabel('Rating').selectOption('5');
     await user.getByRole('button', { name: 'Rate' }).click();
     await expect.poll(() => user.getByText('Rated. Thank you.').count(), LIVE).toBe(1);
+  });
+
+  it('a USDC usage session: the page pays ticks while it is open, the daemon claims them, closing starts the settlement', async () => {
+    // Dev USDC for the user's wallet, minted by the dev mint authority (what `dvpn dev mint` does).
+    const owner = new PublicKey((await user.getByTestId('wallet-address').getAttribute('title'))!);
+    const connection = new Connection(exports.SOLANA_RPC_URL, { commitment: 'confirmed', wsEndpoint: exports.SOLANA_WS_URL });
+    const authority = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(readFileSync(join(dir, 'home', 'dev', 'mint-authority.json'), 'utf8')) as number[]));
+    const mint = new PublicKey(exports.DVPN_DEV_MINT);
+    const ata = await getOrCreateAssociatedTokenAccount(connection, authority, mint, owner);
+    await mintTo(connection, authority, mint, ata.address, authority, 10_000_000n);
+
+    const row = user.locator(`tr[data-node="${exports.DVPN_DEV_NODE}"]`);
+    await row.getByRole('button', { name: /Choose node/ }).click();
+    await user.getByLabel('USDC').check();
+    await user.getByLabel('Usage (ticks)').check();
+    await user.getByLabel('Ticks to escrow').fill('50');
+    await expect.poll(() => user.getByTestId('escrow').textContent()).toMatch(/ USDC$/);
+    await user.getByRole('button', { name: 'Open session' }).click();
+    await expect.poll(() => user.locator('#session-h code').getAttribute('title').catch(() => null), LIVE).not.toBe(session);
+    const usage = (await user.locator('#session-h code').getAttribute('title'))!;
+    await expect.poll(() => user.getByTestId('session-state').textContent(), LIVE).toBe('ACTIVE');
+    expect(await user.getByTestId('session-escrow').textContent()).toMatch(/ USDC$/);
+
+    await user.getByRole('button', { name: 'Connect (get WireGuard config)' }).click();
+    await user.getByLabel('WireGuard config').waitFor(LIVE);
+    // Ticks paid from the page, verified by the daemon (its answer), then claimed on chain.
+    await expect.poll(async () => Number(await user.getByTestId('ticks-paid').textContent()), LIVE).toBeGreaterThanOrEqual(3);
+    await expect.poll(async () => Number((await user.getByTestId('ticks-claimed').textContent())!.split(' ')[0]), LIVE).toBeGreaterThanOrEqual(1);
+    const daemonView = (await (await fetch(`${exports.DVPN_DAEMON_URL}/session/${usage}`)).json()) as { daemon: { mode: string; lastTickAt: string | null } };
+    expect(daemonView.daemon.mode).toBe('usage');
+    expect(daemonView.daemon.lastTickAt).not.toBeNull();
+
+    await user.getByRole('button', { name: 'Close session' }).click();
+    await expect.poll(() => user.getByTestId('session-state').textContent(), LIVE).toBe('CLOSING');
+    const { session: s } = await gql<{ session: { state: string; currency: string; lastTick: string } }>('query($s: Pubkey!) { session(pubkey: $s) { state currency lastTick } }', { s: usage });
+    expect(s).toMatchObject({ state: 'CLOSING', currency: 'TOKEN' });
+    expect(Number(s.lastTick)).toBeGreaterThanOrEqual(1);
   });
 
   it("the analyst page's figures equal the API's, as charts and as tables with CSV", async () => {

@@ -446,7 +446,8 @@ function SessionPanel({ session }: { session: string }) {
         <div><dt>Remaining</dt><dd data-testid="session-remaining">{fmt(s.remainingBalance)}</dd></div>
         <div><dt>Refunded</dt><dd data-testid="session-refund">{fmt(s.refundedAmount)}</dd></div>
         <div><dt>Claims</dt><dd data-testid="session-claims">{s.claims.totalCount}</dd></div>
-        {s.mode === 'USAGE' && <div><dt>Ticks paid / claimed</dt><dd>{ticks?.paid ?? '—'} / {s.lastTick} of {s.maxTicks}</dd></div>}
+        {s.mode === 'USAGE' && <div><dt>Ticks paid (this page)</dt><dd data-testid="ticks-paid">{ticks?.paid ?? '—'}</dd></div>}
+        {s.mode === 'USAGE' && <div><dt>Ticks claimed</dt><dd data-testid="ticks-claimed">{s.lastTick} of {s.maxTicks}</dd></div>}
         <div><dt>Ends</dt><dd>{when(s.endTs)}</dd></div>
       </dl>
       <div className="actions">
@@ -473,6 +474,12 @@ function SessionPanel({ session }: { session: string }) {
         )}
         {s.rated && <span className="muted">Rated. Thank you.</span>}
       </div>
+      {s.state === 'CLOSING' && (
+        <p role="status">
+          Closed by you. The node may still claim the ticks you paid until the settle deadline; the rest of the escrow comes back to you then
+          (anyone can settle it: <code>dvpn session payout</code>, or the node does).
+        </p>
+      )}
       {ticks?.error && <p role="alert" className="error">Tick: {ticks.error}</p>}
       {error && <p role="alert" className="error">{error}</p>}
       {wg && (
