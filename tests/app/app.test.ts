@@ -274,13 +274,18 @@ describe('web app in a browser, on the dev stack', () => {
     await analyst.screenshot({ path: join(SHOTS, 'analyst.png'), fullPage: true });
 
     await analyst.getByLabel('Show tables instead of charts').check();
-    const regionTable = analyst.locator('section', { has: analyst.getByRole('heading', { name: 'Volume by region' }) }).locator('table');
+    const regionTable = analyst.locator('section', { has: analyst.getByRole('heading', { name: 'Volume by region (SOL)' }) }).locator('table');
     await regionTable.waitFor(LIVE);
     expect(await regionTable.textContent()).toContain('local');
-    const [csv] = await Promise.all([analyst.waitForEvent('download'), analyst.getByRole('button', { name: 'Export Volume by region as CSV' }).click()]);
+    const [csv] = await Promise.all([analyst.waitForEvent('download'), analyst.getByRole('button', { name: 'Export Volume by region (SOL) as CSV' }).click()]);
     const lines = readFileSync((await csv.path())!, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('region,SOL,USDC,sessions,active');
-    expect(lines.some((l) => l.startsWith('local,'))).toBe(true);
+    expect(lines[0]).toBe('region,volume,sessions,active');
+    // The exported figures are the API's (SOL volume of the region, its sessions).
+    const { stats: s2 } = await gql<{ stats: { byRegion: { region: string; volumeLamports: string; sessions: string; activeSessions: string }[] } }>(
+      '{ stats { byRegion { region volumeLamports sessions activeSessions } } }',
+    );
+    const local = s2.byRegion.find((r) => r.region === 'local')!;
+    expect(lines).toContain(`local,${Number(local.volumeLamports) / 1e9},${local.sessions},${local.activeSessions}`);
     const link = analyst.getByRole('link', { name: /GraphiQL/ });
     expect(await link.getAttribute('href')).toBe(exports.DVPN_GRAPHQL_URL);
     await analyst.close();

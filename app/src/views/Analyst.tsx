@@ -71,26 +71,36 @@ export function AnalystView() {
   useSubscription(CHANGES, {}, refetch);
   useSubscription(CAPACITY, {}, refetch);
   const [tables, setTables] = useState(false);
+  // One currency per chart: SOL and USDC amounts never share an axis.
+  const [cur, setCur] = useState<'SOL' | 'USDC'>('SOL');
   const d = q.data;
   const graphiql = config.graphiqlUrl ?? config.graphqlUrl;
 
-  // Volume by day: SOL and USDC paid out of escrow, summed over regions.
-  const byDay = new Map<string, { day: string; SOL: number; USDC: number; sessions: number }>();
+  const dec = cur === 'SOL' ? 9 : 6;
+  const isCur = (c: 'SOL' | 'TOKEN') => (c === 'SOL') === (cur === 'SOL');
+  // Volume by day: paid out of escrow (gross) and escrow locked at open, summed over regions.
+  const byDay = new Map<string, { day: string; paid: number; escrowed: number; refunded: number; sessions: number }>();
   for (const r of d?.dailyVolume ?? []) {
-    const e = byDay.get(r.day) ?? { day: r.day, SOL: 0, USDC: 0, sessions: 0 };
-    if (r.currency === 'SOL') e.SOL += num(r.paidVolume, 9);
-    else e.USDC += num(r.paidVolume, 6);
+    if (!isCur(r.currency)) continue;
+    const e = byDay.get(r.day) ?? { day: r.day, paid: 0, escrowed: 0, refunded: 0, sessions: 0 };
+    e.paid += num(r.paidVolume, dec);
+    e.escrowed += num(r.escrowVolume, dec);
+    e.refunded += num(r.refundVolume, dec);
     e.sessions += Number(r.sessionsOpened);
     byDay.set(r.day, e);
   }
   const days = [...byDay.values()].sort((a, b) => a.day.localeCompare(b.day));
-  const regions = (d?.stats.byRegion ?? []).map((r) => ({ region: r.region, SOL: num(r.volumeLamports, 9), USDC: num(r.volumeToken, 6), sessions: Number(r.sessions), active: Number(r.activeSessions) }));
+  const regions = (d?.stats.byRegion ?? []).map((r) => ({ region: r.region, volume: num(cur === 'SOL' ? r.volumeLamports : r.volumeToken, dec), sessions: Number(r.sessions), active: Number(r.activeSessions) }));
   const util = (d?.nodeUtilisation ?? []).map((u) => ({ node: `${u.region} ${short(u.node)}`, utilisation: u.utilisation === null ? 0 : Math.round(Number(u.utilisation) * 100), active: Number(u.activeSessions), capacity: Number(u.maxCapacity) }));
-  const earners = (d?.providerEarnings ?? []).map((e) => ({ provider: short(e.authority), currency: e.currency === 'SOL' ? 'SOL' : 'USDC', earned: e.currency === 'SOL' ? num(e.earnedAmount, 9) : num(e.earnedAmount, 6), payments: Number(e.payments) }));
-  const currencies = [
-    { currency: 'SOL', volume: d ? num(d.stats.volumeLamports, 9) : 0, fees: d ? num(d.stats.feesLamports, 9) : 0, locked: d ? num(d.stats.escrowLockedLamports, 9) : 0 },
-    { currency: 'USDC', volume: d ? num(d.stats.volumeToken, 6) : 0, fees: d ? num(d.stats.feesToken, 6) : 0, locked: d ? num(d.stats.escrowLockedToken, 6) : 0 },
-  ];
+  const earners = (d?.providerEarnings ?? []).filter((e) => isCur(e.currency)).map((e) => ({ provider: short(e.authority), earned: num(e.earnedAmount, dec), fees: num(e.feeAmount, dec), payments: Number(e.payments) }));
+  const st = d?.stats;
+  const currencies = st
+    ? [
+        { measure: 'paid out (gross)', amount: num(cur === 'SOL' ? st.volumeLamports : st.volumeToken, dec) },
+        { measure: 'protocol fees', amount: num(cur === 'SOL' ? st.feesLamports : st.feesToken, dec) },
+        { measure: 'locked in escrow', amount: num(cur === 'SOL' ? st.escrowLockedLamports : st.escrowLockedToken, dec) },
+      ]
+    : [];
 
   return (
     <>
@@ -112,41 +122,46 @@ export function AnalystView() {
           <div><dt>Fees SOL</dt><dd data-stat="feesLamports" data-raw={d.stats.feesLamports}>{units(d.stats.feesLamports, 9)} SOL</dd></div>
         </dl>
       )}
-      <label className="check">
-        <input type="checkbox" checked={tables} onChange={(e) => setTables(e.target.checked)} /> Show tables instead of charts
-      </label>
-      <Panel title="Volume by day" rows={days} tables={tables} file="volume-by-day.csv">
+      <div className="actions">
+        <label>
+          Amounts in
+          <select value={cur} onChange={(e) => setCur(e.target.value as 'SOL' | 'USDC')}>
+            <option value="SOL">SOL</option>
+            <option value="USDC">USDC</option>
+          </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={tables} onChange={(e) => setTables(e.target.checked)} /> Show tables instead of charts
+        </label>
+      </div>
+      <Panel title={`Volume by day (${cur})`} rows={days} tables={tables} file={`volume-by-day-${cur}.csv`}>
         <BarChart data={days}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="day" />
           <YAxis width={90} />
           <Tooltip />
           <Legend />
-          <Bar dataKey="SOL" fill="#5b3cc4" isAnimationActive={false} />
-          <Bar dataKey="USDC" fill="#1f7a4d" isAnimationActive={false} />
+          <Bar dataKey="paid" fill="#5b3cc4" isAnimationActive={false} />
+          <Bar dataKey="escrowed" fill="#3d6fb6" isAnimationActive={false} />
+          <Bar dataKey="refunded" fill="#b5541b" isAnimationActive={false} />
         </BarChart>
       </Panel>
-      <Panel title="Volume by region" rows={regions} tables={tables} file="volume-by-region.csv">
+      <Panel title={`Volume by region (${cur})`} rows={regions} tables={tables} file={`volume-by-region-${cur}.csv`}>
         <BarChart data={regions}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="region" />
           <YAxis width={90} />
           <Tooltip />
-          <Legend />
-          <Bar dataKey="SOL" fill="#5b3cc4" isAnimationActive={false} />
-          <Bar dataKey="USDC" fill="#1f7a4d" isAnimationActive={false} />
+          <Bar dataKey="volume" fill="#5b3cc4" isAnimationActive={false} />
         </BarChart>
       </Panel>
-      <Panel title="Volume by currency" rows={currencies} tables={tables} file="volume-by-currency.csv">
+      <Panel title={`Totals in ${cur}`} rows={currencies} tables={tables} file={`totals-${cur}.csv`}>
         <BarChart data={currencies}>
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="currency" />
+          <XAxis dataKey="measure" />
           <YAxis width={90} />
           <Tooltip />
-          <Legend />
-          <Bar dataKey="volume" fill="#5b3cc4" isAnimationActive={false} />
-          <Bar dataKey="fees" fill="#b5541b" isAnimationActive={false} />
-          <Bar dataKey="locked" fill="#3d6fb6" isAnimationActive={false} />
+          <Bar dataKey="amount" fill="#1f7a4d" isAnimationActive={false} />
         </BarChart>
       </Panel>
       <Panel title="Active sessions by region" rows={regions.map(({ region, active, sessions }) => ({ region, active, sessions }))} tables={tables} file="sessions-by-region.csv">
@@ -169,7 +184,7 @@ export function AnalystView() {
           <Bar dataKey="utilisation" fill="#b5541b" isAnimationActive={false} />
         </BarChart>
       </Panel>
-      <Panel title="Provider earnings" rows={earners} tables={tables} file="provider-earnings.csv">
+      <Panel title={`Provider earnings (${cur}, net of fees)`} rows={earners} tables={tables} file={`provider-earnings-${cur}.csv`}>
         <BarChart data={earners}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="provider" />

@@ -317,7 +317,9 @@ function NodeForm({ provider, authority, onDone }: { provider: ProviderData; aut
           <label>WireGuard server public key<input value={f.wgKey} onChange={set('wgKey')} placeholder="base64, from wg pubkey" /></label>
           {existing && <label className="check"><input type="checkbox" checked={f.active} onChange={set('active')} /> Accepting sessions</label>}
         </div>
-        {problems.length > 0 && <ul className="muted">{problems.map((p) => <li key={p}>{p}</li>)}</ul>}
+        {problems.length > 0 && (f.endpoint || f.region || f.capacity || f.wgKey) && (
+          <ul className="error" aria-live="polite">{problems.map((p) => <li key={p}>{p}</li>)}</ul>
+        )}
         <button type="submit" disabled={act.busy || problems.length > 0}>{existing ? 'Update node' : 'Register node'}</button>
       </form>
       <Status {...act} />
