@@ -3,10 +3,11 @@
 import { Connection, PublicKey, SendTransactionError, Transaction, type TransactionInstruction } from '@solana/web3.js';
 import { errorFromCode } from '@dvpn/sdk';
 import type { AppConfig } from './config.js';
+import { retryingFetch } from './net.js';
 import type { AppWallet } from './wallet.js';
 
 export function connectionFor(cfg: AppConfig): Connection {
-  return new Connection(cfg.rpcUrl, { commitment: 'confirmed', wsEndpoint: cfg.rpcWsUrl });
+  return new Connection(cfg.rpcUrl, { commitment: 'confirmed', wsEndpoint: cfg.rpcWsUrl, fetch: (url, init) => retryingFetch(url, init) });
 }
 
 /** A program error's name and message from a failed transaction (custom error code -> the IDL's). */

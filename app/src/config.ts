@@ -1,5 +1,7 @@
 // Runtime configuration: config.json beside index.html (written by `make dev`, the test
 // harness or the operator of a static host), so one build serves every cluster.
+import { retryingFetch } from './net.js';
+
 export type Cluster = 'localnet' | 'devnet' | 'testnet' | 'mainnet-beta';
 
 export interface AppConfig {
@@ -50,7 +52,7 @@ export function parseConfig(raw: unknown): AppConfig {
 }
 
 export async function loadConfig(): Promise<AppConfig> {
-  const res = await fetch('./config.json', { cache: 'no-store' });
+  const res = await retryingFetch('./config.json', { cache: 'no-store' });
   if (!res.ok) throw new Error(`config.json: HTTP ${res.status} (put a config.json beside index.html; see app/README.md)`);
   return parseConfig(await res.json());
 }

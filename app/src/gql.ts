@@ -1,16 +1,30 @@
 // GraphQL: queries over HTTP (fetch), subscriptions over graphql-ws, and two React hooks.
 import { createClient, type Client } from 'graphql-ws';
+import { retryingFetch } from './net.js';
 import { createContext, useContext, useEffect, useRef, useState, useCallback } from 'react';
 
 export class Gql {
   private ws: Client;
+  private readonly reconnectListeners = new Set<() => void>();
   constructor(private readonly httpUrl: string, wsUrl: string) {
     // Lazy: connects on the first subscription; retries while the page is open (the API may restart).
-    this.ws = createClient({ url: wsUrl, lazy: true, retryAttempts: Infinity, shouldRetry: () => true });
+    this.ws = createClient({
+      url: wsUrl,
+      lazy: true,
+      retryAttempts: Infinity,
+      shouldRetry: () => true,
+      on: { connected: (_socket, _payload, wasRetry) => wasRetry && this.reconnectListeners.forEach((l) => l()) },
+    });
+  }
+
+  /** Called after the websocket came back: what was published meanwhile was not delivered. */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 
   async query<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const res = await fetch(this.httpUrl, {
+    const res = await retryingFetch(this.httpUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
       body: JSON.stringify({ query, variables }),
@@ -68,17 +82,44 @@ export function useQuery<T>(query: string, variables: Record<string, unknown> | 
   return { ...state, refetch };
 }
 
-/** A live subscription; `onData` always sees the latest closure. */
-export function useSubscription<T>(query: string, variables: Record<string, unknown> | null, onData: (d: T) => void): void {
+/**
+ * A live subscription; `onData` always sees the latest closure. After the websocket drops and
+ * comes back, `resume` (the change-log position of an item: its `seq`) makes it subscribe again
+ * with `after: <last seq seen>`, so nothing published meanwhile is missed (the query must declare
+ * `$after: BigInt`); without it, `onReconnect` runs (e.g. a refetch).
+ */
+export function useSubscription<T>(
+  query: string,
+  variables: Record<string, unknown> | null,
+  onData: (d: T) => void,
+  opts: { resume?: (d: T) => string | null | undefined; onReconnect?: () => void } = {},
+): void {
   const gql = useGql();
   const cb = useRef(onData);
   cb.current = onData;
+  const o = useRef(opts);
+  o.current = opts;
+  const lastSeq = useRef<string | null>(null);
+  const [generation, setGeneration] = useState(0);
   const vars = JSON.stringify(variables);
+  useEffect(
+    () =>
+      gql.onReconnect(() => {
+        if (o.current.resume) setGeneration((g) => g + 1);
+        else o.current.onReconnect?.();
+      }),
+    [gql],
+  );
   useEffect(() => {
     if (variables === null) return;
-    return gql.subscribe<T>(query, variables, (d) => cb.current(d));
+    const v = lastSeq.current && o.current.resume ? { ...variables, after: lastSeq.current } : variables;
+    return gql.subscribe<T>(query, v, (d) => {
+      const seq = o.current.resume?.(d);
+      if (seq) lastSeq.current = seq;
+      cb.current(d);
+    });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [gql, query, vars]);
+  }, [gql, query, vars, generation]);
 }
 
 /** Calls `fn` at most once per `ms` after bursts of live events. */

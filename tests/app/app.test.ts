@@ -59,6 +59,23 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Opens a view of the app. Chromium aborts requests in flight with ERR_NETWORK_CHANGED when
+ * network interfaces appear or go (other tests here make namespaces and veth pairs): a load
+ * that rendered nothing is loaded again (the app retries its own requests likewise).
+ */
+async function open(page: Page, view: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(`${exports.DVPN_APP_URL}#/${view}`);
+      await page.locator('header.top').waitFor({ timeout: 15_000 });
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: make system installs Debian's chromium`);
   if (!(await waitForProgram(0))) throw new Error('target/deploy/dvpn.so is missing: make program');
@@ -127,7 +144,7 @@ afterAll(async () => {
 
 describe('web app in a browser, on the dev stack', () => {
   it('a provider connects its node authority and sees its node', async () => {
-    await provider.goto(`${exports.DVPN_APP_URL}#/provider`);
+    await open(provider, 'provider');
     await provider.getByRole('button', { name: 'Import a key into the dev wallet' }).click();
     const key = readFileSync(join(dir, 'home', 'dev', 'node-authority.json'), 'utf8');
     await provider.getByLabel(/Secret key/).fill(key);
@@ -142,7 +159,7 @@ describe('web app in a browser, on the dev stack', () => {
   });
 
   it('a user with the dev wallet opens a time session on the node; the provider sees it appear live', async () => {
-    await user.goto(`${exports.DVPN_APP_URL}#/user`);
+    await open(user, 'user');
     await user.getByRole('button', { name: 'Use dev wallet (local/test clusters only)' }).click();
     await expect.poll(() => user.getByText('dev wallet — local/test clusters only').count()).toBe(1);
     await user.getByRole('button', { name: 'Airdrop 2 SOL' }).click();
@@ -257,7 +274,7 @@ describe('web app in a browser, on the dev stack', () => {
 
   it("the analyst page's figures equal the API's, as charts and as tables with CSV", async () => {
     const analyst = await userCtx.newPage();
-    await analyst.goto(`${exports.DVPN_APP_URL}#/analyst`);
+    await open(analyst, 'analyst');
     await analyst.getByTestId('stats').waitFor(LIVE);
     const { stats } = await gql<{ stats: { sessions: string; activeSessions: string; volumeLamports: string; feesLamports: string; providers: string } }>(
       '{ stats { sessions activeSessions volumeLamports feesLamports providers } }',
@@ -294,7 +311,7 @@ describe('web app in a browser, on the dev stack', () => {
   it('works with the keyboard alone and on a phone-sized screen', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await phone.newPage();
-    await page.goto(`${exports.DVPN_APP_URL}#/user`);
+    await open(page, 'user');
     await page.getByRole('heading', { name: 'Nodes' }).waitFor(LIVE);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');

@@ -68,8 +68,8 @@ export function AnalystView() {
   const { config } = useEnv();
   const q = useQuery<{ stats: Stats; dailyVolume: Daily[]; nodeUtilisation: Util[]; providerEarnings: Earn[] }>(MARKET, {});
   const refetch = useDebounced(q.refetch, 500);
-  useSubscription(CHANGES, {}, refetch);
-  useSubscription(CAPACITY, {}, refetch);
+  useSubscription(CHANGES, {}, refetch, { onReconnect: refetch });
+  useSubscription(CAPACITY, {}, refetch, { onReconnect: refetch });
   const [tables, setTables] = useState(false);
   // One currency per chart: SOL and USDC amounts never share an axis.
   const [cur, setCur] = useState<'SOL' | 'USDC'>('SOL');

@@ -50,10 +50,11 @@ const PROVIDER = `query P($a: Pubkey!, $p: Pubkey!) {
     nodes(first: 100) { nodes { pubkey nodeId region endpoint isActive pricePerMinute pricePerMinuteToken pricePerTick pricePerTickToken maxCapacity activeSessions freeCapacity totalSessions wgServerPubkey } } }
   nodeUtilisation(provider: $p, limit: 100) { node earnedLamports earnedToken utilisation } }`;
 const CAPACITY = `subscription C($p: Pubkey!) { nodeCapacity(provider: $p) { nodePubkey freeCapacity activeSessions cause } }`;
-const SESSIONS = `subscription S($p: Pubkey!) { sessionChanged(provider: $p) { sessionPubkey nodePubkey user state previousState cause currency claimedAmount refundedAmount escrowAmount timestamp } }`;
+const SESSIONS = `subscription S($p: Pubkey!, $after: BigInt) { sessionChanged(provider: $p, after: $after) { seq sessionPubkey nodePubkey user state previousState cause currency claimedAmount refundedAmount escrowAmount timestamp } }`;
 const STAKE = `subscription K($p: Pubkey!) { events(provider: $p, names: [StakeChanged, Slashed, ReputationUpdated]) { name } }`;
 
 interface FeedItem {
+  seq: string | null;
   sessionPubkey: string;
   nodePubkey: string;
   user: string;
@@ -83,12 +84,17 @@ function ProviderHome({ authority }: { authority: PublicKey }) {
   const q = useQuery<{ provider: ProviderData | null; nodeUtilisation: Utilisation[] }>(PROVIDER, { a, p: providerPda });
   const refetch = useDebounced(q.refetch, 250);
   const [feed, setFeed] = useState<FeedItem[]>([]);
-  useSubscription(CAPACITY, { p: providerPda }, refetch);
-  useSubscription(STAKE, { p: providerPda }, refetch);
-  useSubscription<{ sessionChanged: FeedItem }>(SESSIONS, { p: providerPda }, (d) => {
-    setFeed((f) => [d.sessionChanged, ...f].slice(0, 100));
-    refetch();
-  });
+  useSubscription(CAPACITY, { p: providerPda }, refetch, { onReconnect: refetch });
+  useSubscription(STAKE, { p: providerPda }, refetch, { onReconnect: refetch });
+  useSubscription<{ sessionChanged: FeedItem }>(
+    SESSIONS,
+    { p: providerPda },
+    (d) => {
+      setFeed((f) => [d.sessionChanged, ...f].slice(0, 100));
+      refetch();
+    },
+    { resume: (d) => d.sessionChanged.seq },
+  );
   const p = q.data?.provider ?? null;
   const util = new Map((q.data?.nodeUtilisation ?? []).map((u) => [u.node, u]));
   return (

@@ -21,6 +21,7 @@ import QRCode from 'qrcode';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useEnv } from '../App.js';
 import { sendInstructions } from '../chain.js';
+import { retryingFetch } from '../net.js';
 import { amount, download, short, sol, stars, units, usdc, when } from '../format.js';
 import { useDebounced, useGql, useQuery, useSubscription } from '../gql.js';
 import { useWallet } from '../wallet.js';
@@ -73,8 +74,8 @@ function NodesTable({ selected, onSelect }: { selected: string | null; onSelect(
     const c = d.nodeCapacity;
     setLive((l) => ({ ...l, [c.nodePubkey]: { freeCapacity: c.freeCapacity, activeSessions: c.activeSessions } }));
     refetch();
-  });
-  useSubscription(REPUTATION, {}, refetch);
+  }, { onReconnect: refetch });
+  useSubscription(REPUTATION, {}, refetch, { onReconnect: refetch });
   useEffect(() => setLive({}), [q.data]);
   const rows = (q.data?.nodes.nodes ?? []).map((n) => ({ ...n, ...live[n.pubkey] }));
   return (
@@ -265,7 +266,7 @@ const MY_CHANGES = `subscription Mine($user: Pubkey!) { sessionChanged(user: $us
 function MySessions({ user, selected, onSelect }: { user: string; selected: string | null; onSelect(s: string): void }) {
   const q = useQuery<{ sessions: { nodes: SessionRow[] } }>(MY_SESSIONS, { user });
   const refetch = useDebounced(q.refetch, 200);
-  useSubscription(MY_CHANGES, { user }, refetch);
+  useSubscription(MY_CHANGES, { user }, refetch, { onReconnect: refetch });
   const rows = q.data?.sessions.nodes ?? [];
   if (rows.length === 0) return null;
   return (
@@ -300,7 +301,7 @@ function MySessions({ user, selected, onSelect }: { user: string; selected: stri
 }
 
 const SESSION = `query S($s: Pubkey!) { session(pubkey: $s) { ${SESSION_FIELDS} } }`;
-const SESSION_LIVE = `subscription S($s: Pubkey!) { sessionChanged(session: $s) { state cause claimedAmount refundedAmount remainingBalance lastTick timestamp } }`;
+const SESSION_LIVE = `subscription S($s: Pubkey!, $after: BigInt) { sessionChanged(session: $s, after: $after) { seq state cause claimedAmount refundedAmount remainingBalance lastTick timestamp } }`;
 
 interface AuthAnswer {
   session: string;
@@ -319,7 +320,7 @@ function daemonUrl(endpoint: string, node: string, urls?: Record<string, string>
 }
 
 async function daemonCall<T>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await retryingFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const json = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
   if (!res.ok) throw new Error(json?.error ? `${json.error.code}: ${json.error.message}` : `the node answered HTTP ${res.status}`);
   return json as T;
@@ -333,10 +334,15 @@ function SessionPanel({ session }: { session: string }) {
   const q = useQuery<{ session: SessionRow | null }>(SESSION, { s: session });
   const [feed, setFeed] = useState<{ cause: string; state: string; at: string }[]>([]);
   const refetch = useDebounced(q.refetch, 100);
-  useSubscription<{ sessionChanged: { state: string; cause: string; timestamp: string } }>(SESSION_LIVE, { s: session }, (d) => {
-    setFeed((f) => [{ cause: d.sessionChanged.cause, state: d.sessionChanged.state, at: d.sessionChanged.timestamp }, ...f].slice(0, 20));
-    refetch();
-  });
+  useSubscription<{ sessionChanged: { seq: string | null; state: string; cause: string; timestamp: string } }>(
+    SESSION_LIVE,
+    { s: session },
+    (d) => {
+      setFeed((f) => [{ cause: d.sessionChanged.cause, state: d.sessionChanged.state, at: d.sessionChanged.timestamp }, ...f].slice(0, 20));
+      refetch();
+    },
+    { resume: (d) => d.sessionChanged.seq },
+  );
   const [wg, setWg] = useState<{ text: string; qr: string; tunnel: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -402,7 +408,7 @@ function SessionPanel({ session }: { session: string }) {
     const { seed, length } = JSON.parse(saved) as { seed: string; length: number };
     const chain = createHashChain(length, fromHex(seed));
     const url = daemonUrl(s.node.endpoint, s.nodePubkey, appConfig.daemonUrls);
-    const info = (await (await fetch(`${url}/node`)).json()) as { usage?: { tickIntervalSeconds?: number } };
+    const info = (await (await retryingFetch(`${url}/node`)).json()) as { usage?: { tickIntervalSeconds?: number } };
     const every = Math.max(1, info.usage?.tickIntervalSeconds ?? 10) * 1000;
     let tick = Number(s.lastTick);
     const pay = async () => {
