@@ -1,6 +1,4 @@
-import { Buffer } from 'buffer';
-// The SDK and web3.js expect Node's Buffer; the page gets the `buffer` package's.
-(globalThis as unknown as { Buffer: typeof Buffer }).Buffer ??= Buffer;
+import './polyfills.js';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
 import { loadConfig } from './config.js';
