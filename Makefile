@@ -15,7 +15,7 @@ ifneq ($(NODE_BIN),)
 export PATH := $(NODE_BIN):$(PATH)
 endif
 
-.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev chain bench build idl clean node-version daemon docs docs-build verifiable-build
+.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev chain bench build idl clean node-version daemon docs docs-build verifiable-build app
 
 all: program
 
@@ -77,6 +77,7 @@ test-ts: node_modules/.package-lock.json $(PRISMA_CLIENT) $(PROGRAM_SO)
 	node scripts/gen-idl.mjs --check
 	npx tsc -p tsconfig.json --noEmit
 	npx tsc -p graph/tsconfig.json --noEmit
+	npx tsc -p app/tsconfig.json --noEmit
 	npx vitest run
 
 # `make dev` itself, end to end: starts the whole embedded stack with demo
@@ -93,7 +94,13 @@ GRAPH_SRC := $(shell find graph/src graph/bin sdk/src -name '*.ts' -not -path '*
 graph/dist/api.js: $(GRAPH_SRC) graph/scripts/build.mjs $(PRISMA_CLIENT)
 	node graph/scripts/build.mjs
 
-build: graph/dist/api.js
+# The web app's production build (static files; config.json beside index.html at run time, see app/README.md).
+APP_SRC := $(shell find app/src sdk/src -name '*.ts' -o -name '*.tsx' -o -name '*.css') app/index.html app/vite.config.ts
+app/dist/index.html: $(APP_SRC) node_modules/.package-lock.json
+	npx vite build app
+app: app/dist/index.html
+
+build: graph/dist/api.js app/dist/index.html
 
 bench: deps program build
 	npx tsx bench/compute-units.ts

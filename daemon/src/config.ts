@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { normaliseOrigin } from './http/cors.js';
 import { isValidInterfaceName } from './wireguard/keys.js';
 
 const base58Pubkey = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'a base58 public key');
@@ -68,6 +69,13 @@ export const ConfigSchema = z.object({
       /** A connection (a fresh one too) must have sent a whole request head within this, else it is closed. */
       headersTimeoutMs: z.number().int().min(500).default(5000),
       requestTimeoutMs: z.number().int().min(1000).default(15_000),
+      /**
+       * Browser origins (exact "scheme://host[:port]") allowed to call the API with CORS, e.g. the web app's
+       * (app/). Empty: no CORS headers at all. An Origin not on the list is never reflected.
+       */
+      corsOrigins: z
+        .array(z.string().refine((o) => normaliseOrigin(o) !== null, 'must be an origin: scheme://host[:port], http or https, no path'))
+        .default([]),
     })
     .prefault({}),
   chain: z
@@ -279,6 +287,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
       maxConnectionsPerClient: envInt(env, 'DVPN_HTTP_MAX_CONNECTIONS_PER_CLIENT'),
       headersTimeoutMs: envInt(env, 'DVPN_HTTP_HEADERS_TIMEOUT_MS'),
       tunnelProbe: envBool(env, 'DVPN_HTTP_TUNNEL_PROBE'),
+      corsOrigins: envList(env, 'DVPN_CORS_ORIGINS'),
     },
     chain: {
       rpcUrl: envStr(env, 'DVPN_RPC_URL') ?? envStr(env, 'SOLANA_RPC_URL'),
@@ -359,6 +368,7 @@ const ENV_NAMES: Record<string, string> = {
   'http.maxConnections': 'DVPN_HTTP_MAX_CONNECTIONS',
   'http.maxConnectionsPerClient': 'DVPN_HTTP_MAX_CONNECTIONS_PER_CLIENT',
   'http.headersTimeoutMs': 'DVPN_HTTP_HEADERS_TIMEOUT_MS',
+  'http.corsOrigins': 'DVPN_CORS_ORIGINS',
   'chain.rpcUrl': 'DVPN_RPC_URL',
   'chain.wsUrl': 'DVPN_WS_URL',
   'chain.commitment': 'DVPN_COMMITMENT',

@@ -12,3 +12,4 @@ export * from './endpoint.js';
 export * from './cluster.js';
 export type { Decoded, TsOf } from './decode.js';
 export type { Camel, ErrorName, InputOf, InstructionName, IxAccounts, IxArgs } from './contract.js';
+export * from './wireguard.js';

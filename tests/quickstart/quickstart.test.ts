@@ -66,7 +66,7 @@ async function startStack(): Promise<void> {
   const dvpnHome = join(home, '.config', 'dvpn');
   stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts', '--rpc-port', '0'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: '0', DVPN_HOME: dvpnHome, DVPN_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', SOLANA_RPC_URL: '', SOLANA_WS_URL: '', DATABASE_URL: '', REDIS_URL: '' },
+    env: { ...process.env, PORT: '0', DVPN_HOME: dvpnHome, DVPN_DATA_DIR: join(dir, 'data'), DVPN_APP: '0', LOG_LEVEL: 'warn', SOLANA_RPC_URL: '', SOLANA_WS_URL: '', DATABASE_URL: '', REDIS_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   stack.stdout!.on('data', (d: Buffer) => (stackLog += d.toString()));

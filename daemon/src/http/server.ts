@@ -9,6 +9,7 @@ import { HttpError } from '../errors.js';
 import { routes } from '../routes/index.js';
 import { StateWriteError } from '../state/store.js';
 import { bigintReplacer } from '../state/types.js';
+import { Cors } from './cors.js';
 import { RateLimiter } from './rate-limit.js';
 import { Router, type RouteResponse } from './router.js';
 
@@ -35,8 +36,10 @@ export class ApiServer {
   private readonly servers: Server[] = [];
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly log;
+  private readonly cors: Cors;
 
   constructor(private readonly ctx: AppContext) {
+    this.cors = new Cors(ctx.config.http.corsOrigins);
     const { perSecond, burst } = ctx.config.http.rateLimit;
     this.limiter = new RateLimiter(perSecond, burst);
     const f = ctx.config.http.authFailureLimit;
@@ -131,6 +134,13 @@ export class ApiServer {
     /** A failure token taken for this request: kept on a 4xx, given back otherwise. */
     let reserved = false;
     try {
+      this.cors.apply(req, res);
+      if (Cors.isPreflight(req)) {
+        // Cheap and bodiless: answered before routing and rate limits (browsers send one per new request shape).
+        routeName = 'preflight';
+        status = this.cors.preflight(req, res);
+        return;
+      }
       let pathname: string;
       // A fragment never belongs in a request target, and would hide what follows it from
       // the checks below while URL parsing still resolves it (/node/x/..# is /node).

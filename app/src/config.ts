@@ -1,0 +1,58 @@
+// Runtime configuration: config.json beside index.html (written by `make dev`, the test
+// harness or the operator of a static host), so one build serves every cluster.
+import { retryingFetch } from './net.js';
+
+export type Cluster = 'localnet' | 'devnet' | 'testnet' | 'mainnet-beta';
+
+export interface AppConfig {
+  cluster: Cluster;
+  /** GraphQL over HTTP (queries). */
+  graphqlUrl: string;
+  /** GraphQL over WebSocket (graphql-ws subscriptions). */
+  graphqlWsUrl: string;
+  /** GraphiQL for ad-hoc queries (default: graphqlUrl, which serves it to browsers). */
+  graphiqlUrl?: string;
+  rpcUrl: string;
+  /** Solana websocket (signature confirmations); default: rpcUrl with ws(s) and port + 1. */
+  rpcWsUrl?: string;
+  /** Explicit daemon API per node (pubkey -> URL); default http://<node endpoint>. */
+  daemonUrls?: Record<string, string>;
+}
+
+const CLUSTERS: Cluster[] = ['localnet', 'devnet', 'testnet', 'mainnet-beta'];
+
+/** The dev wallet holds its key in the page: never on mainnet. */
+export const devWalletAllowed = (c: Cluster) => c !== 'mainnet-beta';
+
+export function defaultRpcWs(rpcUrl: string): string {
+  const u = new URL(rpcUrl);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (u.port) u.port = String(Number(u.port) + 1);
+  return u.toString();
+}
+
+export function parseConfig(raw: unknown): AppConfig {
+  const c = (raw ?? {}) as Partial<AppConfig>;
+  const problems: string[] = [];
+  const url = (name: keyof AppConfig, protocols: string[]) => {
+    const v = c[name];
+    try {
+      if (typeof v !== 'string' || !protocols.includes(new URL(v).protocol)) throw new Error();
+    } catch {
+      problems.push(`${name} must be a ${protocols.join(' or ')} URL`);
+    }
+  };
+  url('graphqlUrl', ['http:', 'https:']);
+  url('graphqlWsUrl', ['ws:', 'wss:']);
+  url('rpcUrl', ['http:', 'https:']);
+  if (c.rpcWsUrl !== undefined) url('rpcWsUrl', ['ws:', 'wss:']);
+  if (!c.cluster || !CLUSTERS.includes(c.cluster)) problems.push(`cluster must be one of ${CLUSTERS.join(', ')}`);
+  if (problems.length) throw new Error(`config.json: ${problems.join('; ')}`);
+  return { ...(c as AppConfig), rpcWsUrl: c.rpcWsUrl ?? defaultRpcWs(c.rpcUrl!) };
+}
+
+export async function loadConfig(): Promise<AppConfig> {
+  const res = await retryingFetch('./config.json', { cache: 'no-store' });
+  if (!res.ok) throw new Error(`config.json: HTTP ${res.status} (put a config.json beside index.html; see app/README.md)`);
+  return parseConfig(await res.json());
+}

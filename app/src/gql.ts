@@ -1,0 +1,137 @@
+// GraphQL: queries over HTTP (fetch), subscriptions over graphql-ws, and two React hooks.
+import { createClient, type Client } from 'graphql-ws';
+import { retryingFetch } from './net.js';
+import { createContext, useContext, useEffect, useRef, useState, useCallback } from 'react';
+
+export class Gql {
+  private ws: Client;
+  private readonly reconnectListeners = new Set<() => void>();
+  constructor(private readonly httpUrl: string, wsUrl: string) {
+    // Lazy: connects on the first subscription; retries while the page is open (the API may restart).
+    this.ws = createClient({
+      url: wsUrl,
+      lazy: true,
+      retryAttempts: Infinity,
+      shouldRetry: () => true,
+      on: { connected: (_socket, _payload, wasRetry) => wasRetry && this.reconnectListeners.forEach((l) => l()) },
+    });
+  }
+
+  /** Called after the websocket came back: what was published meanwhile was not delivered. */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  async query<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const res = await retryingFetch(this.httpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
+    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+    if (!body.data) throw new Error(`GraphQL: HTTP ${res.status} without data`);
+    return body.data;
+  }
+
+  subscribe<T>(query: string, variables: Record<string, unknown>, onNext: (data: T) => void, onError?: (e: unknown) => void): () => void {
+    return this.ws.subscribe<T>(
+      { query, variables },
+      {
+        next: (r) => r.data && onNext(r.data as T),
+        error: (e) => onError?.(e),
+        complete: () => undefined,
+      },
+    );
+  }
+}
+
+export const GqlContext = createContext<Gql | null>(null);
+export function useGql(): Gql {
+  const g = useContext(GqlContext);
+  if (!g) throw new Error('no GraphQL client');
+  return g;
+}
+
+export interface QueryState<T> {
+  data: T | null;
+  error: string | null;
+  loading: boolean;
+  refetch: () => void;
+}
+
+/** Runs a query, again when `key` changes or refetch() is called; stale answers are dropped. */
+export function useQuery<T>(query: string, variables: Record<string, unknown> | null, key = ''): QueryState<T> {
+  const gql = useGql();
+  const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({ data: null, error: null, loading: true });
+  const [n, setN] = useState(0);
+  const seq = useRef(0);
+  const vars = JSON.stringify(variables);
+  useEffect(() => {
+    if (variables === null) return;
+    const mine = ++seq.current;
+    setState((s) => ({ ...s, loading: true }));
+    gql.query<T>(query, variables).then(
+      (data) => mine === seq.current && setState({ data, error: null, loading: false }),
+      (e: unknown) => mine === seq.current && setState((s) => ({ ...s, error: e instanceof Error ? e.message : String(e), loading: false })),
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [gql, query, vars, key, n]);
+  const refetch = useCallback(() => setN((x) => x + 1), []);
+  return { ...state, refetch };
+}
+
+/**
+ * A live subscription; `onData` always sees the latest closure. After the websocket drops and
+ * comes back, `resume` (the change-log position of an item: its `seq`) makes it subscribe again
+ * with `after: <last seq seen>`, so nothing published meanwhile is missed (the query must declare
+ * `$after: BigInt`); without it, `onReconnect` runs (e.g. a refetch).
+ */
+export function useSubscription<T>(
+  query: string,
+  variables: Record<string, unknown> | null,
+  onData: (d: T) => void,
+  opts: { resume?: (d: T) => string | null | undefined; onReconnect?: () => void } = {},
+): void {
+  const gql = useGql();
+  const cb = useRef(onData);
+  cb.current = onData;
+  const o = useRef(opts);
+  o.current = opts;
+  const lastSeq = useRef<string | null>(null);
+  const [generation, setGeneration] = useState(0);
+  const vars = JSON.stringify(variables);
+  useEffect(
+    () =>
+      gql.onReconnect(() => {
+        if (o.current.resume) setGeneration((g) => g + 1);
+        else o.current.onReconnect?.();
+      }),
+    [gql],
+  );
+  useEffect(() => {
+    if (variables === null) return;
+    const v = lastSeq.current && o.current.resume ? { ...variables, after: lastSeq.current } : variables;
+    return gql.subscribe<T>(query, v, (d) => {
+      const seq = o.current.resume?.(d);
+      if (seq) lastSeq.current = seq;
+      cb.current(d);
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [gql, query, vars, generation]);
+}
+
+/** Calls `fn` at most once per `ms` after bursts of live events. */
+export function useDebounced(fn: () => void, ms = 250): () => void {
+  const t = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const f = useRef(fn);
+  f.current = fn;
+  return useCallback(() => {
+    if (t.current) return;
+    t.current = setTimeout(() => {
+      t.current = null;
+      f.current();
+    }, ms);
+  }, [ms]);
+}

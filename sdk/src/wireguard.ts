@@ -1,0 +1,44 @@
+// WireGuard keys and wg-quick configs, browser-safe (tweetnacl): the web app
+// generates its key in the page, the CLI and daemon in Node; all write the same file.
+import nacl from 'tweetnacl';
+
+function b64(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+export interface WgKeypair {
+  /** base64, as `wg genkey` prints it (clamped X25519 scalar). */
+  privateKey: string;
+  /** base64, as `wg pubkey` prints it. */
+  publicKey: string;
+}
+
+/** A fresh X25519 keypair (what `wg genkey | wg pubkey` gives), from a CSPRNG. */
+export function generateWgKeypairBrowser(random: (n: number) => Uint8Array = nacl.randomBytes): WgKeypair {
+  const secret = random(32);
+  // RFC 7748 clamping, as `wg genkey` does, so the file holds the key WireGuard uses.
+  secret[0] &= 248;
+  secret[31] &= 127;
+  secret[31] |= 64;
+  return { privateKey: b64(secret), publicKey: b64(nacl.scalarMult.base(secret)) };
+}
+
+/** The `wireguard` object of the daemon's POST /session/auth answer. */
+export interface WgClientConfig {
+  interface: { address: string; dns: string[]; mtu?: number };
+  peer: { publicKey: string; endpoint: string; allowedIps: string[]; persistentKeepalive: number };
+}
+
+/** A wg-quick file (also what the WireGuard mobile apps import, as a file or a QR code). */
+export function wgQuickConfig(c: WgClientConfig, privateKey?: string): string {
+  const lines = ['[Interface]'];
+  if (privateKey) lines.push(`PrivateKey = ${privateKey}`);
+  lines.push(`Address = ${c.interface.address}`);
+  if (c.interface.dns.length > 0) lines.push(`DNS = ${c.interface.dns.join(', ')}`);
+  if (c.interface.mtu) lines.push(`MTU = ${c.interface.mtu}`);
+  lines.push('', '[Peer]', `PublicKey = ${c.peer.publicKey}`, `Endpoint = ${c.peer.endpoint}`, `AllowedIPs = ${c.peer.allowedIps.join(', ')}`);
+  if (c.peer.persistentKeepalive > 0) lines.push(`PersistentKeepalive = ${c.peer.persistentKeepalive}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,32 @@
+// The browser-side WireGuard key and config helpers agree with the daemon's (Node crypto) ones.
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { generateWgKeypairBrowser, wgQuickConfig } from '../src/wireguard.js';
+import { clientConfigText } from '../../daemon/src/wireguard/client-config.js';
+
+describe('generateWgKeypairBrowser', () => {
+  it('derives the public key Node crypto (X25519) derives from the private key', () => {
+    for (let i = 0; i < 5; i++) {
+      const k = generateWgKeypairBrowser();
+      const raw = Buffer.from(k.privateKey, 'base64');
+      expect(raw.length).toBe(32);
+      // PKCS#8 wrapping of a raw X25519 private key.
+      const der = Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), raw]);
+      const pub = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
+      expect(k.publicKey).toBe(Buffer.from(pub.subarray(-32)).toString('base64'));
+      expect(raw[0] & 7).toBe(0);
+      expect(raw[31] & 0xc0).toBe(0x40);
+    }
+  });
+});
+
+describe('wgQuickConfig', () => {
+  it('writes the file the daemon writes, with the private key', () => {
+    const w = {
+      interface: { address: '10.8.0.2/32', dns: ['1.1.1.1'], mtu: 1420 },
+      peer: { publicKey: 'A'.repeat(43) + '=', endpoint: '192.0.2.1:51820', allowedIps: ['0.0.0.0/0'], persistentKeepalive: 25 },
+    };
+    expect(wgQuickConfig(w)).toBe(clientConfigText(w));
+    expect(wgQuickConfig(w, 'KEY')).toContain('[Interface]\nPrivateKey = KEY\nAddress = 10.8.0.2/32');
+  });
+});

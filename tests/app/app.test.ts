@@ -1,0 +1,331 @@
+// The web app (app/) in a real browser (Debian's Chromium driven by playwright-core) against
+// the real stack that `make dev` runs (scripts/dev.ts: embedded chain with the program,
+// embedded Postgres, indexer, GraphQL API, a node with its daemon in the no-tunnel mode —
+// sessions, signatures and claims real, no traffic carried, so no root is needed), serving a
+// production build of the app. No mocked API, chain or wallet: the user's dev wallet is a
+// keypair in the page; the provider imports its node authority's CLI keypair into its own.
+//
+// Screenshots of each view are written to docs/screenshots/ (the README shows them).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createServer } from 'node:net';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Connection, Keypair, PublicKey } from '@solana/web3.js';
+import { getOrCreateAssociatedTokenAccount, mintTo } from '@solana/spl-token';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, waitForProgram } from '../harness/surfnet.js';
+
+const CHROMIUM = process.env.DVPN_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
+/** Live updates arrive in well under a second; this only bounds a broken run. */
+const LIVE = { timeout: 20_000 };
+
+let dir: string;
+let stack: ChildProcess | undefined;
+let log = '';
+let exports: Record<string, string> = {};
+let browser: Browser;
+let userCtx: BrowserContext;
+let providerCtx: BrowserContext;
+let user: Page;
+let provider: Page;
+let session = '';
+
+async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(exports.DVPN_GRAPHQL_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data: T; errors?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+/** X25519 public key (base64) of a WireGuard private key (base64), by Node's crypto. */
+function wgPublicKey(privateKey: string): string {
+  const der = Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), Buffer.from(privateKey, 'base64')]);
+  const spki = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
+  return Buffer.from(spki.subarray(-32)).toString('base64');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Opens a view of the app. Chromium aborts requests in flight with ERR_NETWORK_CHANGED when
+ * network interfaces appear or go (other tests here make namespaces and veth pairs): a load
+ * that rendered nothing is loaded again (the app retries its own requests likewise).
+ */
+async function open(page: Page, view: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(`${exports.DVPN_APP_URL}#/${view}`);
+      await page.locator('header.top').waitFor({ timeout: 15_000 });
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: make system installs Debian's chromium`);
+  if (!(await waitForProgram(0))) throw new Error('target/deploy/dvpn.so is missing: make program');
+  dir = mkdtempSync(join(tmpdir(), 'dvpn-app-'));
+  // As root, the embedded Postgres runs as the postgres user: it must reach its data directory.
+  chmodSync(dir, 0o755);
+  // The production build, as a static host would serve it.
+  const { build } = await import('vite');
+  await build({ configFile: join(REPO_ROOT, 'app', 'vite.config.ts'), root: join(REPO_ROOT, 'app'), logLevel: 'warn', build: { outDir: join(dir, 'dist'), emptyOutDir: true, sourcemap: false } });
+  stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts', '--rpc-port', '0'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      DVPN_HOME: join(dir, 'home'),
+      DVPN_DATA_DIR: join(dir, 'data'),
+      DVPN_APP_DIR: join(dir, 'dist'),
+      DVPN_APP_PORT: '0',
+      DVPN_DAEMON_PORT: String(await freePort()),
+      // The dev node's daemon claims every 2 s, so the user sees a claim while the page is open.
+      DVPN_CLAIM_INTERVAL_SECONDS: '2',
+      // Usage sessions: the page pays a tick every second.
+      DVPN_TICK_INTERVAL_SECONDS: '1',
+      LOG_LEVEL: 'warn',
+      SOLANA_RPC_URL: '',
+      SOLANA_WS_URL: '',
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      DVPN_DEMO: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  stack.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  stack.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  exports = await new Promise<Record<string, string>>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (/export DVPN_DAEMON_URL=\S+/.test(log)) {
+        clearInterval(timer);
+        resolve(Object.fromEntries([...log.matchAll(/^export (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]])));
+      }
+    }, 200);
+    stack!.once('exit', (code) => {
+      clearInterval(timer);
+      reject(new Error(`dev stack exited ${code}:\n${log}`));
+    });
+  });
+  expect(log).toContain(`Web app          ${exports.DVPN_APP_URL}`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+  userCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  providerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  user = await userCtx.newPage();
+  provider = await providerCtx.newPage();
+  mkdirSync(SHOTS, { recursive: true });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  if (stack && stack.exitCode === null) {
+    const exited = new Promise((r) => stack!.once('exit', r));
+    stack.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+    if (stack.exitCode === null) stack.kill('SIGKILL');
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe('web app in a browser, on the dev stack', () => {
+  it('a provider connects its node authority and sees its node', async () => {
+    await open(provider, 'provider');
+    await provider.getByRole('button', { name: 'Import a key into the dev wallet' }).click();
+    const key = readFileSync(join(dir, 'home', 'dev', 'node-authority.json'), 'utf8');
+    await provider.getByLabel(/Secret key/).fill(key);
+    await provider.getByRole('button', { name: 'Use this key' }).click();
+    await expect.poll(() => provider.getByText('dev wallet — local/test clusters only').count()).toBe(1);
+    await provider.locator(`tr[data-node="${exports.DVPN_DEV_NODE}"]`).waitFor(LIVE);
+    await expect.poll(() => provider.getByRole('heading', { name: /Sessions on my nodes/ }).count()).toBe(1);
+    // The unbonding time comes from the program's Config through the API.
+    const { config } = await gql<{ config: { unbondingSeconds: string } }>('{ config { unbondingSeconds } }');
+    expect(Number(config.unbondingSeconds)).toBeGreaterThan(0);
+    expect(await provider.getByTestId('unbonding').textContent()).not.toBe('…');
+  });
+
+  it('a user with the dev wallet opens a time session on the node; the provider sees it appear live', async () => {
+    await open(user, 'user');
+    await user.getByRole('button', { name: 'Use dev wallet (local/test clusters only)' }).click();
+    await expect.poll(() => user.getByText('dev wallet — local/test clusters only').count()).toBe(1);
+    await user.getByRole('button', { name: 'Airdrop 2 SOL' }).click();
+    await expect.poll(() => user.getByTestId('wallet-balance').textContent(), LIVE).toBe('2 SOL');
+
+    const row = user.locator(`tr[data-node="${exports.DVPN_DEV_NODE}"]`);
+    await row.waitFor(LIVE);
+    const freeBefore = await row.getByTestId('free-capacity').textContent();
+    await row.getByRole('button', { name: /Choose node/ }).click();
+    await user.getByLabel('Minutes').fill('30');
+    await user.getByRole('button', { name: 'Open session' }).click();
+    await expect.poll(() => user.getByTestId('session-state').textContent().catch(() => null), LIVE).toBe('ACTIVE');
+    session = (await user.locator('#session-h code').getAttribute('title'))!;
+    expect(session).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/);
+
+    // Node discovery updated without a reload: one slot fewer on the node.
+    const [used, max] = freeBefore!.split(' / ').map(Number);
+    await expect.poll(() => row.getByTestId('free-capacity').textContent(), LIVE).toBe(`${used - 1} / ${max}`);
+    // The provider's live feed, in its own browser context, shows the opening.
+    const item = provider.locator(`[data-testid="provider-feed"] li[data-session="${session}"]`);
+    await expect.poll(() => item.first().textContent().catch(() => ''), LIVE).toContain('SessionOpened');
+    await user.screenshot({ path: join(SHOTS, 'user.png'), fullPage: true });
+  });
+
+  it('connects: a WireGuard key made in the page, the auth message signed by the wallet, the config from the daemon as a file and a QR code', async () => {
+    await user.getByRole('button', { name: 'Connect (get WireGuard config)' }).click();
+    const pre = user.getByLabel('WireGuard config');
+    await pre.waitFor(LIVE);
+    const text = (await pre.textContent())!;
+    expect(text).toMatch(/^\[Interface\]\nPrivateKey = [A-Za-z0-9+/]{43}=\nAddress = [\d.]+\/32\n/);
+    expect(text).toContain('[Peer]');
+    const node = (await (await fetch(`${exports.DVPN_DAEMON_URL}/node`)).json()) as { wireguard: { publicKey: string; endpoint: string } };
+    expect(text).toContain(`PublicKey = ${node.wireguard.publicKey}`);
+    expect(text).toContain(`Endpoint = ${node.wireguard.endpoint}`);
+    // The daemon admitted the public half of the key in the file (it never saw the private one).
+    const priv = /PrivateKey = (\S+)/.exec(text)![1];
+    const daemonView = (await (await fetch(`${exports.DVPN_DAEMON_URL}/session/${session}`)).json()) as Record<string, unknown>;
+    expect(JSON.stringify(daemonView)).toContain(wgPublicKey(priv));
+    // The file offered for download is that config.
+    const [download] = await Promise.all([user.waitForEvent('download'), user.getByRole('button', { name: /^Download dvpn-.*\.conf$/ }).click()]);
+    expect(download.suggestedFilename()).toBe(`dvpn-${session.slice(0, 8)}.conf`);
+    expect(readFileSync((await download.path())!, 'utf8')).toBe(text);
+    const qr = user.getByRole('img', { name: /QR code of the WireGuard config/ });
+    expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    await user.screenshot({ path: join(SHOTS, 'user-connected.png'), fullPage: true });
+  });
+
+  it('sees the session update live when the provider (its daemon) claims', async () => {
+    await expect.poll(async () => Number(await user.getByTestId('session-claims').textContent()), LIVE).toBeGreaterThanOrEqual(1);
+    expect(await user.getByTestId('session-claimed').textContent()).not.toBe('0 SOL');
+    await expect.poll(() => user.getByTestId('session-feed').textContent(), LIVE).toContain('ChunkClaimed');
+    const item = provider.locator(`[data-testid="provider-feed"] li[data-session="${session}"]`);
+    await expect.poll(() => item.allTextContents().then((t) => t.join('\n')), LIVE).toContain('ChunkClaimed');
+  });
+
+  it('closes the session, sees the refund the API reports, and rates it', async () => {
+    await user.getByRole('button', { name: 'Close session' }).click();
+    await expect.poll(() => user.getByTestId('session-state').textContent(), LIVE).toBe('CLOSED');
+    const { session: s } = await gql<{ session: { refundedAmount: string; state: string } }>('query($s: Pubkey!) { session(pubkey: $s) { refundedAmount state } }', { s: session });
+    expect(s.state).toBe('CLOSED');
+    expect(BigInt(s.refundedAmount)).toBeGreaterThan(0n);
+    const sol = (BigInt(s.refundedAmount) / 1_000_000_000n).toString();
+    const frac = (BigInt(s.refundedAmount) % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+    await expect.poll(() => user.getByTestId('session-refund').textContent(), LIVE).toBe(`${sol}${frac ? `.${frac}` : ''} SOL`);
+    await expect.poll(() => provider.locator(`li[data-session="${session}"]`).allTextContents().then((t) => t.join('\n')), LIVE).toContain('SessionClosed');
+    // The node's earnings (the API's node_utilisation) updated live with the claim and the close.
+    const earned = provider.locator(`tr[data-node="${exports.DVPN_DEV_NODE}"]`).getByTestId('node-earned');
+    await expect.poll(() => earned.textContent(), LIVE).toMatch(/^0\.\d+ SOL/);
+    await provider.screenshot({ path: join(SHOTS, 'provider.png'), fullPage: true });
+
+    await user.getByLabel('Rating').selectOption('5');
+    await user.getByRole('button', { name: 'Rate' }).click();
+    await expect.poll(() => user.getByText('Rated. Thank you.').count(), LIVE).toBe(1);
+  });
+
+  it('a USDC usage session: the page pays ticks while it is open, the daemon claims them, closing starts the settlement', async () => {
+    // Dev USDC for the user's wallet, minted by the dev mint authority (what `dvpn dev mint` does).
+    const owner = new PublicKey((await user.getByTestId('wallet-address').getAttribute('title'))!);
+    const connection = new Connection(exports.SOLANA_RPC_URL, { commitment: 'confirmed', wsEndpoint: exports.SOLANA_WS_URL });
+    const authority = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(readFileSync(join(dir, 'home', 'dev', 'mint-authority.json'), 'utf8')) as number[]));
+    const mint = new PublicKey(exports.DVPN_DEV_MINT);
+    const ata = await getOrCreateAssociatedTokenAccount(connection, authority, mint, owner);
+    await mintTo(connection, authority, mint, ata.address, authority, 10_000_000n);
+
+    const row = user.locator(`tr[data-node="${exports.DVPN_DEV_NODE}"]`);
+    await row.getByRole('button', { name: /Choose node/ }).click();
+    await user.getByLabel('USDC').check();
+    await user.getByLabel('Usage (ticks)').check();
+    await user.getByLabel('Ticks to escrow').fill('50');
+    await expect.poll(() => user.getByTestId('escrow').textContent()).toMatch(/ USDC$/);
+    await user.getByRole('button', { name: 'Open session' }).click();
+    await expect.poll(() => user.locator('#session-h code').getAttribute('title').catch(() => null), LIVE).not.toBe(session);
+    const usage = (await user.locator('#session-h code').getAttribute('title'))!;
+    await expect.poll(() => user.getByTestId('session-state').textContent(), LIVE).toBe('ACTIVE');
+    expect(await user.getByTestId('session-escrow').textContent()).toMatch(/ USDC$/);
+
+    await user.getByRole('button', { name: 'Connect (get WireGuard config)' }).click();
+    await user.getByLabel('WireGuard config').waitFor(LIVE);
+    // Ticks paid from the page, verified by the daemon (its answer), then claimed on chain.
+    await expect.poll(async () => Number(await user.getByTestId('ticks-paid').textContent()), LIVE).toBeGreaterThanOrEqual(3);
+    await expect.poll(async () => Number((await user.getByTestId('ticks-claimed').textContent())!.split(' ')[0]), LIVE).toBeGreaterThanOrEqual(1);
+    const daemonView = (await (await fetch(`${exports.DVPN_DAEMON_URL}/session/${usage}`)).json()) as { daemon: { mode: string; lastTickAt: string | null } };
+    expect(daemonView.daemon.mode).toBe('usage');
+    expect(daemonView.daemon.lastTickAt).not.toBeNull();
+
+    await user.getByRole('button', { name: 'Close session' }).click();
+    await expect.poll(() => user.getByTestId('session-state').textContent(), LIVE).toBe('CLOSING');
+    const { session: s } = await gql<{ session: { state: string; currency: string; lastTick: string } }>('query($s: Pubkey!) { session(pubkey: $s) { state currency lastTick } }', { s: usage });
+    expect(s).toMatchObject({ state: 'CLOSING', currency: 'TOKEN' });
+    expect(Number(s.lastTick)).toBeGreaterThanOrEqual(1);
+  });
+
+  it("the analyst page's figures equal the API's, as charts and as tables with CSV", async () => {
+    const analyst = await userCtx.newPage();
+    await open(analyst, 'analyst');
+    await analyst.getByTestId('stats').waitFor(LIVE);
+    const { stats } = await gql<{ stats: { sessions: string; activeSessions: string; volumeLamports: string; feesLamports: string; providers: string } }>(
+      '{ stats { sessions activeSessions volumeLamports feesLamports providers } }',
+    );
+    expect(Number(stats.sessions)).toBeGreaterThanOrEqual(1);
+    expect(BigInt(stats.volumeLamports)).toBeGreaterThan(0n);
+    const stat = (name: string) => analyst.locator(`[data-stat="${name}"]`);
+    await expect.poll(() => stat('sessions').textContent(), LIVE).toBe(stats.sessions);
+    expect(await stat('activeSessions').textContent()).toBe(stats.activeSessions);
+    expect(await stat('providers').textContent()).toBe(stats.providers);
+    expect(await stat('volumeLamports').getAttribute('data-raw')).toBe(stats.volumeLamports);
+    expect(await stat('feesLamports').getAttribute('data-raw')).toBe(stats.feesLamports);
+    await analyst.locator('.recharts-bar-rectangle').first().waitFor(LIVE);
+    await analyst.screenshot({ path: join(SHOTS, 'analyst.png'), fullPage: true });
+
+    await analyst.getByLabel('Show tables instead of charts').check();
+    const regionTable = analyst.locator('section', { has: analyst.getByRole('heading', { name: 'Volume by region (SOL)' }) }).locator('table');
+    await regionTable.waitFor(LIVE);
+    expect(await regionTable.textContent()).toContain('local');
+    const [csv] = await Promise.all([analyst.waitForEvent('download'), analyst.getByRole('button', { name: 'Export Volume by region (SOL) as CSV' }).click()]);
+    const lines = readFileSync((await csv.path())!, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('region,volume,sessions,active');
+    // The exported figures are the API's (SOL volume of the region, its sessions).
+    const { stats: s2 } = await gql<{ stats: { byRegion: { region: string; volumeLamports: string; sessions: string; activeSessions: string }[] } }>(
+      '{ stats { byRegion { region volumeLamports sessions activeSessions } } }',
+    );
+    const local = s2.byRegion.find((r) => r.region === 'local')!;
+    expect(lines).toContain(`local,${Number(local.volumeLamports) / 1e9},${local.sessions},${local.activeSessions}`);
+    const link = analyst.getByRole('link', { name: /GraphiQL/ });
+    expect(await link.getAttribute('href')).toBe(exports.DVPN_GRAPHQL_URL);
+    await analyst.close();
+  });
+
+  it('works with the keyboard alone and on a phone-sized screen', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await phone.newPage();
+    await open(page, 'user');
+    await page.getByRole('heading', { name: 'Nodes' }).waitFor(LIVE);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    // Tab to the dev wallet button and press Enter.
+    for (let i = 0; i < 20; i++) {
+      await page.keyboard.press('Tab');
+      if ((await page.evaluate(() => document.activeElement?.textContent)) === 'Use dev wallet (local/test clusters only)') break;
+    }
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByText('dev wallet — local/test clusters only').count()).toBe(1);
+    // Nothing wider than the screen but the scrollable tables.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(SHOTS, 'user-phone.png'), fullPage: true });
+    await phone.close();
+  });
+});
