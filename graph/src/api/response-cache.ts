@@ -42,7 +42,10 @@ import { createHash } from 'node:crypto';
 import { GraphQLError, Kind, OperationTypeNode, parse, visit, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { ChangeFeed } from '../feed.js';
+import type { IncomingMessage } from 'node:http';
 import type { ApiMetrics } from './metrics.js';
+import { budgetSpent, type CostBudget } from './use-complexity-limit.js';
+import { operationCost } from './use-operation-limits.js';
 
 export type Freshness = 'strict' | 'bus';
 
@@ -69,6 +72,8 @@ export interface ResponseCacheOptions {
   maxAge?: number;
   /** Cache-Control stale-while-revalidate, seconds (default 5). */
   staleWhileRevalidate?: number;
+  /** The per-client cost budget: a hit takes the cost of the query it answers (yoga.ts passes it). */
+  budget?: CostBudget | null;
 }
 
 type Query = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
@@ -123,6 +128,7 @@ interface Entry {
   seq: number;
   body: string;
   bytes: number;
+  cost: number;
 }
 
 /** What one request resolved to; the plugin and REST carry it to the response. */
@@ -133,6 +139,8 @@ export interface CacheState {
   /** Public caching headers allowed (GET without credentials). */
   httpCacheable: boolean;
   hit?: string;
+  /** Cost of the query a hit answers. */
+  cost?: number;
   notModified?: boolean;
 }
 
@@ -199,6 +207,7 @@ export class ResponseCache {
   private readonly unsubscribe: (() => void)[] = [];
   private sweepTimer: NodeJS.Timeout | null = null;
   private feedSlot = 0;
+  private readonly budget: CostBudget | null;
   readonly enabled: boolean;
   readonly freshness: Freshness;
   readonly cacheControl: string;
@@ -218,6 +227,7 @@ export class ResponseCache {
     const swr = opts.staleWhileRevalidate ?? 5;
     this.cacheControl = maxAge > 0 ? `public, max-age=${maxAge}, stale-while-revalidate=${swr}` : 'public, no-cache';
     this.readHead = createHeadReader(query);
+    this.budget = opts.budget ?? null;
     // The indexer's committed changes: entries of older versions can never be
     // served again; drop them (batched: a burst of changes is one sweep).
     for (const topic of ['session', 'nodeCapacity', 'event'] as const) {
@@ -317,6 +327,7 @@ export class ResponseCache {
         this.entries.delete(key);
         this.entries.set(key, e);
         state.hit = e.body;
+        state.cost = e.cost;
         this.metrics?.responseCache.inc({ result: 'hit' });
         return state;
       }
@@ -326,14 +337,22 @@ export class ResponseCache {
     return state;
   }
 
-  /** Keeps a successful answer (its body exactly as sent) under the state's version. */
-  store(state: CacheState, body: string): void {
+  /** A hit takes its query's cost from the client's budget: the refusal, or null. */
+  async charge(state: CacheState, req: IncomingMessage | undefined): Promise<GraphQLError | null> {
+    const cost = state.cost ?? 0;
+    if (!this.budget || !req || cost <= 0) return null;
+    const retryAfter = await this.budget.take(req, cost);
+    return retryAfter === null ? null : budgetSpent(this.budget, retryAfter, cost);
+  }
+
+  /** Keeps a successful answer (its body exactly as sent) under the state's version, with the cost `request`'s query had. */
+  store(state: CacheState, body: string, request: object): void {
     if (!this.enabled) return;
     const bytes = body.length * 2 + 200;
     if (bytes > this.maxEntryBytes * 2) return;
     const old = this.entries.get(state.key);
     if (old) this.delete(state.key, old);
-    this.entries.set(state.key, { version: state.head.version, seq: state.head.seq, body, bytes });
+    this.entries.set(state.key, { version: state.head.version, seq: state.head.seq, body, bytes, cost: operationCost.get(request) ?? 0 });
     this.bytes += bytes;
     while (this.bytes > this.maxBytes || this.entries.size > this.maxEntries) {
       const oldest = this.entries.entries().next();
@@ -388,7 +407,7 @@ function jsonMediaType(acceptable: string[]): string | null {
 export function useResponseCache(cache: ResponseCache): Plugin {
   const byRequest = new WeakMap<Request, PluginState>();
   return {
-    async onParams({ params, request, setResult }) {
+    async onParams({ params, request, setResult, context }) {
       if (request.method !== 'GET' && request.method !== 'POST') return;
       const accept = request.headers.get('accept') ?? '';
       // SSE / incremental delivery stream: not a cacheable answer.
@@ -409,6 +428,14 @@ export function useResponseCache(cache: ResponseCache): Plugin {
           return;
         }
         throw e;
+      }
+      if (entry.state.hit !== undefined) {
+        const refused = await cache.charge(entry.state, (context as { req?: IncomingMessage }).req);
+        if (refused) {
+          entry.error = refused;
+          setResult({ errors: [refused] });
+          return;
+        }
       }
       // Placeholders: onResultProcess answers from the state.
       if (entry.state.hit !== undefined || entry.state.notModified) setResult({ data: null });
@@ -437,7 +464,7 @@ export function useResponseCache(cache: ResponseCache): Plugin {
       if (r.errors?.length || r.data == null) return;
       setResultProcessor((res, fetchAPI) => {
         const body = JSON.stringify(res);
-        cache.store(state, body);
+        cache.store(state, body, request);
         return new fetchAPI.Response(body, { status: 200, headers: { 'content-type': contentType, ...cache.headers(state) } });
       }, mediaType);
     },

@@ -17,6 +17,7 @@
 // Lists answer { items, pageInfo, totalCount }; one object answers the object
 // (404 when unknown). Field names and values are exactly GraphQL's (amounts
 // as decimal strings). Bad parameters answer 400 with GraphQL-style errors.
+import type { IncomingMessage } from 'node:http';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -289,12 +290,19 @@ export function useRest(opts: { metrics?: ApiMetrics; logger?: Logger; cache?: R
         if (opts.cache) {
           state = await opts.cache.begin(request, `rest\u0000${found.route.name}\u0000${JSON.stringify(variables)}`, url);
           if (state.notModified) return respond(304, null, opts.cache.headers(state));
-          if (state.hit !== undefined) return respond(200, state.hit, opts.cache.headers(state));
+          if (state.hit !== undefined) {
+            const refused = await opts.cache.charge(state, (serverContext as { req?: IncomingMessage } | undefined)?.req);
+            if (refused) {
+              opts.metrics?.refused.inc({ rule: 'RATE_LIMITED' });
+              return respond(429, errorJson([refused]), { 'cache-control': 'no-store', 'retry-after': String(refused.extensions.retryAfter) });
+            }
+            return respond(200, state.hit, opts.cache.headers(state));
+          }
         }
         const { status, body, headers } = await run(request, (serverContext ?? {}) as Record<string, unknown>, found.route, variables);
         if (state && status === 200 && !headers) {
           const text = JSON.stringify(body);
-          opts.cache!.store(state, text);
+          opts.cache!.store(state, text, request);
           respond(200, text, opts.cache!.headers(state));
         } else respond(status, body, headers ? { 'cache-control': 'no-store', ...headers } : undefined);
       } catch (e) {

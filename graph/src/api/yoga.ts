@@ -199,7 +199,7 @@ export function createApi(opts: ApiOptions): ApiYoga {
           pool ? async (text, values) => (await pool.query(text, values)).rows : (text, values) => opts.prisma.$queryRawUnsafe(text, ...values),
           feed,
           metrics,
-          opts.responseCache,
+          { ...opts.responseCache, budget },
         );
   const rest = useRest({ metrics, logger, cache });
   const persisted = usePersisted(opts.persistedOperations ?? 'allow-get');
