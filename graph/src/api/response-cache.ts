@@ -409,6 +409,8 @@ export function useResponseCache(cache: ResponseCache): Plugin {
   return {
     async onParams({ params, request, setResult, context }) {
       if (request.method !== 'GET' && request.method !== 'POST') return;
+      // Cache off: only GET carries ETags (POST answers are not HTTP-cacheable), so POST costs no version read.
+      if (!cache.enabled && request.method !== 'GET') return;
       const accept = request.headers.get('accept') ?? '';
       // SSE / incremental delivery stream: not a cacheable answer.
       if (/text\/event-stream|multipart\/mixed/i.test(accept)) return;
