@@ -39,7 +39,7 @@
 // stale answer whatever the query, at the price of emptying on each commit,
 // which at the indexer's commit rate still leaves hot queries mostly hits.
 import { createHash } from 'node:crypto';
-import { GraphQLError, Kind, OperationTypeNode, parse, visit, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, OperationTypeNode, visit, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { ChangeFeed } from '../feed.js';
 import type { IncomingMessage } from 'node:http';
@@ -230,9 +230,11 @@ export class ResponseCache {
     this.budget = opts.budget ?? null;
     // The indexer's committed changes: entries of older versions can never be
     // served again; drop them (batched: a burst of changes is one sweep).
+    // On the feed's bus, not the feed: subscribers of the feed are clients
+    // (counted, capped); a message this misses only delays an eviction.
     for (const topic of ['session', 'nodeCapacity', 'event'] as const) {
       this.unsubscribe.push(
-        feed.subscribe(topic, {}, (p) => {
+        feed.bus.subscribe(topic, {}, (p) => {
           const slot = (p as { slot?: unknown }).slot;
           if (typeof slot === 'number' && slot > this.feedSlot) this.feedSlot = slot;
           else if (typeof slot === 'string' && Number(slot) > this.feedSlot) this.feedSlot = Number(slot);
@@ -289,17 +291,22 @@ export class ResponseCache {
     return head;
   }
 
-  cacheable(query: string, operationName: string | null | undefined): boolean {
-    const k = `${operationName ?? ''}\u0000${query}`;
-    let ok = this.classified.get(k);
+  /**
+   * Whether the operation (by the hash of its name and text) is a cacheable
+   * query: known once yoga parsed it (with the armor limits) and it ran;
+   * undefined before. Never parsed here: a hostile text reaches the parser
+   * only through yoga's, which stops at the token limit.
+   */
+  known(opHash: string): boolean | undefined {
+    return this.classified.get(opHash);
+  }
+
+  classify(opHash: string, document: DocumentNode, operationName: string | null | undefined): boolean {
+    let ok = this.classified.get(opHash);
     if (ok === undefined) {
-      try {
-        ok = cacheableOperation(parse(query, { noLocation: true }), operationName);
-      } catch {
-        ok = false; // yoga reports the syntax error
-      }
-      if (this.classified.size >= 1000) this.classified.clear();
-      this.classified.set(k, ok);
+      ok = cacheableOperation(document, operationName);
+      if (this.classified.size >= 10_000) this.classified.clear();
+      this.classified.set(opHash, ok);
     }
     return ok;
   }
@@ -308,13 +315,14 @@ export class ResponseCache {
    * Resolves a cacheable request: its key, version, ETag, and a hit or a 304
    * when there is one. Throws MinSeqAhead / BadMinSeq.
    */
-  async begin(request: Request, keyText: string, url?: URL): Promise<CacheState> {
+  async begin(request: Request, keyText: string, url?: URL, shortcuts = true): Promise<CacheState> {
     const minSeq = minSeqOf(request, url);
     const head = await this.head(minSeq);
     const key = sha(keyText);
     const etag = `W/"${sha(`${key}\u0000${head.version}`).slice(0, 32)}"`;
     const httpCacheable = (request.method === 'GET' || request.method === 'HEAD') && !hasCredentials(request);
     const state: CacheState = { key, head, etag, httpCacheable };
+    if (!shortcuts) return state; // not known to be cacheable yet: run it, then decide
     if (httpCacheable && ifNoneMatch(request.headers.get('if-none-match'), etag)) {
       state.notModified = true;
       this.metrics?.responseCache.inc({ result: 'not_modified' });
@@ -384,6 +392,7 @@ function ifNoneMatch(header: string | null, etag: string): boolean {
 }
 
 interface PluginState {
+  opHash: string;
   state?: CacheState;
   error?: GraphQLError;
 }
@@ -415,12 +424,16 @@ export function useResponseCache(cache: ResponseCache): Plugin {
       // SSE / incremental delivery stream: not a cacheable answer.
       if (/text\/event-stream|multipart\/mixed/i.test(accept)) return;
       if (hasCredentials(request) || typeof params.query !== 'string') return;
-      if (!cache.cacheable(params.query, params.operationName)) return;
-      const keyText = `gql\u0000${params.operationName ?? ''}\u0000${params.query}\u0000${stableJson(params.variables ?? {})}`;
-      const entry: PluginState = {};
+      const opHash = sha(`${params.operationName ?? ''}\u0000${params.query}`);
+      const known = cache.known(opHash);
+      if (known === false) return;
+      const keyText = `gql\u0000${opHash}\u0000${stableJson(params.variables ?? {})}`;
+      const entry: PluginState = { opHash };
       byRequest.set(request, entry);
       try {
-        entry.state = await cache.begin(request, keyText);
+        // The version is read before the query runs (see the top of this file), even
+        // for an operation not classified yet.
+        entry.state = await cache.begin(request, keyText, undefined, known === true);
       } catch (e) {
         if (e instanceof MinSeqAhead || e instanceof BadMinSeq) {
           entry.error = new GraphQLError(e.message, {
@@ -441,6 +454,13 @@ export function useResponseCache(cache: ResponseCache): Plugin {
       }
       // Placeholders: onResultProcess answers from the state.
       if (entry.state.hit !== undefined || entry.state.notModified) setResult({ data: null });
+    },
+    onExecute({ args }) {
+      const request = (args.contextValue as { request?: Request } | undefined)?.request;
+      const entry = request ? byRequest.get(request) : undefined;
+      if (!entry?.state) return;
+      // yoga's parsed document: a mutation, subscription or _meta read is never cached.
+      if (!cache.classify(entry.opHash, args.document, args.operationName)) entry.state = undefined;
     },
     onResultProcess({ request, result, setResultProcessor, acceptableMediaTypes }) {
       const entry = byRequest.get(request);
