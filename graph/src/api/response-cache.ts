@@ -393,6 +393,7 @@ function ifNoneMatch(header: string | null, etag: string): boolean {
 
 interface PluginState {
   opHash: string;
+  keyText: string;
   state?: CacheState;
   error?: GraphQLError;
 }
@@ -415,6 +416,18 @@ function jsonMediaType(acceptable: string[]): string | null {
  */
 export function useResponseCache(cache: ResponseCache): Plugin {
   const byRequest = new WeakMap<Request, PluginState>();
+  const begin = async (entry: PluginState, request: Request, shortcuts: boolean): Promise<GraphQLError | null> => {
+    try {
+      entry.state = await cache.begin(request, entry.keyText, undefined, shortcuts);
+      return null;
+    } catch (e) {
+      if (!(e instanceof MinSeqAhead || e instanceof BadMinSeq)) throw e;
+      entry.error = new GraphQLError(e.message, {
+        extensions: { code: e instanceof MinSeqAhead ? 'MIN_SEQ_AHEAD' : 'BAD_USER_INPUT', http: { status: 400 } },
+      });
+      return entry.error;
+    }
+  };
   return {
     async onParams({ params, request, setResult, context }) {
       if (request.method !== 'GET' && request.method !== 'POST') return;
@@ -427,40 +440,36 @@ export function useResponseCache(cache: ResponseCache): Plugin {
       const opHash = sha(`${params.operationName ?? ''}\u0000${params.query}`);
       const known = cache.known(opHash);
       if (known === false) return;
-      const keyText = `gql\u0000${opHash}\u0000${stableJson(params.variables ?? {})}`;
-      const entry: PluginState = { opHash };
+      const entry: PluginState = { opHash, keyText: `gql\u0000${opHash}\u0000${stableJson(params.variables ?? {})}` };
       byRequest.set(request, entry);
-      try {
-        // The version is read before the query runs (see the top of this file), even
-        // for an operation not classified yet.
-        entry.state = await cache.begin(request, keyText, undefined, known === true);
-      } catch (e) {
-        if (e instanceof MinSeqAhead || e instanceof BadMinSeq) {
-          entry.error = new GraphQLError(e.message, {
-            extensions: { code: e instanceof MinSeqAhead ? 'MIN_SEQ_AHEAD' : 'BAD_USER_INPUT', http: { status: 400 } },
-          });
-          setResult({ errors: [entry.error] });
-          return;
-        }
-        throw e;
-      }
-      if (entry.state.hit !== undefined) {
-        const refused = await cache.charge(entry.state, (context as { req?: IncomingMessage }).req);
+      // An operation not classified yet waits for yoga's parse and validation
+      // (a refused one costs no database read): onExecute reads the version.
+      if (known !== true) return;
+      const error = await begin(entry, request, true);
+      if (error) return setResult({ errors: [error] });
+      if (entry.state!.hit !== undefined) {
+        const refused = await cache.charge(entry.state!, (context as { req?: IncomingMessage }).req);
         if (refused) {
           entry.error = refused;
-          setResult({ errors: [refused] });
-          return;
+          return setResult({ errors: [refused] });
         }
       }
       // Placeholders: onResultProcess answers from the state.
-      if (entry.state.hit !== undefined || entry.state.notModified) setResult({ data: null });
+      if (entry.state!.hit !== undefined || entry.state!.notModified) setResult({ data: null });
     },
-    onExecute({ args }) {
+    async onExecute({ args, setResultAndStopExecution }) {
       const request = (args.contextValue as { request?: Request } | undefined)?.request;
       const entry = request ? byRequest.get(request) : undefined;
-      if (!entry?.state) return;
+      if (!entry || entry.error) return;
       // yoga's parsed document: a mutation, subscription or _meta read is never cached.
-      if (!cache.classify(entry.opHash, args.document, args.operationName)) entry.state = undefined;
+      if (!cache.classify(entry.opHash, args.document, args.operationName)) {
+        entry.state = undefined;
+        return;
+      }
+      if (entry.state) return;
+      // First run of this operation: the version is read before it executes (see the top of this file).
+      const error = await begin(entry, request!, false);
+      if (error) setResultAndStopExecution({ errors: [error] });
     },
     onResultProcess({ request, result, setResultProcessor, acceptableMediaTypes }) {
       const entry = byRequest.get(request);
