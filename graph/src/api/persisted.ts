@@ -39,13 +39,16 @@ export function loadManifest(path = MANIFEST_PATH): Map<string, PersistedOperati
 const error = (message: string, code: string, status: number) => () =>
   createGraphQLError(message, { extensions: { code, http: { status } } });
 
+// yoga's own wording when there is no query, plus the other way to name one.
+const noQuery = error('Must provide query string, or a persisted operation id (extensions.persistedQuery.sha256Hash).', 'PERSISTED_QUERY_ID_REQUIRED', 400);
+
 export function usePersisted(mode: PersistedMode, operations: Map<string, PersistedOperation> = loadManifest()): Plugin {
   if (mode === 'off') {
     // Ids still work (a client built for allow-get keeps working), text too.
     return usePersistedOperations({
       getPersistedOperation: (id) => operations.get(id)?.body ?? null,
       allowArbitraryOperations: true,
-      customErrors: { notFound: error('Unknown persisted operation id.', 'PERSISTED_QUERY_NOT_FOUND', 400) },
+      customErrors: { notFound: error('Unknown persisted operation id.', 'PERSISTED_QUERY_NOT_FOUND', 400), keyNotFound: noQuery },
     }) as Plugin;
   }
   return usePersistedOperations({
@@ -60,7 +63,7 @@ export function usePersisted(mode: PersistedMode, operations: Map<string, Persis
         'PERSISTED_QUERY_ONLY',
         400,
       ),
-      keyNotFound: error('No query and no persisted operation id (extensions.persistedQuery.sha256Hash).', 'PERSISTED_QUERY_ID_REQUIRED', 400),
+      keyNotFound: noQuery,
     },
   }) as Plugin;
 }
