@@ -7,8 +7,10 @@
 // Modes (API_PERSISTED_OPERATIONS):
 //   off        any operation, by text or by id, over GET and POST
 //   allow-get  GET runs only listed operations (a CDN in front can then only
-//              be made to cache and amplify the app's own queries); POST takes
-//              any operation (GraphiQL, analysts)  [default]
+//              be made to cache and amplify the app's own queries), except
+//              SSE streams (Accept: text/event-stream: never cached, and
+//              EventSource can only GET); POST takes any operation
+//              (GraphiQL, analysts)  [default]
 //   only       every request names a listed operation
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +44,8 @@ const error = (message: string, code: string, status: number) => () =>
 // yoga's own wording when there is no query, plus the other way to name one.
 const noQuery = error('Must provide query string, or a persisted operation id (extensions.persistedQuery.sha256Hash).', 'PERSISTED_QUERY_ID_REQUIRED', 400);
 
+const isEventStream = (request: Request) => /text\/event-stream/i.test(request.headers.get('accept') ?? '');
+
 export function usePersisted(mode: PersistedMode, operations: Map<string, PersistedOperation> = loadManifest()): Plugin {
   if (mode === 'off') {
     // Ids still work (a client built for allow-get keeps working), text too.
@@ -53,7 +57,9 @@ export function usePersisted(mode: PersistedMode, operations: Map<string, Persis
   }
   return usePersistedOperations({
     getPersistedOperation: (id) => operations.get(id)?.body ?? null,
-    allowArbitraryOperations: mode === 'only' ? false : (request) => request.method !== 'GET',
+    // A GET asking for an SSE stream is no cacheable answer (no-store), and a
+    // browser's EventSource can only GET: it may send its subscription's text.
+    allowArbitraryOperations: mode === 'only' ? false : (request) => request.method !== 'GET' || isEventStream(request),
     customErrors: {
       notFound: error('Unknown persisted operation id: this server runs only the operations in its manifest.', 'PERSISTED_QUERY_NOT_FOUND', 400),
       persistedQueryOnly: error(

@@ -122,6 +122,16 @@ describe('persisted operations', () => {
     expect((await text.json()).errors[0].extensions.code).toBe('PERSISTED_QUERY_ONLY');
     expect(text.headers.get('cache-control')).toBe('no-store');
 
+    // An SSE stream over GET (what a browser's EventSource sends) may carry its text: never cached.
+    const controller = new AbortController();
+    const sse = await fetch(`${B.url}/graphql?query=${encodeURIComponent('subscription { events { seq } }')}`, {
+      headers: { accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
+    expect(sse.status).toBe(200);
+    expect(sse.headers.get('cache-control')).toBe('no-store');
+    controller.abort();
+
     const unknown = await get(
       `${B.url}/graphql?extensions=${encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash: 'ab'.repeat(32) } }))}`,
     );
