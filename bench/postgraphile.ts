@@ -20,7 +20,15 @@
 //    (from /proc: what other jobs on a shared machine distort least) and the
 //    median of the per-pair ratios.
 //
+// 4. The cached case (issue 12 "beyond PostGraphile"): the discovery shapes
+//    against a third process, our API with its response cache on (strict
+//    freshness: one shared version read per request batch; and `bus`
+//    freshness: none), compared with PostGraphile's median on the same shape.
+//    The comparison runs above use API_RESPONSE_CACHE=off: no indexer commits
+//    here, so a cache would answer every request of those runs.
+//
 // BENCH_DATABASE_URL: use that database instead (seeded here if empty).
+// BENCH_CACHED=0: skip the cached case.
 // BENCH_ONLY: only the shapes whose name contains this text.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -205,7 +213,7 @@ function rowCount(data: unknown): number {
 // Servers
 
 interface Server {
-  name: 'ours' | 'postgraphile';
+  name: 'ours' | 'postgraphile' | 'ours-cached' | 'ours-cached-bus';
   url: string;
   child: ChildProcess;
 }
@@ -227,7 +235,7 @@ async function waitForGraphQL(url: string, child: ChildProcess, name: string): P
 
 async function startServer(name: Server['name'], databaseUrl: string): Promise<Server> {
   const port = await freePort();
-  const script = name === 'ours' ? join(ROOT, 'graph/dist/api.js') : join(ROOT, 'bench/postgraphile-server.mjs');
+  const script = name === 'postgraphile' ? join(ROOT, 'bench/postgraphile-server.mjs') : join(ROOT, 'graph/dist/api.js');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -240,6 +248,8 @@ async function startServer(name: Server['name'], databaseUrl: string): Promise<S
     // One load generator is one client: the per-client budgets would refuse it by design.
     API_RATE_LIMIT: '0',
     API_COST_BUDGET: '0',
+    API_RESPONSE_CACHE: name.startsWith('ours-cached') ? 'on' : 'off',
+    API_RESPONSE_CACHE_FRESHNESS: name === 'ours-cached-bus' ? 'bus' : 'strict',
   };
   delete env.REDIS_URL;
   // Plain node (no tsx loader) for both, as production starts them.
@@ -404,12 +414,55 @@ async function main(): Promise<void> {
         `${entry.cpuRatio.toFixed(2)}x server CPU per request`);
     }
 
+    // The cached case: discovery, answered from the response cache.
+    const cached: Array<{ shape: string; server: string; runs: Run[]; median: { reqPerSec: number; p50: number; p99: number; cpuMsPerRequest: number }; ratioToPostGraphile: number }> = [];
+    if (process.env.BENCH_CACHED !== '0') {
+      for (const name of ['ours-cached', 'ours-cached-bus'] as const) {
+        const srv = await startServer(name, databaseUrl);
+        servers.push(srv);
+        for (const shape of shapes(pick).filter((x) => x.name.startsWith('node discovery') && (!only || x.name.includes(only)))) {
+          const a = await ask(srv.url, shape.ours, shape.variables);
+          const expected = results.find((r) => r.shape === shape.name);
+          console.log(`\n${shape.name}, ${name}:`);
+          await load(srv, shape.ours, shape.variables, a.text);
+          const runs: Run[] = [];
+          for (let pair = 0; pair < PAIRS; pair++) {
+            const r = await load(srv, shape.ours, shape.variables, a.text);
+            runs.push({ server: name, pair, ...r });
+            console.log(
+              `  run ${pair + 1} ${name.padEnd(16)} ${r.reqPerSec.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  ${r.cpuMsPerRequest.toFixed(3)} CPU ms/req` +
+                (r.errors ? `  ${r.errors} errors/unexpected bodies` : ''),
+            );
+          }
+          const med = {
+            reqPerSec: median(runs.map((r) => r.reqPerSec)),
+            p50: median(runs.map((r) => r.p50)),
+            p99: median(runs.map((r) => r.p99)),
+            cpuMsPerRequest: median(runs.map((r) => r.cpuMsPerRequest)),
+          };
+          const ratioToPostGraphile = expected ? med.reqPerSec / expected.median.postgraphile.reqPerSec : NaN;
+          cached.push({ shape: shape.name, server: name, runs, median: med, ratioToPostGraphile });
+        }
+        srv.child.kill('SIGTERM');
+        await new Promise((r) => (srv.child.exitCode !== null ? r(null) : srv.child.once('exit', r)));
+        servers.splice(servers.indexOf(srv), 1);
+      }
+    }
+
     console.log('\nshape                                 ours req/s  PG req/s  ratio  ours p99  PG p99  CPU ms/req ours / PG');
     for (const r of results) {
       console.log(
         `${r.shape.padEnd(36)} ${r.median.ours.reqPerSec.toFixed(0).padStart(10)} ${r.median.postgraphile.reqPerSec.toFixed(0).padStart(9)} ` +
           `${r.ratio.toFixed(2).padStart(5)}x ${String(r.median.ours.p99).padStart(6)} ms ${String(r.median.postgraphile.p99).padStart(4)} ms  ` +
           `${r.median.ours.cpuMsPerRequest.toFixed(2)} / ${r.median.postgraphile.cpuMsPerRequest.toFixed(2)}`,
+      );
+    }
+    for (const c of cached) {
+      const pgMedian = results.find((r) => r.shape === c.shape)?.median.postgraphile;
+      console.log(
+        `${`${c.shape} (${c.server.replace('ours-', '')})`.padEnd(36)} ${c.median.reqPerSec.toFixed(0).padStart(10)} ${(pgMedian ? pgMedian.reqPerSec.toFixed(0) : '-').padStart(9)} ` +
+          `${c.ratioToPostGraphile.toFixed(2).padStart(5)}x ${String(c.median.p99).padStart(6)} ms ${(pgMedian ? String(pgMedian.p99) : '-').padStart(4)} ms  ` +
+          `${c.median.cpuMsPerRequest.toFixed(2)} / ${pgMedian ? pgMedian.cpuMsPerRequest.toFixed(2) : '-'}`,
       );
     }
     const date = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
@@ -422,8 +475,16 @@ async function main(): Promise<void> {
           date: new Date().toISOString(),
           machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, note: 'shared machine: other jobs ran at the same time' },
           dataSet: { scale: SCALE, ...s },
-          settings: { connections: CONNECTIONS, durationSeconds: DURATION, pairs: PAIRS, ours: 'graph/dist/api.js NODE_ENV=production, limits on, per-client budgets off', postgraphile: '5.1.5 + connection-filter 4.0.1, Amber preset, NODE_ENV=production' },
+          settings: {
+            connections: CONNECTIONS,
+            durationSeconds: DURATION,
+            pairs: PAIRS,
+            ours: 'graph/dist/api.js NODE_ENV=production, limits on, per-client budgets off, response cache off',
+            cached: 'graph/dist/api.js as ours with the response cache on (strict, and bus freshness); no commits during the runs',
+            postgraphile: '5.1.5 + connection-filter 4.0.1, Amber preset, NODE_ENV=production',
+          },
           results,
+          cached,
         },
         null,
         2,

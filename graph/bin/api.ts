@@ -5,7 +5,8 @@
 //   another process), SOLANA_RPC_URL (for /readyz), PROGRAM_ID, PORT, HOST,
 //   the API_* limits (tokens, aliases, depth, directives, cost, page size,
 //   response size, statement timeout, rate limit, subscriptions and
-//   WebSocket connections per client), CORS_ORIGIN, LOG_LEVEL
+//   WebSocket connections per client), API_PERSISTED_OPERATIONS, the
+//   response cache (API_RESPONSE_CACHE*, API_CACHE_*), CORS_ORIGIN, LOG_LEVEL
 //   (see .env.example and docs/API.md).
 // SIGINT/SIGTERM stop it gracefully.
 import { createBus } from '../src/bus.js';
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
     maxWsConnectionsPerClient: config.maxWsConnectionsPerClient,
     trustProxy: config.trustProxy,
     corsOrigin: config.corsOrigin,
+    persistedOperations: config.persistedOperations,
+    responseCache: config.responseCache,
   });
   const { url } = await server.start();
   process.send?.({ type: 'listening', url });

@@ -50,6 +50,17 @@ const sourceUrls = {
 };
 
 const started = Date.now();
+// The persisted-operation manifest the API loads (allow-listed GET operations),
+// regenerated from graph/operations so a build never ships a stale list.
+{
+  const { MANIFEST_PATH, manifestText } = await import('./persisted-operations.mjs');
+  const text = manifestText();
+  const current = await readFile(MANIFEST_PATH, 'utf8').catch(() => '');
+  if (current !== text) {
+    await writeFile(MANIFEST_PATH, text);
+    console.log('wrote graph/generated/persisted-operations.json (commit it)');
+  }
+}
 await build({
   entryPoints: { api: resolve(GRAPH, 'bin/api.ts'), indexer: resolve(GRAPH, 'bin/indexer.ts') },
   outdir: OUT,

@@ -27,6 +27,13 @@ const Env = z.object({
   API_STALL_AFTER_MS: z.coerce.number().int().positive().default(10_000),
   API_DB_POOL: z.coerce.number().int().positive().default(10),
   CORS_ORIGIN: z.string().optional(),
+  API_PERSISTED_OPERATIONS: z.enum(['off', 'allow-get', 'only']).default('allow-get'),
+  API_RESPONSE_CACHE: z.enum(['0', '1', 'true', 'false', 'on', 'off']).default('1'),
+  API_RESPONSE_CACHE_FRESHNESS: z.enum(['strict', 'bus']).default('strict'),
+  API_RESPONSE_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * 1024),
+  API_RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).default(10_000),
+  API_CACHE_MAX_AGE: z.coerce.number().int().min(0).max(3600).default(1),
+  API_CACHE_STALE_WHILE_REVALIDATE: z.coerce.number().int().min(0).max(86_400).default(5),
 });
 
 export interface ApiConfig {
@@ -59,6 +66,15 @@ export interface ApiConfig {
   stallAfterMs: number;
   dbPool: number;
   corsOrigin?: string[];
+  persistedOperations: 'off' | 'allow-get' | 'only';
+  responseCache: {
+    enabled: boolean;
+    freshness: 'strict' | 'bus';
+    maxBytes: number;
+    maxEntries: number;
+    maxAge: number;
+    staleWhileRevalidate: number;
+  };
 }
 
 export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -88,5 +104,14 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
     stallAfterMs: e.API_STALL_AFTER_MS,
     dbPool: e.API_DB_POOL,
     corsOrigin: e.CORS_ORIGIN ? e.CORS_ORIGIN.split(',').map((s) => s.trim()) : undefined,
+    persistedOperations: e.API_PERSISTED_OPERATIONS,
+    responseCache: {
+      enabled: ['1', 'true', 'on'].includes(e.API_RESPONSE_CACHE),
+      freshness: e.API_RESPONSE_CACHE_FRESHNESS,
+      maxBytes: e.API_RESPONSE_CACHE_MAX_BYTES,
+      maxEntries: e.API_RESPONSE_CACHE_MAX_ENTRIES,
+      maxAge: e.API_CACHE_MAX_AGE,
+      staleWhileRevalidate: e.API_CACHE_STALE_WHILE_REVALIDATE,
+    },
   };
 }

@@ -62,8 +62,39 @@ export class ApiMetrics {
     registers: this.registers,
   });
 
+  readonly responseCache = new Counter({
+    name: 'dvpn_api_response_cache_requests_total',
+    help: 'Cacheable GraphQL queries and REST answers by cache result: hit (answered from the server cache), miss, not_modified (If-None-Match matched: 304).',
+    labelNames: ['result'] as const,
+    registers: this.registers,
+  });
+  readonly responseCacheEvictions = new Counter({
+    name: 'dvpn_api_response_cache_evictions_total',
+    help: 'Response cache entries dropped to stay within its byte and entry bounds (entries of a version the indexer moved past are dropped too, not counted here).',
+    registers: this.registers,
+  });
+  private responseCacheSize: (() => { entries: number; bytes: number }) | null = null;
+
   constructor() {
     const self = this;
+    new Gauge({
+      name: 'dvpn_api_response_cache_entries',
+      help: 'Answers held by the response cache.',
+      registers: this.registers,
+      collect() {
+        this.reset();
+        if (self.responseCacheSize) this.set(self.responseCacheSize().entries);
+      },
+    });
+    new Gauge({
+      name: 'dvpn_api_response_cache_bytes',
+      help: 'Approximate memory held by the response cache (UTF-16 bytes of the answers plus overhead).',
+      registers: this.registers,
+      collect() {
+        this.reset();
+        if (self.responseCacheSize) this.set(self.responseCacheSize().bytes);
+      },
+    });
     new Gauge({
       name: 'dvpn_api_subscribers_connected',
       help: 'Subscribers connected (GraphQL subscriptions over WebSocket and SSE).',
@@ -135,6 +166,11 @@ export class ApiMetrics {
         if (self.ingestion?.eventsApplied != null) this.inc(self.ingestion.eventsApplied);
       },
     });
+  }
+
+  /** The response cache whose size /metrics reports. */
+  watchResponseCache(size: () => { entries: number; bytes: number }): void {
+    this.responseCacheSize = size;
   }
 
   /** The bus whose subscribers /metrics reports. */

@@ -322,6 +322,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       });
     },
     async stop() {
+      yoga.api.cache?.close();
       await yoga.api.feed.close();
       for (const socket of wss.clients) socket.terminate();
       await graphqlWs.dispose();

@@ -36,6 +36,13 @@ interface Verdict {
   cost: number;
 }
 
+/**
+ * The cost of each request's operation, by its fetch Request: the response
+ * cache keeps it with the answer and charges it again on each hit, so a cached
+ * answer takes from the client's budget like the query it stands for.
+ */
+export const operationCost = new WeakMap<object, number>();
+
 /** Distinct (operation, variables) verdicts kept per document; beyond it the document's entries start over. */
 const PER_DOCUMENT = 256;
 
@@ -67,6 +74,8 @@ export function useOperationLimits(opts: OperationLimitsOptions = {}): Plugin {
 
   const check = async (args: Args): Promise<readonly GraphQLError[] | null> => {
     const { errors, cost } = judge(args);
+    const request = (args.contextValue as { request?: object } | undefined)?.request;
+    if (request) operationCost.set(request, cost);
     if (errors.length > 0) {
       const code = errors.some((e) => e.extensions?.code === 'PAGE_SIZE_EXCEEDED') ? 'PAGE_SIZE_EXCEEDED' : 'COST_LIMIT_EXCEEDED';
       if (errors.some((e) => e.extensions?.code === code)) opts.onRefused?.(code);

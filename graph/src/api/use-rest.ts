@@ -17,11 +17,13 @@
 // Lists answer { items, pageInfo, totalCount }; one object answers the object
 // (404 when unknown). Field names and values are exactly GraphQL's (amounts
 // as decimal strings). Bad parameters answer 400 with GraphQL-style errors.
+import type { IncomingMessage } from 'node:http';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { ApiMetrics } from './metrics.js';
 import { REFUSAL_CODES } from './use-metrics.js';
+import { BadMinSeq, MinSeqAhead, type CacheState, type ResponseCache } from './response-cache.js';
 
 const NODE_FIELDS = `pubkey providerPubkey nodeId endpoint region pricePerMinute pricePerMinuteToken wgServerPubkey
   maxCapacity activeSessions freeCapacity isActive providerReputation totalUptimeSeconds totalSessions createdAt updatedAt lastSlot`;
@@ -217,7 +219,7 @@ export interface RestPlugin extends Plugin {
   bind(yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>>): void;
 }
 
-export function useRest(opts: { metrics?: ApiMetrics; logger?: Logger } = {}): RestPlugin {
+export function useRest(opts: { metrics?: ApiMetrics; logger?: Logger; cache?: ResponseCache | null } = {}): RestPlugin {
   let yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>> | null = null;
 
   async function run(
@@ -265,10 +267,12 @@ export function useRest(opts: { metrics?: ApiMetrics; logger?: Logger } = {}): R
     async onRequest({ url, request, serverContext, endResponse, fetchAPI }) {
       const found = match(url.pathname);
       if (!found) return;
-      const respond = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      // Answers other than a cacheable 200 are never kept by a shared cache.
+      const respond = (status: number, body: unknown, headers: Record<string, string> = { 'cache-control': 'no-store' }) => {
         opts.metrics?.restRequests.inc({ route: found.route.name, status: String(status) });
+        const text = typeof body === 'string' ? body : JSON.stringify(body);
         endResponse(
-          new fetchAPI.Response(request.method === 'HEAD' ? null : JSON.stringify(body), {
+          new fetchAPI.Response(request.method === 'HEAD' || status === 304 ? null : text, {
             status,
             headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
           }),
@@ -281,10 +285,29 @@ export function useRest(opts: { metrics?: ApiMetrics; logger?: Logger } = {}): R
       try {
         if (found.bad) throw new BadRequest(found.bad);
         const variables = found.route.variables(url.searchParams, found.param);
+        // Keyed by route and the variables it resolved to: equivalent URLs share an entry.
+        let state: CacheState | null = null;
+        if (opts.cache) {
+          state = await opts.cache.begin(request, `rest\u0000${found.route.name}\u0000${JSON.stringify(variables)}`, url);
+          if (state.notModified) return respond(304, null, opts.cache.headers(state));
+          if (state.hit !== undefined) {
+            const refused = await opts.cache.charge(state, (serverContext as { req?: IncomingMessage } | undefined)?.req);
+            if (refused) {
+              opts.metrics?.refused.inc({ rule: 'RATE_LIMITED' });
+              return respond(429, errorJson([refused]), { 'cache-control': 'no-store', 'retry-after': String(refused.extensions.retryAfter) });
+            }
+            return respond(200, state.hit, opts.cache.headers(state));
+          }
+        }
         const { status, body, headers } = await run(request, (serverContext ?? {}) as Record<string, unknown>, found.route, variables);
-        respond(status, body, headers);
+        if (state && status === 200 && !headers) {
+          const text = JSON.stringify(body);
+          opts.cache!.store(state, text, request);
+          respond(200, text, opts.cache!.headers(state));
+        } else respond(status, body, headers ? { 'cache-control': 'no-store', ...headers } : undefined);
       } catch (e) {
-        if (e instanceof BadRequest) respond(400, { errors: [{ message: e.message, extensions: { code: 'BAD_USER_INPUT' } }] });
+        if (e instanceof BadRequest || e instanceof BadMinSeq) respond(400, { errors: [{ message: e.message, extensions: { code: 'BAD_USER_INPUT' } }] });
+        else if (e instanceof MinSeqAhead) respond(400, { errors: [{ message: e.message, extensions: { code: 'MIN_SEQ_AHEAD' } }] });
         else {
           opts.logger?.error({ err: e }, 'REST request failed');
           respond(500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });

@@ -24,6 +24,8 @@ import { useMetrics } from './use-metrics.js';
 import { useOperationLimits } from './use-operation-limits.js';
 import { useResponseSizeLimit } from './use-response-size-limit.js';
 import { useRest } from './use-rest.js';
+import { usePersisted, type PersistedMode } from './persisted.js';
+import { ResponseCache, useResponseCache, type ResponseCacheOptions } from './response-cache.js';
 import { useSharedSubscriptions } from './use-shared-subscriptions.js';
 
 export interface ApiLimits extends Omit<ArmorOptions, 'onRefused'> {
@@ -72,10 +74,21 @@ export interface ApiOptions {
    * never with credentials (the API reads public data and takes no cookies).
    */
   corsOrigin?: string | string[];
+  /** Persisted (allow-listed) operations: off, allow-get (default: GET runs only listed ones), only. See persisted.ts. */
+  persistedOperations?: PersistedMode;
+  /** Response cache and HTTP caching headers (response-cache.ts); false: neither. */
+  responseCache?: ResponseCacheOptions | false;
 }
 
 export type ApiYoga = YogaServerInstance<Record<string, unknown>, ApiServices> & {
-  readonly api: { metrics: ApiMetrics; readiness: () => Promise<Readiness>; logger: Logger; bus: Bus; feed: ChangeFeed };
+  readonly api: {
+    metrics: ApiMetrics;
+    readiness: () => Promise<Readiness>;
+    logger: Logger;
+    bus: Bus;
+    feed: ChangeFeed;
+    cache: ResponseCache | null;
+  };
 };
 
 function yogaLogger(log: Logger) {
@@ -167,7 +180,6 @@ export function createApi(opts: ApiOptions): ApiYoga {
     });
   const readiness = createReadiness({ prisma: opts.prisma, rpc: opts.rpc, ingestion, logger });
   const limits = opts.limits ?? {};
-  const rest = useRest({ metrics, logger });
   // Subscriptions read the change feed: the bus in seq order, with what it
   // lost read back from the change log, resumable by seq.
   const feed =
@@ -180,6 +192,17 @@ export function createApi(opts: ApiOptions): ApiYoga {
   const budget =
     opts.costBudget === false ? null : createRateLimiter({ points: 100_000, durationSeconds: 10, ...opts.costBudget });
   const pool = opts.pool ?? poolOf(opts.prisma);
+  const cache =
+    opts.responseCache === false
+      ? null
+      : new ResponseCache(
+          pool ? async (text, values) => (await pool.query(text, values)).rows : (text, values) => opts.prisma.$queryRawUnsafe(text, ...values),
+          feed,
+          metrics,
+          { ...opts.responseCache, budget },
+        );
+  const rest = useRest({ metrics, logger, cache });
+  const persisted = usePersisted(opts.persistedOperations ?? 'allow-get');
   const services: ApiServices = {
     prisma: opts.prisma,
     bus: feed,
@@ -195,7 +218,13 @@ export function createApi(opts: ApiOptions): ApiYoga {
     renderGraphiQL,
     landingPage: false,
     healthCheckEndpoint: '/yoga-health',
-    cors: { origin: opts.corsOrigin ?? '*', credentials: false, maxAge: 600 },
+    cors: {
+      origin: opts.corsOrigin ?? '*',
+      credentials: false,
+      maxAge: 600,
+      // Browsers may read the freshness of an answer (docs/API.md, "Caching").
+      exposedHeaders: ['etag', 'x-dvpn-seq', 'x-dvpn-slot'],
+    },
     logging: yogaLogger(logger),
     batching: false,
     context: () => services,
@@ -221,6 +250,9 @@ export function createApi(opts: ApiOptions): ApiYoga {
       guardOnRequest(useHealth(readiness), logger),
       guardOnRequest(useMetrics({ metrics, bus: feed, ingestion, readiness }), logger),
       guardOnRequest(rest, logger),
+      // onParams, in this order: an id becomes its query text, then the cache looks it up.
+      persisted,
+      ...(cache ? [useResponseCache(cache)] : []),
       // Refusals are counted by useMetrics from the error codes of the answers.
       useArmor(limits),
       // Page size and cost in one validation pass, cached per document and variables.
@@ -231,5 +263,5 @@ export function createApi(opts: ApiOptions): ApiYoga {
     ],
   });
   rest.bind(yoga as unknown as Parameters<typeof rest.bind>[0]);
-  return Object.assign(yoga, { api: { metrics, readiness, logger, bus: opts.bus, feed } }) as ApiYoga;
+  return Object.assign(yoga, { api: { metrics, readiness, logger, bus: opts.bus, feed, cache } }) as ApiYoga;
 }
