@@ -23,10 +23,8 @@ export function parseEndpoint(text: string): Endpoint {
   if (port < 1 || port > 65535) throw new Error(`endpoint "${text}": port ${port} is outside 1..65535`);
   if (m[1] !== undefined) {
     const ip6 = m[1];
-    const groups = ip6.split(':');
-    if (groups.length < 3 || groups.length > 8 || (ip6.match(/::/g) ?? []).length > 1 || !groups.every((g) => /^[0-9A-Fa-f]{0,4}$/.test(g))) {
-      throw new Error(`endpoint "${text}": "${ip6}" is not an IPv6 address`);
-    }
+    // The WHATWG URL parser (browsers and Node alike) implements the full IPv6 grammar: "::", an embedded IPv4 tail.
+    if (!URL.canParse(`http://[${ip6}]/`)) throw new Error(`endpoint "${text}": "${ip6}" is not an IPv6 address`);
     return { host: ip6, port };
   }
   const host = m[2];
