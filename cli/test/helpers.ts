@@ -20,7 +20,7 @@ export interface CliEnv {
   /** Writes the keypair as a Solana CLI JSON file in the temp dir and returns its path. */
   keypairFile(kp: Keypair, name?: string): string;
   /** Runs `dvpn <args> --url <rpc> --ws-url <ws> [--keypair <file>]`; never throws on a non-zero exit. */
-  run(args: string[], opts?: { keypair?: Keypair; home?: string; env?: Record<string, string> }): Promise<CliResult>;
+  run(args: string[], opts?: { keypair?: Keypair; home?: string; env?: Record<string, string>; url?: string }): Promise<CliResult>;
   /** Runs with --json, expects exit code 0 and returns the parsed stdout. */
   json<T = Record<string, unknown>>(args: string[], opts?: { keypair?: Keypair; home?: string }): Promise<T>;
   cleanup(): void;
@@ -44,7 +44,7 @@ export function cliEnv(chain: Chain): CliEnv {
 
   const run: CliEnv['run'] = (args, opts = {}) =>
     new Promise((resolvePromise, reject) => {
-      const argv = [DVPN_BIN, ...args, '--url', chain.rpcUrl, '--ws-url', chain.wsUrl];
+      const argv = [DVPN_BIN, ...args, '--url', opts.url ?? chain.rpcUrl, '--ws-url', opts.url ? opts.url.replace(/^http/, 'ws') : chain.wsUrl];
       if (opts.keypair) argv.push('--keypair', keypairFile(opts.keypair));
       // Asynchronous spawn: the harness keeps draining runtime events meanwhile.
       const child = spawn(process.execPath, argv, {

@@ -10,6 +10,9 @@ export interface Endpoint {
 const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
+/** 0.0.0.0 and :: mean "any address" to a server; a client dialing them reaches only itself. */
+const unspecified = (text: string) => `endpoint "${text}": the unspecified address (any address) cannot be dialed; give the node's public address or name`;
+
 /**
  * Parses "vpn.example.net:51820", "203.0.113.7:51820" or "[2001:db8::1]:51820";
  * throws an Error saying what is wrong otherwise (a WireGuard client could not dial it).
@@ -23,15 +26,15 @@ export function parseEndpoint(text: string): Endpoint {
   if (port < 1 || port > 65535) throw new Error(`endpoint "${text}": port ${port} is outside 1..65535`);
   if (m[1] !== undefined) {
     const ip6 = m[1];
-    const groups = ip6.split(':');
-    if (groups.length < 3 || groups.length > 8 || (ip6.match(/::/g) ?? []).length > 1 || !groups.every((g) => /^[0-9A-Fa-f]{0,4}$/.test(g))) {
-      throw new Error(`endpoint "${text}": "${ip6}" is not an IPv6 address`);
-    }
+    // The WHATWG URL parser (browsers and Node alike) implements the full IPv6 grammar: "::", an embedded IPv4 tail.
+    if (!URL.canParse(`http://[${ip6}]/`)) throw new Error(`endpoint "${text}": "${ip6}" is not an IPv6 address`);
+    if (new URL(`http://[${ip6}]/`).hostname === '[::]') throw new Error(unspecified(text));
     return { host: ip6, port };
   }
   const host = m[2];
   if (/^[\d.]+$/.test(host)) {
     if (!IPV4.test(host)) throw new Error(`endpoint "${text}": "${host}" is not an IPv4 address`);
+    if (host === '0.0.0.0') throw new Error(unspecified(text));
     return { host, port };
   }
   const labels = host.replace(/\.$/, '').split('.');

@@ -7,6 +7,8 @@ describe('parseEndpoint', () => {
     expect(parseEndpoint('203.0.113.7:1')).toEqual({ host: '203.0.113.7', port: 1 });
     expect(parseEndpoint('[2001:db8::1]:65535')).toEqual({ host: '2001:db8::1', port: 65535 });
     expect(parseEndpoint('localhost:51820')).toEqual({ host: 'localhost', port: 51820 });
+    expect(parseEndpoint('[::1]:51820')).toEqual({ host: '::1', port: 51820 });
+    expect(parseEndpoint('[::ffff:203.0.113.7]:51820')).toEqual({ host: '::ffff:203.0.113.7', port: 51820 });
   });
 
   it.each([
@@ -21,6 +23,12 @@ describe('parseEndpoint', () => {
     ['under_score.example:51820', 'is not a host name'],
     ['2001:db8::1:51820', 'is not HOST:PORT'],
     ['[2001:db8:::1:2:3:4:5:6]:51820', 'is not an IPv6 address'],
+    ['[1:2:3]:51820', 'is not an IPv6 address'],
+    ['[:::]:51820', 'is not an IPv6 address'],
+    ['[fe80::1%eth0]:51820', 'is not HOST:PORT'],
+    ['0.0.0.0:51820', 'unspecified address'],
+    ['[::]:51820', 'unspecified address'],
+    ['[0:0::0]:51820', 'unspecified address'],
     ['', 'must be 1..64 bytes'],
     [`${'a'.repeat(60)}.net:51820`, 'must be 1..64 bytes'],
   ])('refuses %j', (text, why) => {

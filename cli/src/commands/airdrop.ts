@@ -15,7 +15,7 @@ export function airdropCommand(): Command {
       withContext(async (ctx, solText: string, recipientText: string | undefined) => {
         const lamports = parseSol(solText, '<SOL>');
         if (lamports === 0n) throw new CliError('<SOL>: must be more than 0');
-        if (lamports > BigInt(Number.MAX_SAFE_INTEGER)) throw new CliError('<SOL>: too large for one airdrop');
+        if (lamports > BigInt(Number.MAX_SAFE_INTEGER)) throw new CliError(`<SOL>: too large for one airdrop (the limit is ${formatSol(BigInt(Number.MAX_SAFE_INTEGER))}, what requestAirdrop can carry)`);
         const to = recipientText ? parsePubkey(recipientText, '[RECIPIENT]') : ctx.signer.publicKey;
         await refuseOnMainnet(ctx.connection, ctx.rpcUrl, 'airdrop');
         const { lastValidBlockHeight } = await ctx.connection.getLatestBlockhash('confirmed');

@@ -6,6 +6,9 @@ import { CliError } from '../errors.js';
 import { isoTime, parseDuration } from '../format.js';
 import { withContext } from '../run.js';
 
+/** A century: far beyond any session or window, and the target stays an exact integer in milliseconds. */
+const MAX_WARP_SECONDS = 36_500n * 86_400n;
+
 export function devWarpCommand(): Command {
   return new Command('warp')
     .argument('<DURATION>', 'how far forward: seconds or 10m/12h/7d')
@@ -15,13 +18,14 @@ export function devWarpCommand(): Command {
       withContext(async (ctx, durationText: string) => {
         const seconds = parseDuration(durationText, '<DURATION>');
         if (seconds === 0n) throw new CliError('<DURATION>: must be more than 0');
+        if (seconds > MAX_WARP_SECONDS) throw new CliError(`<DURATION>: at most ${MAX_WARP_SECONDS / 86_400n} days in one warp`);
         await refuseOnMainnet(ctx.connection, ctx.rpcUrl, 'dev warp');
         const before = await ctx.clockNow();
         const target = before + seconds;
         const res = await fetch(ctx.rpcUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'surfnet_timeTravel', params: [{ absoluteTimestamp: Number(target) * 1000 }] }),
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'surfnet_timeTravel', params: [{ absoluteTimestamp: Number(target * 1000n) }] }),
         });
         const body = (await res.json().catch(() => ({}))) as { result?: { absoluteSlot?: number }; error?: { code?: number; message?: string } };
         if (body.error) {

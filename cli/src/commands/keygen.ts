@@ -1,5 +1,5 @@
 // `dvpn keygen`: a new wallet in the Solana CLI's file format (what solana-keygen new writes).
-import { existsSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -27,11 +27,19 @@ Examples:
     )
     .action((o: { outfile: string; force?: boolean }, command: Command) => {
       const path = resolve(o.outfile.replace(/^~(?=$|\/)/, homedir()));
-      if (existsSync(path) && !o.force) {
-        throw new CliError(`${path} already exists; refusing to overwrite a wallet (--force to replace it, or --outfile another path)`);
-      }
+      const exists = `${path} already exists; refusing to overwrite a wallet (--force to replace it, or --outfile another path)`;
       const kp = Keypair.generate();
-      saveKeypair(path, kp);
+      try {
+        if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`${path} is a directory; --outfile takes a file path`);
+        // lstat: a dangling symlink counts as existing (writing through it would put the key elsewhere).
+        if (lstatSync(path, { throwIfNoEntry: false }) && !o.force) throw new CliError(exists);
+        saveKeypair(path, kp, { overwrite: !!o.force });
+      } catch (err) {
+        if (err instanceof CliError) throw err;
+        const e = err as NodeJS.ErrnoException;
+        if (e.code === 'EEXIST' && !o.force && e.path === path) throw new CliError(exists);
+        throw new CliError(`cannot write ${path}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '));
+      }
       const json = command.optsWithGlobals<{ json?: boolean }>().json;
       out(json ? toJson({ publicKey: kp.publicKey, outfile: path }) : `Wrote new keypair to ${path}\npubkey: ${kp.publicKey.toBase58()}`);
     });

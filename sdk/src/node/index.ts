@@ -13,7 +13,7 @@ export {
   type DeployedProgram,
   type ProgramBuffer,
 } from './program-hash.js';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,11 +45,18 @@ export function loadKeypair(path: string = defaultKeypairPath()): Keypair {
   return Keypair.fromSecretKey(Uint8Array.from(bytes as number[]));
 }
 
-/** Writes a keypair in the Solana CLI format (mode 0600, directories created). */
-export function saveKeypair(path: string, keypair: Keypair): void {
+/**
+ * Writes a keypair in the Solana CLI format (mode 0600, directories created).
+ * `overwrite: false` creates the file exclusively (O_EXCL): it fails with EEXIST
+ * when anything is at the path, a dangling symlink included, so a wallet is never
+ * replaced nor the key written where a planted link points.
+ */
+export function saveKeypair(path: string, keypair: Keypair, opts: { overwrite?: boolean } = {}): void {
   const file = expandHome(path);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(Array.from(keypair.secretKey))}\n`, { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify(Array.from(keypair.secretKey))}\n`, { mode: 0o600, flag: opts.overwrite === false ? 'wx' : 'w' });
+  // `mode` applies only to a new file: a replaced one would keep e.g. 0644.
+  chmodSync(file, 0o600);
 }
 
 /** Path of the built program: $DVPN_PROGRAM_SO, else <repo>/target/deploy/dvpn.so. */
