@@ -17,7 +17,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authRequestBody } from '@dvpn/sdk';
@@ -50,7 +50,9 @@ function call(port: number, method: string, path: string, body?: unknown): Promi
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((ok, fail) => {
     const req = request(
-      { host: '127.0.0.1', port, method, path, agent, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} },
+      // GETs between rounds on a fresh connection: a keep-alive socket idle past the daemon's
+      // headers timeout is closed by it, and reusing it would fail the run ("socket hang up").
+      { host: '127.0.0.1', port, method, path, agent: method === 'GET' ? false : agent, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -93,13 +95,30 @@ async function authRound(port: number, bodies: unknown[]) {
   };
 }
 
+/** The daemon's CPU seconds (user + system, from its /metrics). */
+async function daemonCpu(port: number): Promise<number> {
+  return metric((await call(port, 'GET', '/metrics')).text, 'process_cpu_seconds_total') ?? 0;
+}
+
+/** An auth round with the daemon's CPU use over it (share of one core). */
+async function measuredRound(port: number, bodies: unknown[]) {
+  const cpu0 = await daemonCpu(port);
+  const t0 = performance.now();
+  const round = await authRound(port, bodies);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = (await daemonCpu(port)) - cpu0;
+  return { ...round, daemonCpuCores: +(cpu / wall).toFixed(2), daemonCpuMsPerAuth: +((cpu * 1000) / bodies.length).toFixed(2) };
+}
+
 function metric(text: string, name: string): number | null {
   const m = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
   return m ? Number(m[1]) : null;
 }
 
 async function main(): Promise<void> {
-  execFileSync(process.execPath, [join(REPO, 'scripts/build-daemon.mjs')], { stdio: 'inherit' });
+  // BENCH_DAEMON=<file>: run that compiled daemon (e.g. an earlier build kept for a before/after) instead of building.
+  const daemonFile = process.env.BENCH_DAEMON ? resolve(process.env.BENCH_DAEMON) : join(REPO, 'daemon/dist/dvpn-daemon.mjs');
+  if (!process.env.BENCH_DAEMON) execFileSync(process.execPath, [join(REPO, 'scripts/build-daemon.mjs')], { stdio: 'inherit' });
   const tunnel = process.env.BENCH_NO_TUNNEL ? false : canTunnel();
   const dir = mkdtempSync(join(tmpdir(), 'dvpn-bench-daemon-'));
   const tag = `${process.pid % 100000}`;
@@ -149,7 +168,7 @@ async function main(): Promise<void> {
     };
     // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the daemon (open in Chrome DevTools).
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    const argv = [process.execPath, ...prof, join(REPO, 'daemon/dist/dvpn-daemon.mjs')];
+    const argv = [process.execPath, ...prof, daemonFile];
     if (tunnel) {
       // A real userspace WireGuard interface under a bench-unique name (no traffic flows: it holds the peers).
       const key = join(dir, 'wg.key');
@@ -172,9 +191,12 @@ async function main(): Promise<void> {
 
     const now = () => Math.floor(Date.now() / 1000);
     const first = sessions.map((s) => authRequestBody({ sessionPda: s.session, clientWgPubkey: generateWgKeypair().publicKey, timestamp: now() }, s.user));
-    const cold = await authRound(port, first);
+    const load0 = loadavg()[0];
+    const cold = await measuredRound(port, first);
+    console.log(`first auth done: ${cold.perSecond}/s`);
     const rekey = sessions.map((s) => authRequestBody({ sessionPda: s.session, clientWgPubkey: generateWgKeypair().publicKey, timestamp: now() }, s.user));
-    const warm = await authRound(port, rekey);
+    const warm = await measuredRound(port, rekey);
+    console.log(`re-key done: ${warm.perSecond}/s`);
 
     // Let a few metering polls run over the full peer set.
     const before = (await call(port, 'GET', '/metrics')).text;
@@ -187,7 +209,7 @@ async function main(): Promise<void> {
 
     const result = {
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverage1mBefore: +load0.toFixed(2), loadAverage1mAfter: +loadavg()[0].toFixed(2) },
       sessions: SESSIONS,
       concurrency: CONCURRENCY,
       tunnel: tunnel ? `wireguard-go interface ${iface}` : 'none (no-tunnel mode: not root or no wireguard-go)',
@@ -197,8 +219,12 @@ async function main(): Promise<void> {
       rssMiB: { idle: idle && +(idle / 2 ** 20).toFixed(1), with1000Peers: loaded && +(loaded / 2 ** 20).toFixed(1) },
     };
     console.log(`\nnode daemon, ${SESSIONS} sessions, c=${CONCURRENCY}, ${result.tunnel}, ${result.machine.cpus} cores`);
-    console.log(`  first auth   ${cold.perSecond} auth/s  p50 ${cold.p50Ms} ms  p99 ${cold.p99Ms} ms  ${JSON.stringify(cold.statuses)}`);
-    console.log(`  re-key auth  ${warm.perSecond} auth/s  p50 ${warm.p50Ms} ms  p99 ${warm.p99Ms} ms  ${JSON.stringify(warm.statuses)}`);
+    console.log(`  machine load (1 min) ${result.machine.loadAverage1mBefore} before the rounds, ${result.machine.loadAverage1mAfter} after (other processes share these cores)`);
+    for (const [name, r] of [['first auth ', cold], ['re-key auth', warm]] as const) {
+      console.log(
+        `  ${name}  ${r.perSecond} auth/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  ${JSON.stringify(r.statuses)}  daemon CPU ${r.daemonCpuCores} cores, ${r.daemonCpuMsPerAuth} ms/auth`,
+      );
+    }
     console.log(`  metering poll of ${peers} peers: ${result.meterPoll.meanMs} ms (mean of ${polls})`);
     console.log(`  RSS idle ${result.rssMiB.idle} MiB, with ${peers} peers ${result.rssMiB.with1000Peers} MiB`);
     mkdirSync(join(REPO, 'bench/results'), { recursive: true });
