@@ -33,9 +33,18 @@ export function uapiSocketPath(iface: string, dir = UAPI_DIR): string | null {
 
 const b64ToHex = (key: string) => Buffer.from(assertWgKey(key), 'base64').toString('hex');
 const hexToB64 = (hex: string) => {
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new UapiError('get', null, 'malformed key in the answer');
-  return Buffer.from(hex, 'hex').toString('base64');
+  // Buffer.from stops at the first character that is not hex: a short result is a malformed key.
+  const bytes = Buffer.from(hex, 'hex');
+  if (hex.length !== 64 || bytes.length !== 32) throw new UapiError('get', null, 'malformed key in the answer');
+  return bytes.toString('base64');
 };
+
+/** The interface's public key from its private key, remembered (every dump carries the same one). */
+let lastKey: { privateKey: string; publicKey: string } | null = null;
+function publicKeyOf(privateKey: string): string {
+  if (lastKey?.privateKey !== privateKey) lastKey = { privateKey, publicKey: wgPublicKeyOf(privateKey) };
+  return lastKey.publicKey;
+}
 
 /** One peer change, validated: the same two `wg set` does (`allowed-ips <ip>/32` replaces, `remove`). */
 export type PeerChange = { publicKey: string; address: string } | { publicKey: string; remove: true };
@@ -76,7 +85,7 @@ export function parseUapiGet(text: string): WgDump {
     else if (k === 'tx_bytes') peer.txBytes = /^\d+$/.test(v) ? BigInt(v) : 0n;
   }
   // `wg show dump` prints "(none)" for an interface without a key; keep its shape.
-  const publicKey = privateKey && privateKey !== Buffer.alloc(32).toString('base64') ? wgPublicKeyOf(privateKey) : '(none)';
+  const publicKey = privateKey && privateKey !== Buffer.alloc(32).toString('base64') ? publicKeyOf(privateKey) : '(none)';
   return { publicKey, listenPort, peers };
 }
 
