@@ -125,6 +125,8 @@ export class SessionManager {
    * addresses in use (that scan was a visible share of each auth at 1,000 peers).
    */
   private readonly addressOwner = new Map<string, string>();
+  /** Old keys of re-keys in progress: released, their removal not yet made. */
+  private readonly leaving = new Set<string>();
   /** Keys WireGuard has: the last dump, plus peers added and minus peers removed since. */
   private present = new Set<string>();
   /**
@@ -382,22 +384,30 @@ export class SessionManager {
       store.put(rec);
       await store.flush().catch(() => undefined);
     };
+    // The old key is no session's any more, but this admission removes it: reconciliation
+    // must not take it for a stranger meanwhile. On failure it is released to reconciliation.
+    const leaving = previous && !sameKey ? previous.publicKey : null;
+    if (leaving) this.leaving.add(leaving);
     try {
-      await store.flush();
-    } catch (err) {
-      this.log.error({ err, session: pda }, 'cannot write the state');
-      await undo('state_error');
-      return fail(503, 'state_unwritable', `the node cannot write its state (${(err as NodeJS.ErrnoException).code ?? 'I/O error'}); retry later`);
-    }
-    try {
-      if (previous && !sameKey) await wg.removePeer(previous.publicKey);
-      if (previous && !sameKey) this.markPeer(previous.publicKey, false);
-      await wg.setPeer(key, address);
-      this.markPeer(key, true);
-    } catch (err) {
-      this.log.error({ err, session: pda }, 'wg set failed');
-      await undo('wireguard_error');
-      return fail(502, 'wireguard_error', 'the node could not add the peer; retry later');
+      try {
+        await store.flush();
+      } catch (err) {
+        this.log.error({ err, session: pda }, 'cannot write the state');
+        await undo('state_error');
+        return fail(503, 'state_unwritable', `the node cannot write its state (${(err as NodeJS.ErrnoException).code ?? 'I/O error'}); retry later`);
+      }
+      try {
+        if (leaving) await wg.removePeer(leaving);
+        if (leaving) this.markPeer(leaving, false);
+        await wg.setPeer(key, address);
+        this.markPeer(key, true);
+      } catch (err) {
+        this.log.error({ err, session: pda }, 'wg set failed');
+        await undo('wireguard_error');
+        return fail(502, 'wireguard_error', 'the node could not add the peer; retry later');
+      }
+    } finally {
+      if (leaving) this.leaving.delete(leaving);
     }
     metrics.auth.inc({ result: 'ok' });
     this.log.info({ session: pda, user: rec.user, peer: key, address, mode: rec.mode }, 'peer admitted');
@@ -687,7 +697,7 @@ export class SessionManager {
     }
     if (this.d.config.wireguard.removeUnknownPeers) {
       for (const p of dump.peers) {
-        if (this.keyOwner.has(p.publicKey) || changedSince(p.publicKey)) continue;
+        if (this.keyOwner.has(p.publicKey) || this.leaving.has(p.publicKey) || changedSince(p.publicKey)) continue;
         const inPool = p.allowedIps.length > 0 && p.allowedIps.every((a) => this.d.pool.contains(a.split('/')[0]));
         if (!inPool) continue;
         try {
