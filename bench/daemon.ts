@@ -1,13 +1,19 @@
 // Node daemon benchmark: 1,000 sessions on one daemon (the compiled
 // daemon/dist/dvpn-daemon.mjs, production mode) against the embedded chain.
 // Prints authentications per second at concurrency 64 with p50/p99 (first
-// authentication of each session: one chain read each; then a re-key of every
-// session: served from what the daemon already read), the duration of one
-// metering poll (`wg show dump` + bookkeeping) over 1,000 peers, and the
-// daemon's resident memory idle and with 1,000 peers. Results also go to
+// authentication of each session; then a re-key of every session with a new
+// key — both new admissions, each a chain read that the daemon coalesces into
+// batched reads), the duration of one metering poll (WireGuard dump +
+// bookkeeping) over 1,000 peers, the daemon's resident memory idle and with
+// 1,000 peers, and the daemon's own CPU
+// per auth (its process_cpu_seconds_total over each round: the steadier figure
+// on a shared machine, printed with the load average). Results also go to
 // bench/results/daemon-<date>.json.
 //
-//   npx tsx bench/daemon.ts [--sessions 1000] [--concurrency 64]
+//   npx tsx bench/daemon.ts [--sessions 1000] [--concurrency 64] [--runs 3]
+//   BENCH_BASELINE=<compiled daemon> ...   an earlier build, run alternately on the same sessions
+//   BENCH_DAEMON=<compiled daemon> ...     run that build instead of building this checkout
+//   BENCH_CPU_PROF=<dir> ...               a V8 CPU profile of each daemon run
 //
 // As root with wireguard-go, the peers are set on a real (userspace) WireGuard
 // interface in the bench's own network namespace; otherwise the daemon runs in
