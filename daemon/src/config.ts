@@ -133,6 +133,8 @@ export const ConfigSchema = z.object({
       removePeersOnShutdown: z.boolean().default(false),
       wgBin: z.string().min(1).default('wg'),
       ipBin: z.string().min(1).default('ip'),
+      /** auto: peer changes and dumps through the interface's UAPI socket when it has one (wireguard-go), no `wg` process; off: always `wg`. */
+      uapi: z.enum(['auto', 'off']).default('auto'),
       commandTimeoutMs: z.number().int().min(100).default(5000),
     })
     .prefault({}),
@@ -314,6 +316,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
       removePeersOnShutdown: envBool(env, 'DVPN_WG_REMOVE_PEERS_ON_SHUTDOWN'),
       wgBin: envStr(env, 'DVPN_WG_BIN'),
       ipBin: envStr(env, 'DVPN_IP_BIN'),
+      uapi: envStr(env, 'DVPN_WG_UAPI'),
     },
     egress: {
       mode: envStr(env, 'DVPN_EGRESS'),

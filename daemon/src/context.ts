@@ -60,6 +60,7 @@ export class AppContext {
         wgBin: config.wireguard.wgBin,
         ipBin: config.wireguard.ipBin,
         timeoutMs: config.wireguard.commandTimeoutMs,
+        uapi: config.wireguard.uapi,
         log: log.child({ component: 'wg' }),
       });
     const chain = new ChainClient({

@@ -203,6 +203,41 @@ describe('peers reconciled with the records at run time', () => {
     }
   });
 
+  it('does not take a re-key\'s old key for a stranger while the re-key is removing it', async () => {
+    const d = await startInProcess(chain, nodeCtx);
+    try {
+      const [s1, s2] = [await openTimeSession(chain, nodeCtx, 30), await openTimeSession(chain, nodeCtx, 30)];
+      const [k1, k2, k3, k4] = Array.from({ length: 4 }, () => generateWgKeypair().publicKey);
+      expect((await http(d.tcp, 'POST', '/session/auth', authBody(s1.session, s1.user, k1))).status).toBe(200);
+      expect((await http(d.tcp, 'POST', '/session/auth', authBody(s2.session, s2.user, k2))).status).toBe(200);
+      const gates = new Map<string, () => void>();
+      for (const k of [k1, k2]) d.wg.holdRemove.set(k, new Promise<void>((r) => gates.set(k, r)));
+      const removing = async (k: string) => {
+        while (!d.wg.calls.some((c) => c.op === 'remove' && c.args[0] === k)) await new Promise((r) => setTimeout(r, 5));
+      };
+      // Session 2 re-keys (k2 -> k4); a poll reads WireGuard meanwhile and its reconcile, past session 1
+      // (k1 present), waits for session 2.
+      const rekey2 = http(d.tcp, 'POST', '/session/auth', authBody(s2.session, s2.user, k4));
+      await removing(k2);
+      const reconciled = d.daemon.ctx.sessions.reconcile(await d.daemon.ctx.sessions.readDump());
+      // Session 1 re-keys (k1 -> k3) while the reconcile waits: k1 is released, its removal under way.
+      const rekey1 = http(d.tcp, 'POST', '/session/auth', authBody(s1.session, s1.user, k3));
+      await removing(k1);
+      gates.get(k2)!();
+      await new Promise((r) => setTimeout(r, 200)); // the reconcile goes on to the strangers
+      gates.get(k1)!();
+      expect((await rekey1).status).toBe(200);
+      expect((await rekey2).status).toBe(200);
+      await reconciled;
+      expect([...d.wg.peers.keys()].sort()).toEqual([k3, k4].sort());
+      // Each old key removed once, by its re-key; nothing counted as a repair.
+      expect(d.wg.calls.filter((c) => c.op === 'remove').map((c) => c.args[0])).toEqual([k2, k1]);
+      expect((await http(d.tcp, 'GET', '/metrics')).text).not.toMatch(/^dvpn_peer_reconcile_total/m);
+    } finally {
+      await d.close();
+    }
+  });
+
   it('restores a peer removed behind the daemon\'s back, removes a stranger in the pool, counts only present peers', async () => {
     const d = await startInProcess(chain, nodeCtx);
     try {

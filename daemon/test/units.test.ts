@@ -592,10 +592,10 @@ describe('session cache', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const chain = {
-      async readSession(address: PublicKey) {
-        reads.push(address.toBase58());
+      async readSessions(addresses: PublicKey[]) {
+        reads.push(...addresses.map((a) => a.toBase58()));
         await gate;
-        return { now: 100n, session: { kind: 'session', account: { user: address } } as never };
+        return { now: 100n, sessions: new Map(addresses.map((a) => [a.toBase58(), { kind: 'session', account: { user: a } } as never])) };
       },
     };
     const cache = new SessionCache(chain as never, { maxEntries: 3, maxAgeMs: 5000, negativeMaxAgeMs: 1000, clock: () => clock });
@@ -620,5 +620,37 @@ describe('session cache', () => {
     cache.put(gone, lookup, 1n);
     clock += 1500;
     expect(cache.peek(gone)).toBeDefined();
+  });
+
+  it('coalesces concurrent reads of many sessions into batched reads, and a re-read never joins a read already on the wire', async () => {
+    const { SessionCache } = await import('../src/chain/session-cache.js');
+    const calls: string[][] = [];
+    const gates: Array<() => void> = [];
+    const chain = {
+      async readSessions(addresses: PublicKey[]) {
+        calls.push(addresses.map((a) => a.toBase58()));
+        await new Promise<void>((r) => gates.push(r));
+        return { now: 7n, sessions: new Map(addresses.map((a) => [a.toBase58(), { kind: 'session', account: { user: a } } as never])) };
+      },
+    };
+    const cache = new SessionCache(chain as never, { maxEntries: 1000, maxAgeMs: 5000, negativeMaxAgeMs: 1000, maxBatch: 50, maxConcurrentReads: 1 });
+    const keys = Array.from({ length: 120 }, () => Keypair.generate().publicKey);
+    const first = Promise.all(keys.map((k) => cache.get(k, { reread: true })));
+    await new Promise((r) => setImmediate(r));
+    expect(calls.map((c) => c.length)).toEqual([50]); // one read on the wire, the rest wait for it
+    // A re-read of an address whose read is on the wire waits for a read that starts later.
+    const again = cache.get(keys[0], { reread: true });
+    while (calls.length < 3) {
+      gates.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(calls.map((c) => c.length)).toEqual([50, 50, 21]);
+    expect(calls[2]).toContain(keys[0].toBase58());
+    gates.shift()!();
+    const entries = await first;
+    expect(entries.every((e, i) => (e.lookup as { account: { user: PublicKey } }).account.user.equals(keys[i]))).toBe(true);
+    await again;
+    expect(cache.reads).toBe(121);
+    expect(cache.batches).toBe(3);
   });
 });

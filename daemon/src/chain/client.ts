@@ -110,36 +110,50 @@ export class ChainClient {
   private readonly confirmTimeoutMs: number;
   private readonly log: Logger;
   private configCache: { at: number; value: ConfigAccount } | null = null;
+  private readonly rpcUrl: string;
+  private readonly programIdText: string;
+  /** fetch with the RPC timeout and metrics (web3.js's Connection uses it too). */
+  private readonly rpcFetch: typeof fetch;
+  /**
+   * The last decoded value of each session read, by its base64 data: the poll re-reads every
+   * open session each round and most have not changed, so their bytes are compared, not decoded
+   * again. Bounded like the session cache.
+   */
+  private readonly decoded = new Map<string, { data: string; account: SessionAccount }>();
+  static readonly DECODED_MAX = 20_000;
   /** Called after every JSON-RPC call (metrics): method, seconds, and why it failed or null. */
   onRpc: ((method: string, seconds: number, failure: string | null) => void) | null = null;
 
   constructor(opts: ChainClientOptions) {
     const rpcTimeoutMs = opts.rpcTimeoutMs ?? 10_000;
+    this.rpcUrl = opts.rpcUrl;
+    this.rpcFetch = async (input, init) => {
+      const timeout = AbortSignal.timeout(rpcTimeoutMs);
+      const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+      const method = rpcMethodOf(init?.body);
+      const started = performance.now();
+      const done = (failure: string | null) => this.onRpc?.(method, (performance.now() - started) / 1000, failure);
+      try {
+        const res = await fetch(input, { ...init, signal });
+        done(res.ok ? null : `http_${res.status}`);
+        return res;
+      } catch (err) {
+        done(timeout.aborted ? 'timeout' : 'transport');
+        if (timeout.aborted) throw new Error(`RPC ${opts.rpcUrl} did not answer within ${rpcTimeoutMs} ms`);
+        throw err;
+      }
+    };
     this.connection = new Connection(opts.rpcUrl, {
       commitment: opts.commitment,
       ...(opts.wsUrl ? { wsEndpoint: opts.wsUrl } : {}),
       disableRetryOnRateLimit: false,
-      fetch: async (input, init) => {
-        const timeout = AbortSignal.timeout(rpcTimeoutMs);
-        const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-        const method = rpcMethodOf(init?.body);
-        const started = performance.now();
-        const done = (failure: string | null) => this.onRpc?.(method, (performance.now() - started) / 1000, failure);
-        try {
-          const res = await fetch(input, { ...init, signal });
-          done(res.ok ? null : `http_${res.status}`);
-          return res;
-        } catch (err) {
-          done(timeout.aborted ? 'timeout' : 'transport');
-          if (timeout.aborted) throw new Error(`RPC ${opts.rpcUrl} did not answer within ${rpcTimeoutMs} ms`);
-          throw err;
-        }
-      },
+      fetch: this.rpcFetch,
     });
     // A fresh blockhash per transaction (the web3.js cache can outlive fast-moving slots).
     (this.connection as unknown as { _disableBlockhashCaching: boolean })._disableBlockhashCaching = true;
     this.authority = opts.authority;
     this.programId = opts.programId ?? DVPN_PROGRAM_ID;
+    this.programIdText = this.programId.toBase58();
     this.commitment = opts.commitment;
     this.confirmTimeoutMs = opts.confirmTimeoutMs;
     this.log = opts.log;
@@ -153,26 +167,64 @@ export class ChainClient {
     for (let i = 0; i < addresses.length; i += 99) batches.push(addresses.slice(i, i + 99));
     if (batches.length === 0) batches.push([]);
     for (const batch of batches) {
-      const infos = await this.connection.getMultipleAccountsInfo([SYSVAR_CLOCK_PUBKEY, ...batch], this.commitment);
-      const clock = infos[0];
-      if (!clock) throw new Error('Clock sysvar missing');
-      now = clock.data.readBigInt64LE(32); // Clock: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp
-      batch.forEach((address, i) => {
+      const keys = batch.map((a) => a.toBase58());
+      const infos = await this.getMultipleAccounts([SYSVAR_CLOCK_PUBKEY.toBase58(), ...keys]);
+      const clock = infos[0] ? Buffer.from(infos[0].data, 'base64') : null;
+      if (!clock || clock.length < 40) throw new Error('Clock sysvar missing');
+      now = clock.readBigInt64LE(32); // Clock: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp
+      keys.forEach((key, i) => {
         const info = infos[i + 1];
         let lookup: SessionLookup;
         if (!info || info.data.length === 0) lookup = { kind: 'missing' };
-        else if (!info.owner.equals(this.programId)) lookup = { kind: 'foreign' };
+        else if (info.owner !== this.programIdText) lookup = { kind: 'foreign' };
         else {
-          try {
-            lookup = { kind: 'session', account: decodeSession(info.data) };
-          } catch {
-            lookup = { kind: 'foreign' };
+          const known = this.decoded.get(key);
+          if (known && known.data === info.data) lookup = { kind: 'session', account: known.account };
+          else {
+            try {
+              const account = decodeSession(Buffer.from(info.data, 'base64'));
+              lookup = { kind: 'session', account };
+              this.decoded.delete(key);
+              this.decoded.set(key, { data: info.data, account });
+              if (this.decoded.size > ChainClient.DECODED_MAX) this.decoded.delete(this.decoded.keys().next().value!);
+            } catch {
+              lookup = { kind: 'foreign' };
+            }
           }
         }
-        sessions.set(address.toBase58(), lookup);
+        if (lookup.kind !== 'session') this.decoded.delete(key);
+        sessions.set(key, lookup);
       });
     }
     return { now: now!, sessions };
+  }
+
+  /**
+   * `getMultipleAccounts` (base64) by plain JSON-RPC: the owner and the base64 data of each
+   * account, null when absent. web3.js's response validation cost more CPU than the rest of
+   * an auth; the answer's shape is checked here instead.
+   */
+  private async getMultipleAccounts(keys: string[]): Promise<Array<{ owner: string; data: string } | null>> {
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'getMultipleAccounts',
+      params: [keys, { commitment: this.commitment, encoding: 'base64' }],
+    });
+    const res = await this.rpcFetch(this.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    if (!res.ok) throw new Error(`RPC getMultipleAccounts: HTTP ${res.status} ${res.statusText}`);
+    const json = (await res.json()) as { result?: { value?: unknown }; error?: { code?: number; message?: string } };
+    if (json.error) throw new Error(`RPC getMultipleAccounts: ${json.error.message ?? 'error'} (${json.error.code ?? '?'})`);
+    const values = json.result?.value;
+    if (!Array.isArray(values) || values.length !== keys.length) throw new Error('RPC getMultipleAccounts: malformed answer');
+    return values.map((v) => {
+      if (v === null) return null;
+      const { owner, data } = v as { owner?: unknown; data?: unknown };
+      if (typeof owner !== 'string' || !Array.isArray(data) || typeof data[0] !== 'string' || data[1] !== 'base64') {
+        throw new Error('RPC getMultipleAccounts: malformed account in the answer');
+      }
+      return { owner, data: data[0] };
+    });
   }
 
   async readSession(address: PublicKey): Promise<{ now: bigint; session: SessionLookup }> {

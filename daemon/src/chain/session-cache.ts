@@ -1,9 +1,12 @@
 // The sessions the daemon has read from the chain, kept so that requests are
 // answered from memory: the lifecycle poll refreshes every open session each
 // round (one batched read it makes anyway), auth reads a session it does not
-// hold only after the request's signature checked out, and concurrent reads
-// of one address share one RPC call. Bounded: the entries read longest ago
-// are dropped first.
+// hold only after the request's signature checked out. Reads are coalesced:
+// every address asked for while earlier reads are on the wire waits for the
+// next `getMultipleAccounts` (up to 99 sessions + the Clock in one RPC call),
+// so a burst of new keys costs a few batched reads, not one RPC per key — and
+// each read still starts after the request that asked for it arrived.
+// Bounded: the entries read longest ago are dropped first.
 import type { PublicKey } from '@solana/web3.js';
 import type { ChainClient, SessionLookup } from './client.js';
 
@@ -21,21 +24,44 @@ export interface SessionCacheOptions {
   maxAgeMs: number;
   /** Absent or foreign accounts are kept at most this long (a session just opened may not be visible yet). */
   negativeMaxAgeMs: number;
+  /** Most addresses per batched read (getMultipleAccounts takes 100 accounts; one is the Clock). */
+  maxBatch?: number;
+  /** Batched reads on the wire at once; more requests wait for the next batch. */
+  maxConcurrentReads?: number;
   clock?: () => number;
+}
+
+interface Queued {
+  address: PublicKey;
+  promise: Promise<CachedSession>;
+  resolve: (entry: CachedSession) => void;
+  reject: (err: unknown) => void;
 }
 
 export class SessionCache {
   private readonly entries = new Map<string, CachedSession>();
+  /** Reads on the wire (started: a later `reread` must not join them). */
   private readonly inflight = new Map<string, Promise<CachedSession>>();
+  /** Addresses waiting for the next batched read (not started yet: anyone may join). */
+  private readonly queue = new Map<string, Queued>();
+  private readsOnWire = 0;
+  private pumpArmed = false;
   private readonly clock: () => number;
+  private readonly maxBatch: number;
+  private readonly maxConcurrentReads: number;
   hits = 0;
+  /** Addresses read from the chain on request (not counting the poll's reads). */
   reads = 0;
+  /** RPC calls those reads took. */
+  batches = 0;
 
   constructor(
-    private readonly chain: Pick<ChainClient, 'readSession'>,
+    private readonly chain: Pick<ChainClient, 'readSessions'>,
     private readonly opts: SessionCacheOptions,
   ) {
     this.clock = opts.clock ?? (() => Date.now());
+    this.maxBatch = Math.max(1, Math.min(99, opts.maxBatch ?? 99));
+    this.maxConcurrentReads = Math.max(1, opts.maxConcurrentReads ?? 2);
   }
 
   get size(): number {
@@ -72,28 +98,72 @@ export class SessionCache {
   }
 
   /**
-   * A fresh entry from memory, else one RPC read shared by concurrent callers. `reread`:
-   * a held session is read again whatever its age (it may have been closed since); a held
-   * absence is still used while fresh (negativeMaxAgeMs), so lookups of addresses that hold
-   * no session stay cheap.
+   * A fresh entry from memory, else a chain read shared by concurrent callers. `reread`:
+   * a held session is read again whatever its age (it may have been closed since), by a read
+   * that starts after this call; a held absence is still used while fresh (negativeMaxAgeMs),
+   * so lookups of addresses that hold no session stay cheap.
    */
-  async get(address: PublicKey, opts: { reread?: boolean } = {}): Promise<CachedSession> {
+  get(address: PublicKey, opts: { reread?: boolean } = {}): Promise<CachedSession> {
     const key = address.toBase58();
     const entry = this.entries.get(key);
     if (this.fresh(entry) && !(opts.reread && entry.lookup.kind === 'session')) {
       this.hits++;
-      return entry;
+      return Promise.resolve(entry);
     }
-    let read = this.inflight.get(key);
-    if (!read) {
-      this.reads++;
-      read = this.chain
-        .readSession(address)
-        .then(({ now, session }) => this.put(key, session, now))
-        .finally(() => this.inflight.delete(key));
-      this.inflight.set(key, read);
+    const started = this.inflight.get(key);
+    if (started && !opts.reread) return started;
+    const queued = this.queue.get(key);
+    if (queued) return queued.promise;
+    this.reads++;
+    let resolve!: (entry: CachedSession) => void;
+    let reject!: (err: unknown) => void;
+    const promise = new Promise<CachedSession>((ok, fail) => {
+      resolve = ok;
+      reject = fail;
+    });
+    this.queue.set(key, { address, promise, resolve, reject });
+    this.armPump();
+    return promise;
+  }
+
+  /** Sends the queue at the end of this event-loop turn, so requests parsed in the same turn share a read. */
+  private armPump(): void {
+    if (this.pumpArmed) return;
+    this.pumpArmed = true;
+    setImmediate(() => {
+      this.pumpArmed = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.size > 0 && this.readsOnWire < this.maxConcurrentReads) {
+      const batch: Array<[string, Queued]> = [];
+      for (const item of this.queue) {
+        batch.push(item);
+        this.queue.delete(item[0]);
+        if (batch.length >= this.maxBatch) break;
+      }
+      this.readsOnWire++;
+      this.batches++;
+      for (const [key, q] of batch) this.inflight.set(key, q.promise);
+      this.chain
+        .readSessions(batch.map(([, q]) => q.address))
+        .then(
+          ({ now, sessions }) => {
+            const at = this.clock();
+            for (const [key, q] of batch) q.resolve(this.put(key, sessions.get(key) ?? { kind: 'missing' }, now, at));
+          },
+          (err) => {
+            for (const [, q] of batch) q.reject(err);
+          },
+        )
+        .finally(() => {
+          for (const [key, q] of batch) if (this.inflight.get(key) === q.promise) this.inflight.delete(key);
+          this.readsOnWire--;
+          this.pump();
+        });
     }
-    return read;
   }
 
   delete(address: string): void {

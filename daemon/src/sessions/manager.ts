@@ -119,6 +119,14 @@ export class SessionManager {
    * session: admit() checks and sets this with no await in between.
    */
   private readonly keyOwner = new Map<string, string>();
+  /**
+   * Client address -> the session whose peer holds it, kept beside rec.peer at
+   * every change, so that an admission does not scan every record for the
+   * addresses in use (that scan was a visible share of each auth at 1,000 peers).
+   */
+  private readonly addressOwner = new Map<string, string>();
+  /** Old keys of re-keys in progress: released, their removal not yet made. */
+  private readonly leaving = new Set<string>();
   /** Keys WireGuard has: the last dump, plus peers added and minus peers removed since. */
   private present = new Set<string>();
   /**
@@ -152,6 +160,7 @@ export class SessionManager {
       const owner = this.keyOwner.get(key);
       if (owner === undefined) {
         this.keyOwner.set(key, rec.session);
+        this.addressOwner.set(rec.peer!.address, rec.session);
         continue;
       }
       this.log.warn({ session: rec.session, owner }, 'two sessions held one WireGuard key; the later one loses its peer');
@@ -164,6 +173,10 @@ export class SessionManager {
 
   private releaseKey(key: string, session: string): void {
     if (this.keyOwner.get(key) === session) this.keyOwner.delete(key);
+  }
+
+  private releaseAddress(address: string, session: string): void {
+    if (this.addressOwner.get(address) === session) this.addressOwner.delete(address);
   }
 
   /** The session holding a WireGuard key (undefined when none). */
@@ -330,9 +343,11 @@ export class SessionManager {
     let address: string;
     if (previous && previous.publicKey === key) address = previous.address;
     else {
-      const used = this.addressesInUse(pda);
       try {
-        address = pool.allocate(key, (ip) => used.has(ip));
+        address = pool.allocate(key, (ip) => {
+          const holder = this.addressOwner.get(ip);
+          return holder !== undefined && holder !== pda;
+        });
       } catch (err) {
         if (err instanceof PoolExhaustedError) return fail(503, 'pool_exhausted', err.message);
         throw err;
@@ -356,6 +371,8 @@ export class SessionManager {
     rec.peerRemoved = null;
     this.keyOwner.set(key, pda);
     if (previous && !sameKey) this.releaseKey(previous.publicKey, pda);
+    if (previous && previous.address !== address) this.releaseAddress(previous.address, pda);
+    this.addressOwner.set(address, pda);
     store.put(rec);
 
     const undo = async (reason: string) => {
@@ -363,25 +380,34 @@ export class SessionManager {
       rec.peer = null;
       rec.peerRemoved = { at: Date.now(), reason, tick: rec.latestTick };
       this.releaseKey(key, pda);
+      this.releaseAddress(address, pda);
       store.put(rec);
       await store.flush().catch(() => undefined);
     };
+    // The old key is no session's any more, but this admission removes it: reconciliation
+    // must not take it for a stranger meanwhile. On failure it is released to reconciliation.
+    const leaving = previous && !sameKey ? previous.publicKey : null;
+    if (leaving) this.leaving.add(leaving);
     try {
-      await store.flush();
-    } catch (err) {
-      this.log.error({ err, session: pda }, 'cannot write the state');
-      await undo('state_error');
-      return fail(503, 'state_unwritable', `the node cannot write its state (${(err as NodeJS.ErrnoException).code ?? 'I/O error'}); retry later`);
-    }
-    try {
-      if (previous && !sameKey) await wg.removePeer(previous.publicKey);
-      if (previous && !sameKey) this.markPeer(previous.publicKey, false);
-      await wg.setPeer(key, address);
-      this.markPeer(key, true);
-    } catch (err) {
-      this.log.error({ err, session: pda }, 'wg set failed');
-      await undo('wireguard_error');
-      return fail(502, 'wireguard_error', 'the node could not add the peer; retry later');
+      try {
+        await store.flush();
+      } catch (err) {
+        this.log.error({ err, session: pda }, 'cannot write the state');
+        await undo('state_error');
+        return fail(503, 'state_unwritable', `the node cannot write its state (${(err as NodeJS.ErrnoException).code ?? 'I/O error'}); retry later`);
+      }
+      try {
+        if (leaving) await wg.removePeer(leaving);
+        if (leaving) this.markPeer(leaving, false);
+        await wg.setPeer(key, address);
+        this.markPeer(key, true);
+      } catch (err) {
+        this.log.error({ err, session: pda }, 'wg set failed');
+        await undo('wireguard_error');
+        return fail(502, 'wireguard_error', 'the node could not add the peer; retry later');
+      }
+    } finally {
+      if (leaving) this.leaving.delete(leaving);
     }
     metrics.auth.inc({ result: 'ok' });
     this.log.info({ session: pda, user: rec.user, peer: key, address, mode: rec.mode }, 'peer admitted');
@@ -575,6 +601,7 @@ export class SessionManager {
       }
       rec.peer = null;
       this.releaseKey(peer.publicKey, rec.session);
+      this.releaseAddress(peer.address, rec.session);
       rec.servedSince = null;
       rec.peerRemoved = { at: Date.now(), reason, tick: owed ?? rec.latestTick };
       this.behindSince.delete(rec.session);
@@ -670,7 +697,7 @@ export class SessionManager {
     }
     if (this.d.config.wireguard.removeUnknownPeers) {
       for (const p of dump.peers) {
-        if (this.keyOwner.has(p.publicKey) || changedSince(p.publicKey)) continue;
+        if (this.keyOwner.has(p.publicKey) || this.leaving.has(p.publicKey) || changedSince(p.publicKey)) continue;
         const inPool = p.allowedIps.length > 0 && p.allowedIps.every((a) => this.d.pool.contains(a.split('/')[0]));
         if (!inPool) continue;
         try {

@@ -1,10 +1,13 @@
 // WireGuard through `wg` and `ip`, by execFile with argument arrays (never a
 // shell), every argument validated first. Works the same with kernel
 // WireGuard and with wireguard-go: `wg` finds either (netlink, or the UAPI
-// socket in /var/run/wireguard/<iface>.sock).
+// socket in /var/run/wireguard/<iface>.sock). When the interface has a UAPI
+// socket (wireguard-go), peer changes and dumps go to it directly, with no
+// `wg` process (see uapi.ts).
 import { execFile } from 'node:child_process';
 import type { Logger } from 'pino';
 import { assertInterfaceName, assertIpv4, assertPort, assertWgKey } from './keys.js';
+import { parseUapiGet, uapiRequest, uapiSetRequest, uapiSocketPath, UAPI_DIR, type PeerChange } from './uapi.js';
 
 export interface WgPeerStats {
   publicKey: string;
@@ -76,6 +79,10 @@ export interface WireGuardOptions {
   ipBin?: string;
   timeoutMs?: number;
   log?: Logger;
+  /** auto: use the interface's UAPI socket when it has one (wireguard-go), else `wg`; off: always `wg`. */
+  uapi?: 'auto' | 'off';
+  /** Where UAPI sockets live (tests). */
+  uapiDir?: string;
 }
 
 export class WireGuard implements WgDriver {
@@ -84,7 +91,9 @@ export class WireGuard implements WgDriver {
   private readonly ipBin: string;
   private readonly timeoutMs: number;
   private readonly log?: Logger;
-  private readonly queue: Array<{ args: string[]; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private readonly uapi: 'auto' | 'off';
+  private readonly uapiDir: string;
+  private readonly queue: Array<{ change: PeerChange; resolve: () => void; reject: (err: unknown) => void }> = [];
   private draining = false;
   static readonly BATCH = 200;
 
@@ -94,6 +103,13 @@ export class WireGuard implements WgDriver {
     this.ipBin = opts.ipBin ?? 'ip';
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.log = opts.log;
+    this.uapi = opts.uapi ?? 'auto';
+    this.uapiDir = opts.uapiDir ?? UAPI_DIR;
+  }
+
+  /** The UAPI socket to use now, or null for `wg` (looked up each time: the interface may be recreated). */
+  private socket(): string | null {
+    return this.uapi === 'auto' ? uapiSocketPath(this.iface, this.uapiDir) : null;
   }
 
   private run(bin: string, args: string[]): Promise<string> {
@@ -121,17 +137,20 @@ export class WireGuard implements WgDriver {
   }
 
   async dump(): Promise<WgDump> {
+    const sock = this.socket();
+    if (sock) return parseUapiGet(await uapiRequest(sock, 'get', 'get=1\n\n', this.timeoutMs));
     return parseDump(await this.run(this.wgBin, ['show', this.iface, 'dump']));
   }
 
   /**
    * Peer changes requested in the same tick of the event loop go out as one
    * `wg set <iface> peer A ... peer B ...` (at most BATCH peers per command),
-   * in request order: one process instead of hundreds under an auth burst.
+   * in request order: one process instead of hundreds under an auth burst
+   * (one UAPI `set=1` write, and no process, when the interface has a socket).
    */
-  private enqueue(args: string[]): Promise<void> {
+  private enqueue(change: PeerChange): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ args, resolve, reject });
+      this.queue.push({ change, resolve, reject });
       if (!this.draining) {
         this.draining = true;
         setImmediate(() => void this.drain());
@@ -143,7 +162,10 @@ export class WireGuard implements WgDriver {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, WireGuard.BATCH);
       try {
-        await this.run(this.wgBin, ['set', this.iface, ...batch.flatMap((b) => b.args)]);
+        const changes = batch.map((b) => b.change);
+        const sock = this.socket();
+        if (sock) await uapiRequest(sock, 'set', uapiSetRequest(changes), this.timeoutMs);
+        else await this.run(this.wgBin, ['set', this.iface, ...changes.flatMap(wgSetArgs)]);
         for (const b of batch) b.resolve();
       } catch (err) {
         for (const b of batch) b.reject(err);
@@ -155,13 +177,13 @@ export class WireGuard implements WgDriver {
   async setPeer(publicKey: string, address: string): Promise<void> {
     const key = assertWgKey(publicKey, 'peer public key');
     const ip = assertIpv4(address);
-    await this.enqueue(['peer', key, 'allowed-ips', `${ip}/32`]);
+    await this.enqueue({ publicKey: key, address: ip });
     this.log?.debug({ peer: key, address: ip }, 'peer set');
   }
 
   async removePeer(publicKey: string): Promise<void> {
     const key = assertWgKey(publicKey, 'peer public key');
-    await this.enqueue(['peer', key, 'remove']);
+    await this.enqueue({ publicKey: key, remove: true });
     this.log?.debug({ peer: key }, 'peer removed');
   }
 
@@ -177,4 +199,9 @@ export class WireGuard implements WgDriver {
     if (opts.mtu !== undefined) await this.run(this.ipBin, ['link', 'set', 'dev', this.iface, 'mtu', String(assertPort(opts.mtu))]);
     await this.run(this.ipBin, ['link', 'set', 'dev', this.iface, 'up']);
   }
+}
+
+/** `wg set` arguments for one peer change. */
+function wgSetArgs(c: PeerChange): string[] {
+  return 'remove' in c ? ['peer', c.publicKey, 'remove'] : ['peer', c.publicKey, 'allowed-ips', `${c.address}/32`];
 }

@@ -7,6 +7,8 @@ export class FakeWg implements WgDriver {
   readonly calls: Array<{ op: string; args: string[] }> = [];
   readonly peers = new Map<string, { address: string; rx: bigint; tx: bigint; handshake: number }>();
   failSet = false;
+  /** Removals of these keys are recorded at once and applied when the promise resolves (a `wg` call in progress). */
+  readonly holdRemove = new Map<string, Promise<void>>();
 
   constructor(
     private readonly key: string,
@@ -45,6 +47,8 @@ export class FakeWg implements WgDriver {
   async removePeer(publicKey: string): Promise<void> {
     assertWgKey(publicKey);
     this.calls.push({ op: 'remove', args: [publicKey] });
+    const hold = this.holdRemove.get(publicKey);
+    if (hold) await hold;
     this.peers.delete(publicKey);
   }
 
