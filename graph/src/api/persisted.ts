@@ -44,7 +44,16 @@ const error = (message: string, code: string, status: number) => () =>
 // yoga's own wording when there is no query, plus the other way to name one.
 const noQuery = error('Must provide query string, or a persisted operation id (extensions.persistedQuery.sha256Hash).', 'PERSISTED_QUERY_ID_REQUIRED', 400);
 
-const isEventStream = (request: Request) => /text\/event-stream/i.test(request.headers.get('accept') ?? '');
+/**
+ * The client takes only an SSE stream. Not "mentions text/event-stream": yoga
+ * answers with the first type of Accept it can produce, so
+ * `application/json, text/event-stream` would get query text run over GET
+ * with a plain JSON answer. EventSource and graphql-sse send exactly this.
+ */
+const isEventStream = (request: Request) => {
+  const types = (request.headers.get('accept') ?? '').split(',').map((t) => t.split(';')[0]!.trim().toLowerCase());
+  return types.length > 0 && types.every((t) => t === 'text/event-stream');
+};
 
 export function usePersisted(mode: PersistedMode, operations: Map<string, PersistedOperation> = loadManifest()): Plugin {
   if (mode === 'off') {

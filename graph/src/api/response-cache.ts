@@ -323,19 +323,22 @@ export class ResponseCache {
     const httpCacheable = (request.method === 'GET' || request.method === 'HEAD') && !hasCredentials(request);
     const state: CacheState = { key, head, etag, httpCacheable };
     if (!shortcuts) return state; // not known to be cacheable yet: run it, then decide
-    if (httpCacheable && ifNoneMatch(request.headers.get('if-none-match'), etag)) {
-      state.notModified = true;
-      this.metrics?.responseCache.inc({ result: 'not_modified' });
-      return state;
-    }
     if (this.enabled) {
       const e = this.entries.get(key);
       if (e && e.version === head.version) {
         // Most recently used last: eviction takes the oldest first.
         this.entries.delete(key);
         this.entries.set(key, e);
-        state.hit = e.body;
+        // A 304 is an operation too: it takes the cost of the query it stands
+        // for, known from the entry. Without one the query runs (and is
+        // charged), and the answer becomes a 304 afterwards (revalidated()).
         state.cost = e.cost;
+        if (revalidated(state, request)) {
+          state.notModified = true;
+          this.metrics?.responseCache.inc({ result: 'not_modified' });
+          return state;
+        }
+        state.hit = e.body;
         this.metrics?.responseCache.inc({ result: 'hit' });
         return state;
       }
@@ -345,7 +348,7 @@ export class ResponseCache {
     return state;
   }
 
-  /** A hit takes its query's cost from the client's budget: the refusal, or null. */
+  /** A hit or a 304 takes its query's cost from the client's budget: the refusal, or null. */
   async charge(state: CacheState, req: IncomingMessage | undefined): Promise<GraphQLError | null> {
     const cost = state.cost ?? 0;
     if (!this.budget || !req || cost <= 0) return null;
@@ -382,6 +385,11 @@ export class ResponseCache {
     }
     return h;
   }
+}
+
+/** The client already holds this answer (If-None-Match names its ETag): a 304 will do. */
+export function revalidated(state: CacheState, request: Request): boolean {
+  return state.httpCacheable && ifNoneMatch(request.headers.get('if-none-match'), state.etag);
 }
 
 function ifNoneMatch(header: string | null, etag: string): boolean {
@@ -447,7 +455,7 @@ export function useResponseCache(cache: ResponseCache): Plugin {
       if (known !== true) return;
       const error = await begin(entry, request, true);
       if (error) return setResult({ errors: [error] });
-      if (entry.state!.hit !== undefined) {
+      if (entry.state!.hit !== undefined || entry.state!.notModified) {
         const refused = await cache.charge(entry.state!, (context as { req?: IncomingMessage }).req);
         if (refused) {
           entry.error = refused;
@@ -496,6 +504,7 @@ export function useResponseCache(cache: ResponseCache): Plugin {
       setResultProcessor((res, fetchAPI) => {
         const body = JSON.stringify(res);
         cache.store(state, body, request);
+        if (revalidated(state, request)) return new fetchAPI.Response(null, { status: 304, headers: cache.headers(state) });
         return new fetchAPI.Response(body, { status: 200, headers: { 'content-type': contentType, ...cache.headers(state) } });
       }, mediaType);
     },

@@ -23,7 +23,7 @@ import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { ApiMetrics } from './metrics.js';
 import { REFUSAL_CODES } from './use-metrics.js';
-import { BadMinSeq, MinSeqAhead, type CacheState, type ResponseCache } from './response-cache.js';
+import { BadMinSeq, MinSeqAhead, revalidated, type CacheState, type ResponseCache } from './response-cache.js';
 
 const NODE_FIELDS = `pubkey providerPubkey nodeId endpoint region pricePerMinute pricePerMinuteToken wgServerPubkey
   maxCapacity activeSessions freeCapacity isActive providerReputation totalUptimeSeconds totalSessions createdAt updatedAt lastSlot`;
@@ -289,13 +289,13 @@ export function useRest(opts: { metrics?: ApiMetrics; logger?: Logger; cache?: R
         let state: CacheState | null = null;
         if (opts.cache) {
           state = await opts.cache.begin(request, `rest\u0000${found.route.name}\u0000${JSON.stringify(variables)}`, url);
-          if (state.notModified) return respond(304, null, opts.cache.headers(state));
-          if (state.hit !== undefined) {
+          if (state.hit !== undefined || state.notModified) {
             const refused = await opts.cache.charge(state, (serverContext as { req?: IncomingMessage } | undefined)?.req);
             if (refused) {
               opts.metrics?.refused.inc({ rule: 'RATE_LIMITED' });
               return respond(429, errorJson([refused]), { 'cache-control': 'no-store', 'retry-after': String(refused.extensions.retryAfter) });
             }
+            if (state.notModified) return respond(304, null, opts.cache.headers(state));
             return respond(200, state.hit, opts.cache.headers(state));
           }
         }
@@ -303,7 +303,7 @@ export function useRest(opts: { metrics?: ApiMetrics; logger?: Logger; cache?: R
         if (state && status === 200 && !headers) {
           const text = JSON.stringify(body);
           opts.cache!.store(state, text, request);
-          respond(200, text, opts.cache!.headers(state));
+          respond(revalidated(state, request) ? 304 : 200, text, opts.cache!.headers(state));
         } else respond(status, body, headers ? { 'cache-control': 'no-store', ...headers } : undefined);
       } catch (e) {
         if (e instanceof BadRequest || e instanceof BadMinSeq) respond(400, { errors: [{ message: e.message, extensions: { code: 'BAD_USER_INPUT' } }] });
