@@ -406,6 +406,13 @@ interface PluginState {
   error?: GraphQLError;
 }
 
+function minSeqError(e: unknown): GraphQLError {
+  if (!(e instanceof MinSeqAhead || e instanceof BadMinSeq)) throw e;
+  return new GraphQLError(e.message, {
+    extensions: { code: e instanceof MinSeqAhead ? 'MIN_SEQ_AHEAD' : 'BAD_USER_INPUT', http: { status: 400 } },
+  });
+}
+
 const JSON_TYPES = ['application/graphql-response+json', 'application/json'];
 
 function jsonMediaType(acceptable: string[]): string | null {
@@ -429,25 +436,38 @@ export function useResponseCache(cache: ResponseCache): Plugin {
       entry.state = await cache.begin(request, entry.keyText, undefined, shortcuts);
       return null;
     } catch (e) {
-      if (!(e instanceof MinSeqAhead || e instanceof BadMinSeq)) throw e;
-      entry.error = new GraphQLError(e.message, {
-        extensions: { code: e instanceof MinSeqAhead ? 'MIN_SEQ_AHEAD' : 'BAD_USER_INPUT', http: { status: 400 } },
-      });
+      entry.error = minSeqError(e);
       return entry.error;
+    }
+  };
+  // A request the cache does not take (credentials, SSE, POST with the cache
+  // off, a mutation) still honours minSeq: a bad one, or one never committed,
+  // is the same clear 400 as on a cached query, not silently ignored.
+  const checkMinSeq = async (request: Request): Promise<GraphQLError | null> => {
+    try {
+      const minSeq = minSeqOf(request);
+      if (minSeq !== undefined) await cache.head(minSeq);
+      return null;
+    } catch (e) {
+      return minSeqError(e);
     }
   };
   return {
     async onParams({ params, request, setResult, context }) {
       if (request.method !== 'GET' && request.method !== 'POST') return;
+      const bypass = async () => {
+        const error = await checkMinSeq(request);
+        if (error) setResult({ errors: [error] });
+      };
       // Cache off: only GET carries ETags (POST answers are not HTTP-cacheable), so POST costs no version read.
-      if (!cache.enabled && request.method !== 'GET') return;
+      if (!cache.enabled && request.method !== 'GET') return bypass();
       const accept = request.headers.get('accept') ?? '';
       // SSE / incremental delivery stream: not a cacheable answer.
-      if (/text\/event-stream|multipart\/mixed/i.test(accept)) return;
-      if (hasCredentials(request) || typeof params.query !== 'string') return;
+      if (/text\/event-stream|multipart\/mixed/i.test(accept)) return bypass();
+      if (hasCredentials(request) || typeof params.query !== 'string') return bypass();
       const opHash = sha(`${params.operationName ?? ''}\u0000${params.query}`);
       const known = cache.known(opHash);
-      if (known === false) return;
+      if (known === false) return bypass();
       const entry: PluginState = { opHash, keyText: `gql\u0000${opHash}\u0000${stableJson(params.variables ?? {})}` };
       byRequest.set(request, entry);
       // An operation not classified yet waits for yoga's parse and validation

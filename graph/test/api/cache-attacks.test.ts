@@ -303,3 +303,50 @@ describe('REST query strings', () => {
     expect(bad.headers.get('cache-control')).toBe('no-store');
   });
 });
+
+describe('minSeq on requests the cache does not take', () => {
+  it('with Authorization, over POST with the cache off, and on SSE streams: a bad or impossible minSeq is still a clear 400', async () => {
+    const api = await replica();
+    const off = await replica({ responseCache: { enabled: false } });
+    const byId = (base: string, minSeq: string) =>
+      `${base}/graphql?operationName=PlatformStats&extensions=${encodeURIComponent(ext('PlatformStats'))}&minSeq=${encodeURIComponent(minSeq)}`;
+    for (const [minSeq, code] of [
+      ['NaN', 'BAD_USER_INPUT'],
+      ['999999999999', 'MIN_SEQ_AHEAD'],
+    ]) {
+      const auth = await fetch(byId(api.url, minSeq), { headers: { ...json, authorization: 'Bearer x' } });
+      expect(auth.status, `auth ${minSeq}`).toBe(400);
+      expect((await auth.json()).errors[0].extensions.code).toBe(code);
+      const post = await fetch(`${off.url}/graphql?minSeq=${minSeq}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...json },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(post.status, `post ${minSeq}`).toBe(400);
+      expect((await post.json()).errors[0].extensions.code).toBe(code);
+      const sse = await fetch(`${api.url}/graphql?minSeq=${minSeq}&query=${encodeURIComponent('subscription { events { seq } }')}`, {
+        headers: { accept: 'text/event-stream' },
+        signal: AbortSignal.timeout(10_000),
+      });
+      // Refused before any subscription starts: the answer (one error event, or JSON) ends on its own.
+      expect(sse.headers.get('cache-control')).toBe('no-store');
+      expect(await sse.text(), `sse ${minSeq}`).toContain(code);
+    }
+    // A reachable minSeq changes nothing for them.
+    const ok = await fetch(byId(api.url, '0'), { headers: { ...json, authorization: 'Bearer x' } });
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe('path variants of /graphql', () => {
+  it('whatever path yoga answers GraphQL on, an error there is never publicly cacheable', async () => {
+    const api = await replica();
+    for (const path of ['/graphql/', '/GRAPHQL', '/graphql//', '//graphql']) {
+      const res = await fetch(`${api.url}${path}?query=${encodeURIComponent('{ __typename }')}`, { headers: json });
+      const cc = res.headers.get('cache-control') ?? '';
+      expect(cc, path).not.toMatch(/public/);
+      if (res.status === 200) expect(res.headers.get('etag'), path).not.toBeNull();
+      await res.arrayBuffer();
+    }
+  });
+});
