@@ -14,6 +14,7 @@
 //   only       every request names a listed operation
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 
@@ -50,6 +51,8 @@ const noQuery = error('Must provide query string, or a persisted operation id (e
  * `application/json, text/event-stream` would get query text run over GET
  * with a plain JSON answer. EventSource and graphql-sse send exactly this.
  */
+const ONLY_MESSAGE = 'This server runs only persisted operations: send extensions.persistedQuery.sha256Hash instead of the query text.';
+
 const isEventStream = (request: Request) => {
   const types = (request.headers.get('accept') ?? '').split(',').map((t) => t.split(';')[0]!.trim().toLowerCase());
   return types.length > 0 && types.every((t) => t === 'text/event-stream');
@@ -73,7 +76,7 @@ export function usePersisted(mode: PersistedMode, operations: Map<string, Persis
       notFound: error('Unknown persisted operation id: this server runs only the operations in its manifest.', 'PERSISTED_QUERY_NOT_FOUND', 400),
       persistedQueryOnly: error(
         mode === 'only'
-          ? 'This server runs only persisted operations: send extensions.persistedQuery.sha256Hash instead of the query text.'
+          ? ONLY_MESSAGE
           : 'GET runs only persisted operations: send extensions.persistedQuery.sha256Hash, or POST the query text.',
         'PERSISTED_QUERY_ONLY',
         400,
@@ -81,4 +84,26 @@ export function usePersisted(mode: PersistedMode, operations: Map<string, Persis
       keyNotFound: noQuery,
     },
   }) as Plugin;
+}
+
+/**
+ * The same policy for graphql-ws, whose subscribe messages never reach yoga's
+ * onParams: an id becomes its listed text; under `only`, text is refused
+ * (graphql-ws requires a `query` string: send "" next to the id). WebSocket
+ * is not GET, so `allow-get` and `off` take text.
+ */
+export function persistedWsQuery(
+  mode: PersistedMode,
+  operations: Map<string, PersistedOperation>,
+  payload: { query?: unknown; extensions?: unknown },
+): string | GraphQLError {
+  const pq = (payload.extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | undefined)?.persistedQuery;
+  const text = typeof payload.query === 'string' ? payload.query : '';
+  if (text !== '') {
+    if (mode === 'only') return error(ONLY_MESSAGE, 'PERSISTED_QUERY_ONLY', 400)();
+    return text;
+  }
+  if (pq?.version !== 1 || typeof pq.sha256Hash !== 'string') return noQuery();
+  const body = operations.get(pq.sha256Hash)?.body;
+  return body ?? error('Unknown persisted operation id: this server runs only the operations in its manifest.', 'PERSISTED_QUERY_NOT_FOUND', 400)();
 }

@@ -15,6 +15,7 @@ import {
   subscriptionLimitMessage,
 } from './client-slots.js';
 import { createRateLimiter, isLimitedPath, rateLimitMessage, type RateLimitOptions } from './rate-limit.js';
+import { loadManifest, persistedWsQuery } from './persisted.js';
 import { createApi, type ApiOptions, type ApiYoga } from './yoga.js';
 
 export interface ApiServerOptions extends ApiOptions {
@@ -118,6 +119,9 @@ function isClientSafe(e: GraphQLError): boolean {
 
 export function createApiServer(opts: ApiServerOptions): ApiServer {
   const yoga = createApi(opts);
+  // graphql-ws does not pass through yoga's onParams: the persisted-operation policy is applied here too.
+  const persistedMode = opts.persistedOperations ?? 'allow-get';
+  const manifest = loadManifest();
   const { metrics, logger } = yoga.api;
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
   const limiter = opts.rateLimit === false ? null : createRateLimiter(opts.rateLimit);
@@ -269,9 +273,14 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
           params: payload,
           transport: 'ws',
         });
+        const query = persistedWsQuery(persistedMode, manifest, payload);
+        if (typeof query !== 'string') {
+          releaseWs(ctx, id);
+          return [query];
+        }
         let document;
         try {
-          document = parse(payload.query);
+          document = parse(query);
         } catch (err) {
           releaseWs(ctx, id);
           return [err instanceof GraphQLError ? err : new GraphQLError('Syntax error in the GraphQL document')];

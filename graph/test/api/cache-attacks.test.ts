@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/log.js';
 import type { PrismaClient } from '../../src/generated/prisma/index.js';
 import { createApiServer, type ApiServer, type ApiServerOptions } from '../../src/api/server.js';
 import { loadManifest } from '../../src/api/persisted.js';
+import { wsClient } from './setup.js';
 import { startDatabase, startRedis, type TestDatabase, type TestRedis } from '../helpers.js';
 
 const manifest = loadManifest();
@@ -348,5 +349,43 @@ describe('path variants of /graphql', () => {
       if (res.status === 200) expect(res.headers.get('etag'), path).not.toBeNull();
       await res.arrayBuffer();
     }
+  });
+});
+
+describe('graphql-ws and the persisted-operation policy', () => {
+  /** One operation over a socket: its first result, or its error. */
+  async function overWs(wsUrl: string, payload: { query: string; operationName?: string; extensions?: Record<string, unknown> }) {
+    const ws = wsClient(wsUrl);
+    await ws.connected;
+    try {
+      return await new Promise<{ data?: unknown; errors?: { extensions?: { code?: string } }[] }>((resolve) => {
+        const dispose = ws.client.subscribe(payload, {
+          next: (r) => {
+            resolve(r as never);
+            dispose();
+          },
+          error: (e) => resolve({ errors: Array.isArray(e) ? (e as never) : [{ extensions: { code: String(e) } }] }),
+          complete: () => undefined,
+        });
+      });
+    } finally {
+      await ws.client.dispose();
+    }
+  }
+
+  it('only: a query text over WebSocket is refused; an id runs', async () => {
+    const only = await replica({ persistedOperations: 'only' });
+    const text = await overWs(only.wsUrl, { query: '{ __typename }' });
+    expect(text.data).toBeUndefined();
+    expect(text.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ONLY');
+    const byId = await overWs(only.wsUrl, { query: '', operationName: 'PlatformStats', extensions: JSON.parse(ext('PlatformStats')) });
+    expect((byId.data as { stats?: unknown })?.stats).toBeTruthy();
+    const unknown = await overWs(only.wsUrl, { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: 'ab'.repeat(32) } } });
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('allow-get: WebSocket is not GET, text runs', async () => {
+    const api = await replica();
+    expect((await overWs(api.wsUrl, { query: '{ __typename }' })).data).toEqual({ __typename: 'Query' });
   });
 });
