@@ -142,7 +142,12 @@ export interface CacheState {
   /** Cost of the query a hit answers. */
   cost?: number;
   notModified?: boolean;
+  /** This request runs the query others with the same key and version wait for. */
+  leader?: boolean;
 }
+
+/** How long a request waits for another one running the same query at the same version. */
+const STAMPEDE_WAIT_MS = 2_000;
 
 export class MinSeqAhead extends Error {
   constructor(
@@ -200,6 +205,8 @@ export class ResponseCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
   private readonly classified = new Map<string, boolean>();
+  /** Misses being run, by key: at most one per key (the version a newer one replaces). */
+  private readonly inflight = new Map<string, { version: string; done: Promise<void>; resolve: () => void }>();
   private readonly readHead: () => Promise<Head>;
   private readonly maxBytes: number;
   private readonly maxEntries: number;
@@ -323,29 +330,67 @@ export class ResponseCache {
     const httpCacheable = (request.method === 'GET' || request.method === 'HEAD') && !hasCredentials(request);
     const state: CacheState = { key, head, etag, httpCacheable };
     if (!shortcuts) return state; // not known to be cacheable yet: run it, then decide
-    if (this.enabled) {
-      const e = this.entries.get(key);
-      if (e && e.version === head.version) {
-        // Most recently used last: eviction takes the oldest first.
-        this.entries.delete(key);
-        this.entries.set(key, e);
-        // A 304 is an operation too: it takes the cost of the query it stands
-        // for, known from the entry. Without one the query runs (and is
-        // charged), and the answer becomes a 304 afterwards (revalidated()).
-        state.cost = e.cost;
-        if (revalidated(state, request)) {
-          state.notModified = true;
-          this.metrics?.responseCache.inc({ result: 'not_modified' });
-          return state;
-        }
-        state.hit = e.body;
-        this.metrics?.responseCache.inc({ result: 'hit' });
-        return state;
+    if (!this.enabled) {
+      this.metrics?.responseCache.inc({ result: 'miss' });
+      return state;
+    }
+    if (this.lookup(state, request)) return state;
+    // Stampede: right after a commit every client of a hot query misses at
+    // once. One runs it; the others wait for its answer (bounded: a leader
+    // that fails or stalls only costs them the wait, then they run it too).
+    const running = this.inflight.get(key);
+    if (running && running.version === head.version) {
+      await Promise.race([running.done, new Promise((r) => setTimeout(r, STAMPEDE_WAIT_MS).unref())]);
+      if (this.lookup(state, request)) return state;
+    } else {
+      let resolve!: () => void;
+      const done = new Promise<void>((r) => (resolve = r));
+      // Bounded like the entries (a leader is settled when answered; this only guards against one never answered).
+      if (this.inflight.size >= this.maxEntries) {
+        for (const f of this.inflight.values()) f.resolve();
+        this.inflight.clear();
       }
-      if (e) this.delete(key, e);
+      this.inflight.set(key, { version: head.version, done, resolve });
+      state.leader = true;
     }
     this.metrics?.responseCache.inc({ result: 'miss' });
     return state;
+  }
+
+  /** A hit or a 304 from the entry of the state's key at its version. */
+  private lookup(state: CacheState, request: Request): boolean {
+    const e = this.entries.get(state.key);
+    if (!e) return false;
+    if (e.version !== state.head.version) {
+      this.delete(state.key, e);
+      return false;
+    }
+    // Most recently used last: eviction takes the oldest first.
+    this.entries.delete(state.key);
+    this.entries.set(state.key, e);
+    // A 304 is an operation too: it takes the cost of the query it stands
+    // for, known from the entry. Without one the query runs (and is
+    // charged), and the answer becomes a 304 afterwards (revalidated()).
+    state.cost = e.cost;
+    if (revalidated(state, request)) {
+      state.notModified = true;
+      this.metrics?.responseCache.inc({ result: 'not_modified' });
+    } else {
+      state.hit = e.body;
+      this.metrics?.responseCache.inc({ result: 'hit' });
+    }
+    return true;
+  }
+
+  /** The request that ran a missed query is answered (stored or not): its waiters look again. */
+  settle(state: CacheState): void {
+    if (!state.leader) return;
+    state.leader = false;
+    const running = this.inflight.get(state.key);
+    if (running && running.version === state.head.version) {
+      this.inflight.delete(state.key);
+      running.resolve();
+    }
   }
 
   /** A hit or a 304 takes its query's cost from the client's budget: the refusal, or null. */
@@ -359,6 +404,14 @@ export class ResponseCache {
   /** Keeps a successful answer (its body exactly as sent) under the state's version, with the cost `request`'s query had. */
   store(state: CacheState, body: string, request: object): void {
     if (!this.enabled) return;
+    try {
+      this.keep(state, body, request);
+    } finally {
+      this.settle(state);
+    }
+  }
+
+  private keep(state: CacheState, body: string, request: object): void {
     const bytes = body.length * 2 + 200;
     if (bytes > this.maxEntryBytes * 2) return;
     const old = this.entries.get(state.key);
@@ -529,6 +582,9 @@ export function useResponseCache(cache: ResponseCache): Plugin {
       }, mediaType);
     },
     onResponse({ request, response }) {
+      // A miss answered any way (error, refusal) releases whoever waits for it.
+      const state = byRequest.get(request)?.state;
+      if (state) cache.settle(state);
       // Anything not answered above with an ETag (errors, mutations,
       // subscriptions, SSE streams, _meta, POST, requests with credentials,
       // GraphiQL) must never be kept by a shared cache.

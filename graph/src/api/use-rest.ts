@@ -299,12 +299,17 @@ export function useRest(opts: { metrics?: ApiMetrics; logger?: Logger; cache?: R
             return respond(200, state.hit, opts.cache.headers(state));
           }
         }
-        const { status, body, headers } = await run(request, (serverContext ?? {}) as Record<string, unknown>, found.route, variables);
-        if (state && status === 200 && !headers) {
-          const text = JSON.stringify(body);
-          opts.cache!.store(state, text, request);
-          respond(revalidated(state, request) ? 304 : 200, text, opts.cache!.headers(state));
-        } else respond(status, body, headers ? { 'cache-control': 'no-store', ...headers } : undefined);
+        try {
+          const { status, body, headers } = await run(request, (serverContext ?? {}) as Record<string, unknown>, found.route, variables);
+          if (state && status === 200 && !headers) {
+            const text = JSON.stringify(body);
+            opts.cache!.store(state, text, request);
+            respond(revalidated(state, request) ? 304 : 200, text, opts.cache!.headers(state));
+          } else respond(status, body, headers ? { 'cache-control': 'no-store', ...headers } : undefined);
+        } finally {
+          // A miss answered any way releases whoever waits for it.
+          if (state) opts.cache!.settle(state);
+        }
       } catch (e) {
         if (e instanceof BadRequest || e instanceof BadMinSeq) respond(400, { errors: [{ message: e.message, extensions: { code: 'BAD_USER_INPUT' } }] });
         else if (e instanceof MinSeqAhead) respond(400, { errors: [{ message: e.message, extensions: { code: 'MIN_SEQ_AHEAD' } }] });

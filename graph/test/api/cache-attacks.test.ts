@@ -389,3 +389,35 @@ describe('graphql-ws and the persisted-operation policy', () => {
     expect((await overWs(api.wsUrl, { query: '{ __typename }' })).data).toEqual({ __typename: 'Query' });
   });
 });
+
+describe('cache stampede', () => {
+  it('right after a commit, concurrent requests for one hot query run it once; the others get its answer', async () => {
+    const api = await replica();
+    const url = `${api.url}/graphql?operationName=DiscoverNodes&variables=${encodeURIComponent(JSON.stringify({ first: 7 }))}&extensions=${encodeURIComponent(ext('DiscoverNodes'))}`;
+    const misses = async () => Number(/^dvpn_api_response_cache_requests_total\{result="miss"\} (\d+)/m.exec(await (await fetch(`${api.url}/metrics`)).text())?.[1] ?? 0);
+    expect((await fetch(url, { headers: json })).status).toBe(200); // known from now on
+    for (let round = 0; round < 3; round++) {
+      await commit();
+      const before = await misses();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(url, { headers: json }).then(async (r) => ({ status: r.status, etag: r.headers.get('etag'), body: await r.text() }))));
+      for (const a of answers) {
+        expect(a.status).toBe(200);
+        expect(a.body).toBe(answers[0].body);
+      }
+      expect(new Set(answers.map((a) => a.etag)).size).toBe(1);
+      expect(await misses(), `round ${round}`).toBe(before + 1);
+    }
+  });
+
+  it('REST too', async () => {
+    const api = await replica();
+    const misses = async () => Number(/^dvpn_api_response_cache_requests_total\{result="miss"\} (\d+)/m.exec(await (await fetch(`${api.url}/metrics`)).text())?.[1] ?? 0);
+    for (let round = 0; round < 3; round++) {
+      await commit();
+      const before = await misses();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${api.url}/nodes?first=4`).then((r) => r.status)));
+      expect(answers.every((s) => s === 200)).toBe(true);
+      expect(await misses(), `round ${round}`).toBe(before + 1);
+    }
+  });
+});
