@@ -421,3 +421,24 @@ describe('cache stampede', () => {
     }
   });
 });
+
+describe('answers from the cache are the same HTTP answers', () => {
+  it('a hit and a 304 carry the CORS headers a browser needs to read them, like the miss', async () => {
+    const api = await replica();
+    const url = `${api.url}/graphql?operationName=PlatformStats&extensions=${encodeURIComponent(ext('PlatformStats'))}`;
+    const origin = { ...json, origin: 'https://wallet.example' };
+    const miss = await fetch(url, { headers: origin });
+    const hit = await fetch(url, { headers: origin });
+    const notModified = await fetch(url, { headers: { ...origin, 'if-none-match': miss.headers.get('etag')! } });
+    expect(notModified.status).toBe(304);
+    for (const [what, r] of [['miss', miss], ['hit', hit], ['304', notModified]] as const) {
+      expect(r.headers.get('access-control-allow-origin'), what).toBeTruthy();
+      expect(r.headers.get('access-control-expose-headers') ?? '', what).toMatch(/etag/i);
+    }
+    const restMiss = await fetch(`${api.url}/stats`, { headers: { origin: 'https://wallet.example' } });
+    const restHit = await fetch(`${api.url}/stats`, { headers: { origin: 'https://wallet.example' } });
+    for (const [what, r] of [['REST miss', restMiss], ['REST hit', restHit]] as const) {
+      expect(r.headers.get('access-control-allow-origin'), what).toBeTruthy();
+    }
+  });
+});
