@@ -103,7 +103,8 @@ function isSseRequest(req: IncomingMessage): boolean {
 }
 
 function jsonError(res: ServerResponse, status: number, message: string, extensions?: Record<string, unknown>, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  // Refusals answered before yoga (rate limit, body size, caps): never kept by a shared cache either.
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify({ errors: [{ message, ...(extensions ? { extensions } : {}) }] }));
 }
 

@@ -442,3 +442,19 @@ describe('answers from the cache are the same HTTP answers', () => {
     }
   });
 });
+
+describe('errors answered before yoga', () => {
+  it('the request-rate 429 says no-store, on GraphQL and REST paths', async () => {
+    const api = await replica({ rateLimit: { points: 2, durationSeconds: 600 } });
+    const url = `${api.url}/graphql?operationName=PlatformStats&extensions=${encodeURIComponent(ext('PlatformStats'))}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await fetch(url, { headers: json })).status);
+    expect(statuses[2]).toBe(429);
+    const limited = await fetch(url, { headers: json });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('cache-control')).toBe('no-store');
+    const rest = await fetch(`${api.url}/stats`);
+    expect(rest.status).toBe(429);
+    expect(rest.headers.get('cache-control')).toBe('no-store');
+  });
+});
