@@ -108,6 +108,21 @@ describe('persisted operations: bypass attempts (allow-get)', () => {
     expect(res.headers.get('etag')).toBeNull();
   });
 
+  it('only: an SSE GET and a form-encoded POST with query text are refused too', async () => {
+    const api = await replica({ persistedOperations: 'only' });
+    const sse = await fetch(`${api.url}/graphql?query=${encodeURIComponent('subscription { events { seq } }')}`, {
+      headers: { accept: 'text/event-stream' },
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(await sse.text()).toContain('PERSISTED_QUERY_ONLY');
+    const form = await fetch(`${api.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...json },
+      body: new URLSearchParams({ query: '{ __typename }' }).toString(),
+    });
+    expect((await form.text())).not.toContain('"__typename"');
+  });
+
   it('only: POST with an id and a different query text is refused', async () => {
     const api = await replica({ persistedOperations: 'only' });
     const res = await fetch(`${api.url}/graphql`, {
