@@ -1,5 +1,5 @@
-// WireGuard keys and wg-quick configs, browser-safe (tweetnacl): the web app
-// generates its key in the page, the CLI and daemon in Node; all write the same file.
+// WireGuard keys and wg-quick configs, browser-safe (tweetnacl): the one
+// generator and config writer for the web app, the CLI and the daemon.
 import nacl from 'tweetnacl';
 
 function b64(bytes: Uint8Array): string {
@@ -16,7 +16,7 @@ export interface WgKeypair {
 }
 
 /** A fresh X25519 keypair (what `wg genkey | wg pubkey` gives), from a CSPRNG. */
-export function generateWgKeypairBrowser(random: (n: number) => Uint8Array = nacl.randomBytes): WgKeypair {
+export function generateWgKeypair(random: (n: number) => Uint8Array = nacl.randomBytes): WgKeypair {
   const secret = random(32);
   // RFC 7748 clamping, as `wg genkey` does, so the file holds the key WireGuard uses.
   secret[0] &= 248;
@@ -31,7 +31,11 @@ export interface WgClientConfig {
   peer: { publicKey: string; endpoint: string; allowedIps: string[]; persistentKeepalive: number };
 }
 
-/** A wg-quick file (also what the WireGuard mobile apps import, as a file or a QR code). */
+/**
+ * A wg-quick file (also what the WireGuard mobile apps import, as a file or a QR code).
+ * The daemon serves it without `privateKey` (it never sees the client's key); the
+ * client writes it with its key (mode 0600).
+ */
 export function wgQuickConfig(c: WgClientConfig, privateKey?: string): string {
   const lines = ['[Interface]'];
   if (privateKey) lines.push(`PrivateKey = ${privateKey}`);

@@ -12,10 +12,10 @@ import {
   fetchNextSessionId,
   findSessionPda,
   findSessionVaultPda,
-  generateWgKeypairBrowser,
+  generateWgKeypair,
   ix,
   wgQuickConfig,
-  type WgClientConfig,
+  type AuthAnswer,
 } from '@dvpn/sdk';
 import QRCode from 'qrcode';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -303,15 +303,6 @@ function MySessions({ user, selected, onSelect }: { user: string; selected: stri
 const SESSION = `query S($s: Pubkey!) { session(pubkey: $s) { ${SESSION_FIELDS} } }`;
 const SESSION_LIVE = `subscription S($s: Pubkey!, $after: BigInt) { sessionChanged(session: $s, after: $after) { seq state cause claimedAmount refundedAmount remainingBalance lastTick timestamp } }`;
 
-interface AuthAnswer {
-  session: string;
-  mode: string;
-  wireguard: WgClientConfig;
-  expiresAt: string;
-  tunnel: 'wireguard' | 'none';
-  payment?: unknown;
-}
-
 function daemonUrl(endpoint: string, node: string, urls?: Record<string, string>): string {
   if (urls?.[node]) return urls[node].replace(/\/$/, '');
   // The daemon serves its API over TCP on the WireGuard port number (daemon/README.md).
@@ -367,7 +358,7 @@ function SessionPanel({ session }: { session: string }) {
     act('connect', async () => {
       if (!wallet || !s) return;
       // The WireGuard key is made here and never leaves the page; the node only learns its public half.
-      const key = generateWgKeypairBrowser();
+      const key = generateWgKeypair();
       const timestamp = Math.floor(Date.now() / 1000);
       const message = authMessage({ sessionPda: session, clientWgPubkey: key.publicKey, timestamp });
       const signature = await wallet.signMessage(new TextEncoder().encode(message));

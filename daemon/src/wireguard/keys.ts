@@ -2,7 +2,7 @@
 // of these first. Keys are exactly 32 bytes in canonical base64 (44 chars,
 // one '=' pad), which leaves no room for spaces, quotes, '$', ';', '|', '`',
 // newlines or a leading '-' (so a key can never be read as an option).
-import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 
 /** Canonical base64 of 32 bytes: 42 free chars, one char whose low 2 bits are 0, '='. */
@@ -83,13 +83,8 @@ function x25519Public(secret: Uint8Array): Uint8Array {
   return new Uint8Array(createPublicKey(priv).export({ format: 'der', type: 'spki' }).subarray(-32));
 }
 
-/** X25519 keypair in WireGuard's format (the private key clamped as `wg genkey` does). */
-export function generateWgKeypair(): { privateKey: string; publicKey: string } {
-  const secret = new Uint8Array(randomBytes(32));
-  secret[0] &= 248;
-  secret[31] = (secret[31] & 127) | 64;
-  return { privateKey: wgKeyFromBytes(secret), publicKey: wgKeyFromBytes(x25519Public(secret)) };
-}
+// The one key generator is the SDK's (the CLI and the web app use it too).
+export { generateWgKeypair } from '@dvpn/sdk';
 
 /** The public key of a base64 private key (what `wg pubkey` prints). */
 export function wgPublicKeyOf(privateKey: string): string {
