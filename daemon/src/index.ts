@@ -6,6 +6,7 @@ export { WireGuard, parseDump, WgCommandError, type WgDriver, type WgDump, type 
 export { AddressPool, PoolExhaustedError } from './wireguard/pool.js';
 export { isValidWgKey, wgPublicKeyOf, wgKeyFromBytes, wgKeyToBytes } from './wireguard/keys.js';
 export { StateStore } from './state/store.js';
-export { disputeDeadline, planClaim, settleDeadline } from './sessions/claimer.js';
+export { planClaim } from './sessions/claimer.js';
+export { disputeDeadline, settleDeadline } from '@dvpn/sdk';
 // The answer types, key generator and config writer live in the SDK (shared with the CLI and the app).
 export { generateWgKeypair, wgQuickConfig, type AuthResult, type PaymentView, type WgClientConfig } from '@dvpn/sdk';

@@ -14,3 +14,4 @@ export type { Decoded, TsOf } from './decode.js';
 export type { Camel, ErrorName, InputOf, InstructionName, IxAccounts, IxArgs } from './contract.js';
 export * from './wireguard.js';
 export * from './daemon-api.js';
+export * from './settle.js';

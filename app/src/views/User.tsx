@@ -11,9 +11,9 @@ import {
   createHashChain,
   fetchNextSessionId,
   findSessionPda,
-  findSessionVaultPda,
   generateWgKeypair,
   ix,
+  splSettleAccounts,
   wgQuickConfig,
   type AuthAnswer,
 } from '@dvpn/sdk';
@@ -521,8 +521,7 @@ async function closeIxs(user: PublicKey, session: string, s: SessionRow, config:
   };
   if (s.currency === 'SOL') return [ix.closeSession(base)];
   const mint = new PublicKey(s.paymentMint);
-  const ata = (owner: PublicKey) => getAssociatedTokenAddressSync(mint, owner, true);
-  const spl = { vault: findSessionVaultPda(base.session)[0], userToken: ata(user), providerToken: ata(providerAuthority), treasuryToken: ata(treasury) };
+  const spl = splSettleAccounts({ session: base.session, mint, user, providerAuthority, treasury });
   return [
     createAssociatedTokenAccountIdempotentInstruction(user, spl.providerToken, providerAuthority, mint),
     createAssociatedTokenAccountIdempotentInstruction(user, spl.treasuryToken, treasury, mint),
