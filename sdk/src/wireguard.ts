@@ -15,6 +15,23 @@ export interface WgKeypair {
   publicKey: string;
 }
 
+/**
+ * Canonical base64 of 32 bytes: 42 free chars, one char whose low 2 bits are 0,
+ * one '=' pad. Nothing else matches, so a valid key has no spaces, quotes, '$',
+ * ';', '|', '`', newlines or a leading '-' (it is never read as an option).
+ */
+const WG_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
+/** A WireGuard key as `wg` prints it (exactly 32 bytes, canonical base64). */
+export function isValidWgKey(key: unknown): key is string {
+  return typeof key === 'string' && WG_KEY.test(key);
+}
+
+/** Linux interface names: 1..15 bytes; we allow a conservative character set. */
+export function isValidInterfaceName(name: unknown): name is string {
+  return typeof name === 'string' && /^[A-Za-z0-9_=+.][A-Za-z0-9_=+.-]{0,14}$/.test(name);
+}
+
 /** A fresh X25519 keypair (what `wg genkey | wg pubkey` gives), from a CSPRNG. */
 export function generateWgKeypair(random: (n: number) => Uint8Array = nacl.randomBytes): WgKeypair {
   const secret = random(32);

@@ -2,7 +2,7 @@
 // the config writer gives the file wg-quick reads.
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateWgKeypair, wgQuickConfig } from '../src/wireguard.js';
+import { generateWgKeypair, isValidInterfaceName, isValidWgKey, wgQuickConfig } from '../src/wireguard.js';
 
 describe('generateWgKeypair', () => {
   it('derives the public key Node crypto (X25519) derives from the private key', () => {
@@ -30,5 +30,16 @@ describe('wgQuickConfig', () => {
       `[Interface]\nAddress = 10.8.0.2/32\nDNS = 1.1.1.1\nMTU = 1420\n\n[Peer]\nPublicKey = ${'A'.repeat(43)}=\nEndpoint = 192.0.2.1:51820\nAllowedIPs = 0.0.0.0/0\nPersistentKeepalive = 25\n`,
     );
     expect(wgQuickConfig(w, 'KEY')).toContain('[Interface]\nPrivateKey = KEY\nAddress = 10.8.0.2/32');
+  });
+});
+
+describe('isValidWgKey / isValidInterfaceName', () => {
+  it('accept what `wg` prints and a Linux interface name, nothing a shell or option parser could read', () => {
+    const k = generateWgKeypair().publicKey;
+    expect(isValidWgKey(k)).toBe(true);
+    // 'B' sets the low bits the 32nd byte leaves zero: decodes, but is not the canonical text of any key.
+    for (const bad of [`${k.slice(0, 42)}B=`, `${k} `, `-${k.slice(1)}`, k.slice(0, 43), 42]) expect(isValidWgKey(bad)).toBe(false);
+    expect(isValidInterfaceName('dvpn0')).toBe(true);
+    for (const bad of ['', '-x', 'a'.repeat(16), 'wg 0', 'wg;0']) expect(isValidInterfaceName(bad)).toBe(false);
   });
 });

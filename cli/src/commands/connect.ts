@@ -17,6 +17,8 @@ import {
   SessionState,
   authRequestBody,
   generateWgKeypair,
+  isValidInterfaceName,
+  isValidWgKey,
   wgQuickConfig,
   type AuthAnswer,
   type HashChain,
@@ -76,8 +78,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // --- WireGuard helpers (execFile, never a shell) ---------------------------------
 
-const WG_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
-const IFACE = /^[A-Za-z0-9_=+.][A-Za-z0-9_=+.-]{0,14}$/;
 
 /** The SDK's wg-quick file without Address/DNS/MTU: what `wg setconf` reads. */
 function wgSetconfText(answer: AuthAnswer, privateKey: string): string {
@@ -434,7 +434,7 @@ async function probeDaemon(base: string, node: PublicKey): Promise<void> {
 }
 
 export async function connect(ctx: Context, nodeArg: string | undefined, o: ConnectOptions): Promise<void> {
-  if (o.interface !== undefined && !IFACE.test(o.interface)) throw new CliError(`--interface: "${o.interface}" is not an interface name`);
+  if (o.interface !== undefined && !isValidInterfaceName(o.interface)) throw new CliError(`--interface: "${o.interface}" is not an interface name`);
   if (o.down) return connectDown(ctx, o);
   if (!nodeArg) throw new CliError('missing NODE (or pass --down to clean up a tunnel)');
   const iface = o.interface ?? (o.apply ? 'dvpn0' : undefined);
@@ -485,7 +485,7 @@ export async function connect(ctx: Context, nodeArg: string | undefined, o: Conn
 
   // The daemon's server key must be the one the node announces on chain.
   const chainKey = Buffer.from(nodeAcc.wgServerPubkey).toString('base64');
-  if (answer.wireguard.peer.publicKey !== chainKey || !WG_KEY.test(answer.wireguard.peer.publicKey)) {
+  if (answer.wireguard.peer.publicKey !== chainKey || !isValidWgKey(answer.wireguard.peer.publicKey)) {
     throw new CliError(`the node daemon answered server key ${answer.wireguard.peer.publicKey}, but the node announces ${chainKey} on chain: refusing`);
   }
   const configPath = o.out ?? join(dvpnHome(), 'wireguard', `${session}.conf`);

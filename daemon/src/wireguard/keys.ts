@@ -5,14 +5,9 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 
-/** Canonical base64 of 32 bytes: 42 free chars, one char whose low 2 bits are 0, '='. */
-const WG_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
-
-export function isValidWgKey(key: unknown): key is string {
-  if (typeof key !== 'string' || !WG_KEY.test(key)) return false;
-  const bytes = Buffer.from(key, 'base64');
-  return bytes.length === 32 && bytes.toString('base64') === key;
-}
+// Key and interface-name checks are the SDK's (the CLI checks the same way).
+import { isValidInterfaceName, isValidWgKey } from '@dvpn/sdk';
+export { isValidInterfaceName, isValidWgKey };
 
 export function assertWgKey(key: unknown, what = 'WireGuard key'): string {
   if (!isValidWgKey(key)) throw new TypeError(`${what} must be 32 bytes in base64 (44 characters)`);
@@ -45,11 +40,6 @@ export function x25519U(bytes: Uint8Array): bigint {
 export function isLowOrderWgKey(key: string | Uint8Array): boolean {
   const bytes = typeof key === 'string' ? Buffer.from(key, 'base64') : key;
   return bytes.length === 32 && LOW_ORDER_U.has(x25519U(bytes));
-}
-
-/** Linux interface names: 1..15 bytes; we allow a conservative character set. */
-export function isValidInterfaceName(name: unknown): name is string {
-  return typeof name === 'string' && /^[A-Za-z0-9_=+.][A-Za-z0-9_=+.-]{0,14}$/.test(name);
 }
 
 export function assertInterfaceName(name: unknown): string {
