@@ -33,3 +33,14 @@ export interface AuthResult {
 export interface AuthAnswer extends AuthResult {
   tunnel: 'wireguard' | 'none';
 }
+
+/** The body of POST /session/:id/ticks: where the usage session stands after the tick. */
+export interface TickAnswer {
+  session: string;
+  paidTick: string;
+  owedTick: string;
+  claimedTick: string;
+  /** false: the node removed the peer (the tunnel no longer serves). */
+  peerActive: boolean;
+  phase: 'active' | 'ended' | 'settled';
+}

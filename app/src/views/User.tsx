@@ -16,6 +16,7 @@ import {
   splSettleAccounts,
   wgQuickConfig,
   type AuthAnswer,
+  type TickAnswer,
 } from '@dvpn/sdk';
 import QRCode from 'qrcode';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -405,7 +406,7 @@ function SessionPanel({ session }: { session: string }) {
     const pay = async () => {
       if (tick >= length) return;
       try {
-        const r = await daemonCall<{ paidTick: string }>(`${url}/session/${session}/ticks`, { tick: tick + 1, preimage: toHex(chain.preimage(tick + 1)) });
+        const r = await daemonCall<TickAnswer>(`${url}/session/${session}/ticks`, { tick: tick + 1, preimage: toHex(chain.preimage(tick + 1)) });
         tick = Number(r.paidTick);
         setTicks({ paid: tick, error: null });
       } catch (e) {

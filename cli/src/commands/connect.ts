@@ -24,6 +24,7 @@ import {
   type HashChain,
   type NodeAccount,
   type PaymentView,
+  type TickAnswer,
   type SessionAccount,
 } from '@dvpn/sdk';
 import { listSessions, loadSession, resolveNode } from '../accounts.js';
@@ -580,7 +581,7 @@ async function serve(
       const target = tickToPay({ paid, owed, maxTicks, serving });
       if (target !== null) {
         try {
-          const r = await api<{ paidTick: string; owedTick: string; phase: string; peerActive: boolean }>(p.base, 'POST', `/session/${p.session}/ticks`, {
+          const r = await api<TickAnswer>(p.base, 'POST', `/session/${p.session}/ticks`, {
             tick: Number(target),
             preimage: hex(p.chain!.preimage(target)),
           });

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
 import type { Logger } from 'pino';
-import { SessionMode, SessionState, authMessage, wgQuickConfig, type AuthResult, type PaymentView, type SessionAccount, type WgClientConfig } from '@dvpn/sdk';
+import { SessionMode, SessionState, authMessage, wgQuickConfig, type AuthResult, type PaymentView, type SessionAccount, type TickAnswer, type WgClientConfig } from '@dvpn/sdk';
 import { createHashWorker, hashNNode, verifyAuthSignatureNode, verifyTickNode } from '@dvpn/sdk/node';
 import type { ChainClient, SessionLookup } from '../chain/client.js';
 import type { SessionCache } from '../chain/session-cache.js';
@@ -409,7 +409,7 @@ export class SessionManager {
 
   // --- ticks --------------------------------------------------------------
 
-  async tick(pda: string, req: TickRequest) {
+  async tick(pda: string, req: TickRequest): Promise<TickAnswer> {
     const { store, metrics, config } = this.d;
     const fail = (status: number, code: string, message: string, details?: unknown): never => {
       metrics.ticks.inc({ result: code });
@@ -464,7 +464,7 @@ export class SessionManager {
     await this.hashWorker.close();
   }
 
-  private tickView(rec: SessionRecord) {
+  private tickView(rec: SessionRecord): TickAnswer {
     return {
       session: rec.session,
       paidTick: rec.latestTick.toString(),
