@@ -1,7 +1,7 @@
 // Looking up dvpn accounts for commands: addresses from arguments, lists
 // through getProgramAccounts, and the token accounts a settlement needs.
 import { PublicKey, type TransactionInstruction } from '@solana/web3.js';
-import { createAssociatedTokenAccountIdempotentInstruction, getAssociatedTokenAddressSync } from '@solana/spl-token';
+import { createAssociatedTokenAccountIdempotentInstruction } from '@solana/spl-token';
 import {
   ACCOUNT_OFFSETS,
   fetchAll,
@@ -10,11 +10,12 @@ import {
   fetchSession,
   findNodePda,
   findProviderPda,
-  findSessionVaultPda,
   pubkeyFilter,
+  splSettleAccounts,
   type NodeAccount,
   type ProviderAccount,
   type SessionAccount,
+  type SplSettleAccounts,
 } from '@dvpn/sdk';
 import type { Context } from './context.js';
 import { CliError } from './errors.js';
@@ -91,15 +92,9 @@ export function splSettle(
   s: SessionAccount,
   providerAuthority: PublicKey,
   treasury: PublicKey,
-): { accounts: { vault: PublicKey; userToken: PublicKey; providerToken: PublicKey; treasuryToken: PublicKey }; prepare: TransactionInstruction[] } {
+): { accounts: SplSettleAccounts; prepare: TransactionInstruction[] } {
   const mint = s.paymentMint;
-  const ata = (owner: PublicKey) => getAssociatedTokenAddressSync(mint, owner, true);
-  const accounts = {
-    vault: s.vault.equals(PublicKey.default) ? findSessionVaultPda(session)[0] : s.vault,
-    userToken: ata(s.user),
-    providerToken: ata(providerAuthority),
-    treasuryToken: ata(treasury),
-  };
+  const accounts = splSettleAccounts({ session, mint, user: s.user, providerAuthority, treasury, vault: s.vault });
   const payer = ctx.signer.publicKey;
   const prepare = [
     createAssociatedTokenAccountIdempotentInstruction(payer, accounts.userToken, s.user, mint),

@@ -13,3 +13,5 @@ export * from './cluster.js';
 export type { Decoded, TsOf } from './decode.js';
 export type { Camel, ErrorName, InputOf, InstructionName, IxAccounts, IxArgs } from './contract.js';
 export * from './wireguard.js';
+export * from './daemon-api.js';
+export * from './settle.js';

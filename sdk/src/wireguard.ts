@@ -1,5 +1,5 @@
-// WireGuard keys and wg-quick configs, browser-safe (tweetnacl): the web app
-// generates its key in the page, the CLI and daemon in Node; all write the same file.
+// WireGuard keys and wg-quick configs, browser-safe (tweetnacl): the one
+// generator and config writer for the web app, the CLI and the daemon.
 import nacl from 'tweetnacl';
 
 function b64(bytes: Uint8Array): string {
@@ -15,8 +15,25 @@ export interface WgKeypair {
   publicKey: string;
 }
 
+/**
+ * Canonical base64 of 32 bytes: 42 free chars, one char whose low 2 bits are 0,
+ * one '=' pad. Nothing else matches, so a valid key has no spaces, quotes, '$',
+ * ';', '|', '`', newlines or a leading '-' (it is never read as an option).
+ */
+const WG_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
+/** A WireGuard key as `wg` prints it (exactly 32 bytes, canonical base64). */
+export function isValidWgKey(key: unknown): key is string {
+  return typeof key === 'string' && WG_KEY.test(key);
+}
+
+/** Linux interface names: 1..15 bytes; we allow a conservative character set. */
+export function isValidInterfaceName(name: unknown): name is string {
+  return typeof name === 'string' && /^[A-Za-z0-9_=+.][A-Za-z0-9_=+.-]{0,14}$/.test(name);
+}
+
 /** A fresh X25519 keypair (what `wg genkey | wg pubkey` gives), from a CSPRNG. */
-export function generateWgKeypairBrowser(random: (n: number) => Uint8Array = nacl.randomBytes): WgKeypair {
+export function generateWgKeypair(random: (n: number) => Uint8Array = nacl.randomBytes): WgKeypair {
   const secret = random(32);
   // RFC 7748 clamping, as `wg genkey` does, so the file holds the key WireGuard uses.
   secret[0] &= 248;
@@ -31,7 +48,11 @@ export interface WgClientConfig {
   peer: { publicKey: string; endpoint: string; allowedIps: string[]; persistentKeepalive: number };
 }
 
-/** A wg-quick file (also what the WireGuard mobile apps import, as a file or a QR code). */
+/**
+ * A wg-quick file (also what the WireGuard mobile apps import, as a file or a QR code).
+ * The daemon serves it without `privateKey` (it never sees the client's key); the
+ * client writes it with its key (mode 0600).
+ */
 export function wgQuickConfig(c: WgClientConfig, privateKey?: string): string {
   const lines = ['[Interface]'];
   if (privateKey) lines.push(`PrivateKey = ${privateKey}`);

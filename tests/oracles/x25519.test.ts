@@ -5,8 +5,8 @@
 // entry here at the new place.
 import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
-import { generateWgKeypair as cliKeypair } from '../../cli/src/commands/connect.js';
-import { generateWgKeypair, isLowOrderWgKey, wgPublicKeyOf } from '../../daemon/src/wireguard/keys.js';
+import { generateWgKeypair } from '../../sdk/src/wireguard.js';
+import { isLowOrderWgKey, wgPublicKeyOf } from '../../daemon/src/wireguard/keys.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const b64 = (s: string) => Buffer.from(s, 'hex').toString('base64');
@@ -25,7 +25,7 @@ const SHARED = '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742
 /** Every way the project turns a private key into a public key (what `wg pubkey` does). */
 const PUBLIC_KEY_OF: [string, (privateKeyBase64: string) => string][] = [
   ['daemon wgPublicKeyOf (node:crypto)', wgPublicKeyOf],
-  ['cli keypair primitive (tweetnacl scalarMult.base)', (k) =>
+  ['sdk keypair primitive (tweetnacl scalarMult.base)', (k) =>
     Buffer.from(nacl.scalarMult.base(Uint8Array.from(Buffer.from(k, 'base64')))).toString('base64')],
 ];
 
@@ -40,10 +40,8 @@ describe('X25519 (RFC 7748 vectors)', () => {
     expect(Buffer.from(nacl.scalarMult(hex(BOB.secret), hex(ALICE.public))).toString('hex')).toBe(SHARED);
   });
 
-  it.each([
-    ['daemon', generateWgKeypair],
-    ['cli', cliKeypair],
-  ])('%s generates clamped private keys whose public key is the standard one', (_, generate) => {
+  // The SDK's generator is the only one (CLI, daemon and web app all use it).
+  it.each([['sdk', generateWgKeypair]])('%s generates clamped private keys whose public key is the standard one', (_, generate) => {
     for (let i = 0; i < 8; i++) {
       const k = generate();
       const secret = Buffer.from(k.privateKey, 'base64');

@@ -11,11 +11,12 @@ import {
   createHashChain,
   fetchNextSessionId,
   findSessionPda,
-  findSessionVaultPda,
-  generateWgKeypairBrowser,
+  generateWgKeypair,
   ix,
+  splSettleAccounts,
   wgQuickConfig,
-  type WgClientConfig,
+  type AuthAnswer,
+  type TickAnswer,
 } from '@dvpn/sdk';
 import QRCode from 'qrcode';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -303,15 +304,6 @@ function MySessions({ user, selected, onSelect }: { user: string; selected: stri
 const SESSION = `query S($s: Pubkey!) { session(pubkey: $s) { ${SESSION_FIELDS} } }`;
 const SESSION_LIVE = `subscription S($s: Pubkey!, $after: BigInt) { sessionChanged(session: $s, after: $after) { seq state cause claimedAmount refundedAmount remainingBalance lastTick timestamp } }`;
 
-interface AuthAnswer {
-  session: string;
-  mode: string;
-  wireguard: WgClientConfig;
-  expiresAt: string;
-  tunnel: 'wireguard' | 'none';
-  payment?: unknown;
-}
-
 function daemonUrl(endpoint: string, node: string, urls?: Record<string, string>): string {
   if (urls?.[node]) return urls[node].replace(/\/$/, '');
   // The daemon serves its API over TCP on the WireGuard port number (daemon/README.md).
@@ -367,7 +359,7 @@ function SessionPanel({ session }: { session: string }) {
     act('connect', async () => {
       if (!wallet || !s) return;
       // The WireGuard key is made here and never leaves the page; the node only learns its public half.
-      const key = generateWgKeypairBrowser();
+      const key = generateWgKeypair();
       const timestamp = Math.floor(Date.now() / 1000);
       const message = authMessage({ sessionPda: session, clientWgPubkey: key.publicKey, timestamp });
       const signature = await wallet.signMessage(new TextEncoder().encode(message));
@@ -414,7 +406,7 @@ function SessionPanel({ session }: { session: string }) {
     const pay = async () => {
       if (tick >= length) return;
       try {
-        const r = await daemonCall<{ paidTick: string }>(`${url}/session/${session}/ticks`, { tick: tick + 1, preimage: toHex(chain.preimage(tick + 1)) });
+        const r = await daemonCall<TickAnswer>(`${url}/session/${session}/ticks`, { tick: tick + 1, preimage: toHex(chain.preimage(tick + 1)) });
         tick = Number(r.paidTick);
         setTicks({ paid: tick, error: null });
       } catch (e) {
@@ -530,8 +522,7 @@ async function closeIxs(user: PublicKey, session: string, s: SessionRow, config:
   };
   if (s.currency === 'SOL') return [ix.closeSession(base)];
   const mint = new PublicKey(s.paymentMint);
-  const ata = (owner: PublicKey) => getAssociatedTokenAddressSync(mint, owner, true);
-  const spl = { vault: findSessionVaultPda(base.session)[0], userToken: ata(user), providerToken: ata(providerAuthority), treasuryToken: ata(treasury) };
+  const spl = splSettleAccounts({ session: base.session, mint, user, providerAuthority, treasury });
   return [
     createAssociatedTokenAccountIdempotentInstruction(user, spl.providerToken, providerAuthority, mint),
     createAssociatedTokenAccountIdempotentInstruction(user, spl.treasuryToken, treasury, mint),

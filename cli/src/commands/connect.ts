@@ -12,13 +12,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { PublicKey } from '@solana/web3.js';
-import nacl from 'tweetnacl';
 import {
   SessionMode,
   SessionState,
   authRequestBody,
+  generateWgKeypair,
+  isValidInterfaceName,
+  isValidWgKey,
+  wgQuickConfig,
+  type AuthAnswer,
   type HashChain,
   type NodeAccount,
+  type PaymentView,
+  type TickAnswer,
   type SessionAccount,
 } from '@dvpn/sdk';
 import { listSessions, loadSession, resolveNode } from '../accounts.js';
@@ -67,65 +73,14 @@ export interface ConnectOptions {
   resolvConf: string;
 }
 
-/** Answer of the daemon's POST /session/auth. */
-export interface AuthAnswer {
-  session: string;
-  mode: 'time' | 'usage';
-  clientPublicKey: string;
-  expiresAt: string;
-  wireguard: {
-    interface: { address: string; dns: string[]; mtu?: number };
-    peer: { publicKey: string; endpoint: string; allowedIps: string[]; persistentKeepalive: number };
-  };
-  config: string;
-  payment: PaymentState;
-  /** URL to GET through the tunnel to check that it serves (null: the node offers none). */
-  probe?: string | null;
-}
-
-interface PaymentState {
-  mode: 'time' | 'usage';
-  tickIntervalSeconds?: number;
-  tickGraceSeconds?: number;
-  bytesPerTick?: number;
-  paidTick?: string;
-  owedTick?: string;
-  maxTicks?: string;
-  claimedTick?: string;
-}
-
 /** A handshake older than this means the tunnel is not serving (WireGuard's REJECT_AFTER_TIME). */
 const HANDSHAKE_FRESH_SECONDS = 180;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // --- WireGuard helpers (execFile, never a shell) ---------------------------------
 
-const WG_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
-const IFACE = /^[A-Za-z0-9_=+.][A-Za-z0-9_=+.-]{0,14}$/;
 
-/** An X25519 keypair in WireGuard's base64 format (private key clamped like `wg genkey`). */
-export function generateWgKeypair(): { privateKey: string; publicKey: string } {
-  const secret = nacl.randomBytes(32);
-  secret[0] &= 248;
-  secret[31] = (secret[31] & 127) | 64;
-  return {
-    privateKey: Buffer.from(secret).toString('base64'),
-    publicKey: Buffer.from(nacl.scalarMult.base(secret)).toString('base64'),
-  };
-}
-
-/** The wg-quick file for the client (includes the private key: written 0600). */
-export function wgQuickConfig(answer: AuthAnswer, privateKey: string): string {
-  const w = answer.wireguard;
-  const lines = ['[Interface]', `PrivateKey = ${privateKey}`, `Address = ${w.interface.address}`];
-  if (w.interface.dns.length > 0) lines.push(`DNS = ${w.interface.dns.join(', ')}`);
-  if (w.interface.mtu) lines.push(`MTU = ${w.interface.mtu}`);
-  lines.push('', '[Peer]', `PublicKey = ${w.peer.publicKey}`, `Endpoint = ${w.peer.endpoint}`, `AllowedIPs = ${w.peer.allowedIps.join(', ')}`);
-  if (w.peer.persistentKeepalive > 0) lines.push(`PersistentKeepalive = ${w.peer.persistentKeepalive}`);
-  return `${lines.join('\n')}\n`;
-}
-
-/** The same without wg-quick's Address/DNS/MTU: what `wg setconf` reads. */
+/** The SDK's wg-quick file without Address/DNS/MTU: what `wg setconf` reads. */
 function wgSetconfText(answer: AuthAnswer, privateKey: string): string {
   const p = answer.wireguard.peer;
   const lines = ['[Interface]', `PrivateKey = ${privateKey}`, '', '[Peer]', `PublicKey = ${p.publicKey}`, `Endpoint = ${p.endpoint}`, `AllowedIPs = ${p.allowedIps.join(', ')}`];
@@ -480,7 +435,7 @@ async function probeDaemon(base: string, node: PublicKey): Promise<void> {
 }
 
 export async function connect(ctx: Context, nodeArg: string | undefined, o: ConnectOptions): Promise<void> {
-  if (o.interface !== undefined && !IFACE.test(o.interface)) throw new CliError(`--interface: "${o.interface}" is not an interface name`);
+  if (o.interface !== undefined && !isValidInterfaceName(o.interface)) throw new CliError(`--interface: "${o.interface}" is not an interface name`);
   if (o.down) return connectDown(ctx, o);
   if (!nodeArg) throw new CliError('missing NODE (or pass --down to clean up a tunnel)');
   const iface = o.interface ?? (o.apply ? 'dvpn0' : undefined);
@@ -531,12 +486,12 @@ export async function connect(ctx: Context, nodeArg: string | undefined, o: Conn
 
   // The daemon's server key must be the one the node announces on chain.
   const chainKey = Buffer.from(nodeAcc.wgServerPubkey).toString('base64');
-  if (answer.wireguard.peer.publicKey !== chainKey || !WG_KEY.test(answer.wireguard.peer.publicKey)) {
+  if (answer.wireguard.peer.publicKey !== chainKey || !isValidWgKey(answer.wireguard.peer.publicKey)) {
     throw new CliError(`the node daemon answered server key ${answer.wireguard.peer.publicKey}, but the node announces ${chainKey} on chain: refusing`);
   }
   const configPath = o.out ?? join(dvpnHome(), 'wireguard', `${session}.conf`);
   mkdirSync(dirname(configPath), { recursive: true, mode: 0o700 });
-  writeFileSync(configPath, wgQuickConfig(answer, keys.privateKey), { mode: 0o600 });
+  writeFileSync(configPath, wgQuickConfig(answer.wireguard, keys.privateKey), { mode: 0o600 });
   chmodSync(configPath, 0o600);
 
   let tunnel: LocalTunnel | null = null;
@@ -626,7 +581,7 @@ async function serve(
       const target = tickToPay({ paid, owed, maxTicks, serving });
       if (target !== null) {
         try {
-          const r = await api<{ paidTick: string; owedTick: string; phase: string; peerActive: boolean }>(p.base, 'POST', `/session/${p.session}/ticks`, {
+          const r = await api<TickAnswer>(p.base, 'POST', `/session/${p.session}/ticks`, {
             tick: Number(target),
             preimage: hex(p.chain!.preimage(target)),
           });
@@ -649,7 +604,7 @@ async function serve(
     if (Date.now() - lastStatusAt >= Math.min(intervalMs * 3, 30_000)) {
       lastStatusAt = Date.now();
       try {
-        const v = await api<{ daemon: { phase: string; payment: PaymentState; peer: { publicKey: string } | null; peerRemoved: { reason: string } | null } | null }>(
+        const v = await api<{ daemon: { phase: string; payment: PaymentView; peer: { publicKey: string } | null; peerRemoved: { reason: string } | null } | null }>(
           p.base,
           'GET',
           `/session/${p.session}`,

@@ -3,8 +3,10 @@ import type { PublicKey, TransactionInstruction } from '@solana/web3.js';
 import {
   SessionMode,
   SessionState,
+  disputeDeadline,
   fetchProvider,
   ix,
+  settleDeadline,
   ratingWeight,
   timeEarned,
   verifyTick,
@@ -64,11 +66,6 @@ async function tokenMoney(ctx: Context, mint: PublicKey): Promise<Money> {
 }
 
 const moneyOf = (ctx: Context, s: SessionAccount) => (isTokenSession(s) ? tokenMoney(ctx, s.paymentMint) : Promise.resolve(SOL_MONEY));
-
-/** Claims, disputes and the public payout turn on end (or close) + the session's own settle window (fixed at open). */
-function settleDeadline(s: SessionAccount): bigint {
-  return (s.closedAt > 0n ? s.closedAt : s.endTs) + s.settleWindowSeconds;
-}
 
 function sessionJson(address: PublicKey, s: SessionAccount, extra: Record<string, unknown> = {}) {
   return {
@@ -215,7 +212,7 @@ open takes it first, the CLI reads it again and retries once.`,
         const money = await moneyOf(ctx, s);
         const now = await ctx.clockNow();
         const deadline = settleDeadline(s);
-        const disputeDeadline = s.state === SessionState.Disputed ? s.disputeTs + s.disputeWindowSeconds : undefined;
+        const disputeEnd = s.state === SessionState.Disputed ? disputeDeadline(s) : undefined;
         const duration = s.endTs - s.startTs;
         const elapsed = now - s.startTs < 0n ? 0n : now - s.startTs > duration ? duration : now - s.startTs;
         const earnedNow = s.mode === SessionMode.Time ? timeEarned(s.escrowAmount, duration, elapsed) : undefined;
@@ -236,7 +233,7 @@ open takes it first, the CLI reads it again and retries once.`,
           ['closed at', s.closedAt > 0n ? isoTime(s.closedAt) : undefined],
           ['settle deadline', `${isoTime(deadline)} (settle window ${s.settleWindowSeconds} s)`],
           ['terms', `fee ${s.protocolFeeBps} bps, dispute window ${s.disputeWindowSeconds} s${s.mode === SessionMode.Usage ? `, idle timeout ${s.idleTimeoutSeconds} s` : ''}`],
-          ['dispute deadline', disputeDeadline !== undefined ? `${isoTime(disputeDeadline)} (then anyone may settle it by the default rule: dvpn session payout)` : undefined],
+          ['dispute deadline', disputeEnd !== undefined ? `${isoTime(disputeEnd)} (then anyone may settle it by the default rule: dvpn session payout)` : undefined],
           [s.mode === SessionMode.Time ? 'claimed through' : 'ticks claimed', s.mode === SessionMode.Time ? `${s.lastTick} s` : `${s.lastTick} / ${s.maxTicks}`],
           ['tick amount', s.mode === SessionMode.Usage ? money.format(s.tickAmount) : undefined],
           ['earned so far', earnedNow !== undefined ? money.format(earnedNow) : undefined],
@@ -252,7 +249,7 @@ open takes it first, the CLI reads it again and retries once.`,
             currency: money.symbol,
             now,
             settleDeadline: deadline,
-            disputeDeadline: disputeDeadline ?? null,
+            disputeDeadline: disputeEnd ?? null,
             earnedNow: earnedNow ?? null,
             stateFile: local ? sessionStatePath(address.toBase58()) : null,
           }),

@@ -34,11 +34,14 @@ import type { Logger } from 'pino';
 import {
   SessionMode,
   SessionState,
+  MAX_TICKS_PER_CLAIM as SDK_MAX_TICKS_PER_CLAIM,
   ZERO_HASH,
-  findSessionVaultPda,
+  disputeDeadline,
   ix,
   parseEvents,
   programErrorFrom,
+  settleDeadline,
+  splSettleAccounts,
   type ConfigAccount,
   type DvpnEvent,
   type SessionAccount,
@@ -51,20 +54,11 @@ import type { ClaimKind, SessionRecord } from '../state/types.js';
 import type { SessionManager } from './manager.js';
 import type { NodeState } from './node.js';
 
-/** The program's limit on ticks per usage claim (docs/PROGRAM.md). */
-export const MAX_TICKS_PER_CLAIM = 512n;
+/** The program's limit on ticks per usage claim (the SDK's constant, as a bigint for tick arithmetic). */
+export const MAX_TICKS_PER_CLAIM = BigInt(SDK_MAX_TICKS_PER_CLAIM);
 
 export type ClaimPlan = { kind: 'chunk'; tick: bigint; preimage: Uint8Array; bytesUsed: bigint } | { kind: 'payout' };
 
-/** closed_at (or end_ts) + the session's settle window: the last moment claim_chunk is accepted. */
-export function settleDeadline(s: SessionAccount): bigint {
-  return (s.closedAt > 0n ? s.closedAt : s.endTs) + s.settleWindowSeconds;
-}
-
-/** dispute_ts + the session's dispute window: after it anyone settles the dispute by the default rule. */
-export function disputeDeadline(s: SessionAccount): bigint {
-  return s.disputeTs + s.disputeWindowSeconds;
-}
 
 /** What to claim next for a session, or null for nothing (yet). */
 export function planClaim(p: {
@@ -347,17 +341,8 @@ export class Claimer {
   ): { claim: TransactionInstruction; mint: PublicKey | null } {
     const authority = this.d.chain.authority.publicKey;
     const session = new PublicKey(rec.session);
-    let spl: { vault: PublicKey; userToken: PublicKey; providerToken: PublicKey; treasuryToken: PublicKey } | undefined;
     const mint = s.paymentMint.equals(PublicKey.default) ? null : s.paymentMint;
-    if (mint) {
-      const ata = (owner: PublicKey) => getAssociatedTokenAddressSync(mint, owner, true);
-      spl = {
-        vault: s.vault.equals(PublicKey.default) ? findSessionVaultPda(session)[0] : s.vault,
-        userToken: ata(s.user),
-        providerToken: ata(authority),
-        treasuryToken: ata(config.treasury),
-      };
-    }
+    const spl = mint ? splSettleAccounts({ session, mint, user: s.user, providerAuthority: authority, treasury: config.treasury, vault: s.vault }) : undefined;
     if (plan.kind === 'chunk') {
       const claim = ix.claimChunk({
         authority,

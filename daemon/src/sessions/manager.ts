@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
 import type { Logger } from 'pino';
-import { SessionMode, SessionState, authMessage, type SessionAccount } from '@dvpn/sdk';
+import { SessionMode, SessionState, authMessage, wgQuickConfig, type AuthResult, type PaymentView, type SessionAccount, type TickAnswer, type WgClientConfig } from '@dvpn/sdk';
 import { createHashWorker, hashNNode, verifyAuthSignatureNode, verifyTickNode } from '@dvpn/sdk/node';
 import type { ChainClient, SessionLookup } from '../chain/client.js';
 import type { SessionCache } from '../chain/session-cache.js';
@@ -14,7 +14,6 @@ import type { Metrics } from '../metrics.js';
 import type { StateStore } from '../state/store.js';
 import type { SessionRecord } from '../state/types.js';
 import type { AuthRequest, TickRequest } from '../validation.js';
-import { clientConfigText, type ClientConfig } from '../wireguard/client-config.js';
 import { AddressPool, PoolExhaustedError } from '../wireguard/pool.js';
 import type { WgDriver, WgDump } from '../wireguard/wg.js';
 import type { NodeState } from './node.js';
@@ -35,31 +34,6 @@ export interface ManagerDeps {
   pool: AddressPool;
   metrics: Metrics;
   node: NodeState;
-}
-
-export interface AuthResult {
-  session: string;
-  mode: 'time' | 'usage';
-  clientPublicKey: string;
-  expiresAt: string;
-  wireguard: ClientConfig;
-  /** wg-quick file without the PrivateKey line (add `PrivateKey = ...` under [Interface]). */
-  config: string;
-  payment: PaymentView;
-  /** GET this through the tunnel to check it serves (null when the node does not offer it). */
-  probe: string | null;
-}
-
-export interface PaymentView {
-  mode: 'time' | 'usage';
-  tickIntervalSeconds?: number;
-  tickGraceSeconds?: number;
-  bytesPerTick?: number;
-  paidTick?: string;
-  owedTick?: string;
-  maxTicks?: string;
-  tickAmount?: string;
-  claimedTick: string;
 }
 
 export function newRecord(address: string, s: SessionAccount, nowMs: number): SessionRecord {
@@ -412,7 +386,7 @@ export class SessionManager {
     metrics.auth.inc({ result: 'ok' });
     this.log.info({ session: pda, user: rec.user, peer: key, address, mode: rec.mode }, 'peer admitted');
 
-    const wireguard: ClientConfig = {
+    const wireguard: WgClientConfig = {
       interface: { address: `${address}/32`, dns: config.wireguard.dns, ...(config.wireguard.mtu ? { mtu: config.wireguard.mtu } : {}) },
       peer: {
         publicKey: node.serverPublicKey,
@@ -427,7 +401,7 @@ export class SessionManager {
       clientPublicKey: key,
       expiresAt: rec.endTs.toString(),
       wireguard,
-      config: clientConfigText(wireguard),
+      config: wgQuickConfig(wireguard),
       payment: this.payment(rec),
       probe: node.probeUrl,
     };
@@ -435,7 +409,7 @@ export class SessionManager {
 
   // --- ticks --------------------------------------------------------------
 
-  async tick(pda: string, req: TickRequest) {
+  async tick(pda: string, req: TickRequest): Promise<TickAnswer> {
     const { store, metrics, config } = this.d;
     const fail = (status: number, code: string, message: string, details?: unknown): never => {
       metrics.ticks.inc({ result: code });
@@ -490,7 +464,7 @@ export class SessionManager {
     await this.hashWorker.close();
   }
 
-  private tickView(rec: SessionRecord) {
+  private tickView(rec: SessionRecord): TickAnswer {
     return {
       session: rec.session,
       paidTick: rec.latestTick.toString(),

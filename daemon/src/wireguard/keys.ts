@@ -2,17 +2,12 @@
 // of these first. Keys are exactly 32 bytes in canonical base64 (44 chars,
 // one '=' pad), which leaves no room for spaces, quotes, '$', ';', '|', '`',
 // newlines or a leading '-' (so a key can never be read as an option).
-import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 
-/** Canonical base64 of 32 bytes: 42 free chars, one char whose low 2 bits are 0, '='. */
-const WG_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
-
-export function isValidWgKey(key: unknown): key is string {
-  if (typeof key !== 'string' || !WG_KEY.test(key)) return false;
-  const bytes = Buffer.from(key, 'base64');
-  return bytes.length === 32 && bytes.toString('base64') === key;
-}
+// Key and interface-name checks are the SDK's (the CLI checks the same way).
+import { isValidInterfaceName, isValidWgKey } from '@dvpn/sdk';
+export { isValidInterfaceName, isValidWgKey };
 
 export function assertWgKey(key: unknown, what = 'WireGuard key'): string {
   if (!isValidWgKey(key)) throw new TypeError(`${what} must be 32 bytes in base64 (44 characters)`);
@@ -47,11 +42,6 @@ export function isLowOrderWgKey(key: string | Uint8Array): boolean {
   return bytes.length === 32 && LOW_ORDER_U.has(x25519U(bytes));
 }
 
-/** Linux interface names: 1..15 bytes; we allow a conservative character set. */
-export function isValidInterfaceName(name: unknown): name is string {
-  return typeof name === 'string' && /^[A-Za-z0-9_=+.][A-Za-z0-9_=+.-]{0,14}$/.test(name);
-}
-
 export function assertInterfaceName(name: unknown): string {
   if (!isValidInterfaceName(name)) throw new TypeError(`invalid interface name: ${JSON.stringify(name)}`);
   return name;
@@ -83,13 +73,8 @@ function x25519Public(secret: Uint8Array): Uint8Array {
   return new Uint8Array(createPublicKey(priv).export({ format: 'der', type: 'spki' }).subarray(-32));
 }
 
-/** X25519 keypair in WireGuard's format (the private key clamped as `wg genkey` does). */
-export function generateWgKeypair(): { privateKey: string; publicKey: string } {
-  const secret = new Uint8Array(randomBytes(32));
-  secret[0] &= 248;
-  secret[31] = (secret[31] & 127) | 64;
-  return { privateKey: wgKeyFromBytes(secret), publicKey: wgKeyFromBytes(x25519Public(secret)) };
-}
+// The one key generator is the SDK's (the CLI and the web app use it too).
+export { generateWgKeypair } from '@dvpn/sdk';
 
 /** The public key of a base64 private key (what `wg pubkey` prints). */
 export function wgPublicKeyOf(privateKey: string): string {
