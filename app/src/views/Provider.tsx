@@ -1,7 +1,7 @@
 // The provider: my nodes with live capacity and earnings, a live feed of sessions on my
 // nodes, register/update a node, stake / unstake / withdraw with the unbonding time.
 import { PublicKey } from '@solana/web3.js';
-import { fetchProvider, findNodePda, findProviderPda, ix, MAX_ENDPOINT_LEN, MAX_REGION_LEN } from '@dvpn/sdk';
+import { fetchProvider, findNodePda, findProviderPda, ix, MAX_REGION_LEN, parseEndpoint } from '@dvpn/sdk';
 import { useState } from 'react';
 import { useEnv } from '../App.js';
 import { sendInstructions } from '../chain.js';
@@ -144,11 +144,11 @@ function ProviderHome({ authority }: { authority: PublicKey }) {
                   {p.nodes.nodes.map((n) => (
                     <tr key={n.pubkey} data-node={n.pubkey}>
                       <td><code title={n.pubkey}>{short(n.pubkey)}</code></td>
-                      <td>{n.region}</td>
+                      <td data-testid="node-region">{n.region}</td>
                       <td>{n.isActive ? 'yes' : 'no'}</td>
                       <td data-testid="node-capacity">{n.activeSessions} / {n.maxCapacity}</td>
                       <td data-testid="node-earned">{sol(util.get(n.pubkey)?.earnedLamports ?? '0')}<div className="muted">{usdc(util.get(n.pubkey)?.earnedToken ?? '0')}</div></td>
-                      <td>{sol(n.pricePerMinute)}</td>
+                      <td data-testid="node-price">{sol(n.pricePerMinute)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -226,10 +226,13 @@ function NodeForm({ provider, authority, onDone }: { provider: ProviderData; aut
   const { wallet } = useWallet();
   const act = useAct();
   const [target, setTarget] = useState<string>('new');
+  // Errors show per field once it has text or a submit was tried; a form with errors sends nothing.
+  const [tried, setTried] = useState(false);
   const existing = provider.nodes.nodes.find((n) => n.pubkey === target) ?? null;
   const [f, setF] = useState({ endpoint: '', region: '', price: '', priceToken: '', tick: '', tickToken: '', capacity: '', wgKey: '', active: true });
   const pick = (v: string) => {
     setTarget(v);
+    setTried(false);
     const n = provider.nodes.nodes.find((x) => x.pubkey === v);
     setF(
       n
@@ -248,21 +251,40 @@ function NodeForm({ provider, authority, onDone }: { provider: ProviderData; aut
     );
   };
   const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement>) => setF({ ...f, [k]: k === 'active' ? e.target.checked : e.target.value });
-  const problems: string[] = [];
+  const errors: Partial<Record<'endpoint' | 'region' | 'price' | 'priceToken' | 'tick' | 'tickToken' | 'capacity' | 'wgKey', string>> = {};
   const price = parseUnits(f.price || '0', 9);
   const priceToken = parseUnits(f.priceToken || '0', 6);
   const tick = parseUnits(f.tick || '0', 9);
   const tickToken = parseUnits(f.tickToken || '0', 6);
   const capacity = Number(f.capacity);
-  if (!/^[^\s]+:\d{1,5}$/.test(f.endpoint) || f.endpoint.length > MAX_ENDPOINT_LEN) problems.push(`endpoint must be HOST:PORT (at most ${MAX_ENDPOINT_LEN} characters)`);
-  if (!f.region || f.region.length > MAX_REGION_LEN) problems.push(`region: 1 to ${MAX_REGION_LEN} characters`);
-  if (price === null || priceToken === null || tick === null || tickToken === null) problems.push('prices must be decimal numbers');
-  if (!Number.isInteger(capacity) || capacity < 1 || capacity > 65535) problems.push('capacity: a whole number from 1');
+  // The SDK's parser: what the program stores and what a WireGuard client can dial.
+  try {
+    parseEndpoint(f.endpoint);
+  } catch (e) {
+    errors.endpoint = f.endpoint ? (e as Error).message : 'Endpoint is required: HOST:PORT, e.g. 203.0.113.7:51820';
+  }
+  if (!f.region || new TextEncoder().encode(f.region).length > MAX_REGION_LEN) errors.region = `Region: 1 to ${MAX_REGION_LEN} bytes`;
+  if (price === null) errors.price = 'Price per minute (SOL): a decimal number with at most 9 decimals';
+  if (priceToken === null) errors.priceToken = 'Price per minute (USDC): a decimal number with at most 6 decimals';
+  if (tick === null) errors.tick = 'Price per tick (SOL): a decimal number with at most 9 decimals';
+  if (tickToken === null) errors.tickToken = 'Price per tick (USDC): a decimal number with at most 6 decimals';
+  if (!/^\d+$/.test(f.capacity.trim()) || capacity < 1 || capacity > 65535) errors.capacity = 'Capacity: a whole number of sessions from 1 to 65535';
   const wgBytes = b64Bytes(f.wgKey);
-  if (!wgBytes || wgBytes.length !== 32) problems.push('WireGuard server key: 32 bytes in base64 (as `wg pubkey` prints it)');
-  const submit = () =>
-    act.run(existing ? 'Node updated.' : 'Node registered.', async () => {
-      if (!wallet || problems.length) return;
+  if (!wgBytes || wgBytes.length !== 32) errors.wgKey = 'WireGuard server key: 32 bytes in base64 (as `wg pubkey` prints it)';
+  const problems = Object.values(errors);
+  const shown = (k: keyof typeof errors) => (errors[k] && (tried || f[k] !== '') ? errors[k] : undefined);
+  const field = (k: keyof typeof errors, label: string, extra: React.InputHTMLAttributes<HTMLInputElement> = {}) => (
+    <label>
+      {label}
+      <input value={f[k] as string} onChange={set(k)} aria-invalid={shown(k) ? true : undefined} aria-describedby={shown(k) ? `node-${k}-err` : undefined} {...extra} />
+      {shown(k) && <span id={`node-${k}-err`} className="error field-error">{shown(k)}</span>}
+    </label>
+  );
+  const submit = () => {
+    setTried(true);
+    if (problems.length) return;
+    return act.run(existing ? 'Node updated.' : 'Node registered.', async () => {
+      if (!wallet) throw new Error('Connect a wallet first.');
       if (existing) {
         await sendInstructions(connection, wallet, [
           ix.updateNode({
@@ -301,6 +323,7 @@ function NodeForm({ provider, authority, onDone }: { provider: ProviderData; aut
       }
       onDone();
     });
+  };
   return (
     <section className="card" aria-labelledby="node-h">
       <h2 id="node-h">{existing ? 'Update a node' : 'Register a node'}</h2>
@@ -313,20 +336,20 @@ function NodeForm({ provider, authority, onDone }: { provider: ProviderData; aut
           </select>
         </label>
         <div className="grid">
-          <label>Endpoint (HOST:PORT)<input value={f.endpoint} onChange={set('endpoint')} placeholder="203.0.113.7:51820" /></label>
-          <label>Region<input value={f.region} onChange={set('region')} placeholder="eu-west" maxLength={MAX_REGION_LEN} /></label>
-          <label>Price per minute (SOL)<input inputMode="decimal" value={f.price} onChange={set('price')} /></label>
-          <label>Price per minute (USDC)<input inputMode="decimal" value={f.priceToken} onChange={set('priceToken')} /></label>
-          <label>Price per tick (SOL)<input inputMode="decimal" value={f.tick} onChange={set('tick')} /></label>
-          <label>Price per tick (USDC)<input inputMode="decimal" value={f.tickToken} onChange={set('tickToken')} /></label>
-          <label>Capacity (sessions)<input inputMode="numeric" value={f.capacity} onChange={set('capacity')} /></label>
-          <label>WireGuard server public key<input value={f.wgKey} onChange={set('wgKey')} placeholder="base64, from wg pubkey" /></label>
+          {field('endpoint', 'Endpoint (HOST:PORT)', { placeholder: '203.0.113.7:51820' })}
+          {field('region', 'Region', { placeholder: 'eu-west' })}
+          {field('price', 'Price per minute (SOL)', { inputMode: 'decimal' })}
+          {field('priceToken', 'Price per minute (USDC)', { inputMode: 'decimal' })}
+          {field('tick', 'Price per tick (SOL)', { inputMode: 'decimal' })}
+          {field('tickToken', 'Price per tick (USDC)', { inputMode: 'decimal' })}
+          {field('capacity', 'Capacity (sessions)', { inputMode: 'numeric' })}
+          {field('wgKey', 'WireGuard server public key', { placeholder: 'base64, from wg pubkey' })}
           {existing && <label className="check"><input type="checkbox" checked={f.active} onChange={set('active')} /> Accepting sessions</label>}
         </div>
-        {problems.length > 0 && (f.endpoint || f.region || f.capacity || f.wgKey) && (
-          <ul className="error" aria-live="polite">{problems.map((p) => <li key={p}>{p}</li>)}</ul>
+        {tried && problems.length > 0 && (
+          <p role="alert" className="error" data-testid="node-form-errors">Not sent: {problems.length === 1 ? 'one field needs' : `${problems.length} fields need`} fixing.</p>
         )}
-        <button type="submit" disabled={act.busy || problems.length > 0}>{existing ? 'Update node' : 'Register node'}</button>
+        <button type="submit" disabled={act.busy}>{existing ? 'Update node' : 'Register node'}</button>
       </form>
       <Status {...act} />
     </section>
@@ -348,8 +371,8 @@ function Stake({ provider, authority, onDone }: { provider: ProviderData; author
       <h2 id="stake-h">Stake</h2>
       <dl className="facts">
         <div><dt>Staked</dt><dd data-testid="stake">{sol(provider.stakeLamports)}</dd></div>
-        <div><dt>Unbonding</dt><dd>{sol(provider.unstakingLamports)}</dd></div>
-        <div><dt>Withdrawable from</dt><dd>{unstakeAt ? when(provider.unstakeAt) : '—'}</dd></div>
+        <div><dt>Unbonding</dt><dd data-testid="unstaking">{sol(provider.unstakingLamports)}</dd></div>
+        <div><dt>Withdrawable from</dt><dd data-testid="unstake-at">{unstakeAt ? when(provider.unstakeAt) : '—'}</dd></div>
         <div><dt>Unbonding time</dt><dd data-testid="unbonding">{config ? duration(config.unbondingSeconds) : '…'}</dd></div>
         <div><dt>Minimum stake</dt><dd>{config ? sol(config.minProviderStake) : '…'}</dd></div>
       </dl>
