@@ -448,4 +448,23 @@ describe("the provider's forms: register and update a node, stake and unstake", 
     expect(await form.getByRole('button', { name: /^Withdraw/ }).isDisabled()).toBe(true);
     await provider.screenshot({ path: join(SHOTS, 'provider-forms.png'), fullPage: true });
   });
+
+  it("withdraws once the unbonding time has passed by the chain's clock", async () => {
+    const form = stakeForm();
+    const { config } = await gql<{ config: { unbondingSeconds: string } }>('{ config { unbondingSeconds } }');
+    const before = await chainProvider();
+    expect(before.unstakingLamports).toBeGreaterThan(0n);
+    // The dev chain's clock moves past unstake_at (the CLI's time warp); the browser's does not,
+    // so the button follows the chain's clock.
+    const minutes = Math.ceil(Number(config.unbondingSeconds) / 60) + 1;
+    execFileSync(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', 'dev', 'warp', `${minutes}m`, '--url', exports.SOLANA_RPC_URL], { cwd: REPO_ROOT, stdio: 'pipe' });
+    const withdraw = form.getByRole('button', { name: /^Withdraw/ });
+    await expect.poll(() => withdraw.isEnabled(), LIVE).toBe(true);
+    await withdraw.click();
+    await expect.poll(() => form.getByRole('status').textContent().catch(() => null), LIVE).toBe('Withdrawn.');
+    const after = await chainProvider();
+    expect(after.unstakingLamports).toBe(0n);
+    expect(after.stakeLamports).toBe(before.stakeLamports);
+    await expect.poll(() => form.getByTestId('unstaking').textContent(), LIVE).toBe('0 SOL');
+  });
 });

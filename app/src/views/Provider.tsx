@@ -1,8 +1,8 @@
 // The provider: my nodes with live capacity and earnings, a live feed of sessions on my
 // nodes, register/update a node, stake / unstake / withdraw with the unbonding time.
-import { PublicKey } from '@solana/web3.js';
+import { PublicKey, SYSVAR_CLOCK_PUBKEY, type Connection } from '@solana/web3.js';
 import { fetchProvider, findNodePda, findProviderPda, ix, MAX_REGION_LEN, parseEndpoint } from '@dvpn/sdk';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useEnv } from '../App.js';
 import { sendInstructions } from '../chain.js';
 import { amount, duration, parseUnits, short, sol, stars, units, usdc, when } from '../format.js';
@@ -364,8 +364,11 @@ function Stake({ provider, authority, onDone }: { provider: ProviderData; author
   const [value, setValue] = useState('');
   const lamports = parseUnits(value, 9);
   const unstakeAt = provider.unstakeAt ? new Date(provider.unstakeAt) : null;
-  // Withdrawing is the program's decision (its clock); this only says when it should pass.
-  const withdrawable = BigInt(provider.unstakingLamports) > 0n && unstakeAt !== null && unstakeAt.getTime() <= Date.now();
+  const unbonding = BigInt(provider.unstakingLamports) > 0n;
+  // Withdrawing is the program's decision by the chain's clock (which is not the browser's: a
+  // skewed machine, a warped dev chain), so the button follows the Clock sysvar while unbonding.
+  const chainNow = useChainTime(connection, unbonding);
+  const withdrawable = unbonding && unstakeAt !== null && chainNow !== null && unstakeAt.getTime() <= chainNow;
   return (
     <section className="card" aria-labelledby="stake-h">
       <h2 id="stake-h">Stake</h2>
@@ -396,6 +399,31 @@ function Stake({ provider, authority, onDone }: { provider: ProviderData; author
       <Status {...act} />
     </section>
   );
+}
+
+/** The chain's clock (ms, from the Clock sysvar), read every 2 s while `on`; null before the first read. */
+function useChainTime(connection: Connection, on: boolean): number | null {
+  const [now, setNow] = useState<number | null>(null);
+  useEffect(() => {
+    if (!on) return;
+    let stop = false;
+    const read = async () => {
+      try {
+        const info = await connection.getAccountInfo(SYSVAR_CLOCK_PUBKEY, 'confirmed');
+        // Clock: slot u64, epoch_start_timestamp i64, epoch u64, leader_schedule_epoch u64, unix_timestamp i64.
+        if (info && !stop) setNow(Number(new DataView(info.data.buffer, info.data.byteOffset, info.data.byteLength).getBigInt64(32, true)) * 1000);
+      } catch {
+        // The next read retries.
+      }
+    };
+    void read();
+    const t = setInterval(() => void read(), 2000);
+    return () => {
+      stop = true;
+      clearInterval(t);
+    };
+  }, [connection, on]);
+  return now;
 }
 
 function b64Bytes(s: string): Uint8Array | null {
