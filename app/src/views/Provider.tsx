@@ -6,66 +6,20 @@ import { useEffect, useState } from 'react';
 import { useEnv } from '../App.js';
 import { sendInstructions } from '../chain.js';
 import { amount, duration, parseUnits, short, sol, stars, units, usdc, when } from '../format.js';
+import {
+  AppProviderCapacityDocument,
+  AppProviderDocument,
+  AppProviderSessionsDocument,
+  AppProviderStakeDocument,
+  type AppProviderQuery,
+  type AppProviderSessionsSubscription,
+} from '../generated/graphql.js';
 import { useDebounced, useQuery, useSubscription } from '../gql.js';
 import { useWallet } from '../wallet.js';
 import { useProgramConfig } from './common.js';
 
-interface MyNode {
-  pubkey: string;
-  nodeId: string;
-  region: string;
-  endpoint: string;
-  isActive: boolean;
-  pricePerMinute: string;
-  pricePerMinuteToken: string;
-  pricePerTick: string;
-  pricePerTickToken: string;
-  maxCapacity: string;
-  activeSessions: string;
-  freeCapacity: string;
-  totalSessions: string;
-  wgServerPubkey: string;
-}
-interface ProviderData {
-  pubkey: string;
-  stakeLamports: string;
-  unstakingLamports: string;
-  unstakeAt: string | null;
-  totalEarnedLamports: string;
-  totalEarnedToken: string;
-  reputationScore: number;
-  nodeCount: string;
-  totalSessions: string;
-  nodes: { nodes: MyNode[] };
-}
-interface Utilisation {
-  node: string;
-  earnedLamports: string;
-  earnedToken: string;
-  utilisation: string | null;
-}
-
-const PROVIDER = `query P($a: Pubkey!, $p: Pubkey!) {
-  provider(authority: $a) { pubkey stakeLamports unstakingLamports unstakeAt totalEarnedLamports totalEarnedToken reputationScore nodeCount totalSessions
-    nodes(first: 100) { nodes { pubkey nodeId region endpoint isActive pricePerMinute pricePerMinuteToken pricePerTick pricePerTickToken maxCapacity activeSessions freeCapacity totalSessions wgServerPubkey } } }
-  nodeUtilisation(provider: $p, limit: 100) { node earnedLamports earnedToken utilisation } }`;
-const CAPACITY = `subscription C($p: Pubkey!) { nodeCapacity(provider: $p) { nodePubkey freeCapacity activeSessions cause } }`;
-const SESSIONS = `subscription S($p: Pubkey!, $after: BigInt) { sessionChanged(provider: $p, after: $after) { seq sessionPubkey nodePubkey user state previousState cause currency claimedAmount refundedAmount escrowAmount timestamp } }`;
-const STAKE = `subscription K($p: Pubkey!) { events(provider: $p, names: [StakeChanged, Slashed, ReputationUpdated]) { name } }`;
-
-interface FeedItem {
-  seq: string | null;
-  sessionPubkey: string;
-  nodePubkey: string;
-  user: string;
-  state: string;
-  cause: string;
-  currency: 'SOL' | 'TOKEN';
-  claimedAmount: string;
-  refundedAmount: string;
-  escrowAmount: string;
-  timestamp: string;
-}
+type ProviderData = NonNullable<AppProviderQuery['provider']>;
+type FeedItem = AppProviderSessionsSubscription['sessionChanged'];
 
 export function ProviderView() {
   const { wallet } = useWallet();
@@ -81,13 +35,13 @@ export function ProviderView() {
 function ProviderHome({ authority }: { authority: PublicKey }) {
   const a = authority.toBase58();
   const providerPda = findProviderPda(authority)[0].toBase58();
-  const q = useQuery<{ provider: ProviderData | null; nodeUtilisation: Utilisation[] }>(PROVIDER, { a, p: providerPda });
+  const q = useQuery(AppProviderDocument, { a, p: providerPda });
   const refetch = useDebounced(q.refetch, 250);
   const [feed, setFeed] = useState<FeedItem[]>([]);
-  useSubscription(CAPACITY, { p: providerPda }, refetch, { onReconnect: refetch });
-  useSubscription(STAKE, { p: providerPda }, refetch, { onReconnect: refetch });
-  useSubscription<{ sessionChanged: FeedItem }>(
-    SESSIONS,
+  useSubscription(AppProviderCapacityDocument, { p: providerPda }, refetch, { onReconnect: refetch });
+  useSubscription(AppProviderStakeDocument, { p: providerPda }, refetch, { onReconnect: refetch });
+  useSubscription(
+    AppProviderSessionsDocument,
     { p: providerPda },
     (d) => {
       setFeed((f) => [d.sessionChanged, ...f].slice(0, 100));
