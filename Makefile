@@ -92,7 +92,7 @@ test-dev: node_modules/.package-lock.json $(PRISMA_CLIENT) $(PROGRAM_SO)
 # The API and the indexer as production runs them: plain JavaScript in graph/dist
 # (start: `NODE_ENV=production node graph/dist/api.js`, `node graph/dist/indexer.js`).
 GRAPH_SRC := $(shell find graph/src graph/bin sdk/src -name '*.ts' -not -path '*/generated/*')
-graph/dist/api.js: $(GRAPH_SRC) $(wildcard graph/operations/*.graphql) graph/scripts/build.mjs graph/scripts/persisted-operations.mjs $(PRISMA_CLIENT)
+graph/dist/api.js: $(GRAPH_SRC) $(wildcard graph/operations/*.graphql app/operations/*.graphql) graph/scripts/build.mjs graph/scripts/persisted-operations.mjs $(PRISMA_CLIENT)
 	node graph/scripts/build.mjs
 
 # The web app's production build (static files; config.json beside index.html at run time, see app/README.md).

@@ -1,5 +1,8 @@
 // GraphQL: queries over HTTP (fetch), subscriptions over graphql-ws, and two React hooks.
+// Documents are the typed ones codegen writes from app/operations/*.graphql
+// (src/generated/graphql.ts): results and variables are typed from the schema.
 import { createClient, type Client } from 'graphql-ws';
+import type { TypedDocumentString } from './generated/graphql.js';
 import { retryingFetch } from './net.js';
 import { createContext, useContext, useEffect, useRef, useState, useCallback } from 'react';
 
@@ -23,7 +26,8 @@ export class Gql {
     return () => this.reconnectListeners.delete(listener);
   }
 
-  async query<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  async query<T, V>(document: TypedDocumentString<T, V>, variables: V): Promise<T> {
+    const query = document.toString();
     const res = await retryingFetch(this.httpUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
@@ -35,9 +39,9 @@ export class Gql {
     return body.data;
   }
 
-  subscribe<T>(query: string, variables: Record<string, unknown>, onNext: (data: T) => void, onError?: (e: unknown) => void): () => void {
+  subscribe<T, V>(document: TypedDocumentString<T, V>, variables: V, onNext: (data: T) => void, onError?: (e: unknown) => void): () => void {
     return this.ws.subscribe<T>(
-      { query, variables },
+      { query: document.toString(), variables: variables as Record<string, unknown> },
       {
         next: (r) => r.data && onNext(r.data as T),
         error: (e) => onError?.(e),
@@ -62,7 +66,8 @@ export interface QueryState<T> {
 }
 
 /** Runs a query, again when `key` changes or refetch() is called; stale answers are dropped. */
-export function useQuery<T>(query: string, variables: Record<string, unknown> | null, key = ''): QueryState<T> {
+export function useQuery<T, V>(document: TypedDocumentString<T, V>, variables: V | null, key = ''): QueryState<T> {
+  const query = document.toString();
   const gql = useGql();
   const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({ data: null, error: null, loading: true });
   const [n, setN] = useState(0);
@@ -72,7 +77,7 @@ export function useQuery<T>(query: string, variables: Record<string, unknown> | 
     if (variables === null) return;
     const mine = ++seq.current;
     setState((s) => ({ ...s, loading: true }));
-    gql.query<T>(query, variables).then(
+    gql.query(document, variables).then(
       (data) => mine === seq.current && setState({ data, error: null, loading: false }),
       (e: unknown) => mine === seq.current && setState((s) => ({ ...s, error: e instanceof Error ? e.message : String(e), loading: false })),
     );
@@ -88,13 +93,14 @@ export function useQuery<T>(query: string, variables: Record<string, unknown> | 
  * with `after: <last seq seen>`, so nothing published meanwhile is missed (the query must declare
  * `$after: BigInt`); without it, `onReconnect` runs (e.g. a refetch).
  */
-export function useSubscription<T>(
-  query: string,
-  variables: Record<string, unknown> | null,
+export function useSubscription<T, V>(
+  document: TypedDocumentString<T, V>,
+  variables: V | null,
   onData: (d: T) => void,
   opts: { resume?: (d: T) => string | null | undefined; onReconnect?: () => void } = {},
 ): void {
   const gql = useGql();
+  const query = document.toString();
   const cb = useRef(onData);
   cb.current = onData;
   const o = useRef(opts);
@@ -113,7 +119,7 @@ export function useSubscription<T>(
   useEffect(() => {
     if (variables === null) return;
     const v = lastSeq.current && o.current.resume ? { ...variables, after: lastSeq.current } : variables;
-    return gql.subscribe<T>(query, v, (d) => {
+    return gql.subscribe(document, v, (d) => {
       const seq = o.current.resume?.(d);
       if (seq) lastSeq.current = seq;
       cb.current(d);

@@ -1,5 +1,6 @@
 // The persisted-operation manifest: every operation in graph/operations/*.graphql
-// (plus any .graphql file given on the command line, e.g. an app's), each with
+// and the web app's app/operations/*.graphql (plus any .graphql file given on the
+// command line, e.g. another app's), each with
 // the fragments it uses, printed by graphql-js and hashed (sha256 of the
 // printed text, the id Apollo's persisted queries send as
 // `extensions.persistedQuery.sha256Hash`). The API runs only these over GET
@@ -16,13 +17,13 @@ import { Kind, parse, print, visit } from 'graphql';
 
 const GRAPH = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const MANIFEST_PATH = join(GRAPH, 'generated', 'persisted-operations.json');
-const OPERATIONS_DIR = join(GRAPH, 'operations');
+const OPERATIONS_DIRS = [join(GRAPH, 'operations'), join(GRAPH, '..', 'app', 'operations')];
 
 export function sha256(text) {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The manifest for these .graphql files (default: graph/operations/*.graphql). */
+/** The manifest for these .graphql files (default: graph/operations/*.graphql, app/operations/*.graphql). */
 export function buildManifest(files = defaultFiles()) {
   const definitions = [];
   for (const file of files) definitions.push(...parse(readFileSync(file, 'utf8')).definitions);
@@ -62,10 +63,12 @@ export function buildManifest(files = defaultFiles()) {
 }
 
 function defaultFiles() {
-  return readdirSync(OPERATIONS_DIR)
-    .filter((f) => f.endsWith('.graphql'))
-    .sort()
-    .map((f) => join(OPERATIONS_DIR, f));
+  return OPERATIONS_DIRS.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.graphql'))
+      .sort()
+      .map((f) => join(dir, f)),
+  );
 }
 
 export function manifestText(files) {

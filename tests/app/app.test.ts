@@ -7,13 +7,14 @@
 //
 // Screenshots of each view are written to docs/screenshots/ (the README shows them).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection, Keypair, PublicKey } from '@solana/web3.js';
 import { getOrCreateAssociatedTokenAccount, mintTo } from '@solana/spl-token';
+import { decodeNode, decodeProvider, findNodePda, findProviderPda } from '@dvpn/sdk';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, waitForProgram } from '../harness/surfnet.js';
@@ -330,5 +331,140 @@ describe('web app in a browser, on the dev stack', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(SHOTS, 'user-phone.png'), fullPage: true });
     await phone.close();
+  });
+});
+
+// The provider's forms, in the provider's browser context on the same stack (after the flows
+// above: the dev node's authority is already imported into that page's dev wallet).
+describe("the provider's forms: register and update a node, stake and unstake", () => {
+  let connection: Connection;
+  let providerPda: PublicKey;
+  let nodesBefore: bigint;
+  let node = '';
+  const wgKey = (generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x as string).replace(/-/g, '+').replace(/_/g, '/') + '=';
+  const nodeForm = () => provider.locator('section[aria-labelledby="node-h"]');
+  const stakeForm = () => provider.locator('section[aria-labelledby="stake-h"]');
+  const chainProvider = async () => decodeProvider((await connection.getAccountInfo(providerPda, 'confirmed'))!.data);
+  const chainNode = async () => decodeNode((await connection.getAccountInfo(new PublicKey(node), 'confirmed'))!.data);
+
+  beforeAll(async () => {
+    connection = new Connection(exports.SOLANA_RPC_URL, { commitment: 'confirmed', wsEndpoint: exports.SOLANA_WS_URL });
+    const authority = new PublicKey((await provider.getByTestId('wallet-address').getAttribute('title'))!);
+    providerPda = findProviderPda(authority)[0];
+    nodesBefore = (await chainProvider()).nodeCount;
+  });
+
+  it('invalid input (a bad endpoint, zero capacity) shows labelled errors and sends nothing', async () => {
+    const form = nodeForm();
+    await form.getByRole('heading', { name: 'Register a node' }).waitFor();
+    await form.getByLabel('Endpoint (HOST:PORT)').fill('not an endpoint');
+    await form.getByLabel('Region').fill('app-test');
+    await form.getByLabel('Price per minute (SOL)').fill('0.000002');
+    await form.getByLabel('Capacity (sessions)').fill('0');
+    await form.getByLabel('WireGuard server public key').fill(wgKey);
+    await form.getByRole('button', { name: 'Register node' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toBe('Not sent: 2 fields need fixing.');
+    // Each error is its field's description (read with the field by a screen reader) and marks it invalid.
+    for (const [label, message] of [
+      ['Endpoint (HOST:PORT)', 'endpoint "not an endpoint" is not HOST:PORT'],
+      ['Capacity (sessions)', 'Capacity: a whole number of sessions from 1 to 65535'],
+    ]) {
+      const input = form.getByLabel(label);
+      expect(await input.getAttribute('aria-invalid')).toBe('true');
+      expect(await form.locator(`#${await input.getAttribute('aria-describedby')}`).textContent()).toContain(message);
+    }
+    expect(await form.getByLabel('Region').getAttribute('aria-invalid')).toBeNull();
+    expect(await form.getByRole('status').count()).toBe(0);
+    expect((await chainProvider()).nodeCount).toBe(nodesBefore);
+  });
+
+  it('registers a node through the form; it appears in "my nodes" live and on chain as the form said', async () => {
+    const form = nodeForm();
+    await form.getByLabel('Endpoint (HOST:PORT)').fill('198.51.100.20:51820');
+    await form.getByLabel('Price per minute (USDC)').fill('0.01');
+    await form.getByLabel('Price per tick (SOL)').fill('0.0000005');
+    await form.getByLabel('Price per tick (USDC)').fill('0.002');
+    await form.getByLabel('Capacity (sessions)').fill('7');
+    expect(await form.getByRole('alert').count()).toBe(0);
+    await form.getByRole('button', { name: 'Register node' }).click();
+    await expect.poll(() => form.getByRole('status').textContent().catch(() => null), LIVE).toBe('Node registered.');
+    // Exactly one node more: the refused attempt above sent nothing.
+    expect((await chainProvider()).nodeCount).toBe(nodesBefore + 1n);
+    node = findNodePda(providerPda, nodesBefore)[0].toBase58();
+    const row = provider.locator(`tr[data-node="${node}"]`);
+    await row.waitFor(LIVE);
+    expect(await row.getByTestId('node-region').textContent()).toBe('app-test');
+    expect(await row.getByTestId('node-capacity').textContent()).toBe('0 / 7');
+    expect(await row.getByTestId('node-price').textContent()).toBe('0.000002 SOL');
+    const n = await chainNode();
+    expect(n.provider.toBase58()).toBe(providerPda.toBase58());
+    expect({ endpoint: n.endpoint, region: n.region, maxCapacity: n.maxCapacity, isActive: n.isActive }).toEqual({ endpoint: '198.51.100.20:51820', region: 'app-test', maxCapacity: 7, isActive: true });
+    expect([n.pricePerMinute, n.pricePerMinuteToken, n.pricePerTick, n.pricePerTickToken]).toEqual([2000n, 10_000n, 500n, 2000n]);
+    expect(Buffer.from(n.wgServerPubkey).toString('base64')).toBe(wgKey);
+  });
+
+  it("updates the node's price and capacity; the change shows live and on chain", async () => {
+    const form = nodeForm();
+    await form.getByRole('combobox', { name: /^Node/ }).selectOption(node);
+    await form.getByRole('heading', { name: 'Update a node' }).waitFor();
+    expect(await form.getByLabel('Endpoint (HOST:PORT)').inputValue()).toBe('198.51.100.20:51820');
+    await form.getByLabel('Price per minute (SOL)').fill('0.000003');
+    await form.getByLabel('Capacity (sessions)').fill('12');
+    await form.getByRole('button', { name: 'Update node' }).click();
+    await expect.poll(() => form.getByRole('status').textContent().catch(() => null), LIVE).toBe('Node updated.');
+    const row = provider.locator(`tr[data-node="${node}"]`);
+    await expect.poll(() => row.getByTestId('node-capacity').textContent(), LIVE).toBe('0 / 12');
+    expect(await row.getByTestId('node-price').textContent()).toBe('0.000003 SOL');
+    const n = await chainNode();
+    expect([n.pricePerMinute, n.pricePerMinuteToken, n.maxCapacity, n.endpoint, n.region]).toEqual([3000n, 10_000n, 12, '198.51.100.20:51820', 'app-test']);
+  });
+
+  it('stakes more, requests an unstake and shows the unbonding time; the chain holds what the form said', async () => {
+    const form = stakeForm();
+    const before = await chainProvider();
+    await form.getByLabel('Amount (SOL)').fill('0.5');
+    await form.getByRole('button', { name: 'Stake', exact: true }).click();
+    await expect.poll(() => form.getByRole('status').textContent().catch(() => null), LIVE).toBe('Staked.');
+    expect((await chainProvider()).stakeLamports).toBe(before.stakeLamports + 500_000_000n);
+    const sol = (l: bigint) => `${l / 1_000_000_000n}${l % 1_000_000_000n ? `.${(l % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '')}` : ''} SOL`;
+    await expect.poll(() => form.getByTestId('stake').textContent(), LIVE).toBe(sol(before.stakeLamports + 500_000_000n));
+
+    const { config } = await gql<{ config: { unbondingSeconds: string } }>('{ config { unbondingSeconds } }');
+    const unbonding = form.getByTestId('unbonding');
+    const shownUnbonding = (await unbonding.textContent())!;
+    expect(shownUnbonding).not.toBe('…');
+    await form.getByLabel('Amount (SOL)').fill('0.2');
+    await form.getByRole('button', { name: 'Request unstake' }).click();
+    await expect.poll(() => form.getByRole('status').textContent().catch(() => null), LIVE).toBe(`Unstake requested: withdrawable after ${shownUnbonding}.`);
+    const after = await chainProvider();
+    expect(after.stakeLamports).toBe(before.stakeLamports + 300_000_000n);
+    expect(after.unstakingLamports).toBe(before.unstakingLamports + 200_000_000n);
+    await expect.poll(() => form.getByTestId('unstaking').textContent(), LIVE).toBe(sol(after.unstakingLamports));
+    // The withdrawal date shown is the chain's unstake_at, which is the request's time plus the Config's unbonding time.
+    const at = new Date(Number(after.unstakeAt) * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+    await expect.poll(() => form.getByTestId('unstake-at').textContent(), LIVE).toBe(at);
+    expect(Number(config.unbondingSeconds)).toBeGreaterThan(0);
+    // Not withdrawable before the unbonding time has passed.
+    expect(await form.getByRole('button', { name: /^Withdraw/ }).isDisabled()).toBe(true);
+    await provider.screenshot({ path: join(SHOTS, 'provider-forms.png'), fullPage: true });
+  });
+
+  it("withdraws once the unbonding time has passed by the chain's clock", async () => {
+    const form = stakeForm();
+    const { config } = await gql<{ config: { unbondingSeconds: string } }>('{ config { unbondingSeconds } }');
+    const before = await chainProvider();
+    expect(before.unstakingLamports).toBeGreaterThan(0n);
+    // The dev chain's clock moves past unstake_at (the CLI's time warp); the browser's does not,
+    // so the button follows the chain's clock.
+    const minutes = Math.ceil(Number(config.unbondingSeconds) / 60) + 1;
+    execFileSync(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', 'dev', 'warp', `${minutes}m`, '--url', exports.SOLANA_RPC_URL], { cwd: REPO_ROOT, stdio: 'pipe' });
+    const withdraw = form.getByRole('button', { name: /^Withdraw/ });
+    await expect.poll(() => withdraw.isEnabled(), LIVE).toBe(true);
+    await withdraw.click();
+    await expect.poll(() => form.getByRole('status').textContent().catch(() => null), LIVE).toBe('Withdrawn.');
+    const after = await chainProvider();
+    expect(after.unstakingLamports).toBe(0n);
+    expect(after.stakeLamports).toBe(before.stakeLamports);
+    await expect.poll(() => form.getByTestId('unstaking').textContent(), LIVE).toBe('0 SOL');
   });
 });

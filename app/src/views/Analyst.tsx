@@ -5,71 +5,22 @@ import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useEnv } from '../App.js';
 import { download, short, toCsv, units } from '../format.js';
+import { AppMarketCapacityDocument, AppMarketDocument, AppMarketSessionsDocument, type AppMarketQuery } from '../generated/graphql.js';
 import { useDebounced, useQuery, useSubscription } from '../gql.js';
 
-interface Stats {
-  nodes: string;
-  activeNodes: string;
-  providers: string;
-  sessions: string;
-  activeSessions: string;
-  openSessions: string;
-  totalCapacity: string;
-  freeCapacity: string;
-  volumeLamports: string;
-  volumeToken: string;
-  feesLamports: string;
-  feesToken: string;
-  escrowLockedLamports: string;
-  escrowLockedToken: string;
-  byRegion: { region: string; sessions: string; activeSessions: string; volumeLamports: string; volumeToken: string; nodes: string; totalCapacity: string; freeCapacity: string }[];
-}
-interface Daily {
-  day: string;
-  region: string;
-  currency: 'SOL' | 'TOKEN';
-  sessionsOpened: string;
-  paidVolume: string;
-  escrowVolume: string;
-  refundVolume: string;
-  feeVolume: string;
-}
-interface Util {
-  node: string;
-  region: string;
-  activeSessions: string;
-  maxCapacity: string;
-  utilisation: string | null;
-  totalSessions: string;
-}
-interface Earn {
-  provider: string;
-  authority: string;
-  currency: 'SOL' | 'TOKEN';
-  earnedAmount: string;
-  feeAmount: string;
-  payments: string;
-  sessions: string;
-}
-
-export const MARKET = `{
-  stats { nodes activeNodes providers sessions activeSessions openSessions totalCapacity freeCapacity volumeLamports volumeToken feesLamports feesToken escrowLockedLamports escrowLockedToken
-    byRegion { region sessions activeSessions volumeLamports volumeToken nodes totalCapacity freeCapacity } }
-  dailyVolume(limit: 90) { day region currency sessionsOpened paidVolume escrowVolume refundVolume feeVolume }
-  nodeUtilisation(limit: 50) { node region activeSessions maxCapacity utilisation totalSessions }
-  providerEarnings(limit: 20) { provider authority currency earnedAmount feeAmount payments sessions }
-}`;
-const CHANGES = `subscription { sessionChanged { cause } }`;
-const CAPACITY = `subscription { nodeCapacity { cause } }`;
+type Stats = AppMarketQuery['stats'];
+type Daily = AppMarketQuery['dailyVolume'][number];
+type Util = AppMarketQuery['nodeUtilisation'][number];
+type Earn = AppMarketQuery['providerEarnings'][number];
 
 const num = (lamports: string, decimals: number) => Number(units(lamports, decimals).replace(/,/g, ''));
 
 export function AnalystView() {
   const { config } = useEnv();
-  const q = useQuery<{ stats: Stats; dailyVolume: Daily[]; nodeUtilisation: Util[]; providerEarnings: Earn[] }>(MARKET, {});
+  const q = useQuery(AppMarketDocument, {});
   const refetch = useDebounced(q.refetch, 500);
-  useSubscription(CHANGES, {}, refetch, { onReconnect: refetch });
-  useSubscription(CAPACITY, {}, refetch, { onReconnect: refetch });
+  useSubscription(AppMarketSessionsDocument, {}, refetch, { onReconnect: refetch });
+  useSubscription(AppMarketCapacityDocument, {}, refetch, { onReconnect: refetch });
   const [tables, setTables] = useState(false);
   // One currency per chart: SOL and USDC amounts never share an axis.
   const [cur, setCur] = useState<'SOL' | 'USDC'>('SOL');

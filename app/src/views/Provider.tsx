@@ -1,71 +1,25 @@
 // The provider: my nodes with live capacity and earnings, a live feed of sessions on my
 // nodes, register/update a node, stake / unstake / withdraw with the unbonding time.
-import { PublicKey } from '@solana/web3.js';
-import { fetchProvider, findNodePda, findProviderPda, ix, MAX_ENDPOINT_LEN, MAX_REGION_LEN } from '@dvpn/sdk';
-import { useState } from 'react';
+import { PublicKey, SYSVAR_CLOCK_PUBKEY, type Connection } from '@solana/web3.js';
+import { fetchProvider, findNodePda, findProviderPda, ix, MAX_REGION_LEN, parseEndpoint } from '@dvpn/sdk';
+import { useEffect, useState } from 'react';
 import { useEnv } from '../App.js';
 import { sendInstructions } from '../chain.js';
 import { amount, duration, parseUnits, short, sol, stars, units, usdc, when } from '../format.js';
+import {
+  AppProviderCapacityDocument,
+  AppProviderDocument,
+  AppProviderSessionsDocument,
+  AppProviderStakeDocument,
+  type AppProviderQuery,
+  type AppProviderSessionsSubscription,
+} from '../generated/graphql.js';
 import { useDebounced, useQuery, useSubscription } from '../gql.js';
 import { useWallet } from '../wallet.js';
 import { useProgramConfig } from './common.js';
 
-interface MyNode {
-  pubkey: string;
-  nodeId: string;
-  region: string;
-  endpoint: string;
-  isActive: boolean;
-  pricePerMinute: string;
-  pricePerMinuteToken: string;
-  pricePerTick: string;
-  pricePerTickToken: string;
-  maxCapacity: string;
-  activeSessions: string;
-  freeCapacity: string;
-  totalSessions: string;
-  wgServerPubkey: string;
-}
-interface ProviderData {
-  pubkey: string;
-  stakeLamports: string;
-  unstakingLamports: string;
-  unstakeAt: string | null;
-  totalEarnedLamports: string;
-  totalEarnedToken: string;
-  reputationScore: number;
-  nodeCount: string;
-  totalSessions: string;
-  nodes: { nodes: MyNode[] };
-}
-interface Utilisation {
-  node: string;
-  earnedLamports: string;
-  earnedToken: string;
-  utilisation: string | null;
-}
-
-const PROVIDER = `query P($a: Pubkey!, $p: Pubkey!) {
-  provider(authority: $a) { pubkey stakeLamports unstakingLamports unstakeAt totalEarnedLamports totalEarnedToken reputationScore nodeCount totalSessions
-    nodes(first: 100) { nodes { pubkey nodeId region endpoint isActive pricePerMinute pricePerMinuteToken pricePerTick pricePerTickToken maxCapacity activeSessions freeCapacity totalSessions wgServerPubkey } } }
-  nodeUtilisation(provider: $p, limit: 100) { node earnedLamports earnedToken utilisation } }`;
-const CAPACITY = `subscription C($p: Pubkey!) { nodeCapacity(provider: $p) { nodePubkey freeCapacity activeSessions cause } }`;
-const SESSIONS = `subscription S($p: Pubkey!, $after: BigInt) { sessionChanged(provider: $p, after: $after) { seq sessionPubkey nodePubkey user state previousState cause currency claimedAmount refundedAmount escrowAmount timestamp } }`;
-const STAKE = `subscription K($p: Pubkey!) { events(provider: $p, names: [StakeChanged, Slashed, ReputationUpdated]) { name } }`;
-
-interface FeedItem {
-  seq: string | null;
-  sessionPubkey: string;
-  nodePubkey: string;
-  user: string;
-  state: string;
-  cause: string;
-  currency: 'SOL' | 'TOKEN';
-  claimedAmount: string;
-  refundedAmount: string;
-  escrowAmount: string;
-  timestamp: string;
-}
+type ProviderData = NonNullable<AppProviderQuery['provider']>;
+type FeedItem = AppProviderSessionsSubscription['sessionChanged'];
 
 export function ProviderView() {
   const { wallet } = useWallet();
@@ -81,13 +35,13 @@ export function ProviderView() {
 function ProviderHome({ authority }: { authority: PublicKey }) {
   const a = authority.toBase58();
   const providerPda = findProviderPda(authority)[0].toBase58();
-  const q = useQuery<{ provider: ProviderData | null; nodeUtilisation: Utilisation[] }>(PROVIDER, { a, p: providerPda });
+  const q = useQuery(AppProviderDocument, { a, p: providerPda });
   const refetch = useDebounced(q.refetch, 250);
   const [feed, setFeed] = useState<FeedItem[]>([]);
-  useSubscription(CAPACITY, { p: providerPda }, refetch, { onReconnect: refetch });
-  useSubscription(STAKE, { p: providerPda }, refetch, { onReconnect: refetch });
-  useSubscription<{ sessionChanged: FeedItem }>(
-    SESSIONS,
+  useSubscription(AppProviderCapacityDocument, { p: providerPda }, refetch, { onReconnect: refetch });
+  useSubscription(AppProviderStakeDocument, { p: providerPda }, refetch, { onReconnect: refetch });
+  useSubscription(
+    AppProviderSessionsDocument,
     { p: providerPda },
     (d) => {
       setFeed((f) => [d.sessionChanged, ...f].slice(0, 100));
@@ -144,11 +98,11 @@ function ProviderHome({ authority }: { authority: PublicKey }) {
                   {p.nodes.nodes.map((n) => (
                     <tr key={n.pubkey} data-node={n.pubkey}>
                       <td><code title={n.pubkey}>{short(n.pubkey)}</code></td>
-                      <td>{n.region}</td>
+                      <td data-testid="node-region">{n.region}</td>
                       <td>{n.isActive ? 'yes' : 'no'}</td>
                       <td data-testid="node-capacity">{n.activeSessions} / {n.maxCapacity}</td>
                       <td data-testid="node-earned">{sol(util.get(n.pubkey)?.earnedLamports ?? '0')}<div className="muted">{usdc(util.get(n.pubkey)?.earnedToken ?? '0')}</div></td>
-                      <td>{sol(n.pricePerMinute)}</td>
+                      <td data-testid="node-price">{sol(n.pricePerMinute)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -226,10 +180,13 @@ function NodeForm({ provider, authority, onDone }: { provider: ProviderData; aut
   const { wallet } = useWallet();
   const act = useAct();
   const [target, setTarget] = useState<string>('new');
+  // Errors show per field once it has text or a submit was tried; a form with errors sends nothing.
+  const [tried, setTried] = useState(false);
   const existing = provider.nodes.nodes.find((n) => n.pubkey === target) ?? null;
   const [f, setF] = useState({ endpoint: '', region: '', price: '', priceToken: '', tick: '', tickToken: '', capacity: '', wgKey: '', active: true });
   const pick = (v: string) => {
     setTarget(v);
+    setTried(false);
     const n = provider.nodes.nodes.find((x) => x.pubkey === v);
     setF(
       n
@@ -248,21 +205,40 @@ function NodeForm({ provider, authority, onDone }: { provider: ProviderData; aut
     );
   };
   const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement>) => setF({ ...f, [k]: k === 'active' ? e.target.checked : e.target.value });
-  const problems: string[] = [];
+  const errors: Partial<Record<'endpoint' | 'region' | 'price' | 'priceToken' | 'tick' | 'tickToken' | 'capacity' | 'wgKey', string>> = {};
   const price = parseUnits(f.price || '0', 9);
   const priceToken = parseUnits(f.priceToken || '0', 6);
   const tick = parseUnits(f.tick || '0', 9);
   const tickToken = parseUnits(f.tickToken || '0', 6);
   const capacity = Number(f.capacity);
-  if (!/^[^\s]+:\d{1,5}$/.test(f.endpoint) || f.endpoint.length > MAX_ENDPOINT_LEN) problems.push(`endpoint must be HOST:PORT (at most ${MAX_ENDPOINT_LEN} characters)`);
-  if (!f.region || f.region.length > MAX_REGION_LEN) problems.push(`region: 1 to ${MAX_REGION_LEN} characters`);
-  if (price === null || priceToken === null || tick === null || tickToken === null) problems.push('prices must be decimal numbers');
-  if (!Number.isInteger(capacity) || capacity < 1 || capacity > 65535) problems.push('capacity: a whole number from 1');
+  // The SDK's parser: what the program stores and what a WireGuard client can dial.
+  try {
+    parseEndpoint(f.endpoint);
+  } catch (e) {
+    errors.endpoint = f.endpoint ? (e as Error).message : 'Endpoint is required: HOST:PORT, e.g. 203.0.113.7:51820';
+  }
+  if (!f.region || new TextEncoder().encode(f.region).length > MAX_REGION_LEN) errors.region = `Region: 1 to ${MAX_REGION_LEN} bytes`;
+  if (price === null) errors.price = 'Price per minute (SOL): a decimal number with at most 9 decimals';
+  if (priceToken === null) errors.priceToken = 'Price per minute (USDC): a decimal number with at most 6 decimals';
+  if (tick === null) errors.tick = 'Price per tick (SOL): a decimal number with at most 9 decimals';
+  if (tickToken === null) errors.tickToken = 'Price per tick (USDC): a decimal number with at most 6 decimals';
+  if (!/^\d+$/.test(f.capacity.trim()) || capacity < 1 || capacity > 65535) errors.capacity = 'Capacity: a whole number of sessions from 1 to 65535';
   const wgBytes = b64Bytes(f.wgKey);
-  if (!wgBytes || wgBytes.length !== 32) problems.push('WireGuard server key: 32 bytes in base64 (as `wg pubkey` prints it)');
-  const submit = () =>
-    act.run(existing ? 'Node updated.' : 'Node registered.', async () => {
-      if (!wallet || problems.length) return;
+  if (!wgBytes || wgBytes.length !== 32) errors.wgKey = 'WireGuard server key: 32 bytes in base64 (as `wg pubkey` prints it)';
+  const problems = Object.values(errors);
+  const shown = (k: keyof typeof errors) => (errors[k] && (tried || f[k] !== '') ? errors[k] : undefined);
+  const field = (k: keyof typeof errors, label: string, extra: React.InputHTMLAttributes<HTMLInputElement> = {}) => (
+    <label>
+      {label}
+      <input value={f[k] as string} onChange={set(k)} aria-invalid={shown(k) ? true : undefined} aria-describedby={shown(k) ? `node-${k}-err` : undefined} {...extra} />
+      {shown(k) && <span id={`node-${k}-err`} className="error field-error">{shown(k)}</span>}
+    </label>
+  );
+  const submit = () => {
+    setTried(true);
+    if (problems.length) return;
+    return act.run(existing ? 'Node updated.' : 'Node registered.', async () => {
+      if (!wallet) throw new Error('Connect a wallet first.');
       if (existing) {
         await sendInstructions(connection, wallet, [
           ix.updateNode({
@@ -301,6 +277,7 @@ function NodeForm({ provider, authority, onDone }: { provider: ProviderData; aut
       }
       onDone();
     });
+  };
   return (
     <section className="card" aria-labelledby="node-h">
       <h2 id="node-h">{existing ? 'Update a node' : 'Register a node'}</h2>
@@ -313,20 +290,20 @@ function NodeForm({ provider, authority, onDone }: { provider: ProviderData; aut
           </select>
         </label>
         <div className="grid">
-          <label>Endpoint (HOST:PORT)<input value={f.endpoint} onChange={set('endpoint')} placeholder="203.0.113.7:51820" /></label>
-          <label>Region<input value={f.region} onChange={set('region')} placeholder="eu-west" maxLength={MAX_REGION_LEN} /></label>
-          <label>Price per minute (SOL)<input inputMode="decimal" value={f.price} onChange={set('price')} /></label>
-          <label>Price per minute (USDC)<input inputMode="decimal" value={f.priceToken} onChange={set('priceToken')} /></label>
-          <label>Price per tick (SOL)<input inputMode="decimal" value={f.tick} onChange={set('tick')} /></label>
-          <label>Price per tick (USDC)<input inputMode="decimal" value={f.tickToken} onChange={set('tickToken')} /></label>
-          <label>Capacity (sessions)<input inputMode="numeric" value={f.capacity} onChange={set('capacity')} /></label>
-          <label>WireGuard server public key<input value={f.wgKey} onChange={set('wgKey')} placeholder="base64, from wg pubkey" /></label>
+          {field('endpoint', 'Endpoint (HOST:PORT)', { placeholder: '203.0.113.7:51820' })}
+          {field('region', 'Region', { placeholder: 'eu-west' })}
+          {field('price', 'Price per minute (SOL)', { inputMode: 'decimal' })}
+          {field('priceToken', 'Price per minute (USDC)', { inputMode: 'decimal' })}
+          {field('tick', 'Price per tick (SOL)', { inputMode: 'decimal' })}
+          {field('tickToken', 'Price per tick (USDC)', { inputMode: 'decimal' })}
+          {field('capacity', 'Capacity (sessions)', { inputMode: 'numeric' })}
+          {field('wgKey', 'WireGuard server public key', { placeholder: 'base64, from wg pubkey' })}
           {existing && <label className="check"><input type="checkbox" checked={f.active} onChange={set('active')} /> Accepting sessions</label>}
         </div>
-        {problems.length > 0 && (f.endpoint || f.region || f.capacity || f.wgKey) && (
-          <ul className="error" aria-live="polite">{problems.map((p) => <li key={p}>{p}</li>)}</ul>
+        {tried && problems.length > 0 && (
+          <p role="alert" className="error" data-testid="node-form-errors">Not sent: {problems.length === 1 ? 'one field needs' : `${problems.length} fields need`} fixing.</p>
         )}
-        <button type="submit" disabled={act.busy || problems.length > 0}>{existing ? 'Update node' : 'Register node'}</button>
+        <button type="submit" disabled={act.busy}>{existing ? 'Update node' : 'Register node'}</button>
       </form>
       <Status {...act} />
     </section>
@@ -341,15 +318,18 @@ function Stake({ provider, authority, onDone }: { provider: ProviderData; author
   const [value, setValue] = useState('');
   const lamports = parseUnits(value, 9);
   const unstakeAt = provider.unstakeAt ? new Date(provider.unstakeAt) : null;
-  // Withdrawing is the program's decision (its clock); this only says when it should pass.
-  const withdrawable = BigInt(provider.unstakingLamports) > 0n && unstakeAt !== null && unstakeAt.getTime() <= Date.now();
+  const unbonding = BigInt(provider.unstakingLamports) > 0n;
+  // Withdrawing is the program's decision by the chain's clock (which is not the browser's: a
+  // skewed machine, a warped dev chain), so the button follows the Clock sysvar while unbonding.
+  const chainNow = useChainTime(connection, unbonding);
+  const withdrawable = unbonding && unstakeAt !== null && chainNow !== null && unstakeAt.getTime() <= chainNow;
   return (
     <section className="card" aria-labelledby="stake-h">
       <h2 id="stake-h">Stake</h2>
       <dl className="facts">
         <div><dt>Staked</dt><dd data-testid="stake">{sol(provider.stakeLamports)}</dd></div>
-        <div><dt>Unbonding</dt><dd>{sol(provider.unstakingLamports)}</dd></div>
-        <div><dt>Withdrawable from</dt><dd>{unstakeAt ? when(provider.unstakeAt) : '—'}</dd></div>
+        <div><dt>Unbonding</dt><dd data-testid="unstaking">{sol(provider.unstakingLamports)}</dd></div>
+        <div><dt>Withdrawable from</dt><dd data-testid="unstake-at">{unstakeAt ? when(provider.unstakeAt) : '—'}</dd></div>
         <div><dt>Unbonding time</dt><dd data-testid="unbonding">{config ? duration(config.unbondingSeconds) : '…'}</dd></div>
         <div><dt>Minimum stake</dt><dd>{config ? sol(config.minProviderStake) : '…'}</dd></div>
       </dl>
@@ -373,6 +353,31 @@ function Stake({ provider, authority, onDone }: { provider: ProviderData; author
       <Status {...act} />
     </section>
   );
+}
+
+/** The chain's clock (ms, from the Clock sysvar), read every 2 s while `on`; null before the first read. */
+function useChainTime(connection: Connection, on: boolean): number | null {
+  const [now, setNow] = useState<number | null>(null);
+  useEffect(() => {
+    if (!on) return;
+    let stop = false;
+    const read = async () => {
+      try {
+        const info = await connection.getAccountInfo(SYSVAR_CLOCK_PUBKEY, 'confirmed');
+        // Clock: slot u64, epoch_start_timestamp i64, epoch u64, leader_schedule_epoch u64, unix_timestamp i64.
+        if (info && !stop) setNow(Number(new DataView(info.data.buffer, info.data.byteOffset, info.data.byteLength).getBigInt64(32, true)) * 1000);
+      } catch {
+        // The next read retries.
+      }
+    };
+    void read();
+    const t = setInterval(() => void read(), 2000);
+    return () => {
+      stop = true;
+      clearInterval(t);
+    };
+  }, [connection, on]);
+  return now;
 }
 
 function b64Bytes(s: string): Uint8Array | null {

@@ -24,32 +24,23 @@ import { useEnv } from '../App.js';
 import { sendInstructions } from '../chain.js';
 import { retryingFetch } from '../net.js';
 import { amount, download, short, sol, stars, units, usdc, when } from '../format.js';
+import {
+  AppMySessionChangesDocument,
+  AppMySessionsDocument,
+  AppNodeCapacityDocument,
+  AppNodeEventsDocument,
+  AppNodesDocument,
+  AppSessionDocument,
+  AppSessionLiveDocument,
+  type AppNodesQuery,
+  type AppSessionFieldsFragment,
+} from '../generated/graphql.js';
 import { useDebounced, useGql, useQuery, useSubscription } from '../gql.js';
 import { useWallet } from '../wallet.js';
 import { useProgramConfig, type ProgramConfig } from './common.js';
 
-interface NodeRow {
-  pubkey: string;
-  providerPubkey: string;
-  region: string;
-  endpoint: string;
-  pricePerMinute: string;
-  pricePerMinuteToken: string;
-  pricePerTick: string;
-  pricePerTickToken: string;
-  freeCapacity: string;
-  maxCapacity: string;
-  activeSessions: string;
-  providerReputation: number;
-  isActive: boolean;
-  provider: { authority: string };
-}
-
-const NODES = `query Nodes { nodes(first: 100, filter: { active: true }, orderBy: { field: REPUTATION, direction: DESC }) { nodes {
-  pubkey providerPubkey region endpoint pricePerMinute pricePerMinuteToken pricePerTick pricePerTickToken
-  freeCapacity maxCapacity activeSessions providerReputation isActive provider { authority } } } }`;
-const NODE_CAPACITY = `subscription { nodeCapacity { nodePubkey freeCapacity activeSessions cause } }`;
-const REPUTATION = `subscription { events(names: [ReputationUpdated, NodeUpdated, NodeRegistered]) { name } }`;
+type NodeRow = AppNodesQuery['nodes']['nodes'][number];
+type SessionRow = AppSessionFieldsFragment;
 
 export function UserView() {
   const { wallet } = useWallet();
@@ -67,16 +58,16 @@ export function UserView() {
 }
 
 function NodesTable({ selected, onSelect }: { selected: string | null; onSelect(n: NodeRow): void }) {
-  const q = useQuery<{ nodes: { nodes: NodeRow[] } }>(NODES, {});
+  const q = useQuery(AppNodesDocument, {});
   const [live, setLive] = useState<Record<string, Partial<NodeRow>>>({});
   const refetch = useDebounced(q.refetch, 300);
   // Capacity changes patch the row at once; a refetch then brings the rest (reputation, prices).
-  useSubscription<{ nodeCapacity: { nodePubkey: string; freeCapacity: string; activeSessions: string } }>(NODE_CAPACITY, {}, (d) => {
+  useSubscription(AppNodeCapacityDocument, {}, (d) => {
     const c = d.nodeCapacity;
     setLive((l) => ({ ...l, [c.nodePubkey]: { freeCapacity: c.freeCapacity, activeSessions: c.activeSessions } }));
     refetch();
   }, { onReconnect: refetch });
-  useSubscription(REPUTATION, {}, refetch, { onReconnect: refetch });
+  useSubscription(AppNodeEventsDocument, {}, refetch, { onReconnect: refetch });
   useEffect(() => setLive({}), [q.data]);
   const rows = (q.data?.nodes.nodes ?? []).map((n) => ({ ...n, ...live[n.pubkey] }));
   return (
@@ -237,37 +228,10 @@ function OpenSession({ node, onOpened }: { node: NodeRow; onOpened(session: stri
   );
 }
 
-interface SessionRow {
-  pubkey: string;
-  state: string;
-  mode: 'TIME' | 'USAGE';
-  currency: 'SOL' | 'TOKEN';
-  escrowAmount: string;
-  claimedAmount: string;
-  refundedAmount: string;
-  remainingBalance: string;
-  lastTick: string;
-  maxTicks: string;
-  tickAmount: string;
-  startTs: string;
-  endTs: string;
-  rated: boolean;
-  nodePubkey: string;
-  providerPubkey: string;
-  paymentMint: string;
-  node: { endpoint: string; region: string };
-  provider: { authority: string };
-  claims: { totalCount: number };
-}
-const SESSION_FIELDS = `pubkey state mode currency escrowAmount claimedAmount refundedAmount remainingBalance lastTick maxTicks tickAmount
-  startTs endTs rated nodePubkey providerPubkey paymentMint node { endpoint region } provider { authority } claims(first: 1) { totalCount }`;
-const MY_SESSIONS = `query Mine($user: Pubkey!) { sessions(first: 20, filter: { user: $user }) { nodes { ${SESSION_FIELDS} } } }`;
-const MY_CHANGES = `subscription Mine($user: Pubkey!) { sessionChanged(user: $user) { sessionPubkey state cause } }`;
-
 function MySessions({ user, selected, onSelect }: { user: string; selected: string | null; onSelect(s: string): void }) {
-  const q = useQuery<{ sessions: { nodes: SessionRow[] } }>(MY_SESSIONS, { user });
+  const q = useQuery(AppMySessionsDocument, { user });
   const refetch = useDebounced(q.refetch, 200);
-  useSubscription(MY_CHANGES, { user }, refetch, { onReconnect: refetch });
+  useSubscription(AppMySessionChangesDocument, { user }, refetch, { onReconnect: refetch });
   const rows = q.data?.sessions.nodes ?? [];
   if (rows.length === 0) return null;
   return (
@@ -301,8 +265,6 @@ function MySessions({ user, selected, onSelect }: { user: string; selected: stri
   );
 }
 
-const SESSION = `query S($s: Pubkey!) { session(pubkey: $s) { ${SESSION_FIELDS} } }`;
-const SESSION_LIVE = `subscription S($s: Pubkey!, $after: BigInt) { sessionChanged(session: $s, after: $after) { seq state cause claimedAmount refundedAmount remainingBalance lastTick timestamp } }`;
 
 function daemonUrl(endpoint: string, node: string, urls?: Record<string, string>): string {
   if (urls?.[node]) return urls[node].replace(/\/$/, '');
@@ -323,11 +285,11 @@ function SessionPanel({ session }: { session: string }) {
   const { wallet } = useWallet();
   const config = useProgramConfig();
   const gql = useGql();
-  const q = useQuery<{ session: SessionRow | null }>(SESSION, { s: session });
+  const q = useQuery(AppSessionDocument, { s: session });
   const [feed, setFeed] = useState<{ cause: string; state: string; at: string }[]>([]);
   const refetch = useDebounced(q.refetch, 100);
-  useSubscription<{ sessionChanged: { seq: string | null; state: string; cause: string; timestamp: string } }>(
-    SESSION_LIVE,
+  useSubscription(
+    AppSessionLiveDocument,
     { s: session },
     (d) => {
       setFeed((f) => [{ cause: d.sessionChanged.cause, state: d.sessionChanged.state, at: d.sessionChanged.timestamp }, ...f].slice(0, 20));

@@ -26,7 +26,8 @@ function sample(type: GraphQLInputType): unknown {
   return values[named.name];
 }
 
-const OPERATIONS = resolve(SCHEMA_SDL_PATH, '../operations');
+// The API's own operations and the web app's (both in the persisted-operation manifest).
+const OPERATIONS = [resolve(SCHEMA_SDL_PATH, '../operations'), resolve(SCHEMA_SDL_PATH, '../../app/operations')];
 
 describe('schema', () => {
   it('graph/schema.graphql is up to date (run `npm run codegen` after changing graph/src/api/schema)', () => {
@@ -40,15 +41,15 @@ describe('schema', () => {
     expect(sdl).toMatch(/scalar BigInt/);
   });
 
-  it('graph/operations/*.graphql are valid and pass the token, alias, depth, cost and page-size limits', async () => {
+  it('graph/operations/*.graphql and app/operations/*.graphql are valid and pass the token, alias, depth, cost and page-size limits', async () => {
     // The API's own parse/validate (graphql-armor's rules included); no query runs, so no database is needed.
     const prisma = createPrismaClient('postgres://unused@127.0.0.1:9/none');
     const bus = createBus();
     const api = createApi({ prisma, bus, logger: silentLogger });
     const enveloped = api.getEnveloped({});
-    const files = readdirSync(OPERATIONS).filter((f) => f.endsWith('.graphql'));
-    expect(files.length).toBeGreaterThan(0);
-    const source = files.map((f) => readFileSync(join(OPERATIONS, f), 'utf8')).join('\n');
+    const files = OPERATIONS.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.graphql')).map((f) => join(dir, f)));
+    expect(files.filter((f) => f.includes('/app/')).length).toBeGreaterThan(0);
+    const source = files.map((f) => readFileSync(f, 'utf8')).join('\n');
     const document = parse(source);
     expect(validate(schema, document, undefined)).toEqual([]);
     expect(enveloped.validate(enveloped.schema, enveloped.parse(source))).toEqual([]);
