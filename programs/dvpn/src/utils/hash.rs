@@ -16,10 +16,7 @@ pub fn sha256_n(value: &[u8; 32], n: u64) -> [u8; 32] {
             len: u64,
         }
         let digest = out.as_mut_ptr();
-        let input = SliceDescriptor {
-            addr: digest as *const u8,
-            len: 32,
-        };
+        let input = SliceDescriptor { addr: digest as *const u8, len: 32 };
         let descriptor = &input as *const SliceDescriptor as *const u8;
         let mut i = 0;
         while i < n {
