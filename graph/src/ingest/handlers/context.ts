@@ -276,6 +276,30 @@ export class EventContext {
     if (p) p.totalUptimeSeconds += uptime;
   }
 
+  /**
+   * A session ends (closed, paid out, resolved): its fee and final figures
+   * (`settle`), its slot released, then its message and the node's. Without a
+   * session row (not indexed yet) only the node's count and message.
+   */
+  endSession(
+    s: SessionRow | undefined,
+    n: NodeRow | undefined,
+    p: ProviderRow | undefined,
+    d: { fee: bigint; nodeActiveSessions: number | bigint },
+    settle: (s: SessionRow) => void,
+  ): void {
+    if (s) {
+      const prev = s.state;
+      s.feeAmount += d.fee;
+      settle(s);
+      this.release(s, n, p, BigInt(d.nodeActiveSessions));
+      this.sessionMsg(s, prev);
+    } else if (n && this.fresh(n)) {
+      n.activeSessions = BigInt(d.nodeActiveSessions);
+    }
+    if (n) this.capacityMsg(n);
+  }
+
   /** Order-independent merges of a session's monotonic facts. */
   merge(
     s: SessionRow,

@@ -66,16 +66,8 @@ export const DisputeResolved: Handler<'DisputeResolved'> = (ctx, d) => {
   } else {
     fx.reconcile.add(key);
   }
-  if (!s) {
-    if (n && ctx.fresh(n)) n.activeSessions = BigInt(d.nodeActiveSessions);
-    if (n) ctx.capacityMsg(n);
-    return;
-  }
-  const prev = s.state;
-  s.feeAmount += d.fee;
-  // The provider's share is paid and the rest refunded: nothing remains.
-  ctx.merge(s, { claimed: s.escrowAmount - d.refund, refunded: d.refund, remaining: 0n, state: 'RESOLVED' });
-  ctx.release(s, n, p, BigInt(d.nodeActiveSessions));
-  ctx.sessionMsg(s, prev);
-  if (n) ctx.capacityMsg(n);
+  ctx.endSession(s, n, p, d, (s) => {
+    // The provider's share is paid and the rest refunded: nothing remains.
+    ctx.merge(s, { claimed: s.escrowAmount - d.refund, refunded: d.refund, remaining: 0n, state: 'RESOLVED' });
+  });
 };

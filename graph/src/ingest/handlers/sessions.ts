@@ -89,23 +89,15 @@ export const SessionClosed: Handler<'SessionClosed'> = (ctx, d) => {
   const p = ctx.provider(b58(d.provider));
   ctx.earn(p, b58(d.paymentMint), d.providerAmount);
   ctx.claim('CLOSE', s, d, { refund: d.refund });
-  if (!s) {
-    if (n && ctx.fresh(n)) n.activeSessions = BigInt(d.nodeActiveSessions);
-    if (n) ctx.capacityMsg(n);
-    return;
-  }
-  const prev = s.state;
-  s.feeAmount += d.fee;
-  if (s.mode === 'TIME') {
-    // Paid the elapsed time, refunded the rest: nothing remains.
-    const elapsed = min(max(ts - s.startTs, 0n), s.endTs - s.startTs);
-    ctx.merge(s, { claimed: s.escrowAmount - d.refund - d.remainingBalance, refunded: d.refund, tick: elapsed });
-  }
-  ctx.merge(s, { remaining: d.remainingBalance, state: STATE_NAMES[d.state] });
-  if (s.closedAt === null) s.closedAt = ts;
-  ctx.release(s, n, p, BigInt(d.nodeActiveSessions));
-  ctx.sessionMsg(s, prev);
-  if (n) ctx.capacityMsg(n);
+  ctx.endSession(s, n, p, d, (s) => {
+    if (s.mode === 'TIME') {
+      // Paid the elapsed time, refunded the rest: nothing remains.
+      const elapsed = min(max(ts - s.startTs, 0n), s.endTs - s.startTs);
+      ctx.merge(s, { claimed: s.escrowAmount - d.refund - d.remainingBalance, refunded: d.refund, tick: elapsed });
+    }
+    ctx.merge(s, { remaining: d.remainingBalance, state: STATE_NAMES[d.state] });
+    if (s.closedAt === null) s.closedAt = ts;
+  });
 };
 
 export const PayoutClaimed: Handler<'PayoutClaimed'> = (ctx, d) => {
@@ -114,18 +106,10 @@ export const PayoutClaimed: Handler<'PayoutClaimed'> = (ctx, d) => {
   const p = ctx.provider(b58(d.provider));
   ctx.earn(p, b58(d.paymentMint), d.providerAmount);
   ctx.claim('PAYOUT', s, d, { refund: d.refund });
-  if (!s) {
-    if (n && ctx.fresh(n)) n.activeSessions = BigInt(d.nodeActiveSessions);
-    if (n) ctx.capacityMsg(n);
-    return;
-  }
-  const prev = s.state;
-  s.feeAmount += d.fee;
-  // A time session still Active at the crank is paid through its whole duration.
-  if (s.mode === 'TIME' && d.providerAmount + d.fee > 0n) ctx.merge(s, { tick: s.endTs - s.startTs });
-  ctx.merge(s, { claimed: d.claimedAmount, refunded: d.refundedAmount, remaining: 0n, state: 'SETTLED' });
-  if (s.settledAt === null) s.settledAt = ctx.ts;
-  ctx.release(s, n, p, BigInt(d.nodeActiveSessions));
-  ctx.sessionMsg(s, prev);
-  if (n) ctx.capacityMsg(n);
+  ctx.endSession(s, n, p, d, (s) => {
+    // A time session still Active at the crank is paid through its whole duration.
+    if (s.mode === 'TIME' && d.providerAmount + d.fee > 0n) ctx.merge(s, { tick: s.endTs - s.startTs });
+    ctx.merge(s, { claimed: d.claimedAmount, refunded: d.refundedAmount, remaining: 0n, state: 'SETTLED' });
+    if (s.settledAt === null) s.settledAt = ctx.ts;
+  });
 };
