@@ -17,6 +17,7 @@ import {
   wgQuickConfig,
   type AuthAnswer,
   type TickAnswer,
+  parseEndpoint,
 } from '@dvpn/sdk';
 import QRCode from 'qrcode';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -269,7 +270,7 @@ function MySessions({ user, selected, onSelect }: { user: string; selected: stri
 function daemonUrl(endpoint: string, node: string, urls?: Record<string, string>): string {
   if (urls?.[node]) return urls[node].replace(/\/$/, '');
   // The daemon serves its API over TCP on the WireGuard port number (daemon/README.md).
-  if (!/^[A-Za-z0-9.\-:[\]]+:\d{1,5}$/.test(endpoint)) throw new Error(`node endpoint "${endpoint}" is not HOST:PORT`);
+  parseEndpoint(endpoint); // the SDK's HOST:PORT rules (throws a clear error), as at registration
   return `http://${endpoint}`;
 }
 
