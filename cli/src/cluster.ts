@@ -1,5 +1,6 @@
 // Which cluster the CLI talks to, for the commands that only make sense off mainnet.
 import type { Connection } from '@solana/web3.js';
+import { clusterGenesisHash } from '@dvpn/sdk';
 import { CliError } from './errors.js';
 
 /** Genesis hash of mainnet-beta: the one cluster where dev commands must never run. */
@@ -7,7 +8,10 @@ export const MAINNET_GENESIS_HASH = '5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9
 
 /** Refuses `what` on mainnet (by genesis hash, so a custom mainnet RPC URL is caught too). */
 export async function refuseOnMainnet(connection: Connection, rpcUrl: string, what: string): Promise<void> {
-  const genesis = await connection.getGenesisHash();
+  // A failing or junk genesis answer is refused too (fail closed), not taken for a local cluster.
+  const genesis = await clusterGenesisHash(connection, what).catch((e: Error) => {
+    throw new CliError(e.message);
+  });
   if (genesis === MAINNET_GENESIS_HASH) {
     throw new CliError(`${what} is refused on mainnet (${rpcUrl}): it is for local and test clusters only`);
   }

@@ -1,7 +1,7 @@
 // Which Solana cluster a connection reaches, told by its genesis hash (an RPC
 // URL says nothing: a private mainnet endpoint has any hostname), and the rule
 // that the committed program keypair is for local clusters only.
-import type { Connection, PublicKey } from '@solana/web3.js';
+import { PublicKey, type Connection } from '@solana/web3.js';
 import { DVPN_PROGRAM_ID } from './constants.js';
 
 /** Genesis hashes of the public clusters (`getGenesisHash`). */
@@ -52,7 +52,29 @@ export async function assertProgramKeyForCluster(
   programId: PublicKey,
   what?: string,
 ): Promise<PublicCluster | null> {
-  const genesis = await connection.getGenesisHash();
+  const genesis = await clusterGenesisHash(connection, what ?? 'this program id');
   assertProgramKeyForGenesis(genesis, programId, what);
   return publicClusterOf(genesis);
+}
+
+/**
+ * The cluster's genesis hash, checked to be one (base58 of 32 bytes). Fails
+ * closed: an RPC that errors or answers "" / junk would otherwise read as "not
+ * a public cluster" and let the public keypair through.
+ */
+export async function clusterGenesisHash(connection: Pick<Connection, 'getGenesisHash'>, what: string): Promise<string> {
+  let genesis: unknown;
+  try {
+    genesis = await connection.getGenesisHash();
+  } catch (e) {
+    throw new Error(`${what} is refused: could not tell which cluster this is (getGenesisHash failed: ${(e as Error).message})`);
+  }
+  let valid = false;
+  try {
+    valid = typeof genesis === 'string' && new PublicKey(genesis).toBase58() === genesis;
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new Error(`${what} is refused: the RPC's genesis hash ${JSON.stringify(genesis)} is not a base58 hash, so the cluster is unknown`);
+  return genesis as string;
 }

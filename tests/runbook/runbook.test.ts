@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Keypair, SystemProgram, TransactionInstruction, type PublicKey } from '@solana/web3.js';
+import { Connection, Keypair, PublicKey, SystemProgram, TransactionInstruction } from '@solana/web3.js';
 import { DVPN_PROGRAM_ID, LocalProgramKeyError, PUBLIC_CLUSTER_GENESIS, assertProgramKeyForCluster, assertProgramKeyForGenesis, publicClusterOf } from '@dvpn/sdk';
 import { BPF_LOADER_UPGRADEABLE, BUFFER_HEADER, executableHash, trimTrailingZeros } from '@dvpn/sdk/node';
 import { PROGRAM_SO, REPO_ROOT, startChain, type Chain } from '../harness/surfnet.js';
@@ -36,6 +36,31 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/**
+ * A loopback JSON-RPC server whose answers the test chooses. Only for answers a
+ * real local cluster cannot give: public clusters' genesis hashes, RPC errors,
+ * junk, or loader accounts the loader itself would never write.
+ */
+async function fakeRpc(answer: (method: string, params: unknown[]) => unknown): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const msg = JSON.parse(body) as { id: unknown; method: string; params?: unknown[] };
+      const a = answer(msg.method, msg.params ?? []);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(a instanceof Error ? { jsonrpc: '2.0', id: msg.id, error: { code: -32000, message: a.message } } : { jsonrpc: '2.0', id: msg.id, result: a }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const accountAnswer = (owner: PublicKey, data: Buffer) => ({
+  context: { slot: 1 },
+  value: { data: [data.toString('base64'), 'base64'], executable: false, lamports: 1_000_000, owner: owner.toBase58(), rentEpoch: 0, space: data.length },
+});
 
 let chain: Chain;
 let dir: string;
@@ -147,6 +172,132 @@ describe('scripts/verify-program.ts against the local cluster', () => {
   });
 });
 
+describe('verify-program: attacks on what it trusts', () => {
+  const so = readFileSync(PROGRAM_SO);
+  const verify = (url: string, ...args: string[]) => run(['scripts/verify-program.ts', '--url', url, ...args]);
+
+  it('an account that is not a Program (system-owned, ProgramData, buffer) is an error, never a match', async () => {
+    const wallet = await chain.fundedKeypair(1);
+    const sys = await verify(chain.rpcUrl, '--program-id', wallet.publicKey.toBase58(), '--hash', executableHash(Buffer.alloc(0)));
+    expect(sys.code).toBe(2);
+    expect(sys.stderr).toContain('not the upgradeable BPF loader');
+    const [programData] = PublicKey.findProgramAddressSync([DVPN_PROGRAM_ID.toBuffer()], BPF_LOADER_UPGRADEABLE);
+    const pd = await verify(chain.rpcUrl, '--program-id', programData.toBase58());
+    expect(pd.code).toBe(2);
+    expect(pd.stderr).toContain('is not a Program account');
+    // An empty buffer (InitializeBuffer, nothing written): its ELF is empty, so its hash is sha256("").
+    const buffer = Keypair.generate();
+    const space = BUFFER_HEADER + 64;
+    const lamports = await chain.connection.getMinimumBalanceForRentExemption(space);
+    await chain.send(
+      [
+        SystemProgram.createAccount({ fromPubkey: wallet.publicKey, newAccountPubkey: buffer.publicKey, lamports, space, programId: BPF_LOADER_UPGRADEABLE }),
+        new TransactionInstruction({ programId: BPF_LOADER_UPGRADEABLE, keys: [{ pubkey: buffer.publicKey, isSigner: false, isWritable: true }, { pubkey: wallet.publicKey, isSigner: false, isWritable: false }], data: Buffer.alloc(4) }),
+      ],
+      [wallet, buffer],
+    );
+    const asProgram = await verify(chain.rpcUrl, '--program-id', buffer.publicKey.toBase58(), '--hash', executableHash(Buffer.alloc(0)), '--authority', wallet.publicKey.toBase58());
+    expect(asProgram.code).toBe(2);
+    expect(asProgram.stderr).toContain('is not a Program account');
+    expect(asProgram.stdout).not.toContain('matches');
+  });
+
+  it('a hash of the wrong length or form is refused (exit 2)', async () => {
+    const h = executableHash(so);
+    for (const bad of [h.slice(1), `${h}0`, `0x${h}`, ` ${h}`, h.replace(/./, 'g')]) {
+      const r = await verify(chain.rpcUrl, '--hash', bad);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toContain('--hash must be 64 hex digits');
+    }
+  });
+
+  describe('answers only a broken or lying RPC gives (loopback fake RPC)', () => {
+    const program = Keypair.generate().publicKey;
+    const [programData] = PublicKey.findProgramAddressSync([program.toBuffer()], BPF_LOADER_UPGRADEABLE);
+    const programAccount = (pd: PublicKey) => Buffer.concat([Buffer.from([2, 0, 0, 0]), pd.toBuffer()]);
+    const programDataAccount = (authorityTag: number, elf: Buffer) => {
+      const h = Buffer.alloc(45);
+      h.writeUInt32LE(3, 0);
+      h.writeBigUInt64LE(7n, 4);
+      h[12] = authorityTag;
+      return Buffer.concat([h, elf]);
+    };
+    const serve = (accounts: Map<string, Buffer>) =>
+      fakeRpc((method, params) => {
+        if (method === 'getGenesisHash') return PUBLIC_CLUSTER_GENESIS['mainnet-beta'];
+        if (method === 'getAccountInfo') {
+          const data = accounts.get(String(params[0]));
+          return data ? accountAnswer(BPF_LOADER_UPGRADEABLE, data) : { context: { slot: 1 }, value: null };
+        }
+        return new Error(`${method} not served by this test`);
+      });
+
+    it('the fake serves a well-formed program and it matches (the control)', async () => {
+      const rpc = await serve(new Map([[program.toBase58(), programAccount(programData)], [programData.toBase58(), programDataAccount(0, so)]]));
+      try {
+        const r = await verify(rpc.url, '--program-id', program.toBase58(), '--authority', 'none');
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain(`Program ${program.toBase58()} matches`);
+      } finally {
+        await rpc.close();
+      }
+    });
+
+    it('a junk authority tag is malformed, not "no authority" that --authority none would accept', async () => {
+      const rpc = await serve(new Map([[program.toBase58(), programAccount(programData)], [programData.toBase58(), programDataAccount(2, so)]]));
+      try {
+        const r = await verify(rpc.url, '--program-id', program.toBase58(), '--authority', 'none');
+        expect(r.stdout).not.toContain('matches');
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain('authority tag 2');
+      } finally {
+        await rpc.close();
+      }
+    });
+
+    it('a Program pointing at some other account than its ProgramData PDA is refused', async () => {
+      const decoy = Keypair.generate().publicKey;
+      const rpc = await serve(new Map([[program.toBase58(), programAccount(decoy)], [decoy.toBase58(), programDataAccount(0, so)]]));
+      try {
+        const r = await verify(rpc.url, '--program-id', program.toBase58());
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`not the loader's ${programData.toBase58()}`);
+      } finally {
+        await rpc.close();
+      }
+    });
+
+    it('a closed program (no ProgramData) and truncated data never match', async () => {
+      // Stands in for `solana program close` (deploying and closing a program on the embedded runtime takes minutes).
+      const closed = await serve(new Map([[program.toBase58(), programAccount(programData)]]));
+      try {
+        const r = await verify(closed.url, '--program-id', program.toBase58());
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain('the program was closed');
+      } finally {
+        await closed.close();
+      }
+      const truncated = await serve(new Map([[program.toBase58(), programAccount(programData)], [programData.toBase58(), programDataAccount(0, so.subarray(0, so.length - 1000))]]));
+      try {
+        const r = await verify(truncated.url, '--program-id', program.toBase58());
+        expect(r.code).toBe(1);
+        expect(r.stdout).toContain('DOES NOT match');
+      } finally {
+        await truncated.close();
+      }
+      const header = await serve(new Map([[program.toBase58(), programAccount(programData)], [programData.toBase58(), programDataAccount(0, Buffer.alloc(0)).subarray(0, 20)]]));
+      try {
+        const r = await verify(header.url, '--program-id', program.toBase58(), '--hash', executableHash(Buffer.alloc(0)));
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain('is malformed');
+      } finally {
+        await header.close();
+      }
+    });
+  });
+});
+
 describe('the committed program keypair is for local clusters only', () => {
   it('public clusters are told by genesis hash; the local cluster is none of them', async () => {
     expect(publicClusterOf(PUBLIC_CLUSTER_GENESIS.devnet)).toBe('devnet');
@@ -159,6 +310,49 @@ describe('the committed program keypair is for local clusters only', () => {
       expect(() => assertProgramKeyForGenesis(genesis, DVPN_PROGRAM_ID, 'deploy')).toThrow(LocalProgramKeyError);
       expect(() => assertProgramKeyForGenesis(genesis, DVPN_PROGRAM_ID, 'deploy')).toThrow(`deploy is refused on ${cluster}`);
       expect(() => assertProgramKeyForGenesis(genesis, Keypair.generate().publicKey)).not.toThrow();
+    }
+  });
+
+  it('an RPC whose genesis answer fails or is not a hash is refused (fail closed), not taken for a local cluster', async () => {
+    // A real cluster always answers a hash: these answers need the loopback fake RPC.
+    const mainnet = PUBLIC_CLUSTER_GENESIS['mainnet-beta'];
+    const answers: unknown[] = [new Error('node is behind'), '', `${mainnet} `, ` ${mainnet}`, `${mainnet}\n`, 42, null, { hash: mainnet }, 'not-a-hash'];
+    for (const a of answers) {
+      const rpc = await fakeRpc((method) => (method === 'getGenesisHash' ? a : new Error('not served')));
+      try {
+        await expect(assertProgramKeyForCluster(new Connection(rpc.url), DVPN_PROGRAM_ID, 'deploy'), JSON.stringify(String(a))).rejects.toThrow(/deploy is refused: /);
+        // A fresh program id is refused too: the cluster is unknown, whatever the key.
+        await expect(assertProgramKeyForCluster(new Connection(rpc.url), Keypair.generate().publicKey, 'deploy')).rejects.toThrow(/deploy is refused: /);
+      } finally {
+        await rpc.close();
+      }
+    }
+  });
+
+  it('a URL that looks local but answers mainnet\'s genesis is mainnet', async () => {
+    const rpc = await fakeRpc((method) => (method === 'getGenesisHash' ? PUBLIC_CLUSTER_GENESIS['mainnet-beta'] : new Error('not served')));
+    try {
+      const url = rpc.url.replace('127.0.0.1', 'localhost');
+      expect(url).toMatch(/^http:\/\/localhost:\d+$/);
+      await expect(assertProgramKeyForCluster(new Connection(url), DVPN_PROGRAM_ID, 'deploy')).rejects.toThrow('deploy is refused on mainnet-beta');
+      expect(await assertProgramKeyForCluster(new Connection(url), Keypair.generate().publicKey)).toBe('mainnet-beta');
+    } finally {
+      await rpc.close();
+    }
+  });
+
+  it('`dvpn config init` with an RPC that answers an empty genesis hash is refused with a clear error', async () => {
+    const rpc = await fakeRpc((method) => (method === 'getGenesisHash' ? '' : new Error('not served by this test')));
+    try {
+      const keypair = join(dir, 'admin-empty.json');
+      writeFileSync(keypair, JSON.stringify([...Keypair.generate().secretKey]));
+      const mint = Keypair.generate().publicKey.toBase58();
+      const r = await run(['cli/bin/dvpn.js', 'config', 'init', '--treasury', mint, '--mint', mint, '--url', rpc.url, '--keypair', keypair], { HOME: dir });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('dvpn config init is refused: the RPC\'s genesis hash "" is not a base58 hash');
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    } finally {
+      await rpc.close();
     }
   });
 

@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import { PublicKey } from '@solana/web3.js';
 import {
   DVPN_PROGRAM_ID,
-  LocalProgramKeyError,
   MAX_CONFIG_WINDOW_SECONDS,
   assertProgramKeyForCluster,
   MAX_PROTOCOL_FEE_BPS,
@@ -139,7 +138,8 @@ Examples:
         const tokenMint = parsePubkey(o.mint!, '--mint');
         // The committed program keypair is public: never initialise it on devnet/testnet/mainnet (told by genesis hash).
         await assertProgramKeyForCluster(ctx.connection, DVPN_PROGRAM_ID, 'dvpn config init').catch((e: unknown) => {
-          throw e instanceof LocalProgramKeyError ? new CliError(e.message) : e;
+          // Both the refusal and an unknown cluster (RPC error, junk genesis) are a clear error, not a stack.
+          throw e instanceof Error ? new CliError(e.message) : e;
         });
         // A mint this cluster does not have would fail as InvalidMint: say which mint and where.
         const decimals = await ctx.mintDecimals(tokenMint);

@@ -45,14 +45,27 @@ export async function fetchDeployedProgram(connection: Connection, programId: Pu
     throw new Error(`${programId.toBase58()} is not a Program account of the upgradeable loader (it may be a buffer or ProgramData)`);
   }
   const programData = new PublicKey(program.data.subarray(4, 36));
+  // The loader always puts ProgramData at this PDA; any other address is not the program's code.
+  const [expected] = PublicKey.findProgramAddressSync([programId.toBuffer()], BPF_LOADER_UPGRADEABLE);
+  if (!programData.equals(expected)) {
+    throw new Error(`${programId.toBase58()} points at ProgramData ${programData.toBase58()}, not the loader's ${expected.toBase58()}: malformed`);
+  }
   const pd = await connection.getAccountInfo(programData);
-  if (!pd || pd.data.length < PROGRAM_DATA_HEADER || pd.data.readUInt32LE(0) !== 3) {
-    throw new Error(`ProgramData ${programData.toBase58()} of ${programId.toBase58()} is missing or malformed`);
+  if (!pd) throw new Error(`ProgramData ${programData.toBase58()} of ${programId.toBase58()} is missing: the program was closed`);
+  if (!pd.owner.equals(BPF_LOADER_UPGRADEABLE) || pd.data.length < PROGRAM_DATA_HEADER || pd.data.readUInt32LE(0) !== 3) {
+    throw new Error(`ProgramData ${programData.toBase58()} of ${programId.toBase58()} is malformed`);
   }
   const slot = pd.data.readBigUInt64LE(4);
-  const upgradeAuthority = pd.data[12] === 1 ? new PublicKey(pd.data.subarray(13, 45)) : null;
+  const upgradeAuthority = optionPubkey(pd.data, 12, `ProgramData ${programData.toBase58()}`);
   const elf = new Uint8Array(pd.data.subarray(PROGRAM_DATA_HEADER));
   return { programId, programData, slot, upgradeAuthority, elf, hash: executableHash(elf) };
+}
+
+/** A bincode Option<Pubkey> at `at`: a tag other than 0/1 is junk, never "no authority" (that would pass `--authority none`). */
+function optionPubkey(data: Buffer, at: number, what: string): PublicKey | null {
+  if (data[at] === 0) return null;
+  if (data[at] === 1) return new PublicKey(data.subarray(at + 1, at + 33));
+  throw new Error(`${what} is malformed: authority tag ${data[at]} is neither 0 (none) nor 1`);
 }
 
 /** Buffer header of the upgradeable loader: u32 tag (1), Option<Pubkey> authority (1 + 32). */
@@ -77,7 +90,7 @@ export async function fetchProgramBuffer(connection: Connection, buffer: PublicK
   if (!info.owner.equals(BPF_LOADER_UPGRADEABLE) || info.data.length < BUFFER_HEADER || info.data.readUInt32LE(0) !== 1) {
     throw new Error(`${buffer.toBase58()} is not a buffer of the upgradeable BPF loader`);
   }
-  const authority = info.data[4] === 1 ? new PublicKey(info.data.subarray(5, 37)) : null;
+  const authority = optionPubkey(info.data, 4, `buffer ${buffer.toBase58()}`);
   const elf = new Uint8Array(info.data.subarray(BUFFER_HEADER));
   return { buffer, authority, elf, hash: executableHash(elf) };
 }
