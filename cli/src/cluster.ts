@@ -1,10 +1,10 @@
 // Which cluster the CLI talks to, for the commands that only make sense off mainnet.
 import type { Connection } from '@solana/web3.js';
-import { clusterGenesisHash } from '@dvpn/sdk';
+import { PUBLIC_CLUSTER_GENESIS, clusterGenesisHash } from '@dvpn/sdk';
 import { CliError } from './errors.js';
 
 /** Genesis hash of mainnet-beta: the one cluster where dev commands must never run. */
-export const MAINNET_GENESIS_HASH = '5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d';
+export const MAINNET_GENESIS_HASH = PUBLIC_CLUSTER_GENESIS['mainnet-beta'];
 
 /** Refuses `what` on mainnet (by genesis hash, so a custom mainnet RPC URL is caught too). */
 export async function refuseOnMainnet(connection: Connection, rpcUrl: string, what: string): Promise<void> {
