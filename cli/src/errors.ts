@@ -52,13 +52,16 @@ export class TxFailedError extends CliError {
   }
 }
 
+/** What a transport failure to the RPC looks like (node fetch / web3.js). */
+export const RPC_UNREACHABLE = /ECONNREFUSED|fetch failed/;
+
 export function describeError(err: unknown): { message: string; details: Record<string, unknown>; logs: string[] } {
   if (err instanceof TxFailedError) return { message: err.message, details: err.details, logs: err.logs };
   if (err instanceof CliError) return { message: err.message, details: err.details, logs: [] };
   const program = programErrorFrom(err);
   if (program) return { message: withLimit(program), details: { ...program }, logs: [] };
   const message = err instanceof Error ? err.message : String(err);
-  if (/ECONNREFUSED|fetch failed/.test(message)) {
+  if (RPC_UNREACHABLE.test(message)) {
     return { message: `cannot reach the cluster RPC (${message}); check --url or SOLANA_RPC_URL`, details: {}, logs: [] };
   }
   return { message, details: {}, logs: [] };

@@ -67,7 +67,7 @@ export async function clusterGenesisHash(connection: Pick<Connection, 'getGenesi
   try {
     genesis = await connection.getGenesisHash();
   } catch (e) {
-    throw new Error(`${what} is refused: could not tell which cluster this is (getGenesisHash failed: ${(e as Error).message})`);
+    throw new Error(`${what} is refused: could not tell which cluster this is (getGenesisHash failed: ${(e as Error).message})`, { cause: e });
   }
   let valid = false;
   try {
