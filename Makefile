@@ -15,7 +15,7 @@ ifneq ($(NODE_BIN),)
 export PATH := $(NODE_BIN):$(PATH)
 endif
 
-.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev chain bench build idl clean node-version daemon docs docs-build verifiable-build app
+.PHONY: all toolchain system deps program test test-rust test-ts test-dev dev chain bench build idl clean node-version daemon docs docs-build verifiable-build app fuzz
 
 all: program
 
@@ -110,6 +110,11 @@ bench: deps program build
 	npx tsx bench/daemon.ts
 	npx tsx bench/daemon-claims.ts
 	npx tsx bench/postgraphile.ts
+
+# The program's property test on fresh random sequences (make test replays a fixed seed);
+# a failure prints its seed: DVPN_PROPERTY_SEED=<seed> replays it.
+fuzz: deps program
+	DVPN_PROPERTY_SEED=random DVPN_PROPERTY_RUNS=$${DVPN_PROPERTY_RUNS:-2000} npx vitest run tests/program/property.test.ts -t 'runs x'
 
 # DEMO=1 (or DVPN_DEMO=1) adds demo activity so subscriptions show life.
 # Solana RPC on 8899 and websocket on 8900 (DVPN_RPC_PORT / DVPN_WS_PORT), API on 4000 (PORT).
