@@ -5,7 +5,7 @@
 // it is generated from here:
 //   idl/dvpn.json                            the Anchor IDL (spec 0.1.0)
 //   sdk/src/idl.ts                           the same as a TypeScript literal type and value
-//   programs/dvpn/src/generated.rs           discriminators, dispatch table, errors, Config address
+//   programs/dvpn/src/generated.rs           discriminators, dispatch table, errors, PDA seeds, Config address
 //   programs/dvpn/src/processor/mod.rs       one module per instruction
 // tests/program/idl.test.ts proves the built program against the JSON.
 //   node scripts/gen-idl.mjs          write them
@@ -40,9 +40,23 @@ const opt = (type) => ({ option: type });
 const arr = (type, n) => ({ array: [type, n] });
 const def = (name) => ({ defined: { name } });
 
+// Every PDA of the program and its seeds, once: the IDL's account metas, the
+// program's seed constants (generated.rs `seed`) and the SDK's derivations
+// (sdk/src/pda.ts reads the IDL) all take them from here.
+const PDAS = {
+  config: [c('config')],
+  provider: [c('provider'), a('authority')],
+  stake_vault: [c('stake'), a('provider')],
+  node: [c('node'), a('provider'), g('node_id')],
+  session: [c('session'), a('node'), a('user'), g('session_id')],
+  vault: [c('vault'), a('session')],
+  user_state: [c('user'), a('user')],
+};
+const pda = (name) => seeds(...PDAS[name]);
+
 const system = acc('system_program', '', { address: SYSTEM });
-const config = acc('config', '', seeds(c('config')));
-const userState = acc('user_state', 'w', seeds(c('user'), a('user')));
+const config = acc('config', '', pda('config'));
+const userState = acc('user_state', 'w', pda('user_state'));
 // Token accounts of an SPL (USDC) session; a SOL session passes none of them.
 const splTail = (...names) => [
   ...names.map((n) => acc(n, 'wo')),
@@ -59,7 +73,7 @@ const instructions = [
     name: 'initialize_config',
     docs: ['Creates the one Config, at the canonical PDA of "config" only (any other address or bump is InvalidConfig).',
       'The first caller becomes the admin (dispute resolver); deploy and initialize in one step.'],
-    accounts: [acc('admin', 'ws'), acc('config', 'w', seeds(c('config'))), acc('treasury'), acc('token_mint'), system],
+    accounts: [acc('admin', 'ws'), acc('config', 'w', pda('config')), acc('treasury'), acc('token_mint'), system],
     args: [...configArgs, arg('config_bump', 'u8')],
   },
   {
@@ -67,20 +81,20 @@ const instructions = [
     docs: ['Admin only: replaces every Config value within its bounds (docs/PROGRAM.md). Values apply to sessions opened later;',
       'open sessions keep the fee and windows they were opened under. new_admin != admin proposes a transfer that',
       'new_admin completes with accept_admin; new_admin == admin cancels a pending proposal.'],
-    accounts: [acc('admin', 's'), acc('config', 'w', seeds(c('config'))), acc('new_admin'), acc('treasury'), acc('token_mint')],
+    accounts: [acc('admin', 's'), acc('config', 'w', pda('config')), acc('new_admin'), acc('treasury'), acc('token_mint')],
     args: configArgs,
   },
   {
     name: 'accept_admin',
     docs: ['The proposed admin (Config.pending_admin) signs to become the admin.'],
-    accounts: [acc('new_admin', 's'), acc('config', 'w', seeds(c('config')))],
+    accounts: [acc('new_admin', 's'), acc('config', 'w', pda('config'))],
     args: [],
   },
   {
     name: 'register_provider',
     docs: ['Creates the Provider and its StakeVault for the signing authority.'],
-    accounts: [acc('authority', 'ws'), acc('provider', 'w', seeds(c('provider'), a('authority'))),
-      acc('stake_vault', 'w', seeds(c('stake'), a('provider'))), system],
+    accounts: [acc('authority', 'ws'), acc('provider', 'w', pda('provider')),
+      acc('stake_vault', 'w', pda('stake_vault')), system],
     args: [arg('provider_bump', 'u8'), arg('stake_vault_bump', 'u8')],
   },
   {
@@ -88,8 +102,8 @@ const instructions = [
     docs: ['Creates a Node; node_id must equal the provider\'s node_count and the provider must hold Config.min_provider_stake',
       '(InsufficientStake). Time sessions pay price_per_minute(_token), usage sessions price_per_tick(_token) per hash-chain tick;',
       'a zero price disables that kind of session.'],
-    accounts: [acc('authority', 'ws'), config, acc('provider', 'w', seeds(c('provider'), a('authority'))),
-      acc('node', 'w', seeds(c('node'), a('provider'), g('node_id'))), system],
+    accounts: [acc('authority', 'ws'), config, acc('provider', 'w', pda('provider')),
+      acc('node', 'w', pda('node')), system],
     args: [arg('node_id', 'u64'), arg('endpoint', 'string'), arg('region', 'string'), arg('price_per_minute', 'u64'),
       arg('price_per_minute_token', 'u64'), arg('wg_server_pubkey', arr('u8', 32)), arg('max_capacity', 'u32'),
       arg('node_bump', 'u8'), arg('price_per_tick', 'u64'), arg('price_per_tick_token', 'u64')],
@@ -97,7 +111,7 @@ const instructions = [
   {
     name: 'update_node',
     docs: ['Provider authority only: changes the given fields of a Node.'],
-    accounts: [acc('authority', 's'), acc('provider', '', seeds(c('provider'), a('authority'))), acc('node', 'w')],
+    accounts: [acc('authority', 's'), acc('provider', '', pda('provider')), acc('node', 'w')],
     args: [arg('price_per_minute', opt('u64')), arg('price_per_minute_token', opt('u64')), arg('max_capacity', opt('u32')),
       arg('endpoint', opt('string')), arg('region', opt('string')), arg('wg_server_pubkey', opt(arr('u8', 32))),
       arg('is_active', opt('bool')), arg('price_per_tick', opt('u64')), arg('price_per_tick_token', opt('u64'))],
@@ -112,7 +126,7 @@ const instructions = [
       'Usage: tick_amount must equal the node\'s price_per_tick (PriceMismatch), escrow = tick_amount x max_ticks,',
       'duration_minutes (at most 30 days) is the maximum duration. The Config fee and windows become the session\'s terms.'],
     accounts: [acc('user', 'ws'), config, acc('provider', 'w'), acc('node', 'w'),
-      acc('session', 'w', seeds(c('session'), a('node'), a('user'), g('session_id'))), userState, system],
+      acc('session', 'w', pda('session')), userState, system],
     args: [arg('session_id', 'u64'), arg('mode', def('SessionMode')), arg('duration_minutes', 'u32'), arg('tick_amount', 'u64'),
       arg('max_ticks', 'u64'), arg('hash_chain_root', arr('u8', 32)), arg('session_bump', 'u8'), arg('user_state_bump', 'u8')],
   },
@@ -120,8 +134,8 @@ const instructions = [
     name: 'open_session_spl',
     docs: ['Opens a session paid in the Config token mint (USDC); the escrow sits in a token vault owned by the Session.'],
     accounts: [acc('user', 'ws'), config, acc('provider', 'w'), acc('node', 'w'),
-      acc('session', 'w', seeds(c('session'), a('node'), a('user'), g('session_id'))),
-      acc('vault', 'w', seeds(c('vault'), a('session'))), acc('token_mint'), acc('user_token', 'w'),
+      acc('session', 'w', pda('session')),
+      acc('vault', 'w', pda('vault')), acc('token_mint'), acc('user_token', 'w'),
       acc('token_program', '', { address: TOKEN }), userState, system],
     args: [arg('session_id', 'u64'), arg('mode', def('SessionMode')), arg('duration_minutes', 'u32'), arg('tick_amount', 'u64'),
       arg('max_ticks', 'u64'), arg('hash_chain_root', arr('u8', 32)), arg('session_bump', 'u8'), arg('vault_bump', 'u8'),
@@ -185,23 +199,23 @@ const instructions = [
   {
     name: 'stake_provider',
     docs: ['Moves lamports from the authority into the provider stake vault.'],
-    accounts: [acc('authority', 'ws'), acc('provider', 'w', seeds(c('provider'), a('authority'))),
-      acc('stake_vault', 'w', seeds(c('stake'), a('provider'))), system],
+    accounts: [acc('authority', 'ws'), acc('provider', 'w', pda('provider')),
+      acc('stake_vault', 'w', pda('stake_vault')), system],
     args: [arg('amount', 'u64')],
   },
   {
     name: 'request_unstake',
     docs: ['Starts unbonding: amount leaves the active stake and becomes withdrawable after unbonding_seconds.',
       'Unbonding stake stays slashable until it is withdrawn.'],
-    accounts: [acc('authority', 's'), config, acc('provider', 'w', seeds(c('provider'), a('authority')))],
+    accounts: [acc('authority', 's'), config, acc('provider', 'w', pda('provider'))],
     args: [arg('amount', 'u64')],
   },
   {
     name: 'withdraw_stake',
     docs: ['After unbonding, sends the unstaking lamports back to the authority. While disputes are open it keeps back what',
       'they could slash (Provider.locked_lamports beyond the active stake) and pays the rest (StakeLockedByDispute if nothing).'],
-    accounts: [acc('authority', 'ws'), acc('provider', 'w', seeds(c('provider'), a('authority'))),
-      acc('stake_vault', 'w', seeds(c('stake'), a('provider')))],
+    accounts: [acc('authority', 'ws'), acc('provider', 'w', pda('provider')),
+      acc('stake_vault', 'w', pda('stake_vault'))],
     args: [],
   },
 ];
@@ -440,7 +454,7 @@ function rustArm(pattern, expr) {
  * restated by hand in Rust.
  */
 export function rustContract(idl = buildIdl()) {
-  const [configAddress, configBump] = PublicKey.findProgramAddressSync([Buffer.from('config')], new PublicKey(PROGRAM_ID));
+  const [configAddress, configBump] = PublicKey.findProgramAddressSync([Buffer.from(PDAS.config[0].value)], new PublicKey(PROGRAM_ID));
   const consts = (items) =>
     items.map((x) => rustArray(`pub const ${upper(x.name)}: [u8; 8] = `, x.discriminator, ';', '    ')).join('\n');
   const names = idl.errors.map((e) => e.name);
@@ -489,6 +503,12 @@ ${arms.join('\n')}
 /// The instruction discriminators as little-endian u64 (the dispatch switch).
 mod ix_tag {
 ${idl.instructions.map((x) => `    pub const ${upper(x.name)}: u64 = 0x${Buffer.from(x.discriminator).readBigUInt64LE().toString(16).padStart(16, '0')};`).join('\n')}
+}
+
+/// The constant first seed of each PDA (the rest are account addresses and
+/// little-endian u64 ids, as the IDL's account metas say).
+pub mod seed {
+${Object.entries(PDAS).map(([name, [first]]) => `    pub const ${upper(name)}: &[u8] = b"${Buffer.from(first.value).toString()}";`).join('\n')}
 }
 
 /// The one Config: the PDA of seed "config" with its canonical bump.

@@ -28,17 +28,6 @@ export enum StakeChangeKind {
   Withdraw = 2,
 }
 
-/** PDA seed prefixes (docs/PROGRAM.md). */
-export const SEEDS = {
-  config: 'config',
-  provider: 'provider',
-  stake: 'stake',
-  user: 'user',
-  node: 'node',
-  session: 'session',
-  vault: 'vault',
-} as const;
-
 /** Time sessions carry no hash chain: root and claim preimages are 32 zero bytes. */
 export const ZERO_HASH: Uint8Array = new Uint8Array(32);
 

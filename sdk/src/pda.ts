@@ -1,7 +1,30 @@
+// Program-derived addresses, derived from the seeds the IDL's account metas
+// declare (scripts/gen-idl.mjs writes them once, for the IDL, the program's
+// seed constants and this file): no seed or seed order is restated here.
 import { PublicKey } from '@solana/web3.js';
-import { DVPN_PROGRAM_ID, SEEDS } from './constants.js';
+import { DVPN_PROGRAM_ID } from './constants.js';
+import { IDL, type DvpnIdl } from './idl.js';
 
-const utf8 = (s: string) => new TextEncoder().encode(s);
+type AccountMeta = DvpnIdl['instructions'][number]['accounts'][number];
+/** The accounts that are PDAs of the program, by their IDL name (`session`, `stake_vault`, ...). */
+export type PdaName = Extract<AccountMeta, { pda: unknown }>['name'];
+type Seed = { kind: 'const'; value: readonly number[] } | { kind: 'account'; path: string } | { kind: 'arg'; path: string };
+
+/** Each PDA's seeds; one definition per name (the generator writes the same seeds wherever a name appears). */
+const PDA_SEEDS: ReadonlyMap<string, readonly Seed[]> = (() => {
+  const seeds = new Map<string, readonly Seed[]>();
+  for (const ix of IDL.instructions) {
+    for (const meta of ix.accounts as readonly { name: string; pda?: { seeds: readonly Seed[] } }[]) {
+      if (!meta.pda) continue;
+      const known = seeds.get(meta.name);
+      if (known && JSON.stringify(known) !== JSON.stringify(meta.pda.seeds)) {
+        throw new Error(`the IDL gives account ${meta.name} two different seed lists`);
+      }
+      seeds.set(meta.name, meta.pda.seeds);
+    }
+  }
+  return seeds;
+})();
 
 /** u64 little-endian, as the program's seeds use for node_id / session_id. */
 export function u64Le(value: bigint | number): Uint8Array {
@@ -12,18 +35,46 @@ export function u64Le(value: bigint | number): Uint8Array {
   return out;
 }
 
+/**
+ * The seeds (without the bump) of PDA `name`, from the IDL: account seeds take
+ * `inputs[path]` as a public key, argument seeds (the u64 ids) as an integer.
+ */
+export function pdaSeeds(name: PdaName, inputs: Readonly<Record<string, PublicKey | bigint | number>> = {}): Uint8Array[] {
+  const seeds = PDA_SEEDS.get(name);
+  if (!seeds) throw new Error(`${name} is not a PDA of the program`);
+  return seeds.map((seed) => {
+    if (seed.kind === 'const') return Uint8Array.from(seed.value);
+    const value = inputs[seed.path];
+    if (seed.kind === 'account') {
+      if (!(value instanceof PublicKey)) throw new TypeError(`PDA ${name} needs the ${seed.path} address`);
+      return value.toBytes();
+    }
+    if (typeof value !== 'bigint' && typeof value !== 'number') throw new TypeError(`PDA ${name} needs ${seed.path}`);
+    return u64Le(value);
+  });
+}
+
+/** PDA `name` and its canonical bump. */
+export function findPda(
+  name: PdaName,
+  inputs: Readonly<Record<string, PublicKey | bigint | number>> = {},
+  programId: PublicKey = DVPN_PROGRAM_ID,
+): [PublicKey, number] {
+  return PublicKey.findProgramAddressSync(pdaSeeds(name, inputs), programId);
+}
+
 export function findConfigPda(programId: PublicKey = DVPN_PROGRAM_ID): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([utf8(SEEDS.config)], programId);
+  return findPda('config', {}, programId);
 }
 
 /** Provider PDA of a provider authority (wallet). */
 export function findProviderPda(authority: PublicKey, programId: PublicKey = DVPN_PROGRAM_ID): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([utf8(SEEDS.provider), authority.toBytes()], programId);
+  return findPda('provider', { authority }, programId);
 }
 
 /** StakeVault PDA; `provider` is the Provider PDA, not the authority. */
 export function findStakeVaultPda(provider: PublicKey, programId: PublicKey = DVPN_PROGRAM_ID): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([utf8(SEEDS.stake), provider.toBytes()], programId);
+  return findPda('stake_vault', { provider }, programId);
 }
 
 export function findNodePda(
@@ -31,7 +82,7 @@ export function findNodePda(
   nodeId: bigint | number,
   programId: PublicKey = DVPN_PROGRAM_ID,
 ): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([utf8(SEEDS.node), provider.toBytes(), u64Le(nodeId)], programId);
+  return findPda('node', { provider, node_id: nodeId }, programId);
 }
 
 export function findSessionPda(
@@ -40,18 +91,15 @@ export function findSessionPda(
   sessionId: bigint | number,
   programId: PublicKey = DVPN_PROGRAM_ID,
 ): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync(
-    [utf8(SEEDS.session), node.toBytes(), user.toBytes(), u64Le(sessionId)],
-    programId,
-  );
+  return findPda('session', { node, user, session_id: sessionId }, programId);
 }
 
 /** SPL token vault of a token session (owner = the Session PDA). */
 export function findSessionVaultPda(session: PublicKey, programId: PublicKey = DVPN_PROGRAM_ID): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([utf8(SEEDS.vault), session.toBytes()], programId);
+  return findPda('vault', { session }, programId);
 }
 
 /** UserState PDA of a user wallet: holds the session_id its next session must use. */
 export function findUserStatePda(user: PublicKey, programId: PublicKey = DVPN_PROGRAM_ID): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([utf8(SEEDS.user), user.toBytes()], programId);
+  return findPda('user_state', { user }, programId);
 }

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import anchor, { type Idl } from '@coral-xyz/anchor';
 import { IdlCoder } from '@coral-xyz/anchor/dist/cjs/coder/borsh/idl.js';
-import { Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
-import { buildInstruction, createHashChain, findConfigPda, findUserStatePda, findNodePda, findProviderPda, findSessionPda, findSessionVaultPda, findStakeVaultPda, ix } from '@dvpn/sdk';
+import { Connection, Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
+import { buildInstruction, createHashChain, findPda, type PdaName, findConfigPda, findUserStatePda, findNodePda, findProviderPda, findSessionPda, findSessionVaultPda, findStakeVaultPda, ix } from '@dvpn/sdk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   addNode,
@@ -100,6 +100,45 @@ describe('discriminators', () => {
 
   it('error codes run from 6000 in IDL order', () => {
     RAW.errors.forEach((e, i) => expect(e.code, e.name).toBe(6000 + i));
+  });
+});
+
+describe('PDAs', () => {
+  // Anchor's own account resolver, reading only idl/dvpn.json, against the
+  // SDK's findPda: every PDA of every instruction, with fresh accounts and ids.
+  it("Anchor's resolver derives every IDL PDA where the SDK does", async () => {
+    const connection = new Connection('http://127.0.0.1:9'); // never called: every seed is a constant, an account or an argument
+    const program = new anchor.Program(IDL, new anchor.AnchorProvider(connection, new anchor.Wallet(Keypair.generate()), {}));
+    const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const valueOf = (type: unknown): unknown => {
+      if (type === 'u64' || type === 'i64') return new BN(Math.floor(Math.random() * 2 ** 48));
+      if (typeof type === 'string' && /^[ui](8|16|32)$/.test(type)) return 7;
+      if (type === 'bool') return true;
+      if (type === 'string') return 'x';
+      if (type === 'pubkey') return Keypair.generate().publicKey;
+      const t = type as { array?: [unknown, number]; option?: unknown; defined?: { name: string } };
+      if (t.array) return new Array(t.array[1]).fill(0);
+      if (t.option) return null;
+      if (t.defined?.name === 'SessionMode') return { time: {} };
+      throw new Error(`no sample value for ${JSON.stringify(type)}`);
+    };
+    let checked = 0;
+    for (const ixDef of RAW.instructions as (Omit<RawIdl['instructions'][number], 'accounts'> & { accounts: { name: string; address?: string; pda?: unknown }[] })[]) {
+      const args = ixDef.args.map((a) => valueOf(a.type));
+      const given = Object.fromEntries(ixDef.accounts.filter((a) => !a.pda && !a.address).map((a) => [camel(a.name), Keypair.generate().publicKey]));
+      const method = (program.methods as Record<string, (...a: unknown[]) => { accountsPartial(a: object): { pubkeys(): Promise<Record<string, PublicKey>> } }>)[camel(ixDef.name)];
+      const resolved = await method(...args).accountsPartial(given).pubkeys();
+      const inputs: Record<string, PublicKey | bigint> = {};
+      for (const a of ixDef.accounts) if (resolved[camel(a.name)]) inputs[a.name] = resolved[camel(a.name)];
+      ixDef.args.forEach((a, i) => {
+        if (BN.isBN(args[i])) inputs[a.name] = BigInt((args[i] as { toString(): string }).toString());
+      });
+      for (const a of ixDef.accounts.filter((x) => x.pda)) {
+        expect(b58(findPda(a.name as PdaName, inputs)[0]), `${ixDef.name}.${a.name}`).toBe(b58(resolved[camel(a.name)]));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(20);
   });
 });
 

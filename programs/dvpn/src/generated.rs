@@ -106,6 +106,18 @@ mod ix_tag {
     pub const WITHDRAW_STAKE: u64 = 0x4257b0698a160899;
 }
 
+/// The constant first seed of each PDA (the rest are account addresses and
+/// little-endian u64 ids, as the IDL's account metas say).
+pub mod seed {
+    pub const CONFIG: &[u8] = b"config";
+    pub const PROVIDER: &[u8] = b"provider";
+    pub const STAKE_VAULT: &[u8] = b"stake";
+    pub const NODE: &[u8] = b"node";
+    pub const SESSION: &[u8] = b"session";
+    pub const VAULT: &[u8] = b"vault";
+    pub const USER_STATE: &[u8] = b"user";
+}
+
 /// The one Config: the PDA of seed "config" with its canonical bump.
 pub const CONFIG_ADDRESS: [u8; 32] = [
     53, 38, 181, 59, 177, 190, 128, 181, 4, 108, 87, 190, 64, 203, 242, 27, 109, 42, 140, 111, 241, 62, 40, 206, 15,

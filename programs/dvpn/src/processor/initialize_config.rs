@@ -5,7 +5,7 @@ use crate::processor::shared::config::{check_mint, emit_config, read_values, wri
 use crate::{
     args::Args,
     error::DvpnError,
-    generated::{CONFIG_ADDRESS, CONFIG_BUMP},
+    generated::{seed, CONFIG_ADDRESS, CONFIG_BUMP},
     state::{init, AccountState, Config},
     take_accounts,
     utils::{check_system_program, create_pda_account, require, require_signer, require_writable},
@@ -34,7 +34,7 @@ pub fn process_initialize_config(program_id: &Address, accounts: &[AccountView],
         Config::SPACE,
         program_id,
         program_id,
-        &[Seed::from(b"config"), Seed::from(&bump_seed)],
+        &[Seed::from(seed::CONFIG), Seed::from(&bump_seed)],
     )?;
     let config = init::<Config>(config_view)?;
     config.bump = bump;

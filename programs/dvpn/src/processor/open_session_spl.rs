@@ -1,6 +1,7 @@
 //! `open_session_spl`: Opens a session paid in the Config token mint (USDC).
 //! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
+use crate::generated::seed;
 use crate::processor::shared::open_session::{
     check_open, create_session, escrow_for, read_open_args, start_session, take_session_id,
 };
@@ -59,7 +60,7 @@ pub fn process_open_session_spl(program_id: &Address, accounts: &[AccountView], 
         TOKEN_ACCOUNT_LEN,
         &TOKEN_PROGRAM_ID,
         program_id,
-        &[Seed::from(b"vault"), Seed::from(session_view.address().as_ref()), Seed::from(&vb)],
+        &[Seed::from(seed::VAULT), Seed::from(session_view.address().as_ref()), Seed::from(&vb)],
     )?;
     InitializeAccount3::new(vault, token_mint, session_view.address()).invoke()?;
     TokenTransfer::new(user_token, vault, user, escrow).invoke()?;

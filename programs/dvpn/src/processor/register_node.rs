@@ -1,6 +1,7 @@
 //! `register_node`: Creates a Node.
 //! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
+use crate::generated::seed;
 use crate::{
     args::Args,
     error::DvpnError,
@@ -50,7 +51,7 @@ pub fn process_register_node(program_id: &Address, accounts: &[AccountView], dat
         Node::SPACE,
         program_id,
         program_id,
-        &[Seed::from(b"node"), Seed::from(provider_view.address().as_ref()), Seed::from(&id), Seed::from(&bump)],
+        &[Seed::from(seed::NODE), Seed::from(provider_view.address().as_ref()), Seed::from(&id), Seed::from(&bump)],
     )?;
     let ts = now()?;
     let node = init::<Node>(node_view)?;

@@ -1,6 +1,7 @@
 //! `register_provider`: Creates the Provider and its StakeVault for the signing authority.
 //! Accounts, arguments and the full rule: scripts/gen-idl.mjs (idl/dvpn.json), docs/PROGRAM.md.
 
+use crate::generated::seed;
 use crate::{
     args::Args,
     events::{discriminator as ev, Event},
@@ -33,7 +34,7 @@ pub fn process_register_provider(program_id: &Address, accounts: &[AccountView],
         Provider::SPACE,
         program_id,
         program_id,
-        &[Seed::from(b"provider"), Seed::from(authority.address().as_ref()), Seed::from(&pb)],
+        &[Seed::from(seed::PROVIDER), Seed::from(authority.address().as_ref()), Seed::from(&pb)],
     )?;
     let vb = [vault_bump];
     create_pda_account(
@@ -42,7 +43,7 @@ pub fn process_register_provider(program_id: &Address, accounts: &[AccountView],
         StakeVault::SPACE,
         program_id,
         program_id,
-        &[Seed::from(b"stake"), Seed::from(provider_view.address().as_ref()), Seed::from(&vb)],
+        &[Seed::from(seed::STAKE_VAULT), Seed::from(provider_view.address().as_ref()), Seed::from(&vb)],
     )?;
 
     let ts = now()?;

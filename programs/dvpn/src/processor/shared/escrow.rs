@@ -2,6 +2,7 @@
 //! resolve_dispute. Every unit leaving an escrow goes through `pay_provider`
 //! or `refund_user`, which keep `escrow == claimed + refunded + remaining`.
 
+use crate::generated::seed;
 use pinocchio::{cpi::Seed, error::ProgramError, AccountView, Address, ProgramResult};
 
 use crate::{
@@ -35,7 +36,7 @@ impl SessionSeeds {
     #[inline(always)]
     pub fn seeds(&self) -> [Seed<'_>; 5] {
         [
-            Seed::from(b"session"),
+            Seed::from(seed::SESSION),
             Seed::from(&self.node),
             Seed::from(&self.user),
             Seed::from(&self.id),

@@ -1,6 +1,7 @@
 //! Opening a session, shared by open_session (SOL escrow in the Session
 //! account) and open_session_spl (token escrow in a vault owned by the Session PDA).
 
+use crate::generated::seed;
 use crate::{
     args::Args,
     error::DvpnError,
@@ -49,7 +50,7 @@ pub fn take_session_id(
             UserState::SPACE,
             program_id,
             program_id,
-            &[Seed::from(b"user"), Seed::from(user.address().as_ref()), Seed::from(&b)],
+            &[Seed::from(seed::USER_STATE), Seed::from(user.address().as_ref()), Seed::from(&b)],
         )?;
         let state = init::<UserState>(user_state_view)?;
         state.user = *user.address();
@@ -146,7 +147,7 @@ pub fn create_session(
         program_id,
         program_id,
         &[
-            Seed::from(b"session"),
+            Seed::from(seed::SESSION),
             Seed::from(node_view.address().as_ref()),
             Seed::from(user.address().as_ref()),
             Seed::from(&id),
