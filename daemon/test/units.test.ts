@@ -14,7 +14,7 @@ import { tickToPay, defaultApiUrl } from '../../cli/src/commands/connect.js';
 import { ConfigError, configFromEnv, loadConfig } from '../src/config.js';
 import { RateLimiter } from '../src/http/rate-limit.js';
 import { Router, type Route } from '../src/http/router.js';
-import { newRecord } from '../src/sessions/manager.js';
+import { newRecord } from '../src/sessions/records.js';
 import { planClaim } from '../src/sessions/claimer.js';
 import { ChainClient, PACKET_DATA_SIZE, instructionIndexOf } from '../src/chain/client.js';
 import { pino } from 'pino';
