@@ -3,7 +3,6 @@
 // chain), a replay mark, then under the session's lock the key reservation
 // and the peer change.
 import { createHash } from 'node:crypto';
-import { PublicKey } from '@solana/web3.js';
 import type { Logger } from 'pino';
 import { SessionState, authMessage, type SessionAccount } from '@dvpn/sdk';
 import { verifyAuthSignatureNode } from '@dvpn/sdk/node';
@@ -46,6 +45,20 @@ export interface Admission {
 
 type Fail = (status: number, code: string, message: string, details?: unknown) => never;
 
+/**
+ * A session's user as base58, remembered per decoded account (the chain client hands out the
+ * same object while the account's bytes are unchanged): base58 encoding is not free.
+ */
+const userText = new WeakMap<SessionAccount, string>();
+function userOf(s: SessionAccount): string {
+  let text = userText.get(s);
+  if (text === undefined) {
+    text = s.user.toBase58();
+    userText.set(s, text);
+  }
+  return text;
+}
+
 export class Authenticator {
   constructor(private readonly d: AuthDeps) {}
 
@@ -84,7 +97,7 @@ export class Authenticator {
       // poll refreshes it) is enough. Any other key is a new admission and is checked against
       // the chain as it is now, so a session closed on chain gets no new peer.
       const live = store.sessions.get(req.sessionPda)?.peer?.publicKey === req.clientWgPubkey;
-      const entry = await cache.get(new PublicKey(req.sessionPda), { reread: !live });
+      const entry = await cache.get(req.sessionPda, { reread: !live });
       lookup = entry.lookup;
       now = cache.chainNow(entry);
     } catch (err) {
@@ -94,8 +107,8 @@ export class Authenticator {
     if (lookup.kind === 'missing') fail(404, 'session_not_found', `no session account at ${req.sessionPda}`);
     if (lookup.kind === 'foreign') fail(400, 'not_a_session', `${req.sessionPda} is not a dvpn session`);
     const s = (lookup as { account: SessionAccount }).account;
-    if (s.user.toBase58() !== req.user) {
-      fail(401, 'bad_signature', `the session's user is ${s.user.toBase58()}, not ${req.user}`, { message });
+    if (userOf(s) !== req.user) {
+      fail(401, 'bad_signature', `the session's user is ${userOf(s)}, not ${req.user}`, { message });
     }
     if (!s.node.equals(node.address)) {
       fail(403, 'wrong_node', `the session is for node ${s.node.toBase58()}, this is ${node.address.toBase58()}`);

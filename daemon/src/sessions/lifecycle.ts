@@ -2,7 +2,6 @@
 // peers (`wg show dump`), read every open session and the Clock from the
 // chain in one batch, end what ended (peer removed), cut usage sessions that
 // stopped paying, and hand due claims to the claimer.
-import { PublicKey } from '@solana/web3.js';
 import type { Logger } from 'pino';
 import type { ChainClient } from '../chain/client.js';
 import type { SessionCache } from '../chain/session-cache.js';
@@ -90,7 +89,7 @@ export class Lifecycle {
     }
     const open = manager.records().filter((r) => r.phase !== 'settled');
     try {
-      const { now, sessions } = await chain.readSessions(open.map((r) => new PublicKey(r.session)));
+      const { now, sessions } = await chain.readSessions(open.map((r) => r.session));
       this.d.cache.putAll(sessions, now);
       for (const rec of open) {
         const lookup = sessions.get(rec.session);

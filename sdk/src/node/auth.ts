@@ -11,10 +11,13 @@ const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const keyCache = new Map<string, KeyObject>();
 const KEY_CACHE_MAX = 4096;
 
-function keyObject(bytes: Uint8Array): KeyObject {
-  const id = Buffer.from(bytes).toString('base64');
+/** The parsed key of `user`; a base58 address is decoded only when its key is not cached. */
+function keyObject(user: PublicKey | string | Uint8Array): KeyObject | null {
+  const id = typeof user === 'string' ? user : `b64:${Buffer.from(user instanceof Uint8Array ? user : user.toBytes()).toString('base64')}`;
   let key = keyCache.get(id);
   if (!key) {
+    const bytes = user instanceof Uint8Array ? user : (typeof user === 'string' ? new PublicKey(user) : user).toBytes();
+    if (bytes.length !== 32) return null;
     key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, bytes]), format: 'der', type: 'spki' });
     if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
     keyCache.set(id, key);
@@ -33,11 +36,10 @@ export function verifyAuthSignatureNode(
 ): boolean {
   try {
     if (signature.length !== 64) return false;
-    const bytes =
-      userPubkey instanceof Uint8Array ? userPubkey : (typeof userPubkey === 'string' ? new PublicKey(userPubkey) : userPubkey).toBytes();
-    if (bytes.length !== 32) return false;
+    const key = keyObject(userPubkey);
+    if (!key) return false;
     const data = typeof message === 'string' ? Buffer.from(message, 'utf8') : message;
-    return verify(null, data, keyObject(bytes), signature);
+    return verify(null, data, key, signature);
   } catch {
     return false;
   }
