@@ -8,7 +8,7 @@ import type { Admission } from '../sessions/auth.js';
 import { AuthRequest } from '../validation.js';
 
 /** The answer to an admission: the client's WireGuard config and the session's payment terms. */
-export function authView({ rec, key, address }: Admission, ctx: AppContext): AuthResult {
+export function authView({ rec, key, address, payment }: Admission, ctx: AppContext): AuthResult {
   const { config, node } = ctx;
   const wireguard: WgClientConfig = {
     interface: { address: `${address}/32`, dns: config.wireguard.dns, ...(config.wireguard.mtu ? { mtu: config.wireguard.mtu } : {}) },
@@ -26,7 +26,7 @@ export function authView({ rec, key, address }: Admission, ctx: AppContext): Aut
     expiresAt: rec.endTs.toString(),
     wireguard,
     config: wgQuickConfig(wireguard),
-    payment: ctx.sessions.usage.payment(rec),
+    payment,
     probe: node.probeUrl,
   };
 }

@@ -4,7 +4,7 @@
 // and the peer change.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { SessionState, authMessage, type SessionAccount } from '@dvpn/sdk';
+import { SessionState, authMessage, type PaymentView, type SessionAccount } from '@dvpn/sdk';
 import { verifyAuthSignatureNode } from '@dvpn/sdk/node';
 import type { SessionLookup } from '../chain/client.js';
 import type { SessionCache } from '../chain/session-cache.js';
@@ -41,6 +41,8 @@ export interface Admission {
   rec: SessionRecord;
   key: string;
   address: string;
+  /** The payment terms as they stood when the admission completed (under the session's lock). */
+  payment: PaymentView;
 }
 
 type Fail = (status: number, code: string, message: string, details?: unknown) => never;
@@ -220,6 +222,6 @@ export class Authenticator {
     }
     metrics.auth.inc({ result: 'ok' });
     this.log.info({ session: pda, user: rec.user, peer: key, address, mode: rec.mode }, 'peer admitted');
-    return { rec, key, address };
+    return { rec, key, address, payment: this.d.usage.payment(rec) };
   }
 }
