@@ -82,7 +82,7 @@ export class AppContext {
       const node = await AppContext.prepareNode(config, log, chain, wg, pool, authority);
       const holder: { sessions?: SessionManager; claimer?: Claimer } = {};
       const metrics = createMetrics({
-        peers: () => holder.sessions?.presentPeerCount ?? 0,
+        peers: () => holder.sessions?.peers.presentPeerCount ?? 0,
         sessions: () => {
           const counts = { active: 0, ended: 0, settled: 0 };
           for (const r of store.sessions.values()) counts[r.phase]++;
@@ -100,7 +100,7 @@ export class AppContext {
             [{ direction: 'tx' }, tx],
           ];
         },
-        poolFree: () => holder.sessions?.poolFree ?? pool.size,
+        poolFree: () => holder.sessions?.peers.poolFree ?? pool.size,
         capacity: () => node.account.maxCapacity,
         replayEntries: () => store.replaySize,
         pendingClaims: () => [...store.sessions.values()].filter((r) => r.pending).length,
@@ -124,7 +124,7 @@ export class AppContext {
         maxAgeMs: config.auth.sessionCacheMaxAgeMs,
         negativeMaxAgeMs: 1000,
       });
-      const sessions = new SessionManager({ config, log: log.child({ component: 'sessions' }), chain, cache, wg, store, pool, metrics, node });
+      const sessions = new SessionManager({ config, log: log.child({ component: 'sessions' }), cache, wg, store, pool, metrics, node });
       const claimer = new Claimer({ config, log: log.child({ component: 'claims' }), chain, store, metrics, manager: sessions, node });
       const lifecycle = new Lifecycle({
         config,
@@ -208,7 +208,7 @@ export class AppContext {
     await this.claimer.drain(timeout);
     if (this.config.wireguard.removePeersOnShutdown) {
       for (const rec of this.sessions.records()) {
-        if (rec.peer) await this.sessions.removePeer(rec, 'shutdown').catch((err) => this.log.warn({ err }, 'peer removal at shutdown failed'));
+        if (rec.peer) await this.sessions.peers.removePeer(rec, 'shutdown').catch((err) => this.log.warn({ err }, 'peer removal at shutdown failed'));
       }
     }
     await this.sessions.close();

@@ -190,9 +190,9 @@ describe('peers reconciled with the records at run time', () => {
       const k2 = generateWgKeypair().publicKey;
       expect((await http(d.tcp, 'POST', '/session/auth', authBody(s1.session, s1.user, k1))).status).toBe(200);
       // The poll reads WireGuard (k1 present), then the user re-keys to k2 before the dump is reconciled.
-      const stale = await d.daemon.ctx.sessions.readDump();
+      const stale = await d.daemon.ctx.sessions.peers.readDump();
       expect((await http(d.tcp, 'POST', '/session/auth', authBody(s1.session, s1.user, k2))).status).toBe(200);
-      await d.daemon.ctx.sessions.reconcile(stale);
+      await d.daemon.ctx.sessions.peers.reconcile(stale);
       expect([...d.wg.peers.keys()]).toEqual([k2]);
       expect(d.wg.calls.filter((c) => c.op === 'remove').map((c) => c.args[0])).toEqual([k1]); // once, by the re-key
       const m = await http(d.tcp, 'GET', '/metrics');
@@ -219,7 +219,7 @@ describe('peers reconciled with the records at run time', () => {
       // (k1 present), waits for session 2.
       const rekey2 = http(d.tcp, 'POST', '/session/auth', authBody(s2.session, s2.user, k4));
       await removing(k2);
-      const reconciled = d.daemon.ctx.sessions.reconcile(await d.daemon.ctx.sessions.readDump());
+      const reconciled = d.daemon.ctx.sessions.peers.reconcile(await d.daemon.ctx.sessions.peers.readDump());
       // Session 1 re-keys (k1 -> k3) while the reconcile waits: k1 is released, its removal under way.
       const rekey1 = http(d.tcp, 'POST', '/session/auth', authBody(s1.session, s1.user, k3));
       await removing(k1);

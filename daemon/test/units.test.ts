@@ -14,7 +14,7 @@ import { tickToPay, defaultApiUrl } from '../../cli/src/commands/connect.js';
 import { ConfigError, configFromEnv, loadConfig } from '../src/config.js';
 import { RateLimiter } from '../src/http/rate-limit.js';
 import { Router, type Route } from '../src/http/router.js';
-import { newRecord } from '../src/sessions/manager.js';
+import { newRecord } from '../src/sessions/records.js';
 import { planClaim } from '../src/sessions/claimer.js';
 import { ChainClient, PACKET_DATA_SIZE, instructionIndexOf } from '../src/chain/client.js';
 import { pino } from 'pino';
@@ -554,6 +554,78 @@ describe('claim transaction size', () => {
     expect(chain.transactionSize(ixs)).toBe(tx.serialize().length);
     const many = Array.from({ length: 40 }, claim);
     expect(chain.transactionSize(many)).toBeGreaterThan(PACKET_DATA_SIZE);
+  });
+});
+
+describe('session reads over JSON-RPC', () => {
+  // A real loopback JSON-RPC server standing in for the RPC node: it answers getMultipleAccounts
+  // with the Clock only, and can drop a kept-alive connection when the next request arrives on it
+  // (what a server whose keep-alive timeout ran out does) or never answer.
+  const clockAt = (ts: bigint) => {
+    const b = Buffer.alloc(40);
+    b.writeBigInt64LE(ts, 32);
+    return b.toString('base64');
+  };
+  async function rpcServer(mode: { dropReused: boolean; hang: boolean }) {
+    const { createServer } = await import('node:http');
+    const seen = new WeakSet<object>();
+    let requests = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      if (mode.hang) return;
+      if (mode.dropReused && seen.has(req.socket)) {
+        mode.dropReused = false;
+        req.socket.destroy();
+        return;
+      }
+      seen.add(req.socket);
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const keys = JSON.parse(body).params[0] as string[];
+        const value = keys.map((_k, i) => (i === 0 ? { owner: 'Sysvar1111111111111111111111111111111111111', data: [clockAt(1_700_000_000n), 'base64'] } : null));
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { context: { slot: 1 }, value } }));
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = (server.address() as { port: number }).port;
+    return { url: `http://127.0.0.1:${port}`, server, requests: () => requests };
+  }
+
+  it('reads the sessions and the Clock, and sends a read again when a kept-alive connection was closed by the server', async () => {
+    const mode = { dropReused: false, hang: false };
+    const rpc = await rpcServer(mode);
+    try {
+      const chain = new ChainClient({ rpcUrl: rpc.url, commitment: 'confirmed', authority: Keypair.generate(), confirmTimeoutMs: 1000, log: pino({ level: 'silent' }) });
+      const failures: Array<string | null> = [];
+      chain.onRpc = (method, _s, failure) => failures.push(`${method}:${failure}`);
+      const missing = Keypair.generate().publicKey.toBase58();
+      const first = await chain.readSessions([missing]);
+      expect(first.now).toBe(1_700_000_000n);
+      expect(first.sessions.get(missing)).toEqual({ kind: 'missing' });
+      mode.dropReused = true; // the next request on the kept-alive connection is cut
+      expect(await chain.clockNow()).toBe(1_700_000_000n);
+      expect(rpc.requests()).toBe(3);
+      expect(failures).toEqual(['getMultipleAccounts:null', 'getMultipleAccounts:null']);
+    } finally {
+      rpc.server.closeAllConnections();
+      rpc.server.close();
+    }
+  });
+
+  it('gives up after the RPC timeout when the RPC accepts and never answers', async () => {
+    const rpc = await rpcServer({ dropReused: false, hang: true });
+    try {
+      const chain = new ChainClient({ rpcUrl: rpc.url, commitment: 'confirmed', authority: Keypair.generate(), confirmTimeoutMs: 1000, rpcTimeoutMs: 200, log: pino({ level: 'silent' }) });
+      const failures: Array<string | null> = [];
+      chain.onRpc = (_m, _s, failure) => failures.push(failure);
+      await expect(chain.clockNow()).rejects.toThrow(/did not answer within 200 ms/);
+      expect(failures).toEqual(['timeout']);
+    } finally {
+      rpc.server.closeAllConnections();
+      rpc.server.close();
+    }
   });
 });
 

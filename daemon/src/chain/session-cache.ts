@@ -32,7 +32,7 @@ export interface SessionCacheOptions {
 }
 
 interface Queued {
-  address: PublicKey;
+  address: PublicKey | string;
   promise: Promise<CachedSession>;
   resolve: (entry: CachedSession) => void;
   reject: (err: unknown) => void;
@@ -103,8 +103,8 @@ export class SessionCache {
    * that starts after this call; a held absence is still used while fresh (negativeMaxAgeMs),
    * so lookups of addresses that hold no session stay cheap.
    */
-  get(address: PublicKey, opts: { reread?: boolean } = {}): Promise<CachedSession> {
-    const key = address.toBase58();
+  get(address: PublicKey | string, opts: { reread?: boolean } = {}): Promise<CachedSession> {
+    const key = typeof address === 'string' ? address : address.toBase58();
     const entry = this.entries.get(key);
     if (this.fresh(entry) && !(opts.reread && entry.lookup.kind === 'session')) {
       this.hits++;

@@ -13,6 +13,20 @@ import { Cors } from './cors.js';
 import { RateLimiter } from './rate-limit.js';
 import { Router, type RouteResponse } from './router.js';
 
+/**
+ * JSON with bigints as strings. A replacer function makes JSON.stringify call back for every
+ * value, which costs on every answer; most answers hold no bigint, so the plain form is tried
+ * first (it throws a TypeError on a bigint).
+ */
+function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    if (err instanceof TypeError) return JSON.stringify(value, bigintReplacer);
+    throw err;
+  }
+}
+
 const address0 = (s: Server) => (s.address() as AddressInfo).port;
 /** An IPv4-mapped IPv6 address (::ffff:1.2.3.4) as the IPv4 address it is. */
 const plainAddress = (a: string) => (/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(a) ? a.slice(7) : a);
@@ -117,7 +131,7 @@ export class ApiServer {
       body = out.text;
       headers['content-type'] = out.contentType ?? 'text/plain; charset=utf-8';
     } else {
-      body = `${JSON.stringify(out.json ?? null, bigintReplacer)}\n`;
+      body = `${jsonText(out.json ?? null)}\n`;
       headers['content-type'] = 'application/json; charset=utf-8';
     }
     headers['content-length'] = String(Buffer.byteLength(body));

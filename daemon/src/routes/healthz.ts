@@ -29,7 +29,7 @@ export const healthzRoute: Route = {
         lastPollOk: lifecycle.lastPollOk,
         uptimeSeconds: Math.floor((Date.now() - ctx.startedAt) / 1000),
         // What WireGuard has (as dvpn_peers), not what the records hold.
-        peers: ctx.sessions.presentPeerCount,
+        peers: ctx.sessions.peers.presentPeerCount,
         problems,
         authority: { address: ctx.chain.authority.publicKey.toBase58(), lamports },
       },

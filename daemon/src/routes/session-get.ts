@@ -7,6 +7,8 @@ import { SessionMode, SessionState } from '@dvpn/sdk';
 import { HttpError } from '../errors.js';
 import { validate } from '../http/body.js';
 import type { Route } from '../http/router.js';
+import type { AppContext } from '../context.js';
+import type { SessionRecord } from '../state/types.js';
 import { PubkeyString } from '../validation.js';
 
 export const sessionGetRoute: Route = {
@@ -60,6 +62,52 @@ export const sessionGetRoute: Route = {
     if (!rec && !onChain) {
       throw new HttpError(404, 'session_not_found', `this node knows no session ${pda}`);
     }
-    return { json: { session: pda, known: !!rec, daemon: rec ? ctx.sessions.view(rec) : null, chain, chainReadAt, chainError } };
+    return { json: { session: pda, known: !!rec, daemon: rec ? daemonView(rec, ctx) : null, chain, chainReadAt, chainError } };
   },
 };
+
+/** The daemon's view of a session it has admitted. */
+export function daemonView(rec: SessionRecord, ctx: AppContext) {
+  const peers = ctx.sessions.peers;
+  return {
+    session: rec.session,
+    user: rec.user,
+    mode: rec.mode,
+    paymentMint: rec.paymentMint,
+    phase: rec.phase,
+    endReason: rec.endReason,
+    startTs: rec.startTs.toString(),
+    endTs: rec.endTs.toString(),
+    // What WireGuard has: a recorded peer missing from it (not restored yet) is shown apart.
+    peer: rec.peer && peers.isPresent(rec.peer.publicKey) ? { publicKey: rec.peer.publicKey, address: rec.peer.address, addedAt: new Date(rec.peer.addedAt).toISOString() } : null,
+    peerMissing: rec.peer && !peers.isPresent(rec.peer.publicKey) ? { publicKey: rec.peer.publicKey, address: rec.peer.address } : null,
+    peerRemoved: rec.peerRemoved
+      ? { at: new Date(rec.peerRemoved.at).toISOString(), reason: rec.peerRemoved.reason, tick: rec.peerRemoved.tick.toString() }
+      : null,
+    bytes: { rx: rec.bytesRx.toString(), tx: rec.bytesTx.toString(), total: (rec.bytesRx + rec.bytesTx).toString() },
+    payment: ctx.sessions.usage.payment(rec),
+    lastTickAt: rec.lastTickAt ? new Date(rec.lastTickAt).toISOString() : null,
+    claims: rec.claims.map((c) => ({
+      kind: c.kind,
+      tick: c.tick?.toString() ?? null,
+      signature: c.signature,
+      at: new Date(c.at).toISOString(),
+      amount: c.amount?.toString() ?? null,
+      providerAmount: c.providerAmount?.toString() ?? null,
+      fee: c.fee?.toString() ?? null,
+      refund: c.refund?.toString() ?? null,
+      via: c.via,
+    })),
+    pendingClaim: rec.pending
+      ? {
+          kind: rec.pending.kind,
+          tick: rec.pending.tick?.toString() ?? null,
+          signature: rec.pending.signature,
+          attempts: rec.pending.attempts,
+          lastError: rec.pending.lastError,
+          nextAttemptAt: new Date(rec.pending.nextAttemptAt).toISOString(),
+        }
+      : null,
+    chunkClaimsDone: rec.chunkClaimsDone,
+  };
+}

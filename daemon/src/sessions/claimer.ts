@@ -276,7 +276,7 @@ export class Claimer {
       nowMs: Date.now(),
       intervalMs: this.d.config.claims.intervalSeconds * 1000,
       payout: this.d.config.claims.payout,
-      preimageFor: (r, t) => this.d.manager.preimageFor(r, t),
+      preimageFor: (r, t) => this.d.manager.ticks.preimageFor(r, t),
     });
     const blocked = this.rentBlocked.get(rec.session);
     if (blocked && plan?.kind === 'chunk') {

@@ -2,7 +2,6 @@
 // peers (`wg show dump`), read every open session and the Clock from the
 // chain in one batch, end what ended (peer removed), cut usage sessions that
 // stopped paying, and hand due claims to the claimer.
-import { PublicKey } from '@solana/web3.js';
 import type { Logger } from 'pino';
 import type { ChainClient } from '../chain/client.js';
 import type { SessionCache } from '../chain/session-cache.js';
@@ -47,9 +46,9 @@ export class Lifecycle {
   /** Restores peers from the state, then polls until stop(). */
   async start(): Promise<void> {
     this.stopped = false;
-    const dump = await this.d.manager.readDump();
-    this.d.manager.applyDump(dump);
-    await this.d.manager.reconcile(dump);
+    const dump = await this.d.manager.peers.readDump();
+    this.d.manager.metering.applyDump(dump);
+    await this.d.manager.peers.reconcile(dump);
     await this.pollOnce();
     this.arm();
   }
@@ -78,8 +77,8 @@ export class Lifecycle {
     let ok = true;
     let outOfSync = false;
     try {
-      const dump = await manager.meterOnce();
-      if ((await manager.reconcile(dump)) > 0) {
+      const dump = await manager.metering.once();
+      if ((await manager.peers.reconcile(dump)) > 0) {
         outOfSync = true;
         metrics.pollErrors.inc({ stage: 'restore' });
       }
@@ -90,14 +89,14 @@ export class Lifecycle {
     }
     const open = manager.records().filter((r) => r.phase !== 'settled');
     try {
-      const { now, sessions } = await chain.readSessions(open.map((r) => new PublicKey(r.session)));
+      const { now, sessions } = await chain.readSessions(open.map((r) => r.session));
       this.d.cache.putAll(sessions, now);
       for (const rec of open) {
         const lookup = sessions.get(rec.session);
         if (!lookup) continue;
         try {
           await manager.applyChain(rec, lookup, now);
-          await manager.enforcePayment(rec);
+          await manager.usage.enforce(rec);
         } catch (err) {
           ok = false;
           metrics.pollErrors.inc({ stage: 'session' });
@@ -130,7 +129,7 @@ export class Lifecycle {
     }
     if (this.polls % 20 === 0) store.pruneReplay();
     if (Date.now() - this.meterPersistedAt >= this.d.config.lifecycle.meterPersistSeconds * 1000) {
-      manager.persistMeter();
+      manager.metering.persist();
       this.meterPersistedAt = Date.now();
     }
     try {
@@ -151,6 +150,6 @@ export class Lifecycle {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.running) await this.running;
-    this.d.manager.persistMeter();
+    this.d.manager.metering.persist();
   }
 }

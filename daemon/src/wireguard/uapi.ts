@@ -32,12 +32,19 @@ export function uapiSocketPath(iface: string, dir = UAPI_DIR): string | null {
 }
 
 const b64ToHex = (key: string) => Buffer.from(assertWgKey(key), 'base64').toString('hex');
-const hexToB64 = (hex: string) => {
+const hexToB64Raw = (hex: string) => {
   // Buffer.from stops at the first character that is not hex: a short result is a malformed key.
   const bytes = Buffer.from(hex, 'hex');
   if (hex.length !== 64 || bytes.length !== 32) throw new UapiError('get', null, 'malformed key in the answer');
   return bytes.toString('base64');
 };
+
+/**
+ * Peer keys of the previous dump, hex -> base64: a dump of 1,000 peers (every poll, and
+ * before each re-key) converted every key again, a visible share of the daemon's CPU.
+ * Each parse keeps only the keys it saw, so this holds at most one dump's peers.
+ */
+let knownKeys = new Map<string, string>();
 
 /** The interface's public key from its private key, remembered (every dump carries the same one). */
 let lastKey: { privateKey: string; publicKey: string } | null = null;
@@ -66,6 +73,12 @@ export function parseUapiGet(text: string): WgDump {
   let listenPort = 0;
   const peers: WgPeerStats[] = [];
   let peer: WgPeerStats | null = null;
+  const seen = new Map<string, string>();
+  const hexToB64 = (hex: string) => {
+    const b64 = knownKeys.get(hex) ?? hexToB64Raw(hex);
+    seen.set(hex, b64);
+    return b64;
+  };
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const eq = line.indexOf('=');
@@ -76,7 +89,7 @@ export function parseUapiGet(text: string): WgDump {
       peer = { publicKey: hexToB64(v), endpoint: null, allowedIps: [], latestHandshake: 0, rxBytes: 0n, txBytes: 0n };
       peers.push(peer);
     } else if (!peer) {
-      if (k === 'private_key') privateKey = hexToB64(v);
+      if (k === 'private_key') privateKey = hexToB64Raw(v);
       else if (k === 'listen_port') listenPort = Number(v) || 0;
     } else if (k === 'endpoint') peer.endpoint = v;
     else if (k === 'allowed_ip') peer.allowedIps.push(v);
@@ -84,6 +97,7 @@ export function parseUapiGet(text: string): WgDump {
     else if (k === 'rx_bytes') peer.rxBytes = /^\d+$/.test(v) ? BigInt(v) : 0n;
     else if (k === 'tx_bytes') peer.txBytes = /^\d+$/.test(v) ? BigInt(v) : 0n;
   }
+  knownKeys = seen;
   // `wg show dump` prints "(none)" for an interface without a key; keep its shape.
   const publicKey = privateKey && privateKey !== Buffer.alloc(32).toString('base64') ? publicKeyOf(privateKey) : '(none)';
   return { publicKey, listenPort, peers };

@@ -1,0 +1,96 @@
+// Usage ticks: a client pays through tick N by showing the hash-chain
+// preimage w_N; the daemon checks it against the latest paid tick and keeps
+// the latest preimage (claims derive every earlier one from it).
+import type { Logger } from 'pino';
+import { createHashWorker, hashNNode, verifyTickNode } from '@dvpn/sdk/node';
+import type { DaemonConfig } from '../config.js';
+import { HttpError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { StateStore } from '../state/store.js';
+import type { SessionRecord } from '../state/types.js';
+import type { TickRequest } from '../validation.js';
+import { hex, unhex } from './records.js';
+import type { UsagePolicy } from './usage.js';
+
+/** Tick gaps up to this are checked in line (a few microseconds); longer ones on the hash worker. */
+const INLINE_TICK_GAP = 64n;
+
+export interface TicksDeps {
+  config: DaemonConfig;
+  log: Logger;
+  store: StateStore;
+  metrics: Metrics;
+  usage: UsagePolicy;
+}
+
+export class Ticks {
+  /**
+   * Long tick checks (up to maxTickGap SHA-256 rounds; the route is unauthenticated) run on a
+   * worker thread, so wrong preimages cannot hold up the event loop that serves everyone.
+   */
+  private readonly hashWorker = createHashWorker();
+
+  constructor(private readonly d: TicksDeps) {}
+
+  /** Pays `pda` through `req.tick`; answers with the session's record once that is on disk. */
+  async pay(pda: string, req: TickRequest): Promise<SessionRecord> {
+    const { store, metrics, config } = this.d;
+    const fail = (status: number, code: string, message: string, details?: unknown): never => {
+      metrics.ticks.inc({ result: code });
+      throw new HttpError(status, code, message, details);
+    };
+    const rec = store.sessions.get(pda);
+    if (!rec) return fail(404, 'unknown_session', 'this node has not admitted that session; authenticate first (POST /session/auth)');
+    if (rec.mode !== 'usage') fail(409, 'not_usage_session', 'ticks are for usage sessions; this is a time session');
+    if (rec.phase === 'settled' || rec.chunkClaimsDone) fail(410, 'session_settled', 'the session is settled; ticks can no longer be claimed');
+    const tick = BigInt(req.tick);
+    if (tick > rec.maxTicks) fail(400, 'tick_beyond_chain', `tick ${tick} is beyond the session's ${rec.maxTicks} ticks`);
+    for (;;) {
+      if (tick <= rec.latestTick) {
+        if (tick === rec.latestTick && rec.latestPreimage === hex(req.preimage)) {
+          // Answer 200 only for what is on disk: an earlier attempt may have failed to write it.
+          await store.flush();
+          metrics.ticks.inc({ result: 'duplicate' });
+          return rec;
+        }
+        fail(409, 'stale_tick', `tick ${tick} is not after the latest paid tick ${rec.latestTick}`, { paidTick: rec.latestTick.toString() });
+      }
+      const gap = tick - rec.latestTick;
+      if (gap > BigInt(config.usage.maxTickGap)) fail(400, 'tick_gap_too_large', `pay at most ${config.usage.maxTickGap} ticks per request`);
+      const baseTick = rec.latestTick;
+      const basePreimage = rec.latestPreimage;
+      if (!basePreimage) return fail(400, 'invalid_preimage', `the preimage does not hash to the proof of tick ${rec.latestTick}`);
+      const valid =
+        gap <= INLINE_TICK_GAP
+          ? verifyTickNode(unhex(basePreimage), baseTick, req.preimage, tick)
+          : await this.hashWorker.verifyTick(unhex(basePreimage), baseTick, req.preimage, tick);
+      // Another tick was paid while this one was checked: check again against it.
+      if (rec.latestTick !== baseTick || rec.latestPreimage !== basePreimage) continue;
+      if (!valid) fail(400, 'invalid_preimage', `the preimage does not hash to the proof of tick ${rec.latestTick}`);
+      break;
+    }
+    if (rec.phase === 'settled' || rec.chunkClaimsDone) fail(410, 'session_settled', 'the session is settled; ticks can no longer be claimed');
+    // No await between the check above and this update: concurrent ticks cannot both apply.
+    const paid = tick - rec.latestTick;
+    rec.latestTick = tick;
+    rec.latestPreimage = hex(req.preimage);
+    rec.lastTickAt = Date.now();
+    if (rec.latestTick >= this.d.usage.owedTick(rec)) this.d.usage.settle(pda);
+    store.put(rec);
+    await store.flush();
+    metrics.ticks.inc({ result: 'ok' });
+    metrics.ticksAccepted.inc({}, Number(paid));
+    return rec;
+  }
+
+  /** w_tick for a tick at or below the latest paid one (derived from the latest preimage). */
+  preimageFor(rec: SessionRecord, tick: bigint): Uint8Array {
+    if (!rec.latestPreimage || tick > rec.latestTick) throw new Error(`no preimage for tick ${tick}`);
+    return hashNNode(unhex(rec.latestPreimage), rec.latestTick - tick);
+  }
+
+  /** Stops the hash worker. */
+  async close(): Promise<void> {
+    await this.hashWorker.close();
+  }
+}
