@@ -360,8 +360,7 @@ export async function generate(): Promise<Map<string, string>> {
   files.set('reference/graphql.md', graphqlPage(sdl));
   files.set('public/schema.graphql', sdl);
 
-  const pkg = JSON.parse(read('package.json')) as { version?: string };
-  const api = restOpenApi(schema, buildRestRoutes(schema), pkg.version ?? idl.metadata.version);
+  const api = restOpenApi(schema, buildRestRoutes(schema));
   files.set('public/openapi.json', `${JSON.stringify(api, null, 2)}\n`);
   files.set('reference/rest.md', restPage(api));
 

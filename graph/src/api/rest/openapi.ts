@@ -23,7 +23,11 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { readFileSync } from 'node:fs';
 import type { RestParam, RestRoute } from './routes.js';
+
+/** The API's version: @dvpn/graph's (graph/package.json), in the served document and the docs site's alike. */
+export const API_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 type Json = Record<string, unknown>;
 
@@ -102,7 +106,7 @@ function answerSchema(schema: GraphQLSchema, route: RestRoute): Json {
   };
 }
 
-export function restOpenApi(schema: GraphQLSchema, routes: readonly RestRoute[], version = '0.1.0'): Json {
+export function restOpenApi(schema: GraphQLSchema, routes: readonly RestRoute[], version = API_VERSION): Json {
   const errors = { description: 'GraphQL-style errors', content: { 'application/json': { schema: { $ref: '#/components/schemas/Errors' } } } };
   const paths: Json = {};
   for (const r of routes) {
