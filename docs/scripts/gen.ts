@@ -4,8 +4,8 @@
 //   guide/quickstart.md     the README's quickstart section (the one tests/quickstart runs)
 //   reference/program.md    every instruction, account, event, type and error of idl/dvpn.json
 //   reference/graphql.md    every type and field of the API schema (graph/src/api/print-schema.ts)
-//   reference/rest.md       the REST routes of graph/src/api/use-rest.ts, and
-//   public/openapi.json     the same as an OpenAPI 3.1 document
+//   reference/rest.md       the REST routes (graph/src/api/rest/: operations.graphql on the schema), and
+//   public/openapi.json     their OpenAPI 3.1 document (graph/src/api/rest/openapi.ts, also served by the API)
 //   operators/*.md          graph/README.md, daemon/README.md, ops/README.md, sdk/README.md
 //
 //   npx tsx docs/scripts/gen.ts [--check]   (--check: fail if a page on disk differs)
@@ -15,27 +15,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   buildSchema,
   getNamedType,
-  getNullableType,
   isEnumType,
   isInputObjectType,
   isInterfaceType,
-  isListType,
-  isNonNullType,
   isObjectType,
   isScalarType,
-  isSpecifiedScalarType,
   isUnionType,
-  parse,
-  TypeInfo,
-  visit,
-  visitWithTypeInfo,
   type GraphQLField,
   type GraphQLInputField,
   type GraphQLNamedType,
-  type GraphQLOutputType,
-  type GraphQLSchema,
   type GraphQLType,
-  type SelectionSetNode,
 } from 'graphql';
 
 export const DOCS = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -304,241 +293,37 @@ export function graphqlPage(sdl: string): string {
 }
 
 // ---------------------------------------------------------------- REST / OpenAPI
-
-interface Param {
-  name: string;
-  description: string;
-  schema: Record<string, unknown>;
-}
-const text = (description: string): Param['schema'] => ({ type: 'string', description });
-const P = (name: string, description: string, schema: Param['schema'] = { type: 'string' }): Param => ({ name, description, schema });
-const boolP = (name: string, description: string) => P(name, description, { type: 'boolean' });
-const intP = (name: string, description: string) => P(name, description, { type: 'integer' });
-const PAGE_PARAMS = [
-  intP('first', 'page size from the start (Relay)'),
-  P('after', 'cursor: items after it'),
-  intP('last', 'page size from the end'),
-  P('before', 'cursor: items before it'),
-];
-const DIRECTION = P('direction', 'ASC or DESC (needs orderBy)', { type: 'string', enum: ['ASC', 'DESC'] });
-
-/**
- * The REST routes with their query parameters. use-rest.ts turns each
- * parameter into a GraphQL variable; restParamsInSource() reads the names it
- * reads from the query string, and gen fails when the two lists differ.
- */
-export const REST_ROUTES: { path: string; doc: keyof typeof import('../../graph/src/api/use-rest.js').REST_DOCUMENTS; summary: string; root: string; list: boolean; params: Param[]; pathParam?: Param }[] = [
-  {
-    path: '/nodes',
-    doc: 'nodes',
-    root: 'nodes',
-    list: true,
-    summary: 'Nodes, filtered and ordered (the marketplace listing)',
-    params: [
-      P('region', 'one region'),
-      P('regions', 'comma-separated regions'),
-      P('provider', 'provider account address'),
-      boolP('active', 'accepting sessions'),
-      P('minPrice', 'least SOL price per minute, lamports (decimal string)'),
-      P('maxPrice', 'most SOL price per minute, lamports'),
-      P('minPriceToken', 'least token price per minute, base units'),
-      P('maxPriceToken', 'most token price per minute, base units'),
-      boolP('acceptsSol', 'has a SOL price'),
-      boolP('acceptsToken', 'has a token price'),
-      intP('minReputation', 'least provider reputation score'),
-      intP('minFreeCapacity', 'least free session slots'),
-      boolP('hasFreeCapacity', 'at least one free slot'),
-      P('orderBy', 'sort field', { type: 'string', enum: ['PRICE_PER_MINUTE', 'PRICE_PER_MINUTE_TOKEN', 'REPUTATION', 'FREE_CAPACITY', 'CREATED_AT', 'TOTAL_SESSIONS'] }),
-      DIRECTION,
-      ...PAGE_PARAMS,
-    ],
-  },
-  { path: '/nodes/{pubkey}', doc: 'node', root: 'node', list: false, summary: 'One node and its provider', params: [], pathParam: P('pubkey', 'node account address') },
-  {
-    path: '/sessions',
-    doc: 'sessions',
-    root: 'sessions',
-    list: true,
-    summary: 'Sessions, filtered and ordered',
-    params: [
-      P('user', 'user wallet'),
-      P('node', 'node account address'),
-      P('provider', 'provider account address'),
-      P('state', 'comma-separated states, e.g. ACTIVE,CLOSING'),
-      P('mode', 'TIME or USAGE'),
-      P('currency', 'SOL or TOKEN'),
-      P('from', 'sessions started at or after (ISO 8601)'),
-      P('to', 'sessions started before (ISO 8601)'),
-      P('orderBy', 'sort field', { type: 'string', enum: ['START_TS', 'END_TS', 'ESCROW_AMOUNT', 'UPDATED_AT'] }),
-      DIRECTION,
-      ...PAGE_PARAMS,
-    ],
-  },
-  {
-    path: '/sessions/{pubkey}',
-    doc: 'session',
-    root: 'session',
-    list: false,
-    summary: 'One session with its claims (first 100), dispute and rating',
-    params: [],
-    pathParam: P('pubkey', 'session account address'),
-  },
-  {
-    path: '/providers/{pubkey}',
-    doc: 'provider',
-    root: 'byPubkey',
-    list: false,
-    summary: 'One provider (by account address or by authority wallet) and its nodes (first 100)',
-    params: [],
-    pathParam: P('pubkey', 'provider account address or its authority wallet'),
-  },
-  { path: '/stats', doc: 'stats', root: 'stats', list: false, summary: 'Platform totals and totals by region', params: [] },
-];
-
-/** Query-string names that use-rest.ts reads (str/list/bool/int/upper(q, 'name'), plus paging and ordering). */
-export function restParamsInSource(source: string): Set<string> {
-  const names = new Set([...source.matchAll(/\b(?:str|list|bool|int|upper)\(q, '(\w+)'\)/g)].map((m) => m[1]));
-  return names;
-}
-
-function scalarSchema(name: string): Record<string, unknown> {
-  switch (name) {
-    case 'Int':
-      return { type: 'integer' };
-    case 'Float':
-      return { type: 'number' };
-    case 'Boolean':
-      return { type: 'boolean' };
-    default:
-      return { type: 'string' };
-  }
-}
-
-/** JSON Schema of what a selection set returns, walked against the schema. */
-function selectionSchema(schema: GraphQLSchema, type: GraphQLOutputType, sel: SelectionSetNode | undefined, fragments: Map<string, SelectionSetNode>, components: Record<string, unknown>): Record<string, unknown> {
-  const nullable = !isNonNullType(type);
-  const inner = getNullableType(type) as GraphQLOutputType;
-  let s: Record<string, unknown>;
-  if (isListType(inner)) s = { type: 'array', items: selectionSchema(schema, inner.ofType, sel, fragments, components) };
-  else if (isEnumType(inner)) s = { type: 'string', enum: inner.getValues().map((v) => v.name) };
-  else if (isScalarType(inner)) {
-    // The built-in scalars' descriptions say nothing about this API; custom ones (Pubkey, amounts) do.
-    const own = inner.description && !isSpecifiedScalarType(inner) ? { description: inner.description } : {};
-    s = { ...scalarSchema(inner.name), ...own, 'x-graphql-type': inner.name };
-  }
-  else if (isObjectType(inner) || isInterfaceType(inner)) {
-    const properties: Record<string, unknown> = {};
-    const required: string[] = [];
-    const fields = inner.getFields();
-    const addSelections = (set: SelectionSetNode) => {
-      for (const node of set.selections) {
-        if (node.kind === 'Field') {
-          const f = fields[node.name.value];
-          if (!f) continue;
-          const key = node.alias?.value ?? node.name.value;
-          properties[key] = { ...selectionSchema(schema, f.type, node.selectionSet, fragments, components), ...(f.description ? { description: f.description } : {}) };
-          if (isNonNullType(f.type)) required.push(key);
-        } else if (node.kind === 'FragmentSpread') addSelections(fragments.get(node.name.value)!);
-        else if (node.kind === 'InlineFragment') addSelections(node.selectionSet);
-      }
-    };
-    if (sel) addSelections(sel);
-    s = { type: 'object', 'x-graphql-type': inner.name, properties, required };
-  } else s = {};
-  return nullable ? { anyOf: [s, { type: 'null' }] } : s;
-}
-
-export function openApi(sdl: string, documents: Record<string, string>, version: string): Record<string, unknown> {
-  const schema = buildSchema(sdl);
-  const errors = {
-    description: 'GraphQL-style errors',
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/Errors' } } },
-  };
-  const paths: Record<string, unknown> = {};
-  for (const r of REST_ROUTES) {
-    const doc = parse(documents[r.doc]);
-    const fragments = new Map<string, SelectionSetNode>();
-    for (const d of doc.definitions) if (d.kind === 'FragmentDefinition') fragments.set(d.name.value, d.selectionSet);
-    const op = doc.definitions.find((d) => d.kind === 'OperationDefinition');
-    if (!op || op.kind !== 'OperationDefinition') throw new Error(`REST document ${r.doc} has no operation`);
-    const rootField = op.selectionSet.selections.find((s) => s.kind === 'Field' && (s.alias?.value ?? s.name.value) === r.root);
-    if (!rootField || rootField.kind !== 'Field') throw new Error(`REST document ${r.doc} selects no ${r.root}`);
-    const fieldType = schema.getQueryType()!.getFields()[rootField.name.value].type;
-    const components = {};
-    let body = selectionSchema(schema, getNullableType(fieldType) as GraphQLOutputType, rootField.selectionSet, fragments, components);
-    if (r.list) {
-      // Lists answer { items, pageInfo, totalCount } from the connection.
-      const conn = ((body.anyOf as Record<string, unknown>[] | undefined)?.[0] ?? body) as { properties: Record<string, Record<string, unknown>> };
-      body = {
-        type: 'object',
-        required: ['items', 'pageInfo', 'totalCount'],
-        properties: { items: conn.properties.nodes, pageInfo: conn.properties.pageInfo, totalCount: conn.properties.totalCount },
-      };
-    }
-    const parameters = [
-      ...(r.pathParam ? [{ name: r.pathParam.name, in: 'path', required: true, description: r.pathParam.description, schema: r.pathParam.schema }] : []),
-      ...r.params.map((p) => ({ name: p.name, in: 'query', required: false, description: p.description, schema: p.schema })),
-    ];
-    paths[r.path] = {
-      get: {
-        operationId: r.doc,
-        summary: r.summary,
-        description: `Runs this GraphQL document through the API's pipeline (same resolvers and limits):\n\n\`\`\`graphql\n${documents[r.doc].replace(/\s+/g, ' ').trim()}\n\`\`\``,
-        parameters,
-        responses: {
-          '200': { description: 'OK', content: { 'application/json': { schema: body } } },
-          '400': errors,
-          ...(r.pathParam ? { '404': errors } : {}),
-          '429': errors,
-        },
-      },
-    };
-  }
-  return {
-    openapi: '3.1.0',
-    info: {
-      title: 'DVPN indexer REST API',
-      version,
-      description: 'Read-only REST paths of the indexer API, answered by the GraphQL schema. Amounts are decimal strings (u64 does not fit a JSON number).',
-    },
-    servers: [{ url: 'http://127.0.0.1:4000', description: '`make dev`' }],
-    paths,
-    components: {
-      schemas: {
-        Errors: {
-          type: 'object',
-          required: ['errors'],
-          properties: { errors: { type: 'array', items: { type: 'object', required: ['message'], properties: { message: { type: 'string' }, extensions: { type: 'object' } } } } },
-        },
-      },
-    },
-  };
-}
+// The routes and their OpenAPI document come from graph/src/api/rest/ (the
+// operations in operations.graphql, built against the schema): the same
+// function the API serves GET /openapi.json from.
 
 function schemaText(s: Record<string, unknown> | undefined): string {
   if (!s) return '';
   if (s.anyOf) return `${schemaText((s.anyOf as Record<string, unknown>[])[0])} or null`;
   if (s.type === 'array') return `list of ${schemaText(s.items as Record<string, unknown>)}`;
-  if (s['x-graphql-type']) return `${s['x-graphql-type']}`;
   if (s.enum) return (s.enum as string[]).join(' | ');
+  if (s['x-graphql-type']) return `${s['x-graphql-type']}`;
   return String(s.type ?? '');
 }
 
 export function restPage(api: Record<string, unknown>): string {
-  const out: string[] = [header('graph/src/api/use-rest.ts and the API schema')];
+  const out: string[] = [header('graph/src/api/rest/operations.graphql and the API schema')];
   out.push('# REST reference\n');
   out.push(
-    'Read-only JSON over GET, on the same server and port as GraphQL. Each path runs a fixed GraphQL document, so field names, values and limits are exactly ' +
+    'Read-only JSON over GET, on the same server and port as GraphQL. Each path runs a named GraphQL operation (`graph/src/api/rest/operations.graphql`), so field names, values and limits are exactly ' +
       "GraphQL's ([GraphQL reference](/reference/graphql)): lists answer `{ items, pageInfo, totalCount }`, one object answers the object (404 when unknown), " +
-      'bad parameters answer 400 with GraphQL-style `{ errors: [{ message }] }`. The same as an OpenAPI 3.1 document: [openapi.json](/openapi.json){target="_self"}.\n',
+      'bad parameters answer 400 with GraphQL-style `{ errors: [{ message }] }`. List parameters are comma-separated; enum values may be in any case. ' +
+      'The same as an OpenAPI 3.1 document: [openapi.json](/openapi.json){target="_self"} (the API serves it too, at `GET /openapi.json`).\n',
   );
-  const paths = api.paths as Record<string, { get: { summary: string; parameters: { name: string; in: string; description: string; schema: Record<string, unknown> }[]; responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }> } }>;
+  const paths = api.paths as Record<string, { get: { summary: string; parameters: { name: string; in: string; description: string; schema: Record<string, unknown>; 'x-graphql-variable': string }[]; responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }> } }>;
   for (const [path, { get }] of Object.entries(paths)) {
     out.push(`## GET ${path.replace(/\{(\w+)\}/g, ':$1')}\n`);
     out.push(`${esc(get.summary)}.\n`);
     if (get.parameters.length) {
-      out.push('| parameter | in | type | description |\n| --- | --- | --- | --- |');
-      for (const p of get.parameters) out.push(`| ${code(p.name)} | ${p.in} | ${esc(schemaText(p.schema), true)} | ${esc(p.description, true)} |`);
+      out.push('| parameter | in | type | GraphQL variable | description |\n| --- | --- | --- | --- | --- |');
+      for (const p of get.parameters) {
+        out.push(`| ${code(p.name)} | ${p.in} | ${esc(schemaText(p.schema), true)} | ${code(p['x-graphql-variable'])} | ${esc(p.description, true)} |`);
+      }
       out.push('');
     }
     const body = get.responses['200'].content!['application/json'].schema;
@@ -568,20 +353,14 @@ export async function generate(): Promise<Map<string, string>> {
   files.set('reference/program.md', programPage(idl));
 
   const { printApiSchema } = await import('../../graph/src/api/print-schema.js');
-  const { REST_DOCUMENTS } = await import('../../graph/src/api/use-rest.js');
+  const { schema } = await import('../../graph/src/api/schema/index.js');
+  const { buildRestRoutes } = await import('../../graph/src/api/rest/routes.js');
+  const { restOpenApi } = await import('../../graph/src/api/rest/openapi.js');
   const sdl = printApiSchema();
   files.set('reference/graphql.md', graphqlPage(sdl));
   files.set('public/schema.graphql', sdl);
 
-  const documented = new Set(REST_ROUTES.flatMap((r) => r.params.map((p) => p.name)));
-  const inSource = restParamsInSource(read('graph/src/api/use-rest.ts'));
-  const missing = [...inSource].filter((n) => !documented.has(n));
-  const stale = [...documented].filter((n) => !inSource.has(n));
-  if (missing.length || stale.length) {
-    throw new Error(`docs/scripts/gen.ts REST_ROUTES is out of date with graph/src/api/use-rest.ts: undocumented ${JSON.stringify(missing)}, no longer read ${JSON.stringify(stale)}`);
-  }
-  const pkg = JSON.parse(read('package.json')) as { version?: string };
-  const api = openApi(sdl, REST_DOCUMENTS, pkg.version ?? idl.metadata.version);
+  const api = restOpenApi(schema, buildRestRoutes(schema));
   files.set('public/openapi.json', `${JSON.stringify(api, null, 2)}\n`);
   files.set('reference/rest.md', restPage(api));
 

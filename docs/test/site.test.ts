@@ -2,7 +2,7 @@
 // reference pages, then `vitepress build`, which fails on any dead link) and
 // checks what a reader looks for: every instruction, account, event and error
 // of the IDL on the program reference, every GraphQL type on the GraphQL
-// reference, every REST route on the REST reference and in openapi.json, and
+// reference, every REST route and parameter on the REST reference and in openapi.json, and
 // the README's quickstart commands on the quickstart page.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,8 +10,10 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSchema } from 'graphql';
-import { REPO, REST_ROUTES, esc, rewriteLinks, restParamsInSource, type Idl } from '../scripts/gen.js';
+import { buildSchema, getNamedType, isLeafType, type GraphQLObjectType } from 'graphql';
+import { REPO, esc, rewriteLinks, type Idl } from '../scripts/gen.js';
+import { schema as apiSchema } from '../../graph/src/api/schema/index.js';
+import { buildRestRoutes } from '../../graph/src/api/rest/routes.js';
 
 function sh(cmd: string, args: string[], cwd = REPO): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
@@ -72,15 +74,28 @@ describe('the documentation site', () => {
     expect(page('schema.graphql')).toBe(readFileSync(join(REPO, 'graph/schema.graphql'), 'utf8'));
   });
 
-  it('REST reference and openapi.json: every route and every query parameter use-rest.ts reads', () => {
+  it('REST reference and openapi.json: every route, every parameter it reads and every field it answers', () => {
     const html = page('reference/rest.html');
-    const api = JSON.parse(page('openapi.json')) as { openapi: string; paths: Record<string, { get: { parameters: { name: string }[] } }> };
+    type Schema = { properties?: Record<string, Schema>; items?: Schema; anyOf?: Schema[] };
+    const api = JSON.parse(page('openapi.json')) as {
+      openapi: string;
+      paths: Record<string, { get: { parameters: { name: string }[]; responses: Record<string, { content?: Record<string, { schema: Schema }> }> } }>;
+    };
     expect(api.openapi).toBe('3.1.0');
-    expect(Object.keys(api.paths).sort()).toEqual(REST_ROUTES.map((r) => r.path).sort());
-    for (const r of REST_ROUTES) expect(html, r.path).toContain(`GET ${r.path.replace(/\{(\w+)\}/g, ':$1')}`);
-    const read = restParamsInSource(readFileSync(join(REPO, 'graph/src/api/use-rest.ts'), 'utf8'));
-    const documented = new Set(Object.values(api.paths).flatMap((p) => p.get.parameters.map((x) => x.name)));
-    for (const name of read) expect(documented, name).toContain(name);
+    const routes = buildRestRoutes(apiSchema);
+    expect(Object.keys(api.paths).sort()).toEqual(routes.map((r) => r.path).sort());
+    for (const r of routes) {
+      expect(html, r.path).toContain(`GET ${r.path.replace(/\{(\w+)\}/g, ':$1')}`);
+      expect(api.paths[r.path].get.parameters.map((p) => p.name)).toEqual(r.params.map((p) => p.name));
+      for (const p of r.params) expect(html, `${r.path} ${p.name}`).toContain(`<code>${p.name}</code>`);
+    }
+    // What a reader checks against a GraphQL answer: a node's fields are all in the listing's items.
+    const item = api.paths['/nodes'].get.responses['200'].content!['application/json'].schema.properties!.items.items!;
+    const nodeFields = Object.values((apiSchema.getType('VpnNode') as GraphQLObjectType).getFields())
+      .filter((f) => isLeafType(getNamedType(f.type)))
+      .map((f) => f.name);
+    expect(Object.keys(item.properties!).sort()).toEqual(nodeFields.sort());
+    expect(html).toContain('pricePerTick');
   });
 
   it('quickstart: the README commands that tests/quickstart runs', () => {

@@ -84,7 +84,9 @@ export type NodeFilter = {
 };
 
 export type NodeOrder = {
+  /** ASC (default) or DESC. */
   direction?: OrderDirection | null | undefined;
+  /** Sort field (ties broken by pubkey). */
   field: NodeOrderField;
 };
 
@@ -102,15 +104,21 @@ export type OrderDirection =
 
 /** Session filters; every given field must match. from/to bound the start time. */
 export type SessionFilter = {
+  /** SOL or TOKEN. */
   currency?: Currency | null | undefined;
   /** Started at or after. */
   from?: string | null | undefined;
+  /** TIME or USAGE. */
   mode?: SessionMode | null | undefined;
+  /** Node account address. */
   node?: string | null | undefined;
+  /** Provider account address. */
   provider?: string | null | undefined;
+  /** Any of these states. */
   states?: Array<SessionState> | null | undefined;
   /** Started before. */
   to?: string | null | undefined;
+  /** User wallet. */
   user?: string | null | undefined;
 };
 
@@ -120,7 +128,9 @@ export type SessionMode =
   | 'USAGE';
 
 export type SessionOrder = {
+  /** DESC (default) or ASC. */
   direction?: OrderDirection | null | undefined;
+  /** Sort field (ties broken by pubkey). */
   field: SessionOrderField;
 };
 

@@ -1,6 +1,9 @@
-// REST paths answered by the GraphQL schema itself: each route is a fixed
-// GraphQL document run through the same envelop pipeline (same resolvers,
-// same limits, same metrics), so REST and GraphQL cannot drift apart.
+// REST paths answered by the GraphQL schema itself: each route is a named
+// operation of rest/operations.graphql run through the same envelop pipeline
+// (same resolvers, same limits, same cost budget, same metrics), so REST and
+// GraphQL cannot drift apart. rest/routes.ts builds the routes from the
+// operations and the schema (fields, parameters and their types); the OpenAPI
+// document (rest/openapi.ts) comes from the same routes.
 //
 //   GET /nodes              ?region=&regions=a,b&provider=&active=&minPrice=&maxPrice=
 //                           &minPriceToken=&maxPriceToken=&acceptsSol=&acceptsToken=
@@ -13,196 +16,100 @@
 //   GET /sessions/:pubkey   the session with its claims (first 100), dispute and rating
 //   GET /providers/:pubkey  the provider (by account address or authority) and its nodes (first 100)
 //   GET /stats              platform totals and totals by region
+//   GET /openapi.json       the OpenAPI 3.1 document of these routes
 //
 // Lists answer { items, pageInfo, totalCount }; one object answers the object
 // (404 when unknown). Field names and values are exactly GraphQL's (amounts
-// as decimal strings). Bad parameters answer 400 with GraphQL-style errors.
+// as decimal strings). Parameters are read by their GraphQL input type:
+// Boolean true/false/1/0, Int digits, enums in any case, lists comma-separated;
+// the rest goes to GraphQL's own coercion. Bad parameters answer 400 with
+// GraphQL-style errors.
 import type { IncomingMessage } from 'node:http';
-import type { ExecutionResult, GraphQLError } from 'graphql';
+import { getNamedType, isEnumType, isNonNullType, type ExecutionResult, type GraphQLError, type GraphQLInputType, type GraphQLSchema } from 'graphql';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { ApiMetrics } from './metrics.js';
 import { REFUSAL_CODES } from './use-metrics.js';
 import { BadMinSeq, MinSeqAhead, revalidated, type CacheState, type ResponseCache } from './response-cache.js';
-
-const NODE_FIELDS = `pubkey providerPubkey nodeId endpoint region pricePerMinute pricePerMinuteToken wgServerPubkey
-  maxCapacity activeSessions freeCapacity isActive providerReputation totalUptimeSeconds totalSessions createdAt updatedAt lastSlot`;
-const PROVIDER_FIELDS = `pubkey authority stakeVault nodeCount stakeLamports unstakingLamports unstakeAt slashedLamports
-  ratingSum ratingCount reputationScore totalUptimeSeconds totalSessions totalEarnedLamports totalEarnedToken registeredAt updatedAt lastSlot`;
-const SESSION_FIELDS = `pubkey generation user nodePubkey providerPubkey sessionId mode state paymentMint currency escrowAmount remainingBalance
-  claimedAmount feeAmount refundedAmount bytesUsed lastTick tickAmount maxTicks hashChainRoot startTs endTs closedAt settledAt
-  capacityReleased rated openedSignature updatedAt lastSlot lastSignature`;
-const CLAIM_FIELDS = `id kind signature slot ixIndex eventIndex sessionPubkey nodePubkey providerPubkey user paymentMint currency
-  tick bytesUsed amount providerAmount fee refund timestamp`;
-const PAGE = 'totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }';
-const STATS_FIELDS = `providers nodes activeNodes totalCapacity activeSessions freeCapacity sessions openSessions
-  escrowLockedLamports escrowLockedToken volumeLamports volumeToken feesLamports feesToken indexedSlot eventsApplied
-  byRegion { region nodes activeNodes totalCapacity activeSessions freeCapacity minPricePerMinute minPricePerMinuteToken
-    sessions openSessions volumeLamports volumeToken }`;
-
-export const REST_DOCUMENTS = {
-  nodes: `query RestNodes($filter: NodeFilter, $orderBy: NodeOrder, $first: Int, $after: String, $last: Int, $before: String) {
-    nodes(filter: $filter, orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before) {
-      ${PAGE} nodes { ${NODE_FIELDS} } } }`,
-  node: `query RestNode($pubkey: Pubkey!) { node(pubkey: $pubkey) { ${NODE_FIELDS} provider { ${PROVIDER_FIELDS} } } }`,
-  sessions: `query RestSessions($filter: SessionFilter, $orderBy: SessionOrder, $first: Int, $after: String, $last: Int, $before: String) {
-    sessions(filter: $filter, orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before) {
-      ${PAGE} nodes { ${SESSION_FIELDS} } } }`,
-  session: `query RestSession($pubkey: Pubkey!) { session(pubkey: $pubkey) { ${SESSION_FIELDS}
-    claims(first: 100) { totalCount nodes { ${CLAIM_FIELDS} } }
-    dispute { raisedBy reason raisedAt resolved resolver providerAmount fee refund slashedLamports resolvedAt }
-    rating { rating reputationScore ratingCount timestamp } } }`,
-  provider: `query RestProvider($pubkey: Pubkey!) {
-    byPubkey: provider(pubkey: $pubkey) { ...RestProviderFields }
-    byAuthority: provider(authority: $pubkey) { ...RestProviderFields } }
-    fragment RestProviderFields on Provider { ${PROVIDER_FIELDS} nodes(first: 100) { totalCount nodes { ${NODE_FIELDS} } } }`,
-  stats: `query RestStats { stats { ${STATS_FIELDS} } }`,
-} as const;
+import { buildRestRoutes, isListParam, type RestParam, type RestRoute } from './rest/routes.js';
+import { restOpenApi } from './rest/openapi.js';
 
 class BadRequest extends Error {}
 
 type Query = URLSearchParams;
 
-function str(q: Query, name: string): string | undefined {
-  const v = q.get(name);
-  return v === null || v === '' ? undefined : v;
-}
-function list(q: Query, name: string): string[] | undefined {
-  const v = str(q, name);
-  return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
-}
-function bool(q: Query, name: string): boolean | undefined {
-  const v = str(q, name);
-  if (v === undefined) return undefined;
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  throw new BadRequest(`query parameter "${name}" must be true or false, got "${v.slice(0, 40)}"`);
-}
-function int(q: Query, name: string): number | undefined {
-  const v = str(q, name);
-  if (v === undefined) return undefined;
-  if (!/^-?\d{1,9}$/.test(v)) throw new BadRequest(`query parameter "${name}" must be an integer, got "${v.slice(0, 40)}"`);
-  return Number(v);
-}
-function upper(q: Query, name: string): string | undefined {
-  return str(q, name)?.toUpperCase();
-}
-function compact<T extends Record<string, unknown>>(o: T): T | undefined {
-  const out = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-function page(q: Query) {
-  return { first: int(q, 'first'), after: str(q, 'after'), last: int(q, 'last'), before: str(q, 'before') };
-}
-function order(q: Query) {
-  const field = upper(q, 'orderBy');
-  const direction = upper(q, 'direction');
-  if (!field) {
-    if (direction) throw new BadRequest('"direction" needs "orderBy"');
-    return undefined;
+/** One value read by the GraphQL type it fills. */
+function scalar(type: GraphQLInputType, name: string, v: string): unknown {
+  const named = getNamedType(type);
+  if (isEnumType(named)) return v.toUpperCase();
+  if (named.name === 'Boolean') {
+    if (v === 'true' || v === '1') return true;
+    if (v === 'false' || v === '0') return false;
+    throw new BadRequest(`query parameter "${name}" must be true or false, got "${v.slice(0, 40)}"`);
   }
-  return compact({ field, direction });
+  if (named.name === 'Int') {
+    if (!/^-?\d{1,9}$/.test(v)) throw new BadRequest(`query parameter "${name}" must be an integer, got "${v.slice(0, 40)}"`);
+    return Number(v);
+  }
+  // String and the custom scalars (Pubkey, BigInt, DateTime): GraphQL's coercion judges them.
+  return v;
 }
 
-interface Route {
-  name: string;
-  document: string;
-  variables: (q: Query, param?: string) => Record<string, unknown>;
-  shape: (data: Record<string, unknown>) => { status: number; body: unknown };
+function read(q: Query, p: RestParam): unknown {
+  const v = q.get(p.name);
+  if (v === null || v === '') return undefined;
+  if (isListParam(p.type)) return v.split(',').map((s) => s.trim()).filter(Boolean).map((s) => scalar(p.type, p.name, s));
+  return scalar(p.type, p.name, v);
 }
 
-function connection(key: string) {
-  return (data: Record<string, unknown>) => {
-    const c = data[key] as { nodes: unknown[]; pageInfo: unknown; totalCount: number };
-    return { status: 200, body: { items: c.nodes, pageInfo: c.pageInfo, totalCount: c.totalCount } };
-  };
-}
-function single(key: string, what: string) {
-  return (data: Record<string, unknown>) =>
-    data[key] ? { status: 200, body: data[key] } : { status: 404, body: { errors: [{ message: `${what} not found` }] } };
+/** The operation's variables from the path parameter and the query string. */
+function variablesFor(route: RestRoute, q: Query, pathParam?: string): Record<string, unknown> {
+  const variables: Record<string, unknown> = {};
+  const given = new Map<string, string[]>();
+  for (const p of route.params) {
+    const value = p.in === 'path' ? pathParam : read(q, p);
+    if (value === undefined) continue;
+    const [top, field] = p.target;
+    if (field === undefined) variables[top] = value;
+    else {
+      ((variables[top] ??= {}) as Record<string, unknown>)[field] = value;
+      given.set(top, [...(given.get(top) ?? []), p.name]);
+    }
+  }
+  // An input object given in part must have its required fields ("direction" needs "orderBy").
+  for (const [top, names] of given) {
+    const missing = route.params.find((p) => p.target[0] === top && p.target.length === 2 && isNonNullType(p.type) && !names.includes(p.name));
+    if (missing) throw new BadRequest(`"${names[0]}" needs "${missing.name}"`);
+  }
+  return variables;
 }
 
-const ROUTES: Record<string, Route> = {
-  nodes: {
-    name: 'nodes',
-    document: REST_DOCUMENTS.nodes,
-    variables: (q) => ({
-      filter: compact({
-        region: str(q, 'region'),
-        regions: list(q, 'regions'),
-        provider: str(q, 'provider'),
-        active: bool(q, 'active'),
-        minPricePerMinute: str(q, 'minPrice'),
-        maxPricePerMinute: str(q, 'maxPrice'),
-        minPricePerMinuteToken: str(q, 'minPriceToken'),
-        maxPricePerMinuteToken: str(q, 'maxPriceToken'),
-        acceptsSol: bool(q, 'acceptsSol'),
-        acceptsToken: bool(q, 'acceptsToken'),
-        minReputation: int(q, 'minReputation'),
-        minFreeCapacity: int(q, 'minFreeCapacity'),
-        hasFreeCapacity: bool(q, 'hasFreeCapacity'),
-      }),
-      orderBy: order(q),
-      ...page(q),
-    }),
-    shape: connection('nodes'),
-  },
-  node: { name: 'node', document: REST_DOCUMENTS.node, variables: (_q, p) => ({ pubkey: p }), shape: single('node', 'node') },
-  sessions: {
-    name: 'sessions',
-    document: REST_DOCUMENTS.sessions,
-    variables: (q) => ({
-      filter: compact({
-        user: str(q, 'user'),
-        node: str(q, 'node'),
-        provider: str(q, 'provider'),
-        states: list(q, 'state')?.map((s) => s.toUpperCase()),
-        mode: upper(q, 'mode'),
-        currency: upper(q, 'currency'),
-        from: str(q, 'from'),
-        to: str(q, 'to'),
-      }),
-      orderBy: order(q),
-      ...page(q),
-    }),
-    shape: connection('sessions'),
-  },
-  session: {
-    name: 'session',
-    document: REST_DOCUMENTS.session,
-    variables: (_q, p) => ({ pubkey: p }),
-    shape: single('session', 'session'),
-  },
-  provider: {
-    name: 'provider',
-    document: REST_DOCUMENTS.provider,
-    variables: (_q, p) => ({ pubkey: p }),
-    shape: (data) => single('provider', 'provider')({ provider: data.byPubkey ?? data.byAuthority }),
-  },
-  stats: { name: 'stats', document: REST_DOCUMENTS.stats, variables: () => ({}), shape: single('stats', 'stats') },
-};
-
-function match(pathname: string): { route: Route; param?: string; bad?: string } | null {
+function match(routes: Map<string, RestRoute>, pathname: string): { route: RestRoute; param?: string; bad?: string } | null {
   const parts = pathname.replace(/\/+$/, '').split('/').slice(1);
   if (parts.length === 1) {
-    if (parts[0] === 'nodes') return { route: ROUTES.nodes };
-    if (parts[0] === 'sessions') return { route: ROUTES.sessions };
-    if (parts[0] === 'stats') return { route: ROUTES.stats };
+    const route = routes.get(`/${parts[0]}`);
+    return route ? { route } : null;
   }
   if (parts.length === 2 && parts[1] !== '') {
-    if (!['nodes', 'sessions', 'providers'].includes(parts[0])) return null;
-    let param: string;
+    const route = [...routes.values()].find((r) => r.path.startsWith(`/${parts[0]}/{`));
+    if (!route) return null;
     try {
-      param = decodeURIComponent(parts[1]);
+      return { route, param: decodeURIComponent(parts[1]) };
     } catch {
       // A malformed percent-escape (/nodes/%ZZ) is the client's mistake.
-      return { route: ROUTES[parts[0] === 'nodes' ? 'node' : parts[0] === 'sessions' ? 'session' : 'provider'], bad: 'the path has a malformed percent-escape' };
+      return { route, bad: 'the path has a malformed percent-escape' };
     }
-    if (parts[0] === 'nodes') return { route: ROUTES.node, param };
-    if (parts[0] === 'sessions') return { route: ROUTES.session, param };
-    if (parts[0] === 'providers') return { route: ROUTES.provider, param };
   }
   return null;
+}
+
+function shape(route: RestRoute, data: Record<string, unknown>): { status: number; body: unknown } {
+  if (route.kind === 'list') {
+    const c = data[route.roots[0]] as { nodes: unknown[]; pageInfo: unknown; totalCount: number };
+    return { status: 200, body: { items: c.nodes, pageInfo: c.pageInfo, totalCount: c.totalCount } };
+  }
+  const found = route.roots.map((r) => data[r]).find((v) => v !== null && v !== undefined);
+  return found ? { status: 200, body: found } : { status: 404, body: { errors: [{ message: `${route.name} not found` }] } };
 }
 
 function errorJson(errors: readonly GraphQLError[] | readonly { message: string }[]) {
@@ -219,13 +126,16 @@ export interface RestPlugin extends Plugin {
   bind(yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>>): void;
 }
 
-export function useRest(opts: { metrics?: ApiMetrics; logger?: Logger; cache?: ResponseCache | null } = {}): RestPlugin {
+export function useRest(opts: { schema: GraphQLSchema; metrics?: ApiMetrics; logger?: Logger; cache?: ResponseCache | null }): RestPlugin {
+  // Built once, at start: an operation the schema no longer accepts stops the server, not a request.
+  const routes = new Map(buildRestRoutes(opts.schema).map((r) => [r.path, r]));
+  let openApiText: string | null = null;
   let yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>> | null = null;
 
   async function run(
     request: Request,
     serverContext: Record<string, unknown>,
-    route: Route,
+    route: RestRoute,
     variables: Record<string, unknown>,
   ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     if (!yoga) throw new Error('REST plugin is not bound to a yoga instance');
@@ -257,7 +167,7 @@ export function useRest(opts: { metrics?: ApiMetrics; logger?: Logger; cache?: R
       const coercion = result.errors.some((e) => /^Variable "\$/.test(e.message));
       return { status: clientError || coercion ? 400 : 500, body: errorJson(result.errors) };
     }
-    return route.shape((result.data ?? {}) as Record<string, unknown>);
+    return shape(route, (result.data ?? {}) as Record<string, unknown>);
   }
 
   return {
@@ -265,7 +175,18 @@ export function useRest(opts: { metrics?: ApiMetrics; logger?: Logger; cache?: R
       yoga = y;
     },
     async onRequest({ url, request, serverContext, endResponse, fetchAPI }) {
-      const found = match(url.pathname);
+      if (url.pathname === '/openapi.json') {
+        if (request.method !== 'GET' && request.method !== 'HEAD') return;
+        openApiText ??= JSON.stringify(restOpenApi(opts.schema, [...routes.values()]));
+        endResponse(
+          new fetchAPI.Response(request.method === 'HEAD' ? null : openApiText, {
+            status: 200,
+            headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' },
+          }),
+        );
+        return;
+      }
+      const found = match(routes, url.pathname);
       if (!found) return;
       // Answers other than a cacheable 200 are never kept by a shared cache.
       const respond = (status: number, body: unknown, headers: Record<string, string> = { 'cache-control': 'no-store' }) => {
@@ -284,7 +205,7 @@ export function useRest(opts: { metrics?: ApiMetrics; logger?: Logger; cache?: R
       }
       try {
         if (found.bad) throw new BadRequest(found.bad);
-        const variables = found.route.variables(url.searchParams, found.param);
+        const variables = variablesFor(found.route, url.searchParams, found.param);
         // Keyed by route and the variables it resolved to: equivalent URLs share an entry.
         let state: CacheState | null = null;
         if (opts.cache) {

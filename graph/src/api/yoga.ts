@@ -201,7 +201,7 @@ export function createApi(opts: ApiOptions): ApiYoga {
           metrics,
           { ...opts.responseCache, budget },
         );
-  const rest = useRest({ metrics, logger, cache });
+  const rest = useRest({ schema, metrics, logger, cache });
   const persisted = usePersisted(opts.persistedOperations ?? 'allow-get');
   const services: ApiServices = {
     prisma: opts.prisma,

@@ -81,8 +81,8 @@ export const NodeOrderField = builder.enumType('NodeOrderField', {
 
 export const NodeOrder = builder.inputType('NodeOrder', {
   fields: (t) => ({
-    field: t.field({ type: NodeOrderField, required: true }),
-    direction: t.field({ type: OrderDirection, defaultValue: 'asc' }),
+    field: t.field({ type: NodeOrderField, required: true, description: 'Sort field (ties broken by pubkey).' }),
+    direction: t.field({ type: OrderDirection, defaultValue: 'asc', description: 'ASC (default) or DESC.' }),
   }),
 });
 

@@ -65,12 +65,12 @@ export const Session = builder.prismaObject('Session', {
 export const SessionFilter = builder.inputType('SessionFilter', {
   description: 'Session filters; every given field must match. from/to bound the start time.',
   fields: (t) => ({
-    user: t.field({ type: 'Pubkey' }),
-    node: t.field({ type: 'Pubkey' }),
-    provider: t.field({ type: 'Pubkey' }),
-    states: t.field({ type: [SessionState] }),
-    mode: t.field({ type: SessionMode }),
-    currency: t.field({ type: Currency }),
+    user: t.field({ type: 'Pubkey', description: 'User wallet.' }),
+    node: t.field({ type: 'Pubkey', description: 'Node account address.' }),
+    provider: t.field({ type: 'Pubkey', description: 'Provider account address.' }),
+    states: t.field({ type: [SessionState], description: 'Any of these states.' }),
+    mode: t.field({ type: SessionMode, description: 'TIME or USAGE.' }),
+    currency: t.field({ type: Currency, description: 'SOL or TOKEN.' }),
     from: t.field({ type: 'DateTime', description: 'Started at or after.' }),
     to: t.field({ type: 'DateTime', description: 'Started before.' }),
   }),
@@ -87,8 +87,8 @@ export const SessionOrderField = builder.enumType('SessionOrderField', {
 
 export const SessionOrder = builder.inputType('SessionOrder', {
   fields: (t) => ({
-    field: t.field({ type: SessionOrderField, required: true }),
-    direction: t.field({ type: OrderDirection, defaultValue: 'desc' }),
+    field: t.field({ type: SessionOrderField, required: true, description: 'Sort field (ties broken by pubkey).' }),
+    direction: t.field({ type: OrderDirection, defaultValue: 'desc', description: 'DESC (default) or ASC.' }),
   }),
 });
 
