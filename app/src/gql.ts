@@ -56,7 +56,10 @@ export class Gql {
       if (variables && Object.keys(variables).length) url.searchParams.set('variables', JSON.stringify(variables));
       url.searchParams.set('extensions', JSON.stringify({ persistedQuery: { version: 1, sha256Hash: id } }));
       // No content-type and no body: a simple request (no CORS preflight) a cache can key on the URL.
-      res = await retryingFetch(url, { method: 'GET', headers: { accept: ACCEPT } });
+      // `no-cache`: the browser's own cache revalidates every time (the API's ETag: a 304 while the
+      // data did not change), because a refetch after a live event must not get the answer from
+      // before it; a shared cache in front of the API keeps its short max-age.
+      res = await retryingFetch(url, { method: 'GET', headers: { accept: ACCEPT }, cache: 'no-cache' });
       body = (await res.json()) as Answer<T>;
       // An API whose manifest lacks this build's ids (older or newer deployment): the text over POST
       // from now on, which such an API still takes.
