@@ -574,3 +574,68 @@ describe("the provider's forms: register and update a node, stake and unstake", 
     await expect.poll(() => form.getByTestId('unstaking').textContent(), LIVE).toBe('0 SOL');
   });
 });
+
+// The wallet-standard path: a TEST WALLET (tests/app/test-wallet.js: a labelled test wallet, not a
+// real one) registered in the page the way browser wallets register, holding a real Ed25519 keypair
+// made here; the app finds it through @wallet-standard/app, connects it, has it sign the session's
+// transaction and the daemon's auth message, and the chain and the daemon accept both signatures.
+describe('a wallet-standard wallet (a test wallet registered in the page)', () => {
+  const NAME = 'DVPN test wallet (tests only)';
+  let ctx: BrowserContext;
+  let page: Page;
+  let owner: PublicKey;
+
+  beforeAll(async () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const jwk = privateKey.export({ format: 'jwk' });
+    const publicKey = Buffer.from(jwk.x!, 'base64url');
+    owner = new PublicKey(publicKey);
+    ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const script = readFileSync(join(REPO_ROOT, 'tests', 'app', 'test-wallet.js'), 'utf8');
+    const opts = { name: NAME, address: owner.toBase58(), publicKey: [...publicKey], jwk, chains: ['solana:localnet'] };
+    await ctx.addInitScript({ content: `${script}\nregisterTestWallet(${JSON.stringify(opts)});` });
+    page = await ctx.newPage();
+    // Its SOL from the dev chain's faucet (the app's airdrop button is the dev wallet's).
+    const connection = new Connection(exports.SOLANA_RPC_URL, 'confirmed');
+    const sig = await connection.requestAirdrop(owner, 2_000_000_000);
+    await connection.confirmTransaction({ signature: sig, ...(await connection.getLatestBlockhash()) }, 'confirmed');
+  });
+
+  afterAll(async () => {
+    await ctx?.close().catch(() => undefined);
+  });
+
+  it('is offered, connects, signs the session it opens and the auth message the daemon checks', async () => {
+    await open(page, 'user');
+    await page.getByRole('button', { name: `Connect ${NAME}` }).click();
+    await expect.poll(() => page.getByTestId('wallet-address').getAttribute('title').catch(() => null), LIVE).toBe(owner.toBase58());
+    expect(await page.getByText('dev wallet — local/test clusters only').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('wallet-balance').textContent(), LIVE).toBe('2 SOL');
+
+    const row = page.locator(`tr[data-node="${exports.DVPN_DEV_NODE}"]`);
+    await row.waitFor(LIVE);
+    await row.getByRole('button', { name: /Choose node/ }).click();
+    await page.getByLabel('Minutes').fill('10');
+    await page.getByRole('button', { name: 'Open session' }).click();
+    await expect.poll(() => page.getByTestId('session-state').textContent().catch(() => null), LIVE).toBe('ACTIVE');
+    const opened = (await page.locator('#session-h code').getAttribute('title'))!;
+    // On chain: the session is this wallet's (it signed and paid for the opening).
+    const { session: s } = await gql<{ session: { user: string; state: string } }>('query($s: Pubkey!) { session(pubkey: $s) { user state } }', { s: opened });
+    expect(s).toEqual({ user: owner.toBase58(), state: 'ACTIVE' });
+
+    await page.getByRole('button', { name: 'Connect (get WireGuard config)' }).click();
+    const text = (await page.getByLabel('WireGuard config').textContent({ timeout: LIVE.timeout }))!;
+    const priv = /PrivateKey = (\S+)/.exec(text)![1];
+    // The daemon verified the wallet's signature over the auth message and admitted the page's key.
+    const daemonView = (await (await fetch(`${exports.DVPN_DAEMON_URL}/session/${opened}`)).json()) as Record<string, unknown>;
+    expect(JSON.stringify(daemonView)).toContain(wgPublicKey(priv));
+    const calls = (await page.evaluate(() => (window as unknown as { __dvpnTestWallet: { calls: Record<string, number> } }).__dvpnTestWallet.calls)) as Record<string, number>;
+    expect(calls.connect).toBe(1);
+    expect(calls.signTransaction).toBeGreaterThanOrEqual(1);
+    expect(calls.signMessage).toBe(1);
+
+    await page.getByRole('button', { name: 'Close session' }).click();
+    await expect.poll(() => page.getByTestId('session-state').textContent(), LIVE).toBe('CLOSED');
+    await page.screenshot({ path: join(SHOTS, 'user-wallet-standard.png'), fullPage: true });
+  });
+});
