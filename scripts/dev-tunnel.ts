@@ -7,7 +7,7 @@
 // chain's RPC through forwarders into its namespace. Nothing is added to the host's own
 // network namespace. The set-up is daemon/test/helpers/netns.ts's, shared with the daemon's
 // tunnel test.
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import type net from 'node:net';
 import { join } from 'node:path';
 import {
@@ -15,10 +15,10 @@ import {
   REPO,
   createNamespacePair,
   forwardIntoNamespaces,
+  onPath,
   removeNamespaces,
   startWireguardGo,
   tcpToUnix,
-  tunnelPrerequisites,
 } from '../daemon/test/helpers/netns.js';
 
 export const TUNNEL_SERVER_IP = '192.0.2.1';
@@ -58,7 +58,11 @@ export interface TunnelNode {
 
 /** What this machine lacks for it (empty: it can run). */
 export function tunnelMissing(): string[] {
-  return tunnelPrerequisites('dev tunnel', ['wireguard-go', 'wg', 'ip']).missing;
+  const missing: string[] = [];
+  if (process.getuid?.() !== 0) missing.push('root (network namespaces)');
+  if (!existsSync('/dev/net/tun')) missing.push('/dev/net/tun');
+  for (const bin of ['wireguard-go', 'wg', 'ip']) if (!onPath(bin)) missing.push(`${bin} on PATH`);
+  return missing;
 }
 
 export async function startTunnelNode(o: {

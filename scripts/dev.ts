@@ -61,7 +61,7 @@ import { mergeConfig, parseConfig } from '../daemon/src/config.js';
 import { DvpnDaemon } from '../daemon/src/daemon.js';
 import { generateWgKeypair } from '../daemon/src/wireguard/keys.js';
 import { serveAppDev, serveAppDist, type AppServer } from './app-server.js';
-import { TUNNEL_NODE_ADDRESS, startTunnelNode } from './dev-tunnel.js';
+import { TUNNEL_NODE_ADDRESS, startTunnelNode, tunnelMissing } from './dev-tunnel.js';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -245,6 +245,8 @@ async function main(): Promise<void> {
   const tunnelMode = env('DVPN_DEV_TUNNEL') ?? 'none';
   if (!['none', 'wireguard'].includes(tunnelMode)) throw new Error(`DVPN_DEV_TUNNEL must be none or wireguard, not ${tunnelMode}`);
   const realTunnel = wantDaemon && tunnelMode === 'wireguard';
+  // Refused before anything starts, saying what is missing.
+  if (realTunnel && tunnelMissing().length) throw new Error(`DVPN_DEV_TUNNEL=wireguard needs: ${tunnelMissing().join('; ')}`);
   const daemonPort = env('DVPN_DAEMON_PORT') ? Number(env('DVPN_DAEMON_PORT')) : SMOKE ? await freePort() : 51820;
   if (wantDaemon) await assertPortFree(daemonPort, '127.0.0.1', 'the dev node daemon', 'DVPN_DAEMON_PORT= (or DVPN_DEV_DAEMON=0 for none)');
 
