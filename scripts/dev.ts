@@ -290,6 +290,10 @@ async function main(): Promise<void> {
   // The API's own pool: every statement it runs is cancelled after 5 s (the indexer's are not).
   const prisma = createPrismaClient(databaseUrl, { statementTimeoutMs: 5000 });
   stack.push({ name: 'prisma', stop: () => prisma.$disconnect() });
+  // A production build (DVPN_APP_DIR) is also served by the API under /app/, as API_APP_DIR does
+  // in production; its config.json is this stack's, known once the dev node is up.
+  const appDist = env('DVPN_APP') !== '0' ? env('DVPN_APP_DIR') : undefined;
+  let appConfigJson = '{}';
   const api: ApiServer = createApiServer({
     prisma,
     bus,
@@ -298,6 +302,7 @@ async function main(): Promise<void> {
     host: apiHost,
     programId,
     rpc: createRpcProbe(rpcUrl, programId),
+    ...(appDist ? { app: { dir: resolve(REPO_ROOT, appDist), path: '/app/', configJson: () => appConfigJson } } : {}),
   });
   const { url, wsUrl: apiWs } = await api.start();
   stack.push({ name: 'api', stop: () => api.stop() });
@@ -307,7 +312,7 @@ async function main(): Promise<void> {
   // The web app's address is fixed before the daemon starts: the daemon allows its origin (CORS).
   const withApp = env('DVPN_APP') !== '0';
   const appPort = withApp ? (env('DVPN_APP_PORT') !== undefined ? Number(env('DVPN_APP_PORT')) || (await freePort()) : SMOKE ? await freePort() : 5173) : 0;
-  const appOrigins = withApp ? [`http://127.0.0.1:${appPort}`, `http://localhost:${appPort}`] : [];
+  const appOrigins = withApp ? [`http://127.0.0.1:${appPort}`, `http://localhost:${appPort}`, ...(appDist ? [new URL(url).origin] : [])] : [];
 
   // A node of our own with its daemon in the no-tunnel mode (sessions, signatures, ticks and claims real; no
   // traffic), so `dvpn connect <node>` works end to end here without root. Its endpoint is the daemon's API.
@@ -383,6 +388,7 @@ async function main(): Promise<void> {
       ...(devNode ? { daemonUrls: { [devNode.node]: devNode.daemonUrl } } : {}),
     };
     const dist = env('DVPN_APP_DIR');
+    appConfigJson = JSON.stringify(appConfig, null, 2);
     app = dist
       ? await serveAppDist(resolve(REPO_ROOT, dist), appConfig, { port: appPort })
       : await serveAppDev(join(REPO_ROOT, 'app'), appConfig, { port: appPort });
@@ -402,6 +408,7 @@ async function main(): Promise<void> {
     '',
     'DVPN dev stack is up',
     ...(app ? [`  Web app          ${app.url}   (${env('DVPN_APP_DIR') ? `build ${env('DVPN_APP_DIR')}` : 'Vite dev server, hot reload'}; use its dev wallet)`] : []),
+    ...(app && appDist ? [`  Web app (API)    ${url}/app/   (the same build served by the API, as API_APP_DIR does)`] : []),
     `  GraphiQL         ${url}/graphql`,
     `  GraphQL          POST ${url}/graphql   (SSE subscriptions: accept text/event-stream)`,
     `  GraphQL over WS  ${apiWs}   (graphql-ws)`,
@@ -432,6 +439,7 @@ async function main(): Promise<void> {
     ['DVPN_REST_URL', url],
     ['DATABASE_URL', databaseUrl],
     ...(app ? ([['DVPN_APP_URL', app.url]] as [string, string][]) : []),
+    ...(app && appDist ? ([['DVPN_API_APP_URL', `${url}/app/`]] as [string, string][]) : []),
     ...(devChain ? ([['DVPN_DEV_MINT', devChain.mint.toBase58()]] as [string, string][]) : []),
     ...(devNode
       ? ([

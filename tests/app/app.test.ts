@@ -397,6 +397,30 @@ describe('web app in a browser, on the dev stack', () => {
     await analyst.close();
   });
 
+  it('the API serves the same production build under /app/ (API_APP_DIR): the market view renders from it', async () => {
+    const base = exports.DVPN_API_APP_URL;
+    expect(base).toBe(`${exports.DVPN_REST_URL}/app/`);
+    const index = await fetch(base);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(await index.text())![1];
+    const js = await fetch(new URL(asset, base));
+    expect(js.status).toBe(200);
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const page = await userCtx.newPage();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await page.goto(`${base}#/analyst`);
+        await page.locator('header.top').waitFor({ timeout: 15_000 });
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
+    const { stats } = await gql<{ stats: { sessions: string } }>('{ stats { sessions } }');
+    await expect.poll(() => page.locator('[data-stat="sessions"]').textContent(), LIVE).toBe(stats.sessions);
+    await page.close();
+  });
+
   it('sends its queries as persisted operations over GET (ids from the manifest, cacheable), its subscriptions over graphql-ws', async () => {
     expect(apiRequests.length).toBeGreaterThan(0);
     const names = new Set<string>();

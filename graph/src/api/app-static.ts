@@ -46,8 +46,8 @@ export interface AppStaticOptions {
   dir: string;
   /** Where it is served, default /app/. */
   path?: string;
-  /** A config.json to answer instead of the directory's own (make dev writes one per stack). */
-  configJson?: string;
+  /** A config.json to answer instead of the directory's own (make dev makes one per stack, once it knows it). */
+  configJson?: string | (() => string);
 }
 
 /** A request handler: true when the request was the app's (answered), false to let the API answer. */
@@ -83,7 +83,7 @@ export function createAppStatic(opts: AppStaticOptions): AppStaticHandler {
     });
     if (rel === 'config.json' && opts.configJson !== undefined) {
       res.writeHead(200, headers('config.json', 'no-store'));
-      res.end(req.method === 'HEAD' ? undefined : opts.configJson);
+      res.end(req.method === 'HEAD' ? undefined : typeof opts.configJson === 'function' ? opts.configJson() : opts.configJson);
       return true;
     }
     let file = normalize(join(root, rel));
