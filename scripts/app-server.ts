@@ -3,10 +3,10 @@
 //   - a production build (app/dist, or any `vite build` output): a small static server,
 //     the same files any static host serves with an operator's config.json beside them;
 //   - the sources through Vite's dev server (hot reload), for development.
-import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createAppStatic } from '../graph/src/api/app-static.js';
 
 export interface AppRuntimeConfig {
   cluster: 'localnet' | 'devnet' | 'testnet' | 'mainnet-beta';
@@ -23,46 +23,13 @@ export interface AppServer {
   stop(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.map': 'application/json; charset=utf-8',
-  '.ico': 'image/x-icon',
-};
+const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** Static files of a build directory; /config.json is the given config; unknown paths get index.html. */
+/** Static files of a build directory (the API's handler, graph/src/api/app-static.ts, at /); /config.json is the given config; unknown paths get index.html. */
 export async function serveAppDist(dir: string, config: AppRuntimeConfig, opts: { host?: string; port?: number } = {}): Promise<AppServer> {
-  const root = resolve(dir);
-  if (!existsSync(join(root, 'index.html'))) throw new Error(`${root}/index.html is missing: build the app first (make app)`);
-  const configJson = JSON.stringify(config, null, 2);
+  const app = createAppStatic({ dir, path: '/', configJson: JSON.stringify(config, null, 2) });
   const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    if (path === '/config.json') {
-      res.writeHead(200, { 'content-type': TYPES['.json'], 'cache-control': 'no-store' }).end(configJson);
-      return;
-    }
-    let file = normalize(join(root, path));
-    if (!file.startsWith(root + sep) && file !== root) {
-      res.writeHead(400).end();
-      return;
-    }
-    if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
-    res.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      // Hashed assets never change; index.html must be fetched again after a new build.
-      'cache-control': file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
-      'x-content-type-options': 'nosniff',
-    });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
+    app(req, res);
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -89,7 +56,7 @@ export async function serveAppDev(appDir: string, config: AppRuntimeConfig, opts
         name: 'dvpn-runtime-config',
         configureServer(s) {
           s.middlewares.use('/config.json', (_req, res) => {
-            res.setHeader('content-type', TYPES['.json']);
+            res.setHeader('content-type', JSON_TYPE);
             res.setHeader('cache-control', 'no-store');
             res.end(configJson);
           });

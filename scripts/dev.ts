@@ -10,6 +10,9 @@
 //   the web app (app/): Vite's dev server on 127.0.0.1:5173 (DVPN_APP_PORT), or a
 //     production build with DVPN_APP_DIR=app/dist (make app); its config.json points
 //     at this stack, and the dev node's daemon allows its origin (CORS). DVPN_APP=0: none.
+//   a node of our own and its daemon: in this process in the no-tunnel mode (no root needed),
+//     or with DVPN_DEV_TUNNEL=wireguard (root, wireguard-go) in a network namespace with real
+//     WireGuard, a client namespace beside it to bring a config up in (scripts/dev-tunnel.ts)
 //
 // Each embedded part is replaced by a real service through the environment
 // (see .env.example): SOLANA_RPC_URL (+ SOLANA_WS_URL), DATABASE_URL,
@@ -58,6 +61,7 @@ import { mergeConfig, parseConfig } from '../daemon/src/config.js';
 import { DvpnDaemon } from '../daemon/src/daemon.js';
 import { generateWgKeypair } from '../daemon/src/wireguard/keys.js';
 import { serveAppDev, serveAppDist, type AppServer } from './app-server.js';
+import { TUNNEL_NODE_ADDRESS, startTunnelNode, tunnelMissing } from './dev-tunnel.js';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -238,6 +242,11 @@ async function main(): Promise<void> {
   const apiHost = env('HOST') ?? '127.0.0.1';
   await assertPortFree(apiPort, apiHost, 'the API', 'PORT=');
   const wantDaemon = !env('SOLANA_RPC_URL') && env('DVPN_DEV_DAEMON') !== '0';
+  const tunnelMode = env('DVPN_DEV_TUNNEL') ?? 'none';
+  if (!['none', 'wireguard'].includes(tunnelMode)) throw new Error(`DVPN_DEV_TUNNEL must be none or wireguard, not ${tunnelMode}`);
+  const realTunnel = wantDaemon && tunnelMode === 'wireguard';
+  // Refused before anything starts, saying what is missing.
+  if (realTunnel && tunnelMissing().length) throw new Error(`DVPN_DEV_TUNNEL=wireguard needs: ${tunnelMissing().join('; ')}`);
   const daemonPort = env('DVPN_DAEMON_PORT') ? Number(env('DVPN_DAEMON_PORT')) : SMOKE ? await freePort() : 51820;
   if (wantDaemon) await assertPortFree(daemonPort, '127.0.0.1', 'the dev node daemon', 'DVPN_DAEMON_PORT= (or DVPN_DEV_DAEMON=0 for none)');
 
@@ -281,6 +290,10 @@ async function main(): Promise<void> {
   // The API's own pool: every statement it runs is cancelled after 5 s (the indexer's are not).
   const prisma = createPrismaClient(databaseUrl, { statementTimeoutMs: 5000 });
   stack.push({ name: 'prisma', stop: () => prisma.$disconnect() });
+  // A production build (DVPN_APP_DIR) is also served by the API under /app/, as API_APP_DIR does
+  // in production; its config.json is this stack's, known once the dev node is up.
+  const appDist = env('DVPN_APP') !== '0' ? env('DVPN_APP_DIR') : undefined;
+  let appConfigJson = '{}';
   const api: ApiServer = createApiServer({
     prisma,
     bus,
@@ -289,6 +302,7 @@ async function main(): Promise<void> {
     host: apiHost,
     programId,
     rpc: createRpcProbe(rpcUrl, programId),
+    ...(appDist ? { app: { dir: resolve(REPO_ROOT, appDist), path: '/app/', configJson: () => appConfigJson } } : {}),
   });
   const { url, wsUrl: apiWs } = await api.start();
   stack.push({ name: 'api', stop: () => api.stop() });
@@ -298,16 +312,19 @@ async function main(): Promise<void> {
   // The web app's address is fixed before the daemon starts: the daemon allows its origin (CORS).
   const withApp = env('DVPN_APP') !== '0';
   const appPort = withApp ? (env('DVPN_APP_PORT') !== undefined ? Number(env('DVPN_APP_PORT')) || (await freePort()) : SMOKE ? await freePort() : 5173) : 0;
-  const appOrigins = withApp ? [`http://127.0.0.1:${appPort}`, `http://localhost:${appPort}`] : [];
+  const appOrigins = withApp ? [`http://127.0.0.1:${appPort}`, `http://localhost:${appPort}`, ...(appDist ? [new URL(url).origin] : [])] : [];
 
   // A node of our own with its daemon in the no-tunnel mode (sessions, signatures, ticks and claims real; no
   // traffic), so `dvpn connect <node>` works end to end here without root. Its endpoint is the daemon's API.
-  let devNode: { node: string; authorityPath: string; daemonUrl: string } | null = null;
+  let devNode: { node: string; authorityPath: string; daemonUrl: string; clientNs?: string } | null = null;
+  // Distinct per run: a test's namespaces never meet another's (DVPN_DEV_NETNS_TAG: the caller's, to clean up after a crash).
+  const netnsTag = env('DVPN_DEV_NETNS_TAG') ?? String(process.pid % 100000);
   if (devChain && wantDaemon) {
     const serverKey = generateWgKeypair();
     const owner = await createProvider(chain!, { stake: 2n * SOL });
     const nodeCtx = await createNode(chain!, owner, {
-      endpoint: `127.0.0.1:${daemonPort}`,
+      // With a real tunnel the endpoint is the server namespace's (WireGuard's UDP port; the API is also there on TCP).
+      endpoint: realTunnel ? '192.0.2.1:51820' : `127.0.0.1:${daemonPort}`,
       region: 'local',
       maxCapacity: 64,
       pricePerTick: 10_000n,
@@ -316,27 +333,48 @@ async function main(): Promise<void> {
     });
     const authorityPath = join(devChain.devDir, 'node-authority.json');
     saveKeypair(authorityPath, owner.authority);
-    const daemonConfig = parseConfig(
-      mergeConfig(
-        {
-          tunnel: 'none',
-          http: { host: '127.0.0.1', port: daemonPort, tunnelProbe: false, corsOrigins: appOrigins },
-          chain: { rpcUrl, wsUrl },
-          node: { address: nodeCtx.node.toBase58() },
-          secrets: { authorityKeypairPath: authorityPath },
-          // DVPN_CLAIM_INTERVAL_SECONDS shortens it (the browser test sees a claim without waiting a minute).
-          claims: { intervalSeconds: Number(env('DVPN_CLAIM_INTERVAL_SECONDS') ?? 60) },
-          ...(env('DVPN_TICK_INTERVAL_SECONDS') ? { usage: { tickIntervalSeconds: Number(env('DVPN_TICK_INTERVAL_SECONDS')) } } : {}),
-          state: { dir: join(devChain.devDir, 'daemon-state') },
-          log: { level: env('LOG_LEVEL') ?? 'warn' },
-        },
-        {},
-      ),
-    );
-    const daemon = await DvpnDaemon.create(daemonConfig, { authority: owner.authority });
-    await daemon.start();
-    stack.push({ name: 'daemon', stop: () => daemon.destroy() });
-    devNode = { node: nodeCtx.node.toBase58(), authorityPath, daemonUrl: `http://127.0.0.1:${daemonPort}` };
+    if (realTunnel) {
+      const tunnelDir = join(devChain.devDir, 'tunnel');
+      mkdirSync(tunnelDir, { recursive: true });
+      const tunnel = await startTunnelNode({
+        tag: netnsTag,
+        dir: tunnelDir,
+        rpcUrl,
+        wsUrl,
+        node: nodeCtx.node.toBase58(),
+        authorityPath,
+        serverPrivateKey: serverKey.privateKey,
+        apiPort: daemonPort,
+        corsOrigins: appOrigins,
+        claimIntervalSeconds: Number(env('DVPN_CLAIM_INTERVAL_SECONDS') ?? 60),
+        tickIntervalSeconds: env('DVPN_TICK_INTERVAL_SECONDS') ? Number(env('DVPN_TICK_INTERVAL_SECONDS')) : undefined,
+        logLevel: env('LOG_LEVEL') ?? 'warn',
+      });
+      stack.push({ name: 'tunnel node', stop: () => tunnel.stop() });
+      devNode = { node: nodeCtx.node.toBase58(), authorityPath, daemonUrl: tunnel.daemonUrl, clientNs: tunnel.clientNs };
+    } else {
+      const daemonConfig = parseConfig(
+        mergeConfig(
+          {
+            tunnel: 'none',
+            http: { host: '127.0.0.1', port: daemonPort, tunnelProbe: false, corsOrigins: appOrigins },
+            chain: { rpcUrl, wsUrl },
+            node: { address: nodeCtx.node.toBase58() },
+            secrets: { authorityKeypairPath: authorityPath },
+            // DVPN_CLAIM_INTERVAL_SECONDS shortens it (the browser test sees a claim without waiting a minute).
+            claims: { intervalSeconds: Number(env('DVPN_CLAIM_INTERVAL_SECONDS') ?? 60) },
+            ...(env('DVPN_TICK_INTERVAL_SECONDS') ? { usage: { tickIntervalSeconds: Number(env('DVPN_TICK_INTERVAL_SECONDS')) } } : {}),
+            state: { dir: join(devChain.devDir, 'daemon-state') },
+            log: { level: env('LOG_LEVEL') ?? 'warn' },
+          },
+          {},
+        ),
+      );
+      const daemon = await DvpnDaemon.create(daemonConfig, { authority: owner.authority });
+      await daemon.start();
+      stack.push({ name: 'daemon', stop: () => daemon.destroy() });
+      devNode = { node: nodeCtx.node.toBase58(), authorityPath, daemonUrl: `http://127.0.0.1:${daemonPort}` };
+    }
   }
 
   let app: AppServer | null = null;
@@ -350,6 +388,7 @@ async function main(): Promise<void> {
       ...(devNode ? { daemonUrls: { [devNode.node]: devNode.daemonUrl } } : {}),
     };
     const dist = env('DVPN_APP_DIR');
+    appConfigJson = JSON.stringify(appConfig, null, 2);
     app = dist
       ? await serveAppDist(resolve(REPO_ROOT, dist), appConfig, { port: appPort })
       : await serveAppDev(join(REPO_ROOT, 'app'), appConfig, { port: appPort });
@@ -369,6 +408,7 @@ async function main(): Promise<void> {
     '',
     'DVPN dev stack is up',
     ...(app ? [`  Web app          ${app.url}   (${env('DVPN_APP_DIR') ? `build ${env('DVPN_APP_DIR')}` : 'Vite dev server, hot reload'}; use its dev wallet)`] : []),
+    ...(app && appDist ? [`  Web app (API)    ${url}/app/   (the same build served by the API, as API_APP_DIR does)`] : []),
     `  GraphiQL         ${url}/graphql`,
     `  GraphQL          POST ${url}/graphql   (SSE subscriptions: accept text/event-stream)`,
     `  GraphQL over WS  ${apiWs}   (graphql-ws)`,
@@ -381,7 +421,9 @@ async function main(): Promise<void> {
     ...(devNode
       ? [
           `  Node             ${devNode.node}  (region local; provider authority ${devNode.authorityPath})`,
-          `  Node daemon      ${devNode.daemonUrl}  (no-tunnel mode: dvpn connect works, no traffic is carried)`,
+          devNode.clientNs
+            ? `  Node daemon      ${devNode.daemonUrl}  (WireGuard in a network namespace; bring a config up in namespace ${devNode.clientNs}, the node is ${TUNNEL_NODE_ADDRESS} in the tunnel)`
+            : `  Node daemon      ${devNode.daemonUrl}  (no-tunnel mode: dvpn connect works, no traffic is carried; DVPN_DEV_TUNNEL=wireguard as root for a real tunnel)`,
         ]
       : []),
     `  Demo activity    ${demo ? 'on (sessions open, claim and close every few seconds)' : 'off (--demo or DVPN_DEMO=1)'}`,
@@ -397,11 +439,13 @@ async function main(): Promise<void> {
     ['DVPN_REST_URL', url],
     ['DATABASE_URL', databaseUrl],
     ...(app ? ([['DVPN_APP_URL', app.url]] as [string, string][]) : []),
+    ...(app && appDist ? ([['DVPN_API_APP_URL', `${url}/app/`]] as [string, string][]) : []),
     ...(devChain ? ([['DVPN_DEV_MINT', devChain.mint.toBase58()]] as [string, string][]) : []),
     ...(devNode
       ? ([
           ['DVPN_DEV_NODE', devNode.node],
           ['DVPN_DAEMON_URL', devNode.daemonUrl],
+          ...(devNode.clientNs ? ([['DVPN_DEV_CLIENT_NETNS', devNode.clientNs], ['DVPN_DEV_TUNNEL_NODE_ADDRESS', TUNNEL_NODE_ADDRESS]] as [string, string][]) : []),
         ] as [string, string][])
       : []),
   ];
@@ -430,7 +474,7 @@ async function main(): Promise<void> {
       const node = await fetch(`${devNode.daemonUrl}/node`);
       const body = (await node.json()) as { node?: string; tunnel?: string };
       console.log(`smoke: daemon /node ${node.status} ${body.node} tunnel=${body.tunnel}`);
-      ok &&= node.status === 200 && body.node === devNode.node && body.tunnel === 'none';
+      ok &&= node.status === 200 && body.node === devNode.node && body.tunnel === (devNode.clientNs ? 'wireguard' : 'none');
     }
     if (app) {
       const page = await fetch(app.url);

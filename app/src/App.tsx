@@ -33,7 +33,7 @@ function currentView(): ViewId {
 }
 
 export function App({ config }: { config: AppConfig }) {
-  const gql = useMemo(() => new Gql(config.graphqlUrl, config.graphqlWsUrl), [config]);
+  const gql = useMemo(() => new Gql(config.graphqlUrl, config.graphqlWsUrl, { persisted: config.persistedQueries ?? true }), [config]);
   const env = useMemo(() => ({ config, connection: connectionFor(config) }), [config]);
   const [view, setView] = useState<ViewId>(currentView);
   useEffect(() => {

@@ -17,6 +17,11 @@ export interface AppConfig {
   rpcWsUrl?: string;
   /** Explicit daemon API per node (pubkey -> URL); default http://<node endpoint>. */
   daemonUrls?: Record<string, string>;
+  /**
+   * Queries as persisted operations over GET (the manifest id, no query text: a CDN can cache
+   * them), default true; false: POST with the query text (an API that does not know the ids).
+   */
+  persistedQueries?: boolean;
 }
 
 const CLUSTERS: Cluster[] = ['localnet', 'devnet', 'testnet', 'mainnet-beta'];
@@ -47,6 +52,7 @@ export function parseConfig(raw: unknown): AppConfig {
   url('rpcUrl', ['http:', 'https:']);
   if (c.rpcWsUrl !== undefined) url('rpcWsUrl', ['ws:', 'wss:']);
   if (!c.cluster || !CLUSTERS.includes(c.cluster)) problems.push(`cluster must be one of ${CLUSTERS.join(', ')}`);
+  if (c.persistedQueries !== undefined && typeof c.persistedQueries !== 'boolean') problems.push('persistedQueries must be true or false');
   if (problems.length) throw new Error(`config.json: ${problems.join('; ')}`);
   return { ...(c as AppConfig), rpcWsUrl: c.rpcWsUrl ?? defaultRpcWs(c.rpcUrl!) };
 }

@@ -1,15 +1,33 @@
 // GraphQL: queries over HTTP (fetch), subscriptions over graphql-ws, and two React hooks.
 // Documents are the typed ones codegen writes from app/operations/*.graphql
 // (src/generated/graphql.ts): results and variables are typed from the schema.
+// Queries go as persisted operations over GET: the manifest id of the operation
+// (src/generated/persisted-ids.json, written with the API's manifest), its name and
+// variables in the URL, no query text and no body, so a CDN in front of the API can
+// cache them (the API runs only listed operations over GET). The app sends no mutations
+// (it writes to the chain, not to the API).
 import { createClient, type Client } from 'graphql-ws';
 import type { TypedDocumentString } from './generated/graphql.js';
+import persistedIds from './generated/persisted-ids.json';
 import { retryingFetch } from './net.js';
 import { createContext, useContext, useEffect, useRef, useState, useCallback } from 'react';
+
+const IDS: Record<string, string> = persistedIds;
+const ACCEPT = 'application/graphql-response+json, application/json';
+
+/** The operation's name: the manifest's key. */
+function operationName(query: string): string | null {
+  return /\b(?:query|subscription|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(query)?.[1] ?? null;
+}
+
+type Answer<T> = { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
 
 export class Gql {
   private ws: Client;
   private readonly reconnectListeners = new Set<() => void>();
-  constructor(private readonly httpUrl: string, wsUrl: string) {
+  private persisted: boolean;
+  constructor(private readonly httpUrl: string, wsUrl: string, opts: { persisted?: boolean } = {}) {
+    this.persisted = opts.persisted ?? true;
     // Lazy: connects on the first subscription; retries while the page is open (the API may restart).
     this.ws = createClient({
       url: wsUrl,
@@ -28,14 +46,39 @@ export class Gql {
 
   async query<T, V>(document: TypedDocumentString<T, V>, variables: V): Promise<T> {
     const query = document.toString();
-    const res = await retryingFetch(this.httpUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
+    const name = operationName(query);
+    const id = name ? IDS[name] : undefined;
+    let res: Response | null = null;
+    let body: Answer<T> | null = null;
+    if (this.persisted && id) {
+      const url = new URL(this.httpUrl, location.href);
+      url.searchParams.set('operationName', name!);
+      if (variables && Object.keys(variables).length) url.searchParams.set('variables', JSON.stringify(variables));
+      url.searchParams.set('extensions', JSON.stringify({ persistedQuery: { version: 1, sha256Hash: id } }));
+      // No content-type and no body: a simple request (no CORS preflight) a cache can key on the URL.
+      // `no-cache`: the browser's own cache revalidates every time (the API's ETag: a 304 while the
+      // data did not change), because a refetch after a live event must not get the answer from
+      // before it; a shared cache in front of the API keeps its short max-age.
+      res = await retryingFetch(url, { method: 'GET', headers: { accept: ACCEPT }, cache: 'no-cache' });
+      body = (await res.json()) as Answer<T>;
+      // An API whose manifest lacks this build's ids (older or newer deployment): the text over POST
+      // from now on, which such an API still takes.
+      if (body.errors?.some((e) => e.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND')) {
+        console.warn(`the API does not know persisted operation ${name} (${id}): sending query text over POST from now on`);
+        this.persisted = false;
+        body = null;
+      }
+    }
+    if (!body) {
+      res = await retryingFetch(this.httpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: ACCEPT },
+        body: JSON.stringify({ query, variables }),
+      });
+      body = (await res.json()) as Answer<T>;
+    }
     if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
-    if (!body.data) throw new Error(`GraphQL: HTTP ${res.status} without data`);
+    if (!body.data) throw new Error(`GraphQL: HTTP ${res!.status} without data`);
     return body.data;
   }
 

@@ -31,13 +31,12 @@ import {
 import { generateWgKeypair } from '../src/wireguard/keys.js';
 import { http, type Target } from './helpers/http.js';
 import { authBody, waitFor } from './helpers/inproc.js';
-import { Procs, inNs, lines, removeNamespaces, run, sleep, stop, tunnelPrerequisites } from './helpers/netns.js';
+import { Procs, createNamespacePair, forwardIntoNamespaces, inNs, lines, removeNamespaces, sleep, startWireguardGo, stop, tunnelPrerequisites } from './helpers/netns.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const REPO = resolve(HERE, '../..');
 const DAEMON_BIN = resolve(REPO, 'daemon/bin/dvpn-daemon.ts');
 const CONNECT = resolve(HERE, 'helpers/dvpn-connect.ts');
-const FORWARD = resolve(HERE, 'helpers/forward.mjs');
 const NETCHECK = resolve(HERE, 'helpers/netcheck.mjs');
 
 // --- can this machine run it? (CI: DVPN_REQUIRE_TUNNEL_TESTS=1 turns a skip into a failure) ---
@@ -232,54 +231,15 @@ describe.skipIf(SKIP)('WireGuard tunnel end to end', () => {
     saveKeypair(join(dir, 'user.json'), user);
 
     // Namespaces and the veth pair: nothing is added to the host's own namespace.
-    await run('ip', ['netns', 'add', NS_S]);
-    await run('ip', ['netns', 'add', NS_C]);
-    await run('ip', ['-n', NS_S, 'link', 'add', VETH_S, 'type', 'veth', 'peer', 'name', VETH_C, 'netns', NS_C]);
-    await run('ip', ['-n', NS_S, 'address', 'add', `${SERVER_IP}/24`, 'dev', VETH_S]);
-    await run('ip', ['-n', NS_C, 'address', 'add', `${CLIENT_IP}/24`, 'dev', VETH_C]);
-    for (const [ns, dev] of [
-      [NS_S, VETH_S],
-      [NS_C, VETH_C],
-      [NS_S, 'lo'],
-      [NS_C, 'lo'],
-    ]) {
-      await run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
-    }
-
+    await createNamespacePair({ server: NS_S, client: NS_C, serverIp: SERVER_IP, clientIp: CLIENT_IP, vethServer: VETH_S, vethClient: VETH_C });
     // wireguard-go for the server interface (the daemon configures it); foreground, killed at the end.
-    start(NS_S, ['wireguard-go', '-f', IF_S], { log: join(dir, 'wireguard-go-server.log') });
-    await waitFor(() => existsSync(`/var/run/wireguard/${IF_S}.sock`), 'server wireguard-go socket', 10_000);
-
+    await startWireguardGo(procs, NS_S, IF_S, join(dir, 'wireguard-go-server.log'));
     // The chain's RPC and websocket, forwarded into both namespaces over Unix sockets.
-    const rpcPort = Number(new URL(chain.rpcUrl).port);
-    const wsPort = Number(new URL(chain.wsUrl).port);
-    for (const [name, port] of [
-      ['rpc.sock', rpcPort],
-      ['ws.sock', wsPort],
-    ] as const) {
-      const server = net.createServer((sock) => {
-        const up = net.connect(port, '127.0.0.1');
-        const kill = () => {
-          sock.destroy();
-          up.destroy();
-        };
-        sock.pipe(up);
-        up.pipe(sock);
-        for (const s of [sock, up]) {
-          s.on('error', kill);
-          s.on('close', kill);
-        }
-      });
-      await new Promise<void>((r) => server.listen(join(dir, name), () => r()));
-      hostServers.push(server);
-    }
-    for (const ns of [NS_S, NS_C]) {
-      const fwd = start(ns, [process.execPath, FORWARD, `127.0.0.1:8899=${join(dir, 'rpc.sock')}`, `127.0.0.1:8900=${join(dir, 'ws.sock')}`]);
-      await new Promise<void>((res, rej) => {
-        lines(fwd, (l) => l === 'ready' && res());
-        fwd.once('exit', (c) => rej(new Error(`forwarder exited ${c}`)));
-      });
-    }
+    const ports = [
+      { hostPort: Number(new URL(chain.rpcUrl).port), nsPort: 8899 },
+      { hostPort: Number(new URL(chain.wsUrl).port), nsPort: 8900 },
+    ];
+    hostServers.push(...(await forwardIntoNamespaces(procs, dir, [NS_S, NS_C], ports)));
 
     daemon = await startDaemon();
   }, 90_000);

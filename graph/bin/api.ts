@@ -48,8 +48,10 @@ async function main(): Promise<void> {
     corsOrigin: config.corsOrigin,
     persistedOperations: config.persistedOperations,
     responseCache: config.responseCache,
+    ...(config.app ? { app: config.app } : {}),
   });
   const { url } = await server.start();
+  if (config.app) logger.info({ dir: config.app.dir, url: `${url}${config.app.path}` }, 'serving the web app');
   process.send?.({ type: 'listening', url });
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -17,7 +17,9 @@ import { Kind, parse, print, visit } from 'graphql';
 
 const GRAPH = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const MANIFEST_PATH = join(GRAPH, 'generated', 'persisted-operations.json');
-const OPERATIONS_DIRS = [join(GRAPH, 'operations'), join(GRAPH, '..', 'app', 'operations')];
+const APP_OPERATIONS = join(GRAPH, '..', 'app', 'operations');
+const OPERATIONS_DIRS = [join(GRAPH, 'operations'), APP_OPERATIONS];
+export const APP_IDS_PATH = join(GRAPH, '..', 'app', 'src', 'generated', 'persisted-ids.json');
 
 export function sha256(text) {
   return createHash('sha256').update(text).digest('hex');
@@ -75,27 +77,46 @@ export function manifestText(files) {
   return `${JSON.stringify(buildManifest(files), null, 2)}\n`;
 }
 
+/** The app's operations (app/operations/*.graphql) by name -> manifest id. */
+export function appIdsText(manifestJson) {
+  const names = new Set(
+    readdirSync(APP_OPERATIONS)
+      .filter((f) => f.endsWith('.graphql'))
+      .flatMap((f) => parse(readFileSync(join(APP_OPERATIONS, f), 'utf8')).definitions)
+      .filter((d) => d.kind === Kind.OPERATION_DEFINITION)
+      .map((d) => d.name.value),
+  );
+  const ids = Object.fromEntries(JSON.parse(manifestJson).operations.filter((o) => names.has(o.name)).map((o) => [o.name, o.id]));
+  return `${JSON.stringify(ids, null, 2)}\n`;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const check = args.includes('--check');
   const extra = args.filter((a) => a !== '--check').map((a) => resolve(a));
   const files = [...defaultFiles(), ...extra];
   const text = manifestText(files);
-  const where = relative(process.cwd(), MANIFEST_PATH);
-  if (check) {
-    let current = '';
-    try {
-      current = readFileSync(MANIFEST_PATH, 'utf8');
-    } catch {
-      // missing: stale
+  const outputs = [
+    [MANIFEST_PATH, text],
+    [APP_IDS_PATH, appIdsText(text)],
+  ];
+  for (const [path, content] of outputs) {
+    const where = relative(process.cwd(), path);
+    if (check) {
+      let current = '';
+      try {
+        current = readFileSync(path, 'utf8');
+      } catch {
+        // missing: stale
+      }
+      if (current !== content) {
+        console.error(`${where} is stale: run \`node graph/scripts/persisted-operations.mjs\` and commit it`);
+        process.exit(1);
+      }
+      console.log(`${where} is up to date`);
+    } else {
+      writeFileSync(path, content);
+      console.log(`wrote ${where}`);
     }
-    if (current !== text) {
-      console.error(`${where} is stale: run \`node graph/scripts/persisted-operations.mjs\` and commit it`);
-      process.exit(1);
-    }
-    console.log(`${where} is up to date (${JSON.parse(text).operations.length} operations)`);
-  } else {
-    writeFileSync(MANIFEST_PATH, text);
-    console.log(`wrote ${where} (${JSON.parse(text).operations.length} operations)`);
   }
 }

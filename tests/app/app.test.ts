@@ -1,9 +1,15 @@
 // The web app (app/) in a real browser (Debian's Chromium driven by playwright-core) against
 // the real stack that `make dev` runs (scripts/dev.ts: embedded chain with the program,
-// embedded Postgres, indexer, GraphQL API, a node with its daemon in the no-tunnel mode —
-// sessions, signatures and claims real, no traffic carried, so no root is needed), serving a
-// production build of the app. No mocked API, chain or wallet: the user's dev wallet is a
-// keypair in the page; the provider imports its node authority's CLI keypair into its own.
+// embedded Postgres, indexer, GraphQL API, a node with its daemon), serving a production
+// build of the app. No mocked API, chain or wallet: the user's dev wallet is a keypair in the
+// page; the provider imports its node authority's CLI keypair into its own.
+//
+// The node's daemon runs with real WireGuard (wireguard-go in a network namespace,
+// DVPN_DEV_TUNNEL=wireguard) when this machine allows it (root, /dev/net/tun, wireguard-go,
+// wg, ip, ping): the config the page offers is then brought up in a client namespace and
+// carries traffic to the node, which meters it. Otherwise the daemon runs in the no-tunnel
+// mode (sessions, signatures and claims real, no traffic) and the tunnel check is skipped
+// saying why; with DVPN_REQUIRE_TUNNEL_TESTS=1 (CI) it fails instead.
 //
 // Screenshots of each view are written to docs/screenshots/ (the README shows them).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -18,6 +24,19 @@ import { decodeNode, decodeProvider, findNodePda, findProviderPda } from '@dvpn/
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, waitForProgram } from '../harness/surfnet.js';
+import { Procs, inNs, lines, tunnelPrerequisites, wgQuickUp } from '../../daemon/test/helpers/netns.js';
+import { TUNNEL_NODE_ADDRESS, removeTunnelNamespaces, tunnelNames } from '../../scripts/dev-tunnel.js';
+
+const NETCHECK = join(REPO_ROOT, 'daemon', 'test', 'helpers', 'netcheck.mjs');
+// Real WireGuard for the dev node when this machine can run it (else the reason is printed).
+const TUNNEL = tunnelPrerequisites('browser test: real WireGuard', ['wireguard-go', 'wg', 'ip', 'ping']);
+const TAG = `${process.pid % 10000}${Math.floor(Math.random() * 90 + 10)}`;
+const CLIENT_IF = `dvdc${TAG}`;
+const tunnelProcs = new Procs();
+/** The manifest the API runs over GET: the ids the app must send. */
+const MANIFEST = new Map(
+  (JSON.parse(readFileSync(join(REPO_ROOT, 'graph', 'generated', 'persisted-operations.json'), 'utf8')) as { operations: { id: string; name: string; type: string }[] }).operations.map((o) => [o.id, o]),
+);
 
 const CHROMIUM = process.env.DVPN_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
@@ -34,6 +53,11 @@ let providerCtx: BrowserContext;
 let user: Page;
 let provider: Page;
 let session = '';
+/** The WireGuard config the page offered (the downloaded file). */
+let wgConfig = '';
+/** Every request the pages made to the GraphQL API over HTTP, and what came back. */
+const apiRequests: { method: string; url: string; cacheControl?: string }[] = [];
+const wsUrls: string[] = [];
 
 async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const res = await fetch(exports.DVPN_GRAPHQL_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
@@ -96,6 +120,7 @@ beforeAll(async () => {
       DVPN_APP_DIR: join(dir, 'dist'),
       DVPN_APP_PORT: '0',
       DVPN_DAEMON_PORT: String(await freePort()),
+      ...(TUNNEL.skip ? {} : { DVPN_DEV_TUNNEL: 'wireguard', DVPN_DEV_NETNS_TAG: TAG }),
       // The dev node's daemon claims every 2 s, so the user sees a claim while the page is open.
       DVPN_CLAIM_INTERVAL_SECONDS: '2',
       // Usage sessions: the page pays a tick every second.
@@ -127,6 +152,19 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
   userCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   providerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // What the pages send the API: queries as persisted GETs, subscriptions over graphql-ws.
+  const graphqlPath = new URL(exports.DVPN_GRAPHQL_URL).pathname;
+  for (const ctx of [userCtx, providerCtx]) {
+    ctx.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.origin === new URL(exports.DVPN_GRAPHQL_URL).origin && u.pathname === graphqlPath) apiRequests.push({ method: r.method(), url: r.url() });
+    });
+    ctx.on('response', async (r) => {
+      const entry = apiRequests.find((a) => a.url === r.url() && a.cacheControl === undefined);
+      if (entry) entry.cacheControl = (await r.allHeaders())['cache-control'] ?? '';
+    });
+    ctx.on('page', (p) => p.on('websocket', (w) => wsUrls.push(w.url())));
+  }
   user = await userCtx.newPage();
   provider = await providerCtx.newPage();
   mkdirSync(SHOTS, { recursive: true });
@@ -140,8 +178,23 @@ afterAll(async () => {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
     if (stack.exitCode === null) stack.kill('SIGKILL');
   }
+  // The client side of the tunnel is the test's; the dev stack removes its namespaces when it
+  // stops, and again here in case it could not (killed).
+  await tunnelProcs.stopAll();
+  if (!TUNNEL.skip) {
+    await removeTunnelNamespaces(TAG);
+    rmSync(`/var/run/wireguard/${CLIENT_IF}.sock`, { force: true });
+  }
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
+
+if (TUNNEL.skip && TUNNEL.required) {
+  describe('web app over a real WireGuard tunnel (required)', () => {
+    it('has what the real-tunnel part needs', () => {
+      throw new Error(`DVPN_REQUIRE_TUNNEL_TESTS=1 but: ${TUNNEL.missing.join('; ')}`);
+    });
+  });
+}
 
 describe('web app in a browser, on the dev stack', () => {
   it('a provider connects its node authority and sees its node', async () => {
@@ -203,9 +256,41 @@ describe('web app in a browser, on the dev stack', () => {
     const [download] = await Promise.all([user.waitForEvent('download'), user.getByRole('button', { name: /^Download dvpn-.*\.conf$/ }).click()]);
     expect(download.suggestedFilename()).toBe(`dvpn-${session.slice(0, 8)}.conf`);
     expect(readFileSync((await download.path())!, 'utf8')).toBe(text);
+    wgConfig = text;
     const qr = user.getByRole('img', { name: /QR code of the WireGuard config/ });
     expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
     await user.screenshot({ path: join(SHOTS, 'user-connected.png'), fullPage: true });
+  });
+
+  it.skipIf(TUNNEL.skip)('the downloaded config brings up a real WireGuard tunnel: handshake with the node, traffic to it, bytes metered by the daemon', async () => {
+    const names = tunnelNames(TAG);
+    expect(exports.DVPN_DEV_CLIENT_NETNS).toBe(names.clientNs);
+    // The file the user downloaded, brought up as wg-quick would, on wireguard-go in the client namespace.
+    const { address } = await wgQuickUp(tunnelProcs, names.clientNs, CLIENT_IF, wgConfig, dir);
+    expect(address).toMatch(/^10\.77\.0\.\d+$/);
+    await inNs(names.clientNs, ['ping', '-c', '3', '-i', '0.2', '-W', '2', TUNNEL_NODE_ADDRESS]);
+    // A handshake with the node's key: the server's peer for our key saw one, and so did we.
+    const handshake = Number((await inNs(names.clientNs, ['wg', 'show', CLIENT_IF, 'latest-handshakes'])).trim().split('\t')[1]);
+    expect(handshake).toBeGreaterThan(0);
+    const clientKey = (await inNs(names.clientNs, ['wg', 'show', CLIENT_IF, 'public-key'])).trim();
+    const serverDump = (await inNs(names.serverNs, ['wg', 'show', names.serverIf, 'dump'])).trim().split('\n').slice(1).map((l) => l.split('\t'));
+    const peer = serverDump.find((p) => p[0] === clientKey)!;
+    expect(peer[3]).toBe(`${address}/32`);
+    expect(Number(peer[4])).toBeGreaterThan(0);
+    // A TCP transfer of a known size to the node's tunnel address, received intact.
+    const size = 256 * 1024;
+    const sink = tunnelProcs.start(names.serverNs, [process.execPath, NETCHECK, 'sink', TUNNEL_NODE_ADDRESS, '5201']);
+    await new Promise<void>((res) => lines(sink, (l) => l === 'listening' && res()));
+    const result = JSON.parse(await inNs(names.clientNs, [process.execPath, NETCHECK, 'source', TUNNEL_NODE_ADDRESS, '5201', String(size)], 30_000)) as { sent: number; sha256: string; sink: unknown };
+    expect(result.sent).toBe(size);
+    expect(result.sink).toEqual({ bytes: size, sha256: result.sha256 });
+    // The daemon metered this session's bytes (at least the transfer, from the client).
+    await expect
+      .poll(async () => {
+        const v = (await (await fetch(`${exports.DVPN_DAEMON_URL}/session/${session}`)).json()) as { daemon: { bytes: { rx: string } } };
+        return BigInt(v.daemon.bytes.rx) >= BigInt(size);
+      }, LIVE)
+      .toBe(true);
   });
 
   it('sees the session update live when the provider (its daemon) claims', async () => {
@@ -310,6 +395,51 @@ describe('web app in a browser, on the dev stack', () => {
     const link = analyst.getByRole('link', { name: /GraphiQL/ });
     expect(await link.getAttribute('href')).toBe(exports.DVPN_GRAPHQL_URL);
     await analyst.close();
+  });
+
+  it('the API serves the same production build under /app/ (API_APP_DIR): the market view renders from it', async () => {
+    const base = exports.DVPN_API_APP_URL;
+    expect(base).toBe(`${exports.DVPN_REST_URL}/app/`);
+    const index = await fetch(base);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(await index.text())![1];
+    const js = await fetch(new URL(asset, base));
+    expect(js.status).toBe(200);
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const page = await userCtx.newPage();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await page.goto(`${base}#/analyst`);
+        await page.locator('header.top').waitFor({ timeout: 15_000 });
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
+    const { stats } = await gql<{ stats: { sessions: string } }>('{ stats { sessions } }');
+    await expect.poll(() => page.locator('[data-stat="sessions"]').textContent(), LIVE).toBe(stats.sessions);
+    await page.close();
+  });
+
+  it('sends its queries as persisted operations over GET (ids from the manifest, cacheable), its subscriptions over graphql-ws', async () => {
+    expect(apiRequests.length).toBeGreaterThan(0);
+    const names = new Set<string>();
+    for (const r of apiRequests) {
+      expect(r.method, r.url).toBe('GET');
+      const u = new URL(r.url);
+      expect(u.searchParams.has('query'), r.url).toBe(false);
+      const id = (JSON.parse(u.searchParams.get('extensions')!) as { persistedQuery: { version: number; sha256Hash: string } }).persistedQuery.sha256Hash;
+      const op = MANIFEST.get(id);
+      expect(op, `unknown id ${id}`).toBeDefined();
+      expect(op!.type).toBe('query');
+      expect(u.searchParams.get('operationName')).toBe(op!.name);
+      names.add(op!.name);
+    }
+    // Every view's queries went that way.
+    for (const n of ['AppConfig', 'AppNodes', 'AppSession', 'AppProvider', 'AppMarket']) expect(names).toContain(n);
+    // The API answered them as a shared cache may keep them.
+    expect(apiRequests.some((r) => r.cacheControl?.startsWith('public'))).toBe(true);
+    expect(wsUrls).toContain(exports.DVPN_GRAPHQL_WS_URL);
   });
 
   it('works with the keyboard alone and on a phone-sized screen', async () => {
@@ -466,5 +596,70 @@ describe("the provider's forms: register and update a node, stake and unstake", 
     expect(after.unstakingLamports).toBe(0n);
     expect(after.stakeLamports).toBe(before.stakeLamports);
     await expect.poll(() => form.getByTestId('unstaking').textContent(), LIVE).toBe('0 SOL');
+  });
+});
+
+// The wallet-standard path: a TEST WALLET (tests/app/test-wallet.js: a labelled test wallet, not a
+// real one) registered in the page the way browser wallets register, holding a real Ed25519 keypair
+// made here; the app finds it through @wallet-standard/app, connects it, has it sign the session's
+// transaction and the daemon's auth message, and the chain and the daemon accept both signatures.
+describe('a wallet-standard wallet (a test wallet registered in the page)', () => {
+  const NAME = 'DVPN test wallet (tests only)';
+  let ctx: BrowserContext;
+  let page: Page;
+  let owner: PublicKey;
+
+  beforeAll(async () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const jwk = privateKey.export({ format: 'jwk' });
+    const publicKey = Buffer.from(jwk.x!, 'base64url');
+    owner = new PublicKey(publicKey);
+    ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const script = readFileSync(join(REPO_ROOT, 'tests', 'app', 'test-wallet.js'), 'utf8');
+    const opts = { name: NAME, address: owner.toBase58(), publicKey: [...publicKey], jwk, chains: ['solana:localnet'] };
+    await ctx.addInitScript({ content: `${script}\nregisterTestWallet(${JSON.stringify(opts)});` });
+    page = await ctx.newPage();
+    // Its SOL from the dev chain's faucet (the app's airdrop button is the dev wallet's).
+    const connection = new Connection(exports.SOLANA_RPC_URL, 'confirmed');
+    const sig = await connection.requestAirdrop(owner, 2_000_000_000);
+    await connection.confirmTransaction({ signature: sig, ...(await connection.getLatestBlockhash()) }, 'confirmed');
+  });
+
+  afterAll(async () => {
+    await ctx?.close().catch(() => undefined);
+  });
+
+  it('is offered, connects, signs the session it opens and the auth message the daemon checks', async () => {
+    await open(page, 'user');
+    await page.getByRole('button', { name: `Connect ${NAME}` }).click();
+    await expect.poll(() => page.getByTestId('wallet-address').getAttribute('title').catch(() => null), LIVE).toBe(owner.toBase58());
+    expect(await page.getByText('dev wallet — local/test clusters only').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('wallet-balance').textContent(), LIVE).toBe('2 SOL');
+
+    const row = page.locator(`tr[data-node="${exports.DVPN_DEV_NODE}"]`);
+    await row.waitFor(LIVE);
+    await row.getByRole('button', { name: /Choose node/ }).click();
+    await page.getByLabel('Minutes').fill('10');
+    await page.getByRole('button', { name: 'Open session' }).click();
+    await expect.poll(() => page.getByTestId('session-state').textContent().catch(() => null), LIVE).toBe('ACTIVE');
+    const opened = (await page.locator('#session-h code').getAttribute('title'))!;
+    // On chain: the session is this wallet's (it signed and paid for the opening).
+    const { session: s } = await gql<{ session: { user: string; state: string } }>('query($s: Pubkey!) { session(pubkey: $s) { user state } }', { s: opened });
+    expect(s).toEqual({ user: owner.toBase58(), state: 'ACTIVE' });
+
+    await page.getByRole('button', { name: 'Connect (get WireGuard config)' }).click();
+    const text = (await page.getByLabel('WireGuard config').textContent({ timeout: LIVE.timeout }))!;
+    const priv = /PrivateKey = (\S+)/.exec(text)![1];
+    // The daemon verified the wallet's signature over the auth message and admitted the page's key.
+    const daemonView = (await (await fetch(`${exports.DVPN_DAEMON_URL}/session/${opened}`)).json()) as Record<string, unknown>;
+    expect(JSON.stringify(daemonView)).toContain(wgPublicKey(priv));
+    const calls = (await page.evaluate(() => (window as unknown as { __dvpnTestWallet: { calls: Record<string, number> } }).__dvpnTestWallet.calls)) as Record<string, number>;
+    expect(calls.connect).toBe(1);
+    expect(calls.signTransaction).toBeGreaterThanOrEqual(1);
+    expect(calls.signMessage).toBe(1);
+
+    await page.getByRole('button', { name: 'Close session' }).click();
+    await expect.poll(() => page.getByTestId('session-state').textContent(), LIVE).toBe('CLOSED');
+    await page.screenshot({ path: join(SHOTS, 'user-wallet-standard.png'), fullPage: true });
   });
 });

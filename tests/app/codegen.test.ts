@@ -21,3 +21,16 @@ describe('codegen', () => {
     expect(readFileSync(join(REPO_ROOT, target), 'utf8')).toBe(outputs[0].content);
   });
 });
+
+describe('persisted ids of the app', () => {
+  it('app/src/generated/persisted-ids.json names the manifest ids of app/operations (run node graph/scripts/persisted-operations.mjs)', async () => {
+    const script = join(REPO_ROOT, 'graph', 'scripts', 'persisted-operations.mjs');
+    const { APP_IDS_PATH, appIdsText, manifestText } = (await import(script)) as { APP_IDS_PATH: string; appIdsText(manifest: string): string; manifestText(): string };
+    expect(readFileSync(APP_IDS_PATH, 'utf8')).toBe(appIdsText(manifestText()));
+    // Every app query and subscription has an id (the app falls back to POST for none).
+    const ids = JSON.parse(readFileSync(APP_IDS_PATH, 'utf8')) as Record<string, string>;
+    const ops = [...readFileSync(join(REPO_ROOT, 'app', 'src', 'generated', 'graphql.ts'), 'utf8').matchAll(/^\s*(?:query|subscription) (App\w+)/gm)].map((m) => m[1]);
+    expect(ops.length).toBeGreaterThan(0);
+    for (const op of ops) expect(ids[op], op).toMatch(/^[0-9a-f]{64}$/);
+  });
+});

@@ -2,11 +2,13 @@
 // reason, or fail when CI sets DVPN_REQUIRE_TUNNEL_TESTS=1), commands in
 // network namespaces, and the child processes a test starts (killed by pid).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, openSync } from 'node:fs';
+import { accessSync, constants, existsSync, openSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+const FORWARD = resolve(REPO, 'daemon/test/helpers/forward.mjs');
 
 export function onPath(bin: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => {
@@ -105,4 +107,137 @@ export async function removeNamespaces(names: string[]): Promise<void> {
     }
     await run('ip', ['netns', 'del', ns]).catch(() => undefined);
   }
+}
+
+// ---------------------------------------------------------------------------
+// Shared set-up of the real-tunnel runs (daemon/test/tunnel.test.ts, the dev stack's
+// DVPN_DEV_TUNNEL=wireguard node used by the browser test).
+
+export interface NamespacePair {
+  server: string;
+  client: string;
+  serverIp: string;
+  clientIp: string;
+}
+
+/**
+ * Two network namespaces joined by a veth pair (server `serverIp`/24, client `clientIp`/24),
+ * loopback up in both. Nothing is added to the host's own namespace.
+ */
+export async function createNamespacePair(p: NamespacePair & { vethServer: string; vethClient: string }): Promise<void> {
+  await run('ip', ['netns', 'add', p.server]);
+  await run('ip', ['netns', 'add', p.client]);
+  await run('ip', ['-n', p.server, 'link', 'add', p.vethServer, 'type', 'veth', 'peer', 'name', p.vethClient, 'netns', p.client]);
+  await run('ip', ['-n', p.server, 'address', 'add', `${p.serverIp}/24`, 'dev', p.vethServer]);
+  await run('ip', ['-n', p.client, 'address', 'add', `${p.clientIp}/24`, 'dev', p.vethClient]);
+  for (const [ns, dev] of [
+    [p.server, p.vethServer],
+    [p.client, p.vethClient],
+    [p.server, 'lo'],
+    [p.client, 'lo'],
+  ]) {
+    await run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+  }
+}
+
+/** Pipes each accepted connection to a new connection made by `connect`. */
+function pipeServer(connect: () => net.Socket): net.Server {
+  return net.createServer((sock) => {
+    const up = connect();
+    const kill = () => {
+      sock.destroy();
+      up.destroy();
+    };
+    sock.pipe(up);
+    up.pipe(sock);
+    for (const s of [sock, up]) {
+      s.on('error', kill);
+      s.on('close', kill);
+    }
+  });
+}
+
+/**
+ * Host TCP services (e.g. the embedded chain's RPC and websocket on loopback) reachable in
+ * namespaces at the same 127.0.0.1:port there: a Unix socket per port in `dir` on the host, and
+ * forward.mjs in each namespace (no route from a namespace to the host's interfaces). Returns the
+ * host-side servers (close them at the end; the forwarders are in `procs`).
+ */
+export async function forwardIntoNamespaces(procs: Procs, dir: string, namespaces: string[], ports: { hostPort: number; nsPort: number }[]): Promise<net.Server[]> {
+  const servers: net.Server[] = [];
+  const maps: string[] = [];
+  for (const { hostPort, nsPort } of ports) {
+    const path = join(dir, `fwd-${hostPort}.sock`);
+    const server = pipeServer(() => net.connect(hostPort, '127.0.0.1'));
+    await new Promise<void>((r) => server.listen(path, () => r()));
+    servers.push(server);
+    maps.push(`127.0.0.1:${nsPort}=${path}`);
+  }
+  for (const ns of namespaces) {
+    const fwd = procs.start(ns, [process.execPath, FORWARD, ...maps]);
+    await new Promise<void>((res, rej) => {
+      lines(fwd, (l) => l === 'ready' && res());
+      fwd.once('exit', (c) => rej(new Error(`forwarder in ${ns} exited ${c}`)));
+    });
+  }
+  return servers;
+}
+
+/** A host TCP listener on host:port that reaches a Unix socket (a namespaced daemon's API socket). */
+export async function tcpToUnix(host: string, port: number, socketPath: string): Promise<net.Server> {
+  const server = pipeServer(() => net.connect(socketPath));
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(port, host, () => res());
+  });
+  return server;
+}
+
+/** Starts wireguard-go for `iface` in `ns` (foreground, in `procs`) and waits for its UAPI socket. */
+export async function startWireguardGo(procs: Procs, ns: string, iface: string, log?: string): Promise<ChildProcess> {
+  const child = procs.start(ns, ['wireguard-go', '-f', iface], { log });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(`/var/run/wireguard/${iface}.sock`)) {
+    if (child.exitCode !== null) throw new Error(`wireguard-go ${iface} exited ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`wireguard-go ${iface}: no UAPI socket after 10 s`);
+    await sleep(50);
+  }
+  return child;
+}
+
+// The keys `wg setconf` takes; wg-quick's own ones (Address, DNS, MTU, Table, Pre/PostUp...) are
+// applied with ip below (or not at all: DNS would rewrite the host's resolv.conf).
+const WG_KEYS = new Set(['privatekey', 'listenport', 'fwmark', 'publickey', 'presharedkey', 'allowedips', 'endpoint', 'persistentkeepalive']);
+
+/**
+ * Brings up a wg-quick file in `ns` the way wg-quick would, on wireguard-go: the interface, the
+ * `wg setconf` part, its Address(es), and a route per IPv4 AllowedIPs. Returns the parsed address.
+ */
+export async function wgQuickUp(procs: Procs, ns: string, iface: string, conf: string, dir: string): Promise<{ address: string; allowedIps: string[] }> {
+  const keep: string[] = [];
+  const addresses: string[] = [];
+  const allowed: string[] = [];
+  for (const raw of conf.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('[') || line === '') {
+      keep.push(line);
+      continue;
+    }
+    const m = /^(\w+)\s*=\s*(.*)$/.exec(line);
+    if (!m) throw new Error(`not a wg-quick line: ${line}`);
+    const key = m[1]!.toLowerCase();
+    const values = m[2]!.split(',').map((v) => v.trim()).filter(Boolean);
+    if (key === 'address') addresses.push(...values);
+    if (key === 'allowedips') allowed.push(...values);
+    if (WG_KEYS.has(key)) keep.push(line);
+  }
+  if (addresses.length === 0) throw new Error('the config has no Address');
+  const stripped = join(dir, `${iface}.wg.conf`);
+  writeFileSync(stripped, `${keep.join('\n')}\n`, { mode: 0o600 });
+  await startWireguardGo(procs, ns, iface, join(dir, `wireguard-go-${iface}.log`));
+  await inNs(ns, ['wg', 'setconf', iface, stripped]);
+  for (const a of addresses) await inNs(ns, ['ip', 'address', 'add', a, 'dev', iface]);
+  await inNs(ns, ['ip', 'link', 'set', 'dev', iface, 'up']);
+  for (const cidr of allowed.filter((c) => !c.includes(':'))) await inNs(ns, ['ip', 'route', 'replace', cidr, 'dev', iface]);
+  return { address: addresses[0]!.split('/')[0]!, allowedIps: allowed };
 }

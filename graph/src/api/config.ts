@@ -1,6 +1,7 @@
 // API configuration from the environment, in one place (see .env.example).
 import { DVPN_PROGRAM_ID } from '@dvpn/sdk';
 import { z } from 'zod';
+import { normalizeAppPath } from './app-static.js';
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -34,6 +35,8 @@ const Env = z.object({
   API_RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).default(10_000),
   API_CACHE_MAX_AGE: z.coerce.number().int().min(0).max(3600).default(1),
   API_CACHE_STALE_WHILE_REVALIDATE: z.coerce.number().int().min(0).max(86_400).default(5),
+  API_APP_DIR: z.string().optional(),
+  API_APP_PATH: z.string().default('/app/'),
 });
 
 export interface ApiConfig {
@@ -75,6 +78,8 @@ export interface ApiConfig {
     maxAge: number;
     staleWhileRevalidate: number;
   };
+  /** The web app's build served under a path (API_APP_DIR, API_APP_PATH); unset: none. */
+  app?: { dir: string; path: string };
 }
 
 export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -113,5 +118,6 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
       maxAge: e.API_CACHE_MAX_AGE,
       staleWhileRevalidate: e.API_CACHE_STALE_WHILE_REVALIDATE,
     },
+    app: e.API_APP_DIR ? { dir: e.API_APP_DIR, path: normalizeAppPath(e.API_APP_PATH) } : undefined,
   };
 }

@@ -16,6 +16,7 @@ import {
 } from './client-slots.js';
 import { createRateLimiter, isLimitedPath, rateLimitMessage, type RateLimitOptions } from './rate-limit.js';
 import { loadManifest, persistedWsQuery } from './persisted.js';
+import { createAppStatic, type AppStaticOptions } from './app-static.js';
 import { createApi, type ApiOptions, type ApiYoga } from './yoga.js';
 
 export interface ApiServerOptions extends ApiOptions {
@@ -38,6 +39,8 @@ export interface ApiServerOptions extends ApiOptions {
   maxWsConnectionsPerClient?: number;
   /** Tell clients apart by X-Forwarded-For for the per-client caps (default: the rate limit's setting). */
   trustProxy?: boolean;
+  /** The web app's production build, served under a path (API_APP_DIR / API_APP_PATH; see app-static.ts). */
+  app?: AppStaticOptions;
 }
 
 export const CLIENT_LIMIT_DEFAULTS = { maxSubscriptions: 50, maxWsConnections: 20 } as const;
@@ -137,7 +140,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const subscriptionSlots = createClientSlots(opts.maxSubscriptionsPerClient ?? CLIENT_LIMIT_DEFAULTS.maxSubscriptions, trustProxy);
   const wsSlots = createClientSlots(opts.maxWsConnectionsPerClient ?? CLIENT_LIMIT_DEFAULTS.maxWsConnections, trustProxy);
 
+  const app = opts.app ? createAppStatic(opts.app) : null;
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // The app's static files: no database, no GraphQL; the per-client limits are for the API.
+    if (app?.(req, res)) return;
     const retryAfter = isLimitedPath(req.url) ? await limited(req) : null;
     if (retryAfter !== null) {
       jsonError(res, 429, rateLimitMessage(retryAfter), { code: 'RATE_LIMITED', retryAfter }, { 'retry-after': String(retryAfter) });
