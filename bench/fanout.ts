@@ -125,6 +125,7 @@ async function main(): Promise<void> {
   const db = await startEmbeddedPostgres({ durable: false });
   const redis = await startRedis();
   const children: ChildProcess[] = [];
+  const apis: ChildProcess[] = [];
   const bus = createBus({ redisUrl: redis.url });
   try {
     await migrate(db.url);
@@ -146,7 +147,10 @@ async function main(): Promise<void> {
     };
     const bases = await Promise.all(
       Array.from({ length: apiProcesses }, () => {
-        const child = fork(join(HERE, '..', 'graph', 'bin', 'api.ts'), [], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        // BENCH_CPU_PROF=<dir>: each replica writes a V8 CPU profile there when the bench stops it.
+        const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+        const child = fork(join(HERE, '..', 'graph', 'bin', 'api.ts'), [], { env, execArgv: ['--import', 'tsx', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        apis.push(child);
         children.push(child);
         return new Promise<string>((resolve, reject) => {
           child.on('message', (m: { type?: string; url?: string }) => m.type === 'listening' && resolve(m.url!));
@@ -223,7 +227,16 @@ async function main(): Promise<void> {
         `with ${apiProcesses} API process(es); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     );
   } finally {
-    for (const c of children) c.kill('SIGKILL');
+    // The replicas stop gracefully (SIGTERM), so a CPU profile gets written.
+    await Promise.all(
+      apis.map((c) => new Promise<void>((r) => {
+        if (c.exitCode !== null) return r();
+        c.once('exit', () => r());
+        c.kill('SIGTERM');
+        setTimeout(r, 15_000).unref();
+      })),
+    );
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     await bus.close().catch(() => undefined);
     redis.stop();
     await db.stop();
