@@ -123,9 +123,18 @@ export function toHex(bytes: Uint8Array): string {
   return s;
 }
 
-/** u64/i64 -> decimal string, PublicKey -> base58, bytes -> hex, enums (mode/state/kind) -> name. */
+const DATA_JSON = new WeakMap<object, { [key: string]: JsonValue }>();
+
+/**
+ * u64/i64 -> decimal string, PublicKey -> base58, bytes -> hex, enums (mode/state/kind) -> name.
+ * Computed once per decoded event (the events row and the feed message share
+ * it): treat the result as read-only.
+ */
 export function eventDataToJson(data: Record<string, unknown>): { [key: string]: JsonValue } {
+  const cached = DATA_JSON.get(data);
+  if (cached) return cached;
   const out: { [key: string]: JsonValue } = {};
+  DATA_JSON.set(data, out);
   for (const [key, value] of Object.entries(data)) {
     if (typeof value === 'bigint') out[key] = value.toString();
     else if (value instanceof Uint8Array) out[key] = toHex(value);

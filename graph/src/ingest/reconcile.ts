@@ -30,7 +30,7 @@ import {
 import { CONFIG, NODES, PROVIDERS, SESSIONS, loadAll, loadLatest, loadRows, upsertRows } from '../store/tables.js';
 import type { ProgramAccount, Rpc } from './rpc.js';
 import type { BusMessage, SessionStateName } from '../bus.js';
-import { nodeCapacityFields, sessionChangeFields } from './changes.js';
+import { nodeCapacityChange, sessionChange } from './changes.js';
 
 export interface Snapshot {
   slot: bigint;
@@ -277,11 +277,11 @@ const reconciled = (row: { updatedAt: bigint }, slot: bigint) => ({
 });
 
 function repairedSession(s: SessionRow, previousState: SessionStateName | null, slot: bigint): BusMessage {
-  return { topic: 'session', payload: { ...reconciled(s, slot), ...sessionChangeFields(s, previousState) } };
+  return { topic: 'session', payload: sessionChange(reconciled(s, slot), s, previousState) };
 }
 
 function repairedNode(n: NodeRow, slot: bigint): BusMessage {
-  return { topic: 'nodeCapacity', payload: { ...reconciled(n, slot), ...nodeCapacityFields(n) } };
+  return { topic: 'nodeCapacity', payload: nodeCapacityChange(reconciled(n, slot), n) };
 }
 
 /** The highest generation of each address among `rows`. */

@@ -168,7 +168,7 @@ export function buildInsert(spec: TableSpec, rows: readonly object[], onConflict
           .join(', ')}`
       : 'DO NOTHING';
   return {
-    text: `INSERT INTO ${q(spec.table)} (${names}) SELECT ${names} FROM json_to_recordset($1::json) AS r(${record}) ON CONFLICT (${conflict}) ${action}${
+    text: `INSERT INTO ${q(spec.table)} (${names}) SELECT ${names} FROM jsonb_to_recordset($1::jsonb) AS r(${record}) ON CONFLICT (${conflict}) ${action}${
       returning ? ` RETURNING ${returning}` : ''
     }`,
     values: [JSON.stringify(plain)],

@@ -94,6 +94,9 @@ export class Writer {
       keepAlive: true,
       application_name: `dvpn-indexer:${this.streamId.slice(0, 8)}`,
       options: this.synchronousCommit ? undefined : '-c synchronous_commit=off',
+      // A batch's statements go out together (apply() queues them): Postgres
+      // runs them back to back while the JS builds the next one.
+      pipeline: true,
     });
     client.on('error', (err) => onError(err));
     await client.connect();
@@ -193,12 +196,25 @@ export class Writer {
     let head: Watermark | null = null;
     for (const tx of txs) if (!head || BigInt(tx.slot) >= head.slot) head = { signature: tx.signature, slot: BigInt(tx.slot) };
 
-    await db.query('BEGIN');
+    // Statements are queued on the connection without waiting for each one
+    // (pg runs them in order): building the next statement's parameters in JS
+    // overlaps Postgres executing the previous one. Every promise gets a
+    // handler at once, and all are awaited before COMMIT, so a failure still
+    // rolls the whole batch back.
+    const inFlight: Promise<unknown>[] = [];
+    const fire = <T>(p: Promise<T>): Promise<T> => {
+      p.catch(() => undefined);
+      inFlight.push(p);
+      return p;
+    };
+    fire(db.query('BEGIN'));
     try {
       let fresh: NewEvent[] = [];
       if (rows.length > 0) {
-        const res = await db.query<{ id: string; signature: string; ix_index: number; event_index: number }>(
-          buildInsert(EVENTS, rows, 'nothing', 'id::text, signature, ix_index, event_index'),
+        const res = await fire(
+          db.query<{ id: string; signature: string; ix_index: number; event_index: number }>(
+            buildInsert(EVENTS, rows, 'nothing', 'id::text, signature, ix_index, event_index'),
+          ),
         );
         const ids = new Map<string, bigint>();
         for (const r of res.rows) ids.set(`${r.signature}\0${r.ix_index}\0${r.event_index}`, BigInt(r.id));
@@ -211,24 +227,28 @@ export class Writer {
       if (fresh.length > 0) {
         const state = await this.loadState(fresh);
         const fx = reduce(state, fresh);
+        // Reserve the batch's change seqs first: the row statements below run while the JS builds them.
+        const seqs = fx.messages.length > 0 ? fire(this.reserveSeqs(fx.messages.length)) : null;
         const pick = <T>(map: Map<string, T>, keys: Set<string>) => [...keys].map((k) => map.get(k)!).filter(Boolean);
-        await upsertRows(db, CONFIG, pick(state.config, fx.dirty.config));
-        await upsertRows(db, PROVIDERS, pick(state.providers, fx.dirty.providers));
-        await upsertRows(db, NODES, pick(state.nodes, fx.dirty.nodes));
-        await upsertRows(db, SESSIONS, [...fx.replaced.sessions, ...pick(state.sessions, fx.dirty.sessions)]);
-        await upsertRows(db, DISPUTES, [...fx.replaced.disputes, ...pick(state.disputes, fx.dirty.disputes)]);
-        await insertIgnore(db, CLAIMS, fx.claims);
-        await insertIgnore(db, STAKE_CHANGES, fx.stakeChanges);
-        await insertIgnore(db, RATINGS, fx.ratings);
+        fire(upsertRows(db, CONFIG, pick(state.config, fx.dirty.config)));
+        fire(upsertRows(db, PROVIDERS, pick(state.providers, fx.dirty.providers)));
+        fire(upsertRows(db, NODES, pick(state.nodes, fx.dirty.nodes)));
+        fire(upsertRows(db, SESSIONS, [...fx.replaced.sessions, ...pick(state.sessions, fx.dirty.sessions)]));
+        fire(upsertRows(db, DISPUTES, [...fx.replaced.disputes, ...pick(state.disputes, fx.dirty.disputes)]));
+        fire(insertIgnore(db, CLAIMS, fx.claims));
+        fire(insertIgnore(db, STAKE_CHANGES, fx.stakeChanges));
+        fire(insertIgnore(db, RATINGS, fx.ratings));
         if (fx.reputation.size > 0) {
-          await db.query(
-            `UPDATE nodes SET provider_reputation = v.score
-               FROM unnest($1::text[], $2::int4[]) AS v(provider, score)
-              WHERE nodes.provider = v.provider AND nodes.provider_reputation <> v.score`,
-            [[...fx.reputation.keys()], [...fx.reputation.values()]],
+          fire(
+            db.query(
+              `UPDATE nodes SET provider_reputation = v.score
+                 FROM unnest($1::text[], $2::int4[]) AS v(provider, score)
+                WHERE nodes.provider = v.provider AND nodes.provider_reputation <> v.score`,
+              [[...fx.reputation.keys()], [...fx.reputation.values()]],
+            ),
           );
         }
-        await this.logChanges(fx.messages);
+        if (seqs) fire(this.insertChanges(fx.messages, await seqs));
         result = {
           newEvents: fresh.length,
           newTransactions: new Set(fresh.map((f) => f.signature)).size,
@@ -237,10 +257,12 @@ export class Writer {
         };
       }
 
-      await this.writeCheckpoint(head, watermark ?? null, result.newEvents, result.newTransactions);
+      fire(this.writeCheckpoint(head, watermark ?? null, result.newEvents, result.newTransactions));
+      await Promise.all(inFlight);
       await db.query('COMMIT');
       return result;
     } catch (err) {
+      await Promise.allSettled(inFlight);
       await db.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
@@ -254,22 +276,37 @@ export class Writer {
    */
   async logChanges(messages: BusMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const db = this.db;
-    const res = await db.query<{ change_seq: string }>(
+    await this.insertChanges(messages, await this.reserveSeqs(messages.length));
+  }
+
+  /** Moves the change counter on by `n`; returns the first of the n seqs reserved. */
+  private async reserveSeqs(n: number): Promise<number> {
+    const res = await this.db.query<{ change_seq: string }>(
       `INSERT INTO checkpoints AS c (id, slot, signature, head_slot, head_signature, change_seq)
        VALUES ($1, 0, '', 0, '', $2)
        ON CONFLICT (id) DO UPDATE SET change_seq = c.change_seq + EXCLUDED.change_seq
        RETURNING change_seq::text`,
-      [this.streamId, messages.length],
+      [this.streamId, n],
     );
-    const first = Number(res.rows[0].change_seq) - messages.length + 1;
+    return Number(res.rows[0].change_seq) - n + 1;
+  }
+
+  /**
+   * Stores the messages as seqs first, first + 1, ... (setting each payload's
+   * seq). One jsonb document: Postgres parses it once (json_to_recordset would
+   * parse the text twice more), and the seqs come from the row order.
+   */
+  private async insertChanges(messages: BusMessage[], first: number): Promise<void> {
+    let json = '[';
     messages.forEach((m, i) => {
       m.payload.seq = first + i;
+      json += `${i === 0 ? '' : ','}{"t":${JSON.stringify(m.topic)},"p":${JSON.stringify(m.payload)}}`;
     });
-    await db.query(
+    json += ']';
+    await this.db.query(
       `INSERT INTO changes (seq, topic, payload)
-       SELECT x.seq, x.topic, x.payload FROM json_to_recordset($1::json) AS x(seq int8, topic text, payload jsonb)`,
-      [JSON.stringify(messages.map((m) => ({ seq: m.payload.seq, topic: m.topic, payload: m.payload })))],
+       SELECT $2::int8 + x.n - 1, x.t, x.p FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (t text, p jsonb)) WITH ORDINALITY AS x(t, p, n)`,
+      [json, first],
     );
   }
 

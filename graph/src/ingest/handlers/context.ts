@@ -16,7 +16,7 @@
 //   not have yet, marks the account for a targeted reconciliation from chain.
 import type { DvpnEvent, EventName } from '@dvpn/sdk';
 import type { PublicKey } from '@solana/web3.js';
-import type { BusMessage, SessionChange, SessionStateName } from '../../bus.js';
+import type { BusMessage, SessionStateName } from '../../bus.js';
 import {
   SOL_MINT,
   isoFromSeconds,
@@ -26,7 +26,7 @@ import {
   type ProviderRow,
   type SessionRow,
 } from '../../store/rows.js';
-import { nodeCapacityFields, sessionChangeFields } from '../changes.js';
+import { nodeCapacityChange, sessionChange } from '../changes.js';
 import { b58, eventDataToJson, eventSubjects, type Subjects } from '../decode.js';
 
 export interface NewEvent {
@@ -194,7 +194,10 @@ export class EventContext {
         ixIndex: this.ne.ixIndex,
         eventIndex: this.ne.eventIndex,
         timestamp: this.origin.timestamp,
-        ...this.subjects,
+        session: this.subjects.session,
+        node: this.subjects.node,
+        provider: this.subjects.provider,
+        user: this.subjects.user,
         data: eventDataToJson(this.ne.event.data as Record<string, unknown>),
       },
     });
@@ -242,12 +245,11 @@ export class EventContext {
   }
 
   sessionMsg(s: SessionRow, previousState: SessionStateName | null): void {
-    const payload: SessionChange = { ...this.origin, ...sessionChangeFields(s, previousState) };
-    this.fx.messages.push({ topic: 'session', payload });
+    this.fx.messages.push({ topic: 'session', payload: sessionChange(this.origin, s, previousState) });
   }
 
   capacityMsg(n: NodeRow): void {
-    this.fx.messages.push({ topic: 'nodeCapacity', payload: { ...this.origin, ...nodeCapacityFields(n) } });
+    this.fx.messages.push({ topic: 'nodeCapacity', payload: nodeCapacityChange(this.origin, n) });
   }
 
   /** Adds a provider's net earning in the payment's currency. */
