@@ -93,7 +93,7 @@ export function WalletBar() {
           {wallets.length === 0 && <span className="muted">No browser wallet found (wallet-standard).</span>}
           {devOk ? (
             <>
-              <button onClick={() => act(async () => setWallet(devWallet(config.cluster)))}>Use dev wallet (local/test clusters only)</button>
+              <button onClick={() => act(async () => setWallet(devWallet(config.cluster, await connection.getGenesisHash())))}>Use dev wallet (local/test clusters only)</button>
               <button className="secondary" aria-expanded={importing} onClick={() => setImporting(!importing)}>
                 Import a key into the dev wallet
               </button>
@@ -109,7 +109,7 @@ export function WalletBar() {
           onSubmit={(e) => {
             e.preventDefault();
             void act(async () => {
-              setWallet(importDevWallet(config.cluster, keyText));
+              setWallet(importDevWallet(config.cluster, await connection.getGenesisHash(), keyText));
               setKeyText('');
               setImporting(false);
             });

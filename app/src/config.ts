@@ -26,8 +26,14 @@ export interface AppConfig {
 
 const CLUSTERS: Cluster[] = ['localnet', 'devnet', 'testnet', 'mainnet-beta'];
 
-/** The dev wallet holds its key in the page: never on mainnet. */
-export const devWalletAllowed = (c: Cluster) => c !== 'mainnet-beta';
+/** Mainnet's genesis block hash (what `getGenesisHash` answers there). */
+export const MAINNET_GENESIS_HASH = '5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d';
+
+/**
+ * The dev wallet holds its key in the page: never on mainnet. The config's `cluster` is only
+ * a label, so the RPC's genesis hash decides too (a config saying "devnet" with a mainnet RPC).
+ */
+export const devWalletAllowed = (c: Cluster, genesisHash?: string) => c !== 'mainnet-beta' && genesisHash !== MAINNET_GENESIS_HASH;
 
 export function defaultRpcWs(rpcUrl: string): string {
   const u = new URL(rpcUrl);
@@ -52,6 +58,14 @@ export function parseConfig(raw: unknown): AppConfig {
   url('rpcUrl', ['http:', 'https:']);
   if (c.rpcWsUrl !== undefined) url('rpcWsUrl', ['ws:', 'wss:']);
   if (!c.cluster || !CLUSTERS.includes(c.cluster)) problems.push(`cluster must be one of ${CLUSTERS.join(', ')}`);
+  if (c.daemonUrls !== undefined) {
+    const d = c.daemonUrls as unknown;
+    if (!d || typeof d !== 'object' || Array.isArray(d)) problems.push('daemonUrls must be an object of node pubkey -> http(s) URL');
+    else
+      for (const [node, v] of Object.entries(d)) {
+        if (typeof v !== 'string' || !URL.canParse(v) || !['http:', 'https:'].includes(new URL(v).protocol)) problems.push(`daemonUrls.${node} must be an http or https URL`);
+      }
+  }
   if (c.persistedQueries !== undefined && typeof c.persistedQueries !== 'boolean') problems.push('persistedQueries must be true or false');
   if (problems.length) throw new Error(`config.json: ${problems.join('; ')}`);
   return { ...(c as AppConfig), rpcWsUrl: c.rpcWsUrl ?? defaultRpcWs(c.rpcUrl!) };

@@ -46,13 +46,18 @@ export function duration(seconds: number | bigint | string): string {
   return [d && `${d} d`, h && `${h} h`, m && `${m} min`, s && `${s} s`].filter(Boolean).join(' ') || '0 s';
 }
 
-/** CSV with a header row; fields quoted when they need it. */
+/**
+ * CSV with a header row; fields quoted when they need it. Text a spreadsheet would read as a
+ * formula (a leading =, +, -, @, tab or CR: a node's region is any provider's string, e.g.
+ * `=HYPERLINK(...)`) gets a leading apostrophe, so it opens as text; plain numbers stay numbers.
+ */
 export function toCsv(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return '';
   const cols = Object.keys(rows[0]);
   const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : String(v);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    let s = v === null || v === undefined ? '' : String(v);
+    if (/^[=+\-@\t\r]/.test(s) && !/^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(s)) s = `'${s}`;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
 }

@@ -22,8 +22,11 @@ export interface AppWallet {
 
 const DEV_KEY = 'dvpn.devWallet.v1';
 
-export function devWallet(cluster: Cluster): AppWallet {
-  if (!devWalletAllowed(cluster)) throw new Error('the dev wallet is refused on mainnet: its key sits in the page');
+const REFUSED = 'the dev wallet is refused on mainnet: its key sits in the page';
+
+/** The dev wallet, after the RPC's genesis hash (`connection.getGenesisHash()`) shows it is not mainnet. */
+export function devWallet(cluster: Cluster, genesisHash: string): AppWallet {
+  if (!devWalletAllowed(cluster, genesisHash)) throw new Error(REFUSED);
   let kp: Keypair;
   const saved = localStorage.getItem(DEV_KEY);
   if (saved) kp = Keypair.fromSecretKey(bs58.decode(saved));
@@ -47,8 +50,8 @@ export function devWallet(cluster: Cluster): AppWallet {
 }
 
 /** Replaces the dev wallet's key: a Solana CLI keypair file's JSON array, or base58 of the 64-byte secret key. */
-export function importDevWallet(cluster: Cluster, text: string): AppWallet {
-  if (!devWalletAllowed(cluster)) throw new Error('the dev wallet is refused on mainnet: its key sits in the page');
+export function importDevWallet(cluster: Cluster, genesisHash: string, text: string): AppWallet {
+  if (!devWalletAllowed(cluster, genesisHash)) throw new Error(REFUSED);
   const t = text.trim();
   let secret: Uint8Array;
   try {
@@ -59,7 +62,7 @@ export function importDevWallet(cluster: Cluster, text: string): AppWallet {
   if (secret.length !== 64) throw new Error(`not a keypair: ${secret.length} bytes, expected 64`);
   const kp = Keypair.fromSecretKey(secret);
   localStorage.setItem(DEV_KEY, bs58.encode(kp.secretKey));
-  return devWallet(cluster);
+  return devWallet(cluster, genesisHash);
 }
 
 export function forgetDevWallet(): void {

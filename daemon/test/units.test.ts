@@ -639,14 +639,17 @@ describe('dvpn connect helpers', () => {
   });
 
   it('writes a wg-quick config with the private key, and finds the API from the endpoint', () => {
+    // Real keys: the writer refuses anything that is not one (a daemon's answer is untrusted).
+    const SRV = generateWgKeypair().publicKey;
+    const PRIV = generateWgKeypair().privateKey;
     const answer = {
       wireguard: {
         interface: { address: '10.77.0.5/32', dns: ['1.1.1.1'] },
-        peer: { publicKey: 'SRV=', endpoint: '192.0.2.1:51820', allowedIps: ['0.0.0.0/0', '::/0'], persistentKeepalive: 25 },
+        peer: { publicKey: SRV, endpoint: '192.0.2.1:51820', allowedIps: ['0.0.0.0/0', '::/0'], persistentKeepalive: 25 },
       },
     } as unknown as AuthAnswer;
-    expect(wgQuickConfig(answer.wireguard, 'PRIV=')).toBe(
-      '[Interface]\nPrivateKey = PRIV=\nAddress = 10.77.0.5/32\nDNS = 1.1.1.1\n\n[Peer]\nPublicKey = SRV=\nEndpoint = 192.0.2.1:51820\nAllowedIPs = 0.0.0.0/0, ::/0\nPersistentKeepalive = 25\n',
+    expect(wgQuickConfig(answer.wireguard, PRIV)).toBe(
+      `[Interface]\nPrivateKey = ${PRIV}\nAddress = 10.77.0.5/32\nDNS = 1.1.1.1\n\n[Peer]\nPublicKey = ${SRV}\nEndpoint = 192.0.2.1:51820\nAllowedIPs = 0.0.0.0/0, ::/0\nPersistentKeepalive = 25\n`,
     );
     expect(defaultApiUrl('vpn1.example.net:51820')).toBe('http://vpn1.example.net:51820');
     expect(() => defaultApiUrl('vpn1 example')).toThrow();

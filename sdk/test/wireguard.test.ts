@@ -29,7 +29,8 @@ describe('wgQuickConfig', () => {
     expect(wgQuickConfig(w)).toBe(
       `[Interface]\nAddress = 10.8.0.2/32\nDNS = 1.1.1.1\nMTU = 1420\n\n[Peer]\nPublicKey = ${'A'.repeat(43)}=\nEndpoint = 192.0.2.1:51820\nAllowedIPs = 0.0.0.0/0\nPersistentKeepalive = 25\n`,
     );
-    expect(wgQuickConfig(w, 'KEY')).toContain('[Interface]\nPrivateKey = KEY\nAddress = 10.8.0.2/32');
+    const { privateKey } = generateWgKeypair();
+    expect(wgQuickConfig(w, privateKey)).toContain(`[Interface]\nPrivateKey = ${privateKey}\nAddress = 10.8.0.2/32`);
   });
 });
 

@@ -16,14 +16,12 @@ import {
   splSettleAccounts,
   wgQuickConfig,
   type AuthAnswer,
-  type TickAnswer,
-  parseEndpoint,
 } from '@dvpn/sdk';
 import QRCode from 'qrcode';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useEnv } from '../App.js';
 import { sendInstructions } from '../chain.js';
-import { retryingFetch } from '../net.js';
+import { daemonCall, daemonUrl, payNextTick, tickIntervalMs } from '../daemon.js';
 import { amount, download, short, sol, stars, units, usdc, when } from '../format.js';
 import {
   AppMySessionChangesDocument,
@@ -267,20 +265,6 @@ function MySessions({ user, selected, onSelect }: { user: string; selected: stri
 }
 
 
-function daemonUrl(endpoint: string, node: string, urls?: Record<string, string>): string {
-  if (urls?.[node]) return urls[node].replace(/\/$/, '');
-  // The daemon serves its API over TCP on the WireGuard port number (daemon/README.md).
-  parseEndpoint(endpoint); // the SDK's HOST:PORT rules (throws a clear error), as at registration
-  return `http://${endpoint}`;
-}
-
-async function daemonCall<T>(url: string, body: unknown): Promise<T> {
-  const res = await retryingFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
-  if (!res.ok) throw new Error(json?.error ? `${json.error.code}: ${json.error.message}` : `the node answered HTTP ${res.status}`);
-  return json as T;
-}
-
 function SessionPanel({ session }: { session: string }) {
   const { connection, config: appConfig } = useEnv();
   const { wallet } = useWallet();
@@ -360,17 +344,16 @@ function SessionPanel({ session }: { session: string }) {
     if (!s || s.mode !== 'USAGE' || !wg) return;
     const saved = localStorage.getItem(chainKey(session));
     if (!saved) return setTicks({ paid: 0, error: 'the hash chain of this session is not in this browser: ticks cannot be paid from here' });
-    const { seed, length } = JSON.parse(saved) as { seed: string; length: number };
+    const { seed, length, paid = 0 } = JSON.parse(saved) as { seed: string; length: number; paid?: number };
     const chain = createHashChain(length, fromHex(seed));
     const url = daemonUrl(s.node.endpoint, s.nodePubkey, appConfig.daemonUrls);
-    const info = (await (await retryingFetch(`${url}/node`)).json()) as { usage?: { tickIntervalSeconds?: number } };
-    const every = Math.max(1, info.usage?.tickIntervalSeconds ?? 10) * 1000;
-    let tick = Number(s.lastTick);
+    const every = tickIntervalMs(await daemonCall(`${url}/node`));
+    // What this browser paid (saved after each tick) or what the node claimed on chain: never the daemon's word.
+    let tick = Math.max(paid, Number(s.lastTick));
     const pay = async () => {
-      if (tick >= length) return;
       try {
-        const r = await daemonCall<TickAnswer>(`${url}/session/${session}/ticks`, { tick: tick + 1, preimage: toHex(chain.preimage(tick + 1)) });
-        tick = Number(r.paidTick);
+        tick = await payNextTick({ paid: tick, length, preimage: (n) => chain.preimage(n), post: (body) => daemonCall(`${url}/session/${session}/ticks`, body) });
+        localStorage.setItem(chainKey(session), JSON.stringify({ seed, length, paid: tick }));
         setTicks({ paid: tick, error: null });
       } catch (e) {
         setTicks({ paid: tick, error: e instanceof Error ? e.message : String(e) });

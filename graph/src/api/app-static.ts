@@ -80,6 +80,10 @@ export function createAppStatic(opts: AppStaticOptions): AppStaticHandler {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': cache,
       'x-content-type-options': 'nosniff',
+      // No other site may frame the app: the dev wallet signs without a prompt, so a framed
+      // page under a decoy could have its buttons clicked (clickjacking).
+      'x-frame-options': 'DENY',
+      'content-security-policy': "frame-ancestors 'none'",
     });
     if (rel === 'config.json' && opts.configJson !== undefined) {
       res.writeHead(200, headers('config.json', 'no-store'));

@@ -45,6 +45,9 @@ describe('the API serves the web app build (API_APP_DIR)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-cache');
+    // Another site cannot frame it (the dev wallet signs without a prompt: clickjacking).
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
     expect(await res.text()).toBe(INDEX);
   });
 
