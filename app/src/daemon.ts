@@ -101,3 +101,18 @@ export async function payNextTick(p: {
   await p.post({ tick, preimage: hex(p.preimage(tick)) });
   return tick;
 }
+
+/**
+ * The peer key in the daemon's answer must be the node's WireGuard key on chain. The daemon API
+ * is plain HTTP by default (http://<endpoint>): anyone on the path could otherwise swap in their
+ * own key and endpoint and receive the user's whole tunnel. With the chain's key, a swapped
+ * endpoint cannot complete a handshake.
+ */
+export function checkPeerKey(peerKey: unknown, chainKey: Uint8Array | number[]): void {
+  let s = '';
+  for (const b of chainKey) s += String.fromCharCode(b);
+  const expected = btoa(s);
+  if (peerKey !== expected) {
+    throw new Error(`the node's answer is refused: its WireGuard key ${JSON.stringify(peerKey)?.slice(0, 60)} is not the node's key on chain (${expected})`);
+  }
+}

@@ -32,6 +32,8 @@ export const short = (key: string | null | undefined, n = 4) => (key ? `${key.sl
 export function when(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
+  // An out-of-range time (an i64 from the chain) would throw in toISOString and take the view down.
+  if (Number.isNaN(d.getTime())) return '—';
   return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 

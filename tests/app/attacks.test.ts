@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHashChain, generateWgKeypair, wgQuickConfig, type WgClientConfig } from '@dvpn/sdk';
-import { toCsv } from '../../app/src/format.js';
-import { daemonCall, payNextTick, tickIntervalMs } from '../../app/src/daemon.js';
+import { toCsv, units, when } from '../../app/src/format.js';
+import { checkPeerKey, daemonCall, payNextTick, tickIntervalMs } from '../../app/src/daemon.js';
 import { MAINNET_GENESIS_HASH, devWalletAllowed, parseConfig } from '../../app/src/config.js';
 
 const honest = (): WgClientConfig => ({
@@ -47,6 +47,25 @@ describe('a hostile daemon cannot add wg-quick directives to the config', () => 
     v6.interface.address = '10.77.0.2/32, fd00::2/128';
     v6.peer.endpoint = '[2001:db8::1]:51820';
     expect(wgQuickConfig(v6, key)).toContain('Endpoint = [2001:db8::1]:51820');
+  });
+});
+
+describe('a daemon (or anyone on its plain-HTTP path) cannot swap the server key', () => {
+  it("a peer key other than the node's key on chain is refused; the chain's key is accepted", () => {
+    const chain = generateWgKeypair().publicKey;
+    const chainBytes = Uint8Array.from(Buffer.from(chain, 'base64'));
+    expect(() => checkPeerKey(chain, chainBytes)).not.toThrow();
+    expect(() => checkPeerKey(generateWgKeypair().publicKey, chainBytes)).toThrow(/is not the node's key on chain/);
+    expect(() => checkPeerKey(undefined, Array.from(chainBytes))).toThrow(/is not the node's key on chain/);
+  });
+});
+
+describe('absurd numbers and times do not take the page down', () => {
+  it('u64 max and negative amounts format exactly; an out-of-range time shows a dash', () => {
+    expect(units('18446744073709551615', 9)).toBe('18,446,744,073.709551615');
+    expect(units('-5', 6)).toBe('-0.000005');
+    expect(when('+275760-09-13T00:00:00.001Z')).toBe('—');
+    expect(when(new Date(9.3e18).toString())).toBe('—');
   });
 });
 

@@ -10,6 +10,7 @@ import {
   authMessage,
   createHashChain,
   fetchNextSessionId,
+  fetchNode,
   findSessionPda,
   generateWgKeypair,
   ix,
@@ -21,7 +22,7 @@ import QRCode from 'qrcode';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useEnv } from '../App.js';
 import { sendInstructions } from '../chain.js';
-import { daemonCall, daemonUrl, payNextTick, tickIntervalMs } from '../daemon.js';
+import { checkPeerKey, daemonCall, daemonUrl, payNextTick, tickIntervalMs } from '../daemon.js';
 import { amount, download, short, sol, stars, units, usdc, when } from '../format.js';
 import {
   AppMySessionChangesDocument,
@@ -318,6 +319,10 @@ function SessionPanel({ session }: { session: string }) {
         signature: toB64(signature),
         timestamp,
       });
+      // The server key comes from the chain, not from the daemon's (plain HTTP) answer.
+      const node = await fetchNode(connection, new PublicKey(s.nodePubkey));
+      if (!node) throw new Error(`node ${s.nodePubkey} is not on chain`);
+      checkPeerKey(answer.wireguard?.peer?.publicKey, node.wgServerPubkey);
       const text = wgQuickConfig(answer.wireguard, key.privateKey);
       const qr = await QRCode.toDataURL(text, { errorCorrectionLevel: 'M', margin: 2, width: 280 });
       setWg({ text, qr, tunnel: answer.tunnel });
