@@ -1,5 +1,6 @@
 // Runtime configuration: config.json beside index.html (written by `make dev`, the test
 // harness or the operator of a static host), so one build serves every cluster.
+import { publicClusterOf } from '@dvpn/sdk';
 import { retryingFetch } from './net.js';
 
 export type Cluster = 'localnet' | 'devnet' | 'testnet' | 'mainnet-beta';
@@ -26,14 +27,12 @@ export interface AppConfig {
 
 const CLUSTERS: Cluster[] = ['localnet', 'devnet', 'testnet', 'mainnet-beta'];
 
-/** Mainnet's genesis block hash (what `getGenesisHash` answers there). */
-export const MAINNET_GENESIS_HASH = '5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d';
 
 /**
  * The dev wallet holds its key in the page: never on mainnet. The config's `cluster` is only
  * a label, so the RPC's genesis hash decides too (a config saying "devnet" with a mainnet RPC).
  */
-export const devWalletAllowed = (c: Cluster, genesisHash?: string) => c !== 'mainnet-beta' && genesisHash !== MAINNET_GENESIS_HASH;
+export const devWalletAllowed = (c: Cluster, genesisHash?: string) => c !== 'mainnet-beta' && (genesisHash === undefined || publicClusterOf(genesisHash) !== 'mainnet-beta');
 
 export function defaultRpcWs(rpcUrl: string): string {
   const u = new URL(rpcUrl);

@@ -8,10 +8,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHashChain, generateWgKeypair, wgQuickConfig, type WgClientConfig } from '@dvpn/sdk';
+import { PUBLIC_CLUSTER_GENESIS, createHashChain, generateWgKeypair, wgQuickConfig, type WgClientConfig } from '@dvpn/sdk';
 import { toCsv, units, when } from '../../app/src/format.js';
 import { checkPeerKey, daemonCall, payNextTick, tickIntervalMs } from '../../app/src/daemon.js';
-import { MAINNET_GENESIS_HASH, devWalletAllowed, parseConfig } from '../../app/src/config.js';
+import { devWalletAllowed, parseConfig } from '../../app/src/config.js';
 
 const honest = (): WgClientConfig => ({
   interface: { address: '10.77.0.2/32', dns: ['1.1.1.1'], mtu: 1420 },
@@ -174,10 +174,10 @@ describe('a daemon that answers slowly, hugely or never', () => {
 
 describe('the dev wallet stays off mainnet', () => {
   it('refused when the RPC is mainnet, whatever the config calls the cluster', () => {
-    expect(devWalletAllowed('devnet', MAINNET_GENESIS_HASH)).toBe(false);
-    expect(devWalletAllowed('localnet', MAINNET_GENESIS_HASH)).toBe(false);
+    expect(devWalletAllowed('devnet', PUBLIC_CLUSTER_GENESIS['mainnet-beta'])).toBe(false);
+    expect(devWalletAllowed('localnet', PUBLIC_CLUSTER_GENESIS['mainnet-beta'])).toBe(false);
     expect(devWalletAllowed('mainnet-beta', 'x')).toBe(false);
-    expect(devWalletAllowed('localnet', 'EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG')).toBe(true);
+    expect(devWalletAllowed('localnet', PUBLIC_CLUSTER_GENESIS.devnet)).toBe(true);
   });
 });
 
