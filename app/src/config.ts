@@ -56,6 +56,8 @@ export function parseConfig(raw: unknown): AppConfig {
   url('graphqlWsUrl', ['ws:', 'wss:']);
   url('rpcUrl', ['http:', 'https:']);
   if (c.rpcWsUrl !== undefined) url('rpcWsUrl', ['ws:', 'wss:']);
+  // A link in the page: a javascript: URL would run in the app's origin when clicked.
+  if (c.graphiqlUrl !== undefined) url('graphiqlUrl', ['http:', 'https:']);
   if (!c.cluster || !CLUSTERS.includes(c.cluster)) problems.push(`cluster must be one of ${CLUSTERS.join(', ')}`);
   if (c.daemonUrls !== undefined) {
     const d = c.daemonUrls as unknown;

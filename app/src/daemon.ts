@@ -116,3 +116,13 @@ export function checkPeerKey(peerKey: unknown, chainKey: Uint8Array | number[]):
     throw new Error(`the node's answer is refused: its WireGuard key ${JSON.stringify(peerKey)?.slice(0, 60)} is not the node's key on chain (${expected})`);
   }
 }
+
+/**
+ * Whether the daemon's AllowedIPs send all of the user's IPv4 traffic through the tunnel. A node
+ * may offer less (a split tunnel); the page says so rather than let the user assume a VPN.
+ */
+export function routesAllIpv4(allowedIps: string[]): boolean {
+  const set = new Set(allowedIps.map((a) => a.trim()));
+  // 0.0.0.0/0, or the two halves some configs use instead (more specific than a default route).
+  return set.has('0.0.0.0/0') || (set.has('0.0.0.0/1') && set.has('128.0.0.0/1'));
+}

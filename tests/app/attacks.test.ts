@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PUBLIC_CLUSTER_GENESIS, createHashChain, generateWgKeypair, wgQuickConfig, type WgClientConfig } from '@dvpn/sdk';
 import { toCsv, units, when } from '../../app/src/format.js';
-import { checkPeerKey, daemonCall, payNextTick, tickIntervalMs } from '../../app/src/daemon.js';
+import { checkPeerKey, daemonCall, payNextTick, routesAllIpv4, tickIntervalMs } from '../../app/src/daemon.js';
 import { devWalletAllowed, parseConfig } from '../../app/src/config.js';
 
 const honest = (): WgClientConfig => ({
@@ -57,6 +57,16 @@ describe('a daemon (or anyone on its plain-HTTP path) cannot swap the server key
     expect(() => checkPeerKey(chain, chainBytes)).not.toThrow();
     expect(() => checkPeerKey(generateWgKeypair().publicKey, chainBytes)).toThrow(/is not the node's key on chain/);
     expect(() => checkPeerKey(undefined, Array.from(chainBytes))).toThrow(/is not the node's key on chain/);
+  });
+});
+
+describe('a node that routes only part of the traffic', () => {
+  it('is told apart from a full tunnel (the page shows a warning for it)', () => {
+    expect(routesAllIpv4(['0.0.0.0/0'])).toBe(true);
+    expect(routesAllIpv4(['10.77.0.0/24', '0.0.0.0/0'])).toBe(true);
+    expect(routesAllIpv4(['10.0.0.0/8'])).toBe(false);
+    expect(routesAllIpv4(['0.0.0.0/1', '128.0.0.0/1'])).toBe(true);
+    expect(routesAllIpv4(['0.0.0.0/1', '128.0.0.0/2'])).toBe(false);
   });
 });
 
@@ -183,9 +193,10 @@ describe('the dev wallet stays off mainnet', () => {
 
 describe('config.json', () => {
   const base = { cluster: 'devnet', graphqlUrl: 'http://127.0.0.1:4000/graphql', graphqlWsUrl: 'ws://127.0.0.1:4000/graphql', rpcUrl: 'http://127.0.0.1:8899' };
-  it('a daemon URL that is not http(s) is refused with the node named', () => {
+  it('a daemon or GraphiQL URL that is not http(s) is refused, naming the field', () => {
     expect(() => parseConfig({ ...base, daemonUrls: { NodeA: 'javascript:alert(1)' } })).toThrow('daemonUrls.NodeA must be an http or https URL');
     expect(() => parseConfig({ ...base, daemonUrls: ['http://x'] })).toThrow('daemonUrls must be an object');
+    expect(() => parseConfig({ ...base, graphiqlUrl: 'javascript:alert(document.domain)' })).toThrow('graphiqlUrl must be a http: or https: URL');
     expect(parseConfig({ ...base, daemonUrls: { NodeA: 'https://node.example.org:51820' } }).daemonUrls).toEqual({ NodeA: 'https://node.example.org:51820' });
   });
 });

@@ -22,7 +22,7 @@ import QRCode from 'qrcode';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useEnv } from '../App.js';
 import { sendInstructions } from '../chain.js';
-import { checkPeerKey, daemonCall, daemonUrl, payNextTick, tickIntervalMs } from '../daemon.js';
+import { checkPeerKey, daemonCall, daemonUrl, payNextTick, routesAllIpv4, tickIntervalMs } from '../daemon.js';
 import { amount, download, short, sol, stars, units, usdc, when } from '../format.js';
 import {
   AppMySessionChangesDocument,
@@ -283,7 +283,7 @@ function SessionPanel({ session }: { session: string }) {
     },
     { resume: (d) => d.sessionChanged.seq },
   );
-  const [wg, setWg] = useState<{ text: string; qr: string; tunnel: string } | null>(null);
+  const [wg, setWg] = useState<{ text: string; qr: string; tunnel: string; allowedIps: string[] } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [rating, setRating] = useState('5');
@@ -325,7 +325,7 @@ function SessionPanel({ session }: { session: string }) {
       checkPeerKey(answer.wireguard?.peer?.publicKey, node.wgServerPubkey);
       const text = wgQuickConfig(answer.wireguard, key.privateKey);
       const qr = await QRCode.toDataURL(text, { errorCorrectionLevel: 'M', margin: 2, width: 280 });
-      setWg({ text, qr, tunnel: answer.tunnel });
+      setWg({ text, qr, tunnel: answer.tunnel, allowedIps: answer.wireguard.peer.allowedIps });
     });
 
   const close = () =>
@@ -435,6 +435,11 @@ function SessionPanel({ session }: { session: string }) {
         <div className="wg" data-testid="wg-config">
           <h3>Your WireGuard config</h3>
           {wg.tunnel === 'none' && <p className="badge warn">This node runs without a tunnel (test mode): the config will not carry traffic.</p>}
+          {!routesAllIpv4(wg.allowedIps) && (
+            <p className="badge warn" data-testid="split-tunnel">
+              This node routes only {wg.allowedIps.join(', ')} through the tunnel: the rest of your traffic goes outside the VPN.
+            </p>
+          )}
           <p className="muted">The private key was made in this page and is not stored anywhere else. Import the file in WireGuard (wg-quick or the desktop app), or scan the code with the mobile app.</p>
           <div className="wg-row">
             <pre aria-label="WireGuard config" tabIndex={0}>{wg.text}</pre>
