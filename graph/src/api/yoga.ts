@@ -78,6 +78,13 @@ export interface ApiOptions {
   persistedOperations?: PersistedMode;
   /** Response cache and HTTP caching headers (response-cache.ts); false: neither. */
   responseCache?: ResponseCacheOptions | false;
+  /**
+   * yoga's request body cap (default 25 MB). false: the caller bounds bodies
+   * before yoga sees them (server.ts does: Content-Length checked up front,
+   * chunked bodies read with a cap), and yoga's per-request stream wrapper,
+   * a TransformStream and a second Request for every POST, is skipped.
+   */
+  maxRequestBodySize?: number | false;
 }
 
 export type ApiYoga = YogaServerInstance<Record<string, unknown>, ApiServices> & {
@@ -227,6 +234,7 @@ export function createApi(opts: ApiOptions): ApiYoga {
     },
     logging: yogaLogger(logger),
     batching: false,
+    maxRequestBodySize: opts.maxRequestBodySize,
     context: () => services,
     maskedErrors: {
       isDev: false,
