@@ -162,10 +162,9 @@ function guardOnRequest<P extends Plugin<any, any, any>>(plugin: P, logger: Logg
   if (!hook) return plugin;
   return {
     ...plugin,
-    async onRequest(payload: Parameters<NonNullable<P['onRequest']>>[0]) {
-      try {
-        return await (hook as (p: typeof payload) => unknown)(payload);
-      } catch (err) {
+    // Not async: a hook that passes a request by synchronously adds no promise to await.
+    onRequest(payload: Parameters<NonNullable<P['onRequest']>>[0]) {
+      const fail = (err: unknown) => {
         logger.error({ err }, 'request failed');
         payload.endResponse(
           new payload.fetchAPI.Response(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }), {
@@ -173,6 +172,13 @@ function guardOnRequest<P extends Plugin<any, any, any>>(plugin: P, logger: Logg
             headers: { 'content-type': 'application/json; charset=utf-8' },
           }),
         );
+      };
+      try {
+        const out = (hook as (p: typeof payload) => unknown)(payload);
+        if (out && typeof (out as Promise<unknown>).then === 'function') return (out as Promise<unknown>).then(undefined, fail) as never;
+        return out as never;
+      } catch (err) {
+        fail(err);
       }
     },
   };
