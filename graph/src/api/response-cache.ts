@@ -46,6 +46,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ApiMetrics } from './metrics.js';
 import { budgetSpent, type CostBudget } from './use-complexity-limit.js';
 import { operationCost } from './use-operation-limits.js';
+import { resultText } from './use-response-size-limit.js';
 
 export type Freshness = 'strict' | 'bus';
 
@@ -575,7 +576,7 @@ export function useResponseCache(cache: ResponseCache): Plugin {
       if (Array.isArray(result) || !r || typeof r !== 'object' || Symbol.asyncIterator in r) return;
       if (r.errors?.length || r.data == null) return;
       setResultProcessor((res, fetchAPI) => {
-        const body = JSON.stringify(res);
+        const body = resultText(res as object);
         cache.store(state, body, request);
         if (revalidated(state, request)) return new fetchAPI.Response(null, { status: 304, headers: cache.headers(state) });
         return new fetchAPI.Response(body, { status: 200, headers: { 'content-type': contentType, ...cache.headers(state) } });

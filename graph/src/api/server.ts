@@ -122,7 +122,8 @@ function isClientSafe(e: GraphQLError): boolean {
 }
 
 export function createApiServer(opts: ApiServerOptions): ApiServer {
-  const yoga = createApi(opts);
+  // Bodies are bounded here (maxBody, below) before yoga reads them.
+  const yoga = createApi({ ...opts, maxRequestBodySize: false });
   // graphql-ws does not pass through yoga's onParams: the persisted-operation policy is applied here too.
   const persistedMode = opts.persistedOperations ?? 'allow-get';
   const manifest = loadManifest();

@@ -103,7 +103,9 @@ export function createReadiness(opts: HealthOptions): () => Promise<Readiness> {
 
 export function useHealth(readiness: () => Promise<Readiness>, paths = { health: '/healthz', ready: '/readyz' }): Plugin {
   return {
-    async onRequest({ url, request, endResponse, fetchAPI }) {
+    // Not async: every other request passes through without a promise to await.
+    onRequest({ url, request, endResponse, fetchAPI }) {
+      if (url.pathname !== paths.health && url.pathname !== paths.ready) return;
       if (url.pathname === paths.health) {
         endResponse(
           new fetchAPI.Response(JSON.stringify({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }), {
@@ -118,21 +120,23 @@ export function useHealth(readiness: () => Promise<Readiness>, paths = { health:
           endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
           return;
         }
-        let body: Readiness;
-        try {
-          body = await readiness();
-        } catch (e) {
-          body = {
-            ready: false,
-            checks: { database: { ok: false, error: reason(e, 'readiness') }, rpc: { ok: false }, ingestion: { ok: false } },
-          };
-        }
-        endResponse(
-          new fetchAPI.Response(JSON.stringify(body), {
-            status: body.ready ? 200 : 503,
-            headers: { 'content-type': 'application/json' },
-          }),
-        );
+        return (async () => {
+          let body: Readiness;
+          try {
+            body = await readiness();
+          } catch (e) {
+            body = {
+              ready: false,
+              checks: { database: { ok: false, error: reason(e, 'readiness') }, rpc: { ok: false }, ingestion: { ok: false } },
+            };
+          }
+          endResponse(
+            new fetchAPI.Response(JSON.stringify(body), {
+              status: body.ready ? 200 : 503,
+              headers: { 'content-type': 'application/json' },
+            }),
+          );
+        })();
       }
     },
   };

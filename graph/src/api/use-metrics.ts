@@ -44,21 +44,26 @@ export function useMetrics(opts: MetricsPluginOptions): Plugin<{ transport?: 'ws
   const path = opts.path ?? '/metrics';
   if (opts.bus) metrics.watchBus(opts.bus);
 
-  return {
-    async onRequest({ url, endResponse, fetchAPI }) {
-      if (url.pathname !== path) return;
-      let note = '';
-      if (opts.ingestion) {
-        try {
-          metrics.setIngestion(await opts.ingestion.status());
-        } catch (e) {
-          metrics.setIngestion(null);
-          note = `# ingestion status unavailable: ${(e instanceof Error ? e.message : String(e)).replace(/\n/g, ' ').slice(0, 200)}\n`;
-        }
+  const serve = async (endResponse: (r: Response) => void, fetchAPI: { Response: typeof Response }) => {
+    let note = '';
+    if (opts.ingestion) {
+      try {
+        metrics.setIngestion(await opts.ingestion.status());
+      } catch (e) {
+        metrics.setIngestion(null);
+        note = `# ingestion status unavailable: ${(e instanceof Error ? e.message : String(e)).replace(/\n/g, ' ').slice(0, 200)}\n`;
       }
-      if (opts.readiness) metrics.setReadiness(await opts.readiness().catch(() => null));
-      const text = (await metrics.text()) + note;
-      endResponse(new fetchAPI.Response(text, { status: 200, headers: { 'content-type': metrics.contentType } }));
+    }
+    if (opts.readiness) metrics.setReadiness(await opts.readiness().catch(() => null));
+    const text = (await metrics.text()) + note;
+    endResponse(new fetchAPI.Response(text, { status: 200, headers: { 'content-type': metrics.contentType } }));
+  };
+
+  return {
+    // Not async: every other request passes through without a promise to await.
+    onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== path) return;
+      return serve(endResponse, fetchAPI);
     },
     // Counted from the answers rather than in the rules: yoga caches parse and
     // validation per document, so a rule sees a repeated document only once.

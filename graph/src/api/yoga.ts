@@ -78,6 +78,13 @@ export interface ApiOptions {
   persistedOperations?: PersistedMode;
   /** Response cache and HTTP caching headers (response-cache.ts); false: neither. */
   responseCache?: ResponseCacheOptions | false;
+  /**
+   * yoga's request body cap (default 25 MB). false: the caller bounds bodies
+   * before yoga sees them (server.ts does: Content-Length checked up front,
+   * chunked bodies read with a cap), and yoga's per-request stream wrapper,
+   * a TransformStream and a second Request for every POST, is skipped.
+   */
+  maxRequestBodySize?: number | false;
 }
 
 export type ApiYoga = YogaServerInstance<Record<string, unknown>, ApiServices> & {
@@ -155,10 +162,9 @@ function guardOnRequest<P extends Plugin<any, any, any>>(plugin: P, logger: Logg
   if (!hook) return plugin;
   return {
     ...plugin,
-    async onRequest(payload: Parameters<NonNullable<P['onRequest']>>[0]) {
-      try {
-        return await (hook as (p: typeof payload) => unknown)(payload);
-      } catch (err) {
+    // Not async: a hook that passes a request by synchronously adds no promise to await.
+    onRequest(payload: Parameters<NonNullable<P['onRequest']>>[0]) {
+      const fail = (err: unknown) => {
         logger.error({ err }, 'request failed');
         payload.endResponse(
           new payload.fetchAPI.Response(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }), {
@@ -166,6 +172,13 @@ function guardOnRequest<P extends Plugin<any, any, any>>(plugin: P, logger: Logg
             headers: { 'content-type': 'application/json; charset=utf-8' },
           }),
         );
+      };
+      try {
+        const out = (hook as (p: typeof payload) => unknown)(payload);
+        if (out && typeof (out as Promise<unknown>).then === 'function') return (out as Promise<unknown>).then(undefined, fail) as never;
+        return out as never;
+      } catch (err) {
+        fail(err);
       }
     },
   };
@@ -227,6 +240,7 @@ export function createApi(opts: ApiOptions): ApiYoga {
     },
     logging: yogaLogger(logger),
     batching: false,
+    maxRequestBodySize: opts.maxRequestBodySize,
     context: () => services,
     maskedErrors: {
       isDev: false,
