@@ -25,6 +25,16 @@ import { CliError, TxFailedError } from './errors.js';
 import { formatSol, formatUnits, hex } from './format.js';
 import { removeSessionState, writeSessionState } from './state.js';
 
+/** The options that open a session, as both `session open` and `connect` take them (commander's strings). */
+export interface OpenSessionFlags {
+  sol?: boolean;
+  usdc?: boolean;
+  minutes?: string;
+  usage?: boolean;
+  ticks?: string;
+  tickAmount?: string;
+}
+
 export interface OpenSessionRequest {
   node: PublicKey;
   nodeAcc: NodeAccount;
