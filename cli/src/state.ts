@@ -34,6 +34,8 @@ export const SessionStateSchema = z.object({
   root: hex32,
   rpcUrl: z.string(),
   createdAt: z.string(),
+  /** The highest tick this machine has revealed (to a daemon or printed): the base for what it will pay next. */
+  revealedTick: u64.optional(),
 });
 export type SessionState = z.infer<typeof SessionStateSchema>;
 
@@ -65,4 +67,16 @@ export function chainFromState(state: SessionState): HashChain {
     throw new CliError(`session state for ${state.session}: the seed does not hash to the stored root`);
   }
   return chain;
+}
+
+/** The highest tick this machine revealed for `session` (0 when none or no local state). */
+export function revealedTickOf(session: string, env?: NodeJS.ProcessEnv): bigint {
+  return BigInt(readSessionState(session, env)?.revealedTick ?? '0');
+}
+
+/** Records that `tick`'s preimage left this machine (kept as the maximum). */
+export function recordRevealedTick(session: string, tick: bigint, env?: NodeJS.ProcessEnv): void {
+  const state = readSessionState(session, env);
+  if (!state || BigInt(state.revealedTick ?? '0') >= tick) return;
+  writeSessionState({ ...state, revealedTick: tick.toString() }, env);
 }

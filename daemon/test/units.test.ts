@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Keypair, PublicKey, Transaction, TransactionInstruction } from '@solana/web3.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SessionMode, SessionState, createHashChain, wgQuickConfig, type AuthAnswer, type SessionAccount } from '@dvpn/sdk';
-import { tickToPay, defaultApiUrl } from '../../cli/src/commands/connect.js';
+import { ownTickLimit, tickIntervalSeconds, tickToPay, defaultApiUrl } from '../../cli/src/commands/connect.js';
 import { ConfigError, configFromEnv, loadConfig } from '../src/config.js';
 import { RateLimiter } from '../src/http/rate-limit.js';
 import { Router, type Route } from '../src/http/router.js';
@@ -636,6 +636,29 @@ describe('dvpn connect helpers', () => {
     expect(tickToPay({ paid: 1n, owed: 3n, maxTicks: 10n, serving: true })).toBe(4n);
     expect(tickToPay({ paid: 1n, owed: 3n, maxTicks: 10n, serving: false })).toBeNull();
     expect(tickToPay({ paid: 10n, owed: 12n, maxTicks: 10n, serving: true })).toBeNull();
+  });
+
+  it('a daemon that overstates the debt cannot make it reveal a far preimage: payment stops at its own measure', () => {
+    // 30 s served at one tick per 10 s after revealing tick 4 before: at most tick 4 + 1 + 3
+    const limit = ownTickLimit({ revealedBefore: 4n, servedMs: 30_000, intervalSeconds: 10, bytesPerTick: 0, tunnelBytes: 10n ** 12n });
+    expect(limit).toBe(8n);
+    // the daemon says all 1,000 ticks are owed (and that it was paid through 0): tick 8, not 1,000
+    expect(tickToPay({ paid: 0n, owed: 999n, maxTicks: 1000n, serving: true, limit })).toBe(8n);
+    // billed by bytes: what the tunnel itself counted (2.5 MB at 1 MB per tick -> 3 ticks)
+    expect(ownTickLimit({ revealedBefore: 0n, servedMs: 1_000, intervalSeconds: 30, bytesPerTick: 1_000_000, tunnelBytes: 2_500_000n })).toBe(4n);
+    // a hostile bytesPerTick (NaN, fraction, negative) counts no bytes
+    for (const bytesPerTick of [Number.NaN, 0.5, -1]) {
+      expect(ownTickLimit({ revealedBefore: 0n, servedMs: 0, intervalSeconds: 30, bytesPerTick, tunnelBytes: 10n ** 9n })).toBe(1n);
+    }
+  });
+
+  it("the daemon's tick interval is a number of seconds in 1..3600, else 10 (no busy loop on NaN)", () => {
+    expect(tickIntervalSeconds(Number.NaN)).toBe(10);
+    expect(tickIntervalSeconds('5')).toBe(10);
+    expect(tickIntervalSeconds(undefined)).toBe(10);
+    expect(tickIntervalSeconds(0.01)).toBe(1);
+    expect(tickIntervalSeconds(1e12)).toBe(3600);
+    expect(tickIntervalSeconds(30)).toBe(30);
   });
 
   it('writes a wg-quick config with the private key, and finds the API from the endpoint', () => {

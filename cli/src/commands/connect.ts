@@ -25,7 +25,7 @@ import { LocalTunnel } from './connect/tunnel.js';
 
 export { defaultApiUrl } from './connect/daemon-api.js';
 export { connectDown } from './connect/down.js';
-export { handshakeAge, probeTunnel, tickToPay } from './connect/serve.js';
+export { handshakeAge, ownTickLimit, probeTunnel, tickIntervalSeconds, tickToPay } from './connect/serve.js';
 export type { ConnectOptions } from './connect/shared.js';
 export type { TunnelOptions } from './connect/tunnel.js';
 
@@ -89,7 +89,7 @@ export async function connect(ctx: Context, nodeArg: string | undefined, o: Conn
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    reason = await serve(ctx, { base, session, answer, chain: chosen.hashChain, iface: iface!, o, stopped: () => stop });
+    reason = await serve(ctx, { base, session, answer, chain: chosen.hashChain, chainTick: chosen.account.lastTick, iface: iface!, o, stopped: () => stop });
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

@@ -5,6 +5,7 @@ import { authRequestBody, generateWgKeypair, isValidWgKey, type AuthAnswer, type
 import type { Context } from '../../context.js';
 import { CliError } from '../../errors.js';
 import { hex } from '../../format.js';
+import { recordRevealedTick, revealedTickOf } from '../../state.js';
 import type { Chosen } from './choose-session.js';
 import { ApiError, api } from './daemon-api.js';
 import { emit } from './shared.js';
@@ -34,7 +35,17 @@ export async function authenticate(ctx: Context, base: string, chosen: Chosen, n
     if (!owed || !chosen.hashChain) throw err;
     const tick = BigInt(owed);
     if (tick > BigInt(chosen.hashChain.length)) throw err;
+    // The debt is the daemon's word: pay at most two ticks past what this machine revealed
+    // (or the chain claimed) without the user; beyond that they pay it knowingly (`dvpn session tick`).
+    const stored = revealedTickOf(session);
+    const revealed = stored > chosen.account.lastTick ? stored : chosen.account.lastTick;
+    if (tick > revealed + 2n) {
+      throw new CliError(
+        `the node daemon says tick ${tick} is owed, but this machine revealed only through tick ${revealed}: not paying ${tick - revealed} ticks at once (if you agree, \`dvpn session tick ${session} ${tick}\` prints the preimage to hand over)`,
+      );
+    }
     await api(base, 'POST', `/session/${session}/ticks`, { tick: Number(tick), preimage: hex(chosen.hashChain.preimage(tick)) });
+    recordRevealedTick(session, tick);
     emit(ctx, 'tick', { session, tick, owed: tick }, `Paid the ${tick} ticks owed from before`);
     answer = await ask();
   }

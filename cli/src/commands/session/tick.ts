@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { CliError } from '../../errors.js';
 import { hex, parseInteger, parsePubkey } from '../../format.js';
 import { withContext } from '../../run.js';
-import { chainFromState, readSessionState, sessionStatePath } from '../../state.js';
+import { chainFromState, readSessionState, recordRevealedTick, sessionStatePath } from '../../state.js';
 
 export function sessionTickCommand(): Command {
   return new Command('tick')
@@ -18,6 +18,7 @@ export function sessionTickCommand(): Command {
         if (!state) throw new CliError(`no local secret for session ${session.toBase58()} in ${sessionStatePath(session.toBase58())}`);
         const tick = parseInteger(tickArg, 'TICK', 1n, BigInt(state.maxTicks));
         const preimage = chainFromState(state).preimage(tick);
+        recordRevealedTick(session.toBase58(), tick);
         ctx.printRows({ session, tick, preimage }, null, [
           ['session', session],
           ['tick', tick],
