@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Keypair, PublicKey, Transaction, TransactionInstruction } from '@solana/web3.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SessionMode, SessionState, createHashChain, wgQuickConfig, type AuthAnswer, type SessionAccount } from '@dvpn/sdk';
-import { ownTickLimit, tickIntervalSeconds, tickToPay, defaultApiUrl } from '../../cli/src/commands/connect.js';
+import { debtAllowance, ownTickLimit, tickIntervalSeconds, tickToPay, defaultApiUrl } from '../../cli/src/commands/connect.js';
 import { ConfigError, configFromEnv, loadConfig } from '../src/config.js';
 import { RateLimiter } from '../src/http/rate-limit.js';
 import { Router, type Route } from '../src/http/router.js';
@@ -650,6 +650,14 @@ describe('dvpn connect helpers', () => {
     for (const bytesPerTick of [Number.NaN, 0.5, -1]) {
       expect(ownTickLimit({ revealedBefore: 0n, servedMs: 0, intervalSeconds: 30, bytesPerTick, tunnelBytes: 10n ** 9n })).toBe(1n);
     }
+  });
+
+  it('a debt left by a cut is paid without asking only up to one grace period of ticks (at most 12)', () => {
+    expect(debtAllowance(90, 30)).toBe(5n); // the daemon's defaults
+    expect(debtAllowance(6, 1)).toBe(8n);
+    expect(debtAllowance(1e9, 1)).toBe(12n); // hostile terms
+    expect(debtAllowance(undefined, undefined)).toBe(2n);
+    expect(debtAllowance(Number.NaN, 0)).toBe(2n);
   });
 
   it("the daemon's tick interval is a number of seconds in 1..3600, else 10 (no busy loop on NaN)", () => {

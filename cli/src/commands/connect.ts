@@ -26,6 +26,7 @@ import { LocalTunnel } from './connect/tunnel.js';
 export { defaultApiUrl } from './connect/daemon-api.js';
 export { connectDown } from './connect/down.js';
 export { handshakeAge, ownTickLimit, probeTunnel, tickIntervalSeconds, tickToPay } from './connect/serve.js';
+export { debtAllowance } from './connect/auth.js';
 export type { ConnectOptions } from './connect/shared.js';
 export type { TunnelOptions } from './connect/tunnel.js';
 

@@ -143,6 +143,9 @@ export class Authenticator {
       fail(402, 'payment_required', `pay through tick ${rec.peerRemoved.tick} first (POST /session/${pda}/ticks); paid: ${rec.latestTick}`, {
         owedTick: rec.peerRemoved.tick.toString(),
         paidTick: rec.latestTick.toString(),
+        // the terms the debt accrued under (a client bounds what it pays by them)
+        tickIntervalSeconds: this.d.config.usage.tickIntervalSeconds,
+        tickGraceSeconds: this.d.config.usage.tickGraceSeconds,
       });
     }
     const owner = peers.keyHolder(key);
