@@ -107,6 +107,7 @@ bench: deps program build
 	npx tsx bench/compute-units.ts
 	npx tsx bench/ingest.ts
 	npx tsx bench/api.ts
+	npx tsx bench/api-cpu.ts
 	npx tsx bench/fanout.ts
 	npx tsx bench/daemon.ts
 	npx tsx bench/daemon-claims.ts
