@@ -18,7 +18,7 @@ import { createProviderWithNode, initConfig, type NodeCtx } from '../../tests/ha
 import { generateWgKeypair } from '../src/wireguard/keys.js';
 import { http, type Target } from './helpers/http.js';
 import { waitFor } from './helpers/inproc.js';
-import { Procs, REPO, inNs, lines, removeNamespaces, run, sleep, stop, tunnelPrerequisites } from './helpers/netns.js';
+import { Procs, REPO, inNs, lines, pipeServer, removeNamespaces, run, sleep, stop, tunnelPrerequisites } from './helpers/netns.js';
 
 const DAEMON_BIN = resolve(REPO, 'daemon/bin/dvpn-daemon.ts');
 const CONNECT = resolve(REPO, 'daemon/test/helpers/dvpn-connect.ts');
@@ -281,19 +281,7 @@ describe.skipIf(pre.skip)('VPN egress: the user reaches the internet through the
       ['rpc.sock', Number(new URL(chain.rpcUrl).port)],
       ['ws.sock', Number(new URL(chain.wsUrl).port)],
     ] as const) {
-      const server = net.createServer((sock) => {
-        const up = net.connect(port, '127.0.0.1');
-        const kill = () => {
-          sock.destroy();
-          up.destroy();
-        };
-        sock.pipe(up);
-        up.pipe(sock);
-        for (const s of [sock, up]) {
-          s.on('error', kill);
-          s.on('close', kill);
-        }
-      });
+      const server = pipeServer(() => net.connect(port, '127.0.0.1'));
       await new Promise<void>((r) => server.listen(join(dir, name), () => r()));
       hostServers.push(server);
     }

@@ -3,34 +3,21 @@
 // chain), a replay mark, then under the session's lock the key reservation
 // and the peer change.
 import { createHash } from 'node:crypto';
-import type { Logger } from 'pino';
 import { SessionState, authMessage, type PaymentView, type SessionAccount } from '@dvpn/sdk';
 import { verifyAuthSignatureNode } from '@dvpn/sdk/node';
 import type { SessionLookup } from '../chain/client.js';
-import type { SessionCache } from '../chain/session-cache.js';
-import type { DaemonConfig } from '../config.js';
 import { HttpError } from '../errors.js';
-import type { Metrics } from '../metrics.js';
-import type { StateStore } from '../state/store.js';
 import type { SessionRecord } from '../state/types.js';
 import type { AuthRequest } from '../validation.js';
-import { PoolExhaustedError, type AddressPool } from '../wireguard/pool.js';
-import type { WgDriver } from '../wireguard/wg.js';
+import { PoolExhaustedError } from '../wireguard/pool.js';
 import type { Metering } from './metering.js';
-import type { NodeState } from './node.js';
+import type { ManagerDeps } from './manager.js';
 import type { Peers } from './peers.js';
 import { newRecord, stateName } from './records.js';
 import type { UsagePolicy } from './usage.js';
 
-export interface AuthDeps {
-  config: DaemonConfig;
-  log: Logger;
-  cache: SessionCache;
-  wg: WgDriver;
-  store: StateStore;
-  pool: AddressPool;
-  metrics: Metrics;
-  node: NodeState;
+/** What the manager is given, plus the parts auth works with. */
+export interface AuthDeps extends ManagerDeps {
   peers: Peers;
   metering: Metering;
   usage: UsagePolicy;

@@ -141,7 +141,7 @@ export async function createNamespacePair(p: NamespacePair & { vethServer: strin
 }
 
 /** Pipes each accepted connection to a new connection made by `connect`. */
-function pipeServer(connect: () => net.Socket): net.Server {
+export function pipeServer(connect: () => net.Socket): net.Server {
   return net.createServer((sock) => {
     const up = connect();
     const kill = () => {
