@@ -18,8 +18,8 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import bs58 from 'bs58';
 import pg from 'pg';
-import WebSocket from 'ws';
 import { createClient as createWsClient } from 'graphql-ws';
+import { fanoutClient } from './fanout-client.js';
 import { Keypair, Transaction } from '@solana/web3.js';
 import { DVPN_PROGRAM_ID, ix, SessionMode } from '@dvpn/sdk';
 import { startChain } from '../tests/harness/surfnet.js';
@@ -44,56 +44,9 @@ const now = () => performance.timeOrigin + performance.now();
 // Fan-out client process: `bench/api.ts --fanout-client`
 
 if (argv.includes('--fanout-client')) {
-  await fanoutClient();
-  process.exit(0);
-}
-
-async function fanoutClient(): Promise<void> {
-  // Raw graphql-transport-ws over `ws` (no client library), so the client side
-  // costs little and the figures show the server.
   const url = argv[argv.indexOf('--url') + 1];
-  const count = opt('count', 100);
-  const publishes = opt('publishes', 5);
-  const received: Record<number, number[]> = {};
-  let complete = 0;
-  let resolveAll!: () => void;
-  const all = new Promise<void>((r) => (resolveAll = r));
-  const sockets: WebSocket[] = [];
-  const query = 'subscription { nodeCapacity(region: "bench-fanout") { nodePubkey freeCapacity signature } }';
-  const open = (i: number) =>
-    new Promise<void>((resolve, reject) => {
-      const ws = new WebSocket(url, 'graphql-transport-ws');
-      sockets.push(ws);
-      ws.on('open', () => ws.send('{"type":"connection_init"}'));
-      ws.on('error', reject);
-      ws.on('message', (raw: Buffer) => {
-        const t = now();
-        const text = raw.toString();
-        if (text.startsWith('{"type":"connection_ack"')) {
-          ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
-          resolve();
-          return;
-        }
-        if (text.includes('"type":"next"')) {
-          const m = /"signature":"(\d+)"/.exec(text);
-          const seq = m ? Number(m[1]) : -1;
-          (received[seq] ??= []).push(t);
-          if (received[seq].length === count && ++complete === publishes) resolveAll();
-        } else if (text.includes('"type":"ping"')) {
-          ws.send('{"type":"pong"}');
-        } else if (!text.includes('"type":"pong"')) {
-          process.send!({ type: 'error', error: text.slice(0, 200), i });
-        }
-      });
-    });
-  // Connect in waves so the listen backlog is not flooded.
-  for (let i = 0; i < count; i += 250) {
-    await Promise.all(Array.from({ length: Math.min(250, count - i) }, (_, j) => open(i + j)));
-  }
-  process.send!({ type: 'connected', count });
-  await all;
-  await new Promise<void>((r) => process.send!({ type: 'received', received }, undefined, {}, () => r()));
-  for (const ws of sockets) ws.terminate();
+  await fanoutClient({ urls: [url], first: 0, count: opt('count', 100), publishes: opt('publishes', 5), region: 'bench-fanout' });
+  process.exit(0);
 }
 
 // ---------------------------------------------------------------------------

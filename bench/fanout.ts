@@ -17,7 +17,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebSocket } from 'ws';
+import { fanoutClient } from './fanout-client.js';
 import { createBus } from '../graph/src/bus.js';
 import { startEmbeddedPostgres } from '../graph/src/db/embedded.js';
 import { migrate } from '../graph/src/db/migrate.js';
@@ -32,56 +32,8 @@ const now = () => performance.timeOrigin + performance.now();
 const REGION = 'bench-fanout';
 
 if (argv.includes('--fanout-client')) {
-  await fanoutClient();
+  await fanoutClient({ urls: argv[argv.indexOf('--urls') + 1].split(','), first: opt('first', 0), count: opt('count', 100), publishes: opt('publishes', 5), region: REGION });
   process.exit(0);
-}
-
-async function fanoutClient(): Promise<void> {
-  // Raw graphql-transport-ws over `ws` (no client library): the client side costs little.
-  const urls = argv[argv.indexOf('--urls') + 1].split(',');
-  const first = opt('first', 0);
-  const count = opt('count', 100);
-  const publishes = opt('publishes', 5);
-  const received: Record<number, number[]> = {};
-  let complete = 0;
-  let resolveAll!: () => void;
-  const all = new Promise<void>((r) => (resolveAll = r));
-  const sockets: WebSocket[] = [];
-  const query = `subscription { nodeCapacity(region: "${REGION}") { nodePubkey freeCapacity signature } }`;
-  const open = (i: number) =>
-    new Promise<void>((resolve, reject) => {
-      const ws = new WebSocket(urls[(first + i) % urls.length], 'graphql-transport-ws');
-      sockets.push(ws);
-      ws.on('open', () => ws.send('{"type":"connection_init"}'));
-      ws.on('error', reject);
-      ws.on('message', (raw: Buffer) => {
-        const t = now();
-        const text = raw.toString();
-        if (text.startsWith('{"type":"connection_ack"')) {
-          ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
-          resolve();
-          return;
-        }
-        if (text.includes('"type":"next"')) {
-          const m = /"signature":"(\d+)"/.exec(text);
-          const seq = m ? Number(m[1]) : -1;
-          (received[seq] ??= []).push(t);
-          if (received[seq].length === count && ++complete === publishes) resolveAll();
-        } else if (text.includes('"type":"ping"')) {
-          ws.send('{"type":"pong"}');
-        } else if (!text.includes('"type":"pong"')) {
-          process.send!({ type: 'error', error: text.slice(0, 200), i });
-        }
-      });
-    });
-  // Connect in waves so the listen backlogs are not flooded.
-  for (let i = 0; i < count; i += 250) {
-    await Promise.all(Array.from({ length: Math.min(250, count - i) }, (_, j) => open(i + j)));
-  }
-  process.send!({ type: 'connected', count });
-  await all;
-  await new Promise<void>((r) => process.send!({ type: 'received', received }, undefined, {}, () => r()));
-  for (const ws of sockets) ws.terminate();
 }
 
 function pct(sorted: number[], p: number): number {
