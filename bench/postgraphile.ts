@@ -32,7 +32,7 @@
 // BENCH_ONLY: only the shapes whose name contains this text.
 import { fork, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -149,11 +149,35 @@ function cpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
 }
 
+/** CPU seconds of every Postgres process now running, by pid (backends of the pools live through a run). */
+function postgresCpu(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      out.set(Number(entry), cpuSeconds(Number(entry)));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** Postgres CPU seconds used since `before` (a backend that started since counts from zero). */
+function postgresCpuSince(before: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, cpu] of postgresCpu()) sum += cpu - (before.get(pid) ?? 0);
+  return sum;
+}
+
 interface Run {
   server: Server['name'];
   pair: number;
   /** Server process CPU per answered request: what a loaded shared machine distorts least. */
   cpuMsPerRequest: number;
+  /** Postgres CPU per answered request: the other half of the machine's work for an answer. */
+  dbCpuMsPerRequest: number;
   reqPerSec: number;
   p50: number;
   p99: number;
@@ -163,6 +187,7 @@ interface Run {
 
 async function load(srv: Server, query: string, variables: Record<string, unknown>, expectBody: string): Promise<Omit<Run, 'server' | 'pair'>> {
   const cpu0 = cpuSeconds(srv.child.pid!);
+  const db0 = postgresCpu();
   const r = await autocannon({
     url: srv.url,
     method: 'POST',
@@ -173,8 +198,10 @@ async function load(srv: Server, query: string, variables: Record<string, unknow
     expectBody,
   });
   const cpu = cpuSeconds(srv.child.pid!) - cpu0;
+  const dbCpu = postgresCpuSince(db0);
   return {
     cpuMsPerRequest: r.requests.total > 0 ? (1000 * cpu) / r.requests.total : NaN,
+    dbCpuMsPerRequest: r.requests.total > 0 ? (1000 * dbCpu) / r.requests.total : NaN,
     reqPerSec: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -226,7 +253,7 @@ async function main(): Promise<void> {
     console.log(`our API (graph/dist/api.js, NODE_ENV=production) and PostGraphile 5.1.5 on Node ${process.versions.node}; ` +
       `autocannon c=${CONNECTIONS}, ${DURATION} s runs, ${PAIRS} pairs per shape, alternating`);
 
-    const results: Array<{ shape: string; rows: number; runs: Run[]; median: Record<string, { reqPerSec: number; p50: number; p99: number; cpuMsPerRequest: number }>; ratio: number; p99Ratio: number; cpuRatio: number }> = [];
+    const results: Array<{ shape: string; rows: number; runs: Run[]; median: Record<string, { reqPerSec: number; p50: number; p99: number; cpuMsPerRequest: number; dbCpuMsPerRequest: number }>; ratio: number; p99Ratio: number; cpuRatio: number }> = [];
     const only = process.env.BENCH_ONLY;
     for (const shape of shapes(pick).filter((x) => !only || x.name.includes(only))) {
       const a = await ask(ours.url, shape.ours, shape.variables);
@@ -251,7 +278,7 @@ async function main(): Promise<void> {
           const r = await load(srv, isOurs ? shape.ours : shape.postgraphile, shape.variables, isOurs ? a.text : b.text);
           runs.push({ server: srv.name, pair, ...r });
           console.log(
-            `  pair ${pair + 1} ${srv.name.padEnd(12)} ${r.reqPerSec.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  ${r.cpuMsPerRequest.toFixed(2)} CPU ms/req` +
+            `  pair ${pair + 1} ${srv.name.padEnd(12)} ${r.reqPerSec.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  ${r.cpuMsPerRequest.toFixed(2)} CPU ms/req, Postgres ${r.dbCpuMsPerRequest.toFixed(2)}` +
               (r.errors ? `  ${r.errors} errors/unexpected bodies` : ''),
           );
         }
@@ -267,6 +294,7 @@ async function main(): Promise<void> {
         p50: median(of(name).map((r) => r.p50)),
         p99: median(of(name).map((r) => r.p99)),
         cpuMsPerRequest: median(of(name).map((r) => r.cpuMsPerRequest)),
+        dbCpuMsPerRequest: median(of(name).map((r) => r.dbCpuMsPerRequest)),
       });
       const entry = {
         shape: shape.name,
@@ -319,12 +347,13 @@ async function main(): Promise<void> {
       }
     }
 
-    console.log('\nshape                                 ours req/s  PG req/s  ratio  ours p99  PG p99  CPU ms/req ours / PG');
+    console.log('\nshape                                 ours req/s  PG req/s  ratio  ours p99  PG p99  CPU ms/req ours / PG  Postgres ours / PG');
     for (const r of results) {
       console.log(
         `${r.shape.padEnd(36)} ${r.median.ours.reqPerSec.toFixed(0).padStart(10)} ${r.median.postgraphile.reqPerSec.toFixed(0).padStart(9)} ` +
           `${r.ratio.toFixed(2).padStart(5)}x ${String(r.median.ours.p99).padStart(6)} ms ${String(r.median.postgraphile.p99).padStart(4)} ms  ` +
-          `${r.median.ours.cpuMsPerRequest.toFixed(2)} / ${r.median.postgraphile.cpuMsPerRequest.toFixed(2)}`,
+          `${r.median.ours.cpuMsPerRequest.toFixed(2)} / ${r.median.postgraphile.cpuMsPerRequest.toFixed(2)}       ` +
+          `${r.median.ours.dbCpuMsPerRequest.toFixed(2)} / ${r.median.postgraphile.dbCpuMsPerRequest.toFixed(2)}`,
       );
     }
     for (const c of cached) {

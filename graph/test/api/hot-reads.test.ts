@@ -148,11 +148,30 @@ describe('hot reads in SQL answer what Prisma answers', () => {
     expect(await hot.count('Session', where)).toBe(await prisma.session.count({ where }));
   });
 
-  it('leaves to Prisma what it does not express (nested lists, relation filters, select)', async () => {
+  it('selects only what is asked (Pothos select mode): scalars, nested to-one relations, a relation under a select', async () => {
+    const orderBy = nodeOrderBy({ field: 'pricePerMinute', direction: 'asc' });
+    for (const select of [
+      { pubkey: true, region: true },
+      { pubkey: true, provider: { select: { reputationScore: true } } },
+      { freeCapacity: true, provider: true },
+      { pubkey: true, provider: { select: { pubkey: true, nodeCount: true } }, isActive: false },
+    ]) {
+      await same('Node', { where: nodeWhere({ region: 'eu-west' }), orderBy, take: 5, select });
+    }
+    const sessionSelect = { pubkey: true, generation: true, state: true, node: { select: { region: true, provider: { select: { reputationScore: true } } } }, provider: { include: {} } };
+    await same('Session', { where: sessionWhere({ user: key('u', 2) } as never), orderBy: sessionOrderBy(undefined), take: 10, select: sessionSelect });
+    const one = await hot.findFirst('Session', { where: { pubkey: key('s', 4) }, orderBy: { generation: 'desc' }, select: { escrowAmount: true, node: { select: { endpoint: true } } } });
+    expect(Object.keys(one as object).sort()).toEqual(['escrowAmount', 'node']);
+    expect(Object.keys((one as { node: object }).node)).toContain('endpoint');
+  });
+
+  it('leaves to Prisma what it does not express (nested lists, relation filters, counts)', async () => {
     expect(await hot.findMany('Node', { include: { provider: { include: { nodes: true } } } })).toBeNull();
     expect(await hot.findMany('Node', { include: { sessions: true } })).toBeNull();
     expect(await hot.findMany('Provider', { where: { nodes: { some: { isActive: true } } } })).toBeNull();
-    expect(await hot.findMany('Node', { select: { pubkey: true } })).toBeNull();
+    expect(await hot.findMany('Node', { select: { pubkey: true, _count: { select: { sessions: true } } } })).toBeNull();
+    expect(await hot.findMany('Node', { select: { pubkey: true, provider: { select: { pubkey: true }, where: { pubkey: 'x' } } } })).toBeNull();
+    expect(await hot.findMany('Node', { select: { pubkey: true, sessions: { select: { pubkey: true } } } })).toBeNull();
     expect(await hot.count('Provider', { nodes: { none: {} } })).toBeNull();
   });
 });

@@ -7,6 +7,8 @@ import { AFTER_DESCRIPTION, changeStream, unlessGap } from '../subscriptions.js'
 import { badInput, OrderDirection } from './scalars.js';
 
 export const VpnNode = builder.prismaObject('Node', {
+  // Select mode: a query loads the columns its fields ask for (hot-reads.ts turns the selection into one SELECT).
+  select: { pubkey: true },
   name: 'VpnNode',
   description: 'A WireGuard node registered on chain by a provider (account `Node`, PDA "node", provider, node_id).',
   fields: (t) => ({

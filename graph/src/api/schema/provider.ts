@@ -5,6 +5,8 @@ import { NodeFilter, NodeOrder, nodeOrderBy, nodeWhere } from './node.js';
 import { badInput, OrderDirection } from './scalars.js';
 
 export const Provider = builder.prismaObject('Provider', {
+  // Select mode: a query loads the columns its fields ask for.
+  select: { pubkey: true },
   description: 'A provider (account `Provider`, PDA "provider", authority).',
   fields: (t) => ({
     pubkey: t.expose('pubkey', { type: 'Pubkey', description: 'Provider account address.' }),

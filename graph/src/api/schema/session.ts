@@ -17,6 +17,8 @@ export const SessionMode = builder.enumType('SessionMode', {
 });
 
 export const Session = builder.prismaObject('Session', {
+  // Select mode: a query loads the columns its fields ask for (hot-reads.ts turns the selection into one SELECT).
+  select: { pubkey: true, generation: true },
   description: 'A session (account `Session`, PDA "session", node, user, session_id) and its escrow.',
   fields: (t) => ({
     pubkey: t.expose('pubkey', { type: 'Pubkey', description: 'Session account address.' }),
