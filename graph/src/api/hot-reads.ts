@@ -326,7 +326,15 @@ function plan(models: Map<string, Model>, modelName: string, args: FindManyArgs,
   };
 }
 
+/** A model as hot reads see it: its scalar fields and its to-one relations (field -> model). */
+export interface ModelShape {
+  columns: ReadonlySet<string>;
+  toOne: ReadonlyMap<string, string>;
+}
+
 export interface HotReads {
+  /** The model's fields hot reads can load (null: unknown model). */
+  shape(model: string): ModelShape | null;
   /** Rows of `model` as Prisma's findMany returns them, or null: not expressible here, ask Prisma. */
   findMany(model: string, args: FindManyArgs): Promise<Row[] | null>;
   /** The first row (findFirst / findUnique), or undefined: ask Prisma. */
@@ -373,7 +381,12 @@ export function createHotReads(pool: pg.Pool, prisma: PrismaClient): HotReads | 
     const rows = (res.rows as unknown[][]).map(p.shape);
     return p.reverse ? rows.reverse() : rows;
   };
+  const shapes = new Map<string, ModelShape>();
+  for (const [name, m] of all) {
+    shapes.set(name, { columns: new Set(m.fields), toOne: new Map([...m.toOne].map(([field, rel]) => [field, rel.model])) });
+  }
   return {
+    shape: (model) => shapes.get(model) ?? null,
     findMany,
     async findFirst(model, args) {
       const rows = await findMany(model, { ...args, take: 1 });

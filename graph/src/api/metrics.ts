@@ -38,6 +38,12 @@ export class ApiMetrics {
     labelNames: ['rule'] as const,
     registers: this.registers,
   });
+  readonly compiledReads = new Counter({
+    name: 'dvpn_api_compiled_reads_total',
+    help: 'Queries of the compiled hot shapes (compiled-reads.ts), by outcome: answered without graphql-js, or handed back to it at run time.',
+    labelNames: ['outcome'] as const,
+    registers: this.registers,
+  });
   readonly subscriptions = new Gauge({
     name: 'dvpn_api_subscriptions_active',
     help: 'GraphQL subscriptions running now, by transport (ws, sse).',

@@ -12,6 +12,7 @@ import { ChangeFeed, createChangeFeed } from '../feed.js';
 import type pg from 'pg';
 import { poolOf } from '../db/client.js';
 import type { PrismaClient } from '../generated/prisma/index.js';
+import { useCompiledReads } from './compiled-reads.js';
 import { createHotReads } from './hot-reads.js';
 import type { ApiServices } from './context.js';
 import { defaultIngestionSource, type IngestionSource, type RpcProbe } from './ingestion.js';
@@ -85,6 +86,8 @@ export interface ApiOptions {
    * a TransformStream and a second Request for every POST, is skipped.
    */
   maxRequestBodySize?: number | false;
+  /** The hot query shapes answered without graphql-js (compiled-reads.ts); default true. */
+  compiledReads?: boolean;
 }
 
 export type ApiYoga = YogaServerInstance<Record<string, unknown>, ApiServices> & {
@@ -272,6 +275,8 @@ export function createApi(opts: ApiOptions): ApiYoga {
       // Page size and cost in one validation pass, cached per document and variables.
       useOperationLimits({ maxPageSize: limits.maxPageSize, maxCost: limits.maxCost, budget }),
       useResponseSizeLimit({ maxBytes: limits.maxResponseBytes }),
+      // After every check: a compiled read answers without graphql-js (compiled-reads.ts).
+      ...(opts.compiledReads === false ? [] : [useCompiledReads(metrics)]),
       // Last: it wraps the subscribe step the limits above may have stopped.
       useSharedSubscriptions(),
     ],

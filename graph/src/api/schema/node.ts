@@ -135,6 +135,11 @@ export function nodeOrderBy(order: typeof NodeOrder.$inferInput | null | undefin
   return [{ [order.field]: direction }, { pubkey: direction }];
 }
 
+/** What `nodes(filter, orderBy)` reads (its resolver and compiled-reads.ts). */
+export function nodeQuery(args: { filter?: typeof NodeFilter.$inferInput | null; orderBy?: typeof NodeOrder.$inferInput | null }) {
+  return { where: nodeWhere(args.filter), orderBy: nodeOrderBy(args.orderBy) };
+}
+
 builder.queryFields((t) => ({
   node: t.prismaField({
     type: 'Node',
@@ -157,7 +162,7 @@ builder.queryFields((t) => ({
         orderBy: t.arg({ type: NodeOrder }),
       },
       resolve: async (query, _root, args, ctx) => {
-        const q = { ...query, where: nodeWhere(args.filter), orderBy: nodeOrderBy(args.orderBy) };
+        const q = { ...query, ...nodeQuery(args) };
         return ((await ctx.hot?.findMany('Node', q)) as never) ?? ctx.prisma.node.findMany(q);
       },
       totalCount: async (_root, args, ctx) => {

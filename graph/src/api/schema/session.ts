@@ -118,6 +118,18 @@ export function sessionOrderBy(o: typeof SessionOrder.$inferInput | null | undef
   return [{ [o.field]: direction }, { pubkey: direction }, { generation: direction }];
 }
 
+/** What `session(pubkey, generation)` reads: the given opening, else the latest (its resolver and compiled-reads.ts). */
+export function sessionLookup(args: { pubkey: string; generation?: number | null }) {
+  return args.generation == null
+    ? { where: { pubkey: args.pubkey }, orderBy: { generation: 'desc' as const } }
+    : { where: { pubkey: args.pubkey, generation: args.generation } };
+}
+
+/** What `sessions(filter, orderBy)` reads (its resolver and compiled-reads.ts). */
+export function sessionQuery(args: { filter?: SessionFilterShape | null; orderBy?: typeof SessionOrder.$inferInput | null }) {
+  return { where: sessionWhere(args.filter), orderBy: sessionOrderBy(args.orderBy) };
+}
+
 builder.queryFields((t) => ({
   session: t.prismaField({
     type: 'Session',
@@ -128,12 +140,7 @@ builder.queryFields((t) => ({
       generation: t.arg.int({ description: 'A given opening of the address (default: the latest).' }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const hot = await ctx.hot?.findFirst(
-        'Session',
-        args.generation == null
-          ? { ...query, where: { pubkey: args.pubkey }, orderBy: { generation: 'desc' } }
-          : { ...query, where: { pubkey: args.pubkey, generation: args.generation } },
-      );
+      const hot = await ctx.hot?.findFirst('Session', { ...query, ...sessionLookup(args) });
       if (hot !== undefined) return hot as never; // the row Prisma would return (hot-reads.ts)
       return args.generation == null
         ? ctx.prisma.session.findFirst({ ...query, where: { pubkey: args.pubkey }, orderBy: { generation: 'desc' } })
@@ -147,7 +154,7 @@ builder.queryFields((t) => ({
       description: 'Sessions by user, node, provider, state, mode, currency and start time; newest first by default.',
       args: { filter: t.arg({ type: SessionFilter }), orderBy: t.arg({ type: SessionOrder }) },
       resolve: async (query, _root, args, ctx) => {
-        const q = { ...query, where: sessionWhere(args.filter), orderBy: sessionOrderBy(args.orderBy) };
+        const q = { ...query, ...sessionQuery(args) };
         return ((await ctx.hot?.findMany('Session', q)) as never) ?? ctx.prisma.session.findMany(q);
       },
       totalCount: async (_root, args, ctx) => {
