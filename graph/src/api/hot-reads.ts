@@ -290,7 +290,8 @@ function projection(models: Map<string, Model>, modelName: string, args: { selec
     };
   };
   const shape = add(model, 't', load);
-  const out: Projection = { select: selects.join(', '), joins: joins.join(' '), shape };
+  // A selection of no columns (only __typename asked) still needs a SELECT list.
+  const out: Projection = { select: selects.length > 0 ? selects.join(', ') : 'NULL', joins: joins.join(' '), shape };
   // Bounded: shapes come from the schema's selections, but a client chooses them.
   if (perModels.size < 1000) perModels.set(cacheKey, out);
   return out;

@@ -115,6 +115,10 @@ describe('compiled reads answer what graphql-js answers', () => {
       expect(n.compiled).toBe(true);
       expect(n.text).toContain(key('n', s % 30));
     }
+    // Nothing but __typename: a row or null all the same.
+    const typename = await same(`{ session(pubkey: "${key('s', 13)}") { __typename } none: session(pubkey: "${key('s', 99)}") { __typename } nodes(first: 2) { nodes { __typename } } }`);
+    expect(typename.compiled).toBe(true);
+    expect(typename.text).toBe('{"data":{"session":{"__typename":"Session"},"none":null,"nodes":{"nodes":[{"__typename":"VpnNode"},{"__typename":"VpnNode"}]}}}');
     // A closed session (closedAt set) and one never seen (null).
     expect((await same(`{ session(pubkey: "${key('s', 13)}") { closedAt state } }`)).text).toContain('"closedAt":"2026-03-01T00:00:00.000Z"');
     expect((await same(`{ session(pubkey: "${key('s', 99)}") { pubkey } }`)).text).toBe('{"data":{"session":null}}');
