@@ -103,9 +103,11 @@ export function useMetrics(opts: MetricsPluginOptions): Plugin<{ transport?: 'ws
           metrics.operations.inc({ operation: 'subscription', outcome: 'ok' });
           metrics.subscriptionStarted(transport);
           let ended = false;
+          // The labelled child once per subscription: onNext runs for every subscriber of every event.
+          const events = metrics.subscriptionEvents.labels({ field });
           return {
             onNext() {
-              metrics.subscriptionEvents.inc({ field });
+              events.inc();
             },
             onEnd() {
               if (ended) return;
