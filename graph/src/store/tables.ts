@@ -16,7 +16,8 @@
 import type pg from 'pg';
 import { Prisma } from '../generated/prisma/index.js';
 
-export type ColType = 'text' | 'numeric' | 'int8' | 'int4' | 'bool' | 'ts' | 'jsonb' | 'enum';
+/** 'json' covers both json and jsonb columns (sqlType says which). */
+export type ColType = 'text' | 'numeric' | 'int8' | 'int4' | 'bool' | 'ts' | 'json' | 'enum';
 
 export interface Column {
   /** SQL column name. */
@@ -43,7 +44,7 @@ const PRISMA_TYPES: Record<string, { type: ColType; sqlType: string }> = {
   Int: { type: 'int4', sqlType: 'int4' },
   Boolean: { type: 'bool', sqlType: 'bool' },
   DateTime: { type: 'ts', sqlType: 'timestamptz' },
-  Json: { type: 'jsonb', sqlType: 'jsonb' },
+  Json: { type: 'json', sqlType: 'jsonb' },
 };
 
 type Model = Prisma.ModelName;
@@ -75,6 +76,8 @@ export function tableSpec<M extends Model>(model: M, facts: { conflict: FieldOf<
       if (f.kind === 'enum') return { col, key: camel(col), type: 'enum', sqlType: q(f.type) };
       const t = PRISMA_TYPES[f.type];
       if (!t) throw new Error(`${model}.${f.name}: Prisma type ${f.type} has no column mapping in store/tables.ts`);
+      // Json is jsonb unless the schema says @db.Json.
+      if (f.type === 'Json' && (f as { nativeType?: readonly unknown[] | null }).nativeType?.[0] === 'Json') return { col, key: camel(col), type: 'json', sqlType: 'json' };
       return { col, key: camel(col), ...t };
     });
   return { table: m.dbName ?? m.name, conflict: facts.conflict.map((n) => colOf(field(n))), columns };
@@ -126,7 +129,7 @@ function arrayElement(type: ColType, value: unknown): string {
       const v = value as bigint;
       return String(v > MAX_DATE_SECONDS ? MAX_DATE_SECONDS : v < -MAX_DATE_SECONDS ? -MAX_DATE_SECONDS : v);
     }
-    case 'jsonb':
+    case 'json':
       return quoteJson(typeof value === 'string' ? value : JSON.stringify(value));
     default:
       return quoteElement(String(value));

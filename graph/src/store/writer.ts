@@ -318,7 +318,7 @@ export class Writer {
     });
     await this.db.query(
       `INSERT INTO changes (seq, topic, payload, event_id)
-       SELECT $4::int8 + x.n - 1, x.t, x.p, x.e FROM unnest($1::text[], $2::jsonb[], $3::int8[]) WITH ORDINALITY AS x(t, p, e, n)`,
+       SELECT $4::int8 + x.n - 1, x.t, x.p, x.e FROM unnest($1::text[], $2::json[], $3::int8[]) WITH ORDINALITY AS x(t, p, e, n)`,
       [`${topics}}`, `${payloads}}`, `${events}}`, first],
     );
   }
