@@ -26,7 +26,9 @@ const admin = new pg.Client({ connectionString: db.url });
 await admin.connect();
 await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
 await admin.query('SELECT pg_stat_statements_reset()');
-const wal0 = (await admin.query<{ b: string }>('SELECT wal_bytes::text AS b FROM pg_stat_wal')).rows[0].b;
+const walStats = async () =>
+  (await admin.query<{ b: string; r: string; f: string }>('SELECT wal_bytes::text AS b, wal_records::text AS r, wal_fpi::text AS f FROM pg_stat_wal')).rows[0];
+const wal0 = await walStats();
 
 // The writer's backend: sample its CPU just before it exits.
 const ticks = (pid: number) => {
@@ -54,10 +56,11 @@ const cpu0 = process.cpuUsage();
 const res = await replay(rec, { databaseUrl: db.url, batchSize: batch });
 const cpu = process.cpuUsage(cpu0);
 clearInterval(timer);
-const wal1 = (await admin.query<{ b: string }>('SELECT wal_bytes::text AS b FROM pg_stat_wal')).rows[0].b;
+const wal1 = await walStats();
 console.log(
   `${res.newEvents} events in ${(res.ms / 1000).toFixed(2)} s (${Math.round(res.eventsPerSecond)} events/s); indexer CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s; ` +
-    `writer backend CPU >= ${backendCpu.toFixed(2)} s (last sample); WAL ${((Number(wal1) - Number(wal0)) / 1e6).toFixed(1)} MB`,
+    `writer backend CPU >= ${backendCpu.toFixed(2)} s (last sample); WAL ${((Number(wal1.b) - Number(wal0.b)) / 1e6).toFixed(1)} MB ` +
+    `(${Number(wal1.r) - Number(wal0.r)} records, ${Number(wal1.f) - Number(wal0.f)} full-page images)`,
 );
 const stats = await admin.query(
   `SELECT calls, rows, round(total_exec_time)::int AS exec_ms, round(total_plan_time)::int AS plan_ms, round(wal_bytes / 1e6, 1)::text AS wal_mb,
