@@ -42,30 +42,53 @@ export interface ChangeStore {
   head(): Promise<number>;
 }
 
+/**
+ * The payload of an `event` change, rebuilt from its events row: the indexer
+ * logs event changes by reference (changes.event_id) instead of a copy of the
+ * event (see Writer.insertChanges). The timestamp is set in JS, the way the
+ * indexer formats it (Date#toISOString), from epoch milliseconds. Payloads are
+ * json (stored as written), so is this.
+ */
+const EVENT_PAYLOAD = `json_build_object('seq', c.seq, 'id', e.id::text, 'name', e.name, 'signature', e.signature, 'slot', e.slot,
+  'ixIndex', e.ix_index, 'eventIndex', e.event_index, 'session', e.session, 'node', e.node, 'provider', e.provider,
+  'user', e."user", 'data', e.data)`;
+
+/** What a filter is matched against: the payload, or for an event its filter keys (TOPIC_KEYS.event: no need to parse its data). */
+const FILTER_SUBJECT = `CASE WHEN c.event_id IS NULL THEN c.payload::jsonb
+  ELSE jsonb_build_object('name', e.name, 'session', e.session, 'node', e.node, 'provider', e.provider, 'user', e."user") END`;
+
 /** The change log through any `query(text, values)` client (pg Pool/Client, or Prisma's $queryRawUnsafe). */
 export function sqlChangeStore(query: (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>): ChangeStore {
   return {
     async read(after, opts) {
-      const where = ['seq > $1'];
+      const where = ['c.seq > $1'];
       const values: unknown[] = [after];
       if (opts.upto !== undefined) {
         values.push(opts.upto);
-        where.push(`seq <= $${values.length}`);
+        where.push(`c.seq <= $${values.length}`);
       }
       if (opts.topic) {
         values.push(opts.topic);
-        where.push(`topic = $${values.length}`);
+        where.push(`c.topic = $${values.length}`);
       }
       if (opts.filter && Object.keys(opts.filter).length > 0) {
         values.push(JSON.stringify(opts.filter));
-        where.push(`payload @> $${values.length}::jsonb`);
+        where.push(`${FILTER_SUBJECT} @> $${values.length}::jsonb`);
       }
       values.push(opts.limit);
       const rows = await query(
-        `SELECT c.seq::text AS seq_text, c.topic, c.payload FROM changes c WHERE ${where.join(' AND ')} ORDER BY c.seq LIMIT $${values.length}`,
+        `SELECT c.seq::text AS seq_text, c.topic, coalesce(c.payload, ${EVENT_PAYLOAD}) AS payload,
+                (extract(epoch FROM e.timestamp) * 1000)::int8::text AS event_ms
+           FROM changes c LEFT JOIN events e ON e.id = c.event_id
+          WHERE ${where.join(' AND ')} ORDER BY c.seq LIMIT $${values.length}`,
         values,
       );
-      return rows.map((r) => ({ seq: Number(r.seq_text), topic: r.topic as Topic, payload: r.payload as Record<string, unknown> }));
+      return rows.map((r) => {
+        // pg parses json; a client that hands json back as text gets it parsed here.
+        const payload = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<string, unknown>;
+        if (r.event_ms != null) payload.timestamp = new Date(Number(r.event_ms)).toISOString();
+        return { seq: Number(r.seq_text), topic: r.topic as Topic, payload };
+      });
     },
     async oldest() {
       const rows = await query('SELECT min(seq)::text AS seq FROM changes', []);

@@ -6,6 +6,7 @@ import { findConfigPda, findStakeVaultPda } from '@dvpn/sdk';
 import { startChain, type Chain } from '../../tests/harness/surfnet.js';
 import { SOL, eventOf } from '../../tests/harness/fixtures.js';
 import { createBus, type FeedEvent, type NodeCapacityChange, type SessionChange } from '../src/bus.js';
+import { sqlChangeStore } from '../src/feed.js';
 import { createIndexer, type Indexer } from '../src/indexer.js';
 import { runScenario, type Scenario } from './scenario.js';
 import {
@@ -280,6 +281,26 @@ describe('events', () => {
       ['DisputeResolved', 'us-west', 8, 0, 8],
       ['SessionOpened', 'us-west', 8, 1, 7],
     ]);
+  });
+
+  it('the change log gives back every published change exactly as published, also filtered (a resumed subscriber)', async () => {
+    const log = sqlChangeStore(async (text, values) => db.query(text, values));
+    const all = await log.read(0, { limit: 100_000 });
+    expect(all.map((c) => c.seq)).toEqual(all.map((_, i) => i + 1));
+    const published = [...feed, ...sessionFeed, ...capacityFeed].length;
+    expect(all).toHaveLength(published);
+    expect(all.filter((c) => c.topic === 'event').map((c) => c.payload)).toEqual(feed);
+    expect(all.filter((c) => c.topic === 'session').map((c) => c.payload)).toEqual(sessionFeed);
+    expect(all.filter((c) => c.topic === 'nodeCapacity').map((c) => c.payload)).toEqual(capacityFeed);
+    // A subscriber resuming on one session's events, and on one event name after a point.
+    const session = sc.s2.session.toBase58();
+    const bySession = await log.read(0, { limit: 1000, topic: 'event', filter: { session } });
+    expect(bySession.map((c) => c.payload)).toEqual(feed.filter((e) => e.session === session));
+    expect(bySession.length).toBeGreaterThan(3);
+    const after = feed[Math.floor(feed.length / 2)].seq!;
+    const claims = await log.read(after, { limit: 1000, topic: 'event', filter: { name: 'ChunkClaimed' } });
+    expect(claims.map((c) => c.payload)).toEqual(feed.filter((e) => e.seq! > after && e.name === 'ChunkClaimed'));
+    expect(claims.length).toBeGreaterThan(0);
   });
 
   it('reconciliation repairs what differs from the accounts, logs it and records it', async () => {

@@ -24,6 +24,8 @@ export interface EmbeddedOptions {
   /** Durable writes (default true). Tests turn fsync off to go faster. */
   durable?: boolean;
   onLog?: (line: string) => void;
+  /** More `-c name=value` settings for the server (e.g. shared_preload_libraries for a profile). */
+  settings?: Record<string, string>;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -63,6 +65,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions = {}): Promise
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'max_connections=200',
       ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     ],
     onLog: opts.onLog ?? (() => undefined),
     onError: (e: unknown) => opts.onLog?.(String(e)),

@@ -90,25 +90,56 @@ const ENUM_NAMES: Record<string, Record<number, string>> = {
 };
 
 const BASE58 = new WeakMap<object, string>();
-const BY_VALUE = new Map<string, string>();
+/** base58 by the key's value: a hash of its BN limbs -> entries with the limbs they were made from. */
+const BY_VALUE = new Map<number, { words: number[]; s: string }[]>();
+let byValueCount = 0;
 /**
  * base58 of a decoded PublicKey: the hot spot of ingestion, so it is computed
  * once per object and once per value (the same node, provider and mint recur
- * in most events; the value key is the PublicKey's limbs, much cheaper than
- * a base58 encoding).
+ * in most events). The value is looked up by a hash of the PublicKey's limbs
+ * (bn.js 26-bit words), checked limb by limb: no string is built for the
+ * lookup, far cheaper than a base58 encoding (or than joining the limbs).
  */
 export function b58(key: PublicKey): string {
   let s = BASE58.get(key);
   if (s !== undefined) return s;
   const bn = (key as unknown as { _bn?: { words?: number[]; length?: number } })._bn;
-  const vk = bn?.words && bn.length !== undefined ? bn.words.slice(0, bn.length).join(',') : null;
-  if (vk !== null) s = BY_VALUE.get(vk);
+  const words = bn?.words;
+  const n = bn?.length;
+  if (!words || n === undefined) {
+    s = key.toBase58();
+    BASE58.set(key, s);
+    return s;
+  }
+  let h = n;
+  for (let i = 0; i < n; i++) h = (Math.imul(h, 0x01000193) ^ words[i]) | 0;
+  const bucket = BY_VALUE.get(h);
+  if (bucket) {
+    for (const e of bucket) {
+      if (e.words.length !== n) continue;
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (e.words[i] !== words[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        s = e.s;
+        break;
+      }
+    }
+  }
   if (s === undefined) {
     s = key.toBase58();
-    if (vk !== null) {
-      if (BY_VALUE.size >= 100_000) BY_VALUE.clear();
-      BY_VALUE.set(vk, s);
+    if (byValueCount >= 100_000) {
+      BY_VALUE.clear();
+      byValueCount = 0;
     }
+    const entry = { words: words.slice(0, n), s };
+    if (bucket) bucket.push(entry);
+    else BY_VALUE.set(h, [entry]);
+    byValueCount++;
   }
   BASE58.set(key, s);
   return s;

@@ -24,6 +24,7 @@ import {
   loadAll,
   loadLatest,
   loadRows,
+  quoteJson,
   upsertRows,
 } from './tables.js';
 
@@ -293,20 +294,32 @@ export class Writer {
 
   /**
    * Stores the messages as seqs first, first + 1, ... (setting each payload's
-   * seq). One jsonb document: Postgres parses it once (json_to_recordset would
-   * parse the text twice more), and the seqs come from the row order.
+   * seq), the seqs from the row order. Topics, payloads and event ids travel
+   * as three arrays (no JSON document of objects around the payloads to parse
+   * and take apart). An `event` message is stored by reference to its events
+   * row (written in the same transaction): the feed rebuilds its payload from
+   * there, so the log does not hold a second copy of every event.
    */
   private async insertChanges(messages: BusMessage[], first: number): Promise<void> {
-    let json = '[';
+    let topics = '{';
+    let payloads = '{';
+    let events = '{';
     messages.forEach((m, i) => {
       m.payload.seq = first + i;
-      json += `${i === 0 ? '' : ','}{"t":${JSON.stringify(m.topic)},"p":${JSON.stringify(m.payload)}}`;
+      const sep = i === 0 ? '' : ',';
+      topics += sep + m.topic;
+      if (m.topic === 'event') {
+        payloads += `${sep}NULL`;
+        events += sep + BigInt(m.payload.id).toString();
+      } else {
+        payloads += sep + quoteJson(JSON.stringify(m.payload));
+        events += `${sep}NULL`;
+      }
     });
-    json += ']';
     await this.db.query(
-      `INSERT INTO changes (seq, topic, payload)
-       SELECT $2::int8 + x.n - 1, x.t, x.p FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (t text, p jsonb)) WITH ORDINALITY AS x(t, p, n)`,
-      [json, first],
+      `INSERT INTO changes (seq, topic, payload, event_id)
+       SELECT $4::int8 + x.n - 1, x.t, x.p, x.e FROM unnest($1::text[], $2::json[], $3::int8[]) WITH ORDINALITY AS x(t, p, e, n)`,
+      [`${topics}}`, `${payloads}}`, `${events}}`, first],
     );
   }
 
