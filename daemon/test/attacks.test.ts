@@ -1,0 +1,316 @@
+// An outside attack on the daemon's promises (README: HTTP API, Who pays
+// what, Peers go away when, State, Metrics), from a hostile user, a hostile
+// peer and a hostile network. Real embedded chain, real daemon server over
+// TCP on loopback (in process, in-memory WireGuard: these attacks are on
+// admission, ticks and HTTP, not on packets; see attacks-net.test.ts for
+// those). Each test is an attack; what the daemon must still do is asserted.
+import bs58 from 'bs58';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keypair } from '@solana/web3.js';
+import { startChain, type Chain } from '../../tests/harness/surfnet.js';
+import {
+  closeSessionIx,
+  createProviderWithNode,
+  initConfig,
+  openTimeSession,
+  openUsageSession,
+  type ConfigCtx,
+  type NodeCtx,
+  type SessionCtx,
+} from '../../tests/harness/fixtures.js';
+import { generateWgKeypair } from '../src/wireguard/keys.js';
+import { http, type Target } from './helpers/http.js';
+import { authBody, startInProcess, type InProc } from './helpers/inproc.js';
+
+let chain: Chain;
+let cfg: ConfigCtx;
+let nodeCtx: NodeCtx;
+let otherNode: NodeCtx;
+let d: InProc;
+let t: Target;
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const now = () => Math.floor(Date.now() / 1000);
+
+beforeAll(async () => {
+  chain = await startChain();
+  cfg = await initConfig(chain);
+  nodeCtx = await createProviderWithNode(chain, { maxCapacity: 40, endpoint: '192.0.2.1:51820' });
+  otherNode = await createProviderWithNode(chain, { maxCapacity: 8 });
+  d = await startInProcess(chain, nodeCtx);
+  t = d.tcp;
+}, 90_000);
+
+afterAll(async () => {
+  await d?.close();
+  chain?.close();
+});
+
+/** The peers WireGuard has for `session` according to the daemon's record, and the record's key. */
+function wgKeysOf(session: SessionCtx): { recKey: string | null; inWg: boolean } {
+  const rec = d.daemon.ctx.store.sessions.get(session.session.toBase58());
+  const recKey = rec?.peer?.publicKey ?? null;
+  return { recKey, inWg: recKey !== null && d.wg.peers.has(recKey) };
+}
+
+describe('forged and replayed auth messages', () => {
+  it('one signature re-encoded (base64, hex, base58) and one timestamp re-spelled is still one message: replays refused', async () => {
+    const s = await openTimeSession(chain, nodeCtx, 30);
+    const key = generateWgKeypair().publicKey;
+    const body = authBody(s.session, s.user, key);
+    const first = await http(t, 'POST', '/session/auth', body);
+    expect(first.status, first.text).toBe(200);
+    const sig = Buffer.from(body.signature, 'base64');
+    for (const variant of [
+      { ...body, signature: sig.toString('hex') },
+      { ...body, signature: sig.toString('hex').toUpperCase() },
+      { ...body, signature: bs58.encode(sig) },
+      { ...body, timestamp: String(body.timestamp) },
+      { ...body, timestamp: `0${body.timestamp}` },
+    ]) {
+      const r = await http(t, 'POST', '/session/auth', variant);
+      expect(r.status, JSON.stringify(variant)).toBe(409);
+      expect(r.json.error.code).toBe('auth_replayed');
+    }
+    expect(wgKeysOf(s)).toEqual({ recKey: key, inWg: true });
+  });
+
+  it("a replayed message cannot take back a session's old key after a re-key", async () => {
+    const s = await openTimeSession(chain, nodeCtx, 30);
+    const old = authBody(s.session, s.user);
+    expect((await http(t, 'POST', '/session/auth', old)).status).toBe(200);
+    const fresh = authBody(s.session, s.user);
+    expect((await http(t, 'POST', '/session/auth', fresh)).status).toBe(200);
+    const r = await http(t, 'POST', '/session/auth', old);
+    expect(r.status).toBe(409);
+    expect(wgKeysOf(s)).toEqual({ recKey: fresh.clientWgPubkey, inWg: true });
+    expect(d.wg.peers.has(old.clientWgPubkey)).toBe(false);
+  });
+
+  it('a signature by another wallet, a user field naming another wallet, or a message for another key admits nothing', async () => {
+    const s = await openTimeSession(chain, nodeCtx, 30);
+    const mallory = Keypair.generate();
+    const peersBefore = d.wg.peers.size;
+    // Mallory signs for the victim's session, naming herself: the chain says the user is someone else.
+    const a = await http(t, 'POST', '/session/auth', authBody(s.session, mallory));
+    expect(a.status).toBe(401);
+    expect(a.json.error.code).toBe('bad_signature');
+    // Mallory takes the victim's signed body and swaps in her own key.
+    const victim = authBody(s.session, s.user);
+    const swapped = { ...victim, clientWgPubkey: generateWgKeypair().publicKey };
+    const b = await http(t, 'POST', '/session/auth', swapped);
+    expect(b.status).toBe(401);
+    // Or names the victim as user with her own signature.
+    const c = await http(t, 'POST', '/session/auth', { ...authBody(s.session, mallory), user: s.user.publicKey.toBase58() });
+    expect(c.status).toBe(401);
+    // Flipped bit in the signature.
+    const sig = Buffer.from(victim.signature, 'base64');
+    sig[5] ^= 1;
+    const e = await http(t, 'POST', '/session/auth', { ...victim, signature: sig.toString('base64') });
+    expect(e.status).toBe(401);
+    expect(d.wg.peers.size).toBe(peersBefore);
+    // The victim's own untouched request still works (nothing above consumed it).
+    expect((await http(t, 'POST', '/session/auth', victim)).status).toBe(200);
+  });
+
+  it('timestamps outside the window (past, future, zero, huge) are 401/400 and consume nothing', async () => {
+    const s = await openTimeSession(chain, nodeCtx, 30);
+    const window = d.config.auth.timestampWindowSeconds;
+    for (const ts of [now() - window - 5, now() + window + 5, 0, 1]) {
+      const r = await http(t, 'POST', '/session/auth', authBody(s.session, s.user, undefined, ts));
+      expect(r.status, String(ts)).toBe(401);
+      expect(r.json.error.code).toBe('stale_timestamp');
+    }
+    for (const ts of [-1, 1.5, Number.MAX_SAFE_INTEGER + 2, '1e9', ' 1', '１２３', '0x10']) {
+      const body = { ...authBody(s.session, s.user), timestamp: ts };
+      const r = await http(t, 'POST', '/session/auth', body);
+      expect([400, 401], String(ts)).toContain(r.status);
+    }
+    expect(wgKeysOf(s).recKey).toBe(null);
+  });
+
+  it("a session of another node is 403 wrong_node, even signed by its user", async () => {
+    const s = await openTimeSession(chain, otherNode, 30);
+    const r = await http(t, 'POST', '/session/auth', authBody(s.session, s.user));
+    expect(r.status).toBe(403);
+    expect(r.json.error.code).toBe('wrong_node');
+    const g = await http(t, 'GET', `/session/${s.session.toBase58()}`);
+    expect(g.status).toBe(404);
+  });
+
+  it('hostile field shapes: unicode look-alikes, overlong strings, extra and prototype keys, non-canonical keys are 400', async () => {
+    const s = await openTimeSession(chain, nodeCtx, 30);
+    const good = authBody(s.session, s.user);
+    const pda = good.sessionPda;
+    const variants: Array<Record<string, unknown>> = [
+      { ...good, sessionPda: pda.replace(/[a-z]/, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)) }, // fullwidth letter
+      { ...good, sessionPda: `${pda}\u200b` },
+      { ...good, sessionPda: `1${pda}` },
+      { ...good, user: 'A'.repeat(4000) },
+      { ...good, clientWgPubkey: `${good.clientWgPubkey}\n` },
+      { ...good, clientWgPubkey: good.clientWgPubkey.replace(/=$/, '') },
+      // the last base64 digit with non-zero padding bits: another spelling of the same 32 bytes
+      { ...good, clientWgPubkey: good.clientWgPubkey.slice(0, 42) + String.fromCharCode(good.clientWgPubkey.charCodeAt(42) + 1) + '=' },
+      { ...good, signature: `${good.signature}=` },
+      { ...good, signature: good.signature.replace(/==$/, '') },
+      { ...good, extra: 1 },
+      JSON.parse(`{"__proto__": {"admin": true}, ${JSON.stringify(good).slice(1)}`),
+      { ...good, timestamp: [good.timestamp] },
+      { ...good, sessionPda: [pda] },
+    ];
+    for (const v of variants) {
+      const r = await http(t, 'POST', '/session/auth', v);
+      expect([400, 401], JSON.stringify(v).slice(0, 200)).toContain(r.status);
+    }
+    expect(wgKeysOf(s).recKey).toBe(null);
+    expect((await http(t, 'POST', '/session/auth', good)).status).toBe(200);
+  });
+});
+
+describe('races on keys and sessions', () => {
+  it('twelve concurrent auths of one session with twelve keys leave exactly one peer, and the eleven losing keys free', async () => {
+    const s = await openTimeSession(chain, nodeCtx, 30);
+    const bodies = Array.from({ length: 12 }, () => authBody(s.session, s.user));
+    const answers = await Promise.all(bodies.map((b) => http(t, 'POST', '/session/auth', b)));
+    for (const a of answers) expect([200, 409], a.text).toContain(a.status);
+    const keys = new Set(bodies.map((b) => b.clientWgPubkey));
+    const { recKey, inWg } = wgKeysOf(s);
+    expect(recKey !== null && keys.has(recKey)).toBe(true);
+    expect(inWg).toBe(true);
+    // Exactly one of the twelve keys is in WireGuard.
+    expect([...keys].filter((k) => d.wg.peers.has(k))).toEqual([recKey]);
+    // A losing key belongs to no one: another session may take it.
+    const loser = [...keys].find((k) => k !== recKey)!;
+    const other = await openTimeSession(chain, nodeCtx, 30);
+    const r = await http(t, 'POST', '/session/auth', authBody(other.session, other.user, loser));
+    expect(r.status, r.text).toBe(200);
+    expect(wgKeysOf(other)).toEqual({ recKey: loser, inWg: true });
+    expect(wgKeysOf(s).recKey).toBe(recKey);
+  });
+
+  it('one key sent by six sessions at once (their users colluding or copying) goes to exactly one', async () => {
+    const sessions = await Promise.all(Array.from({ length: 6 }, () => openTimeSession(chain, nodeCtx, 30)));
+    const key = generateWgKeypair().publicKey;
+    const answers = await Promise.all(sessions.map((s) => http(t, 'POST', '/session/auth', authBody(s.session, s.user, key))));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409 && a.json.error.code === 'key_in_use')).toHaveLength(5);
+    expect(sessions.filter((s) => wgKeysOf(s).recKey === key)).toHaveLength(1);
+  });
+
+  it('auth racing a close on chain: once the close is visible no new key gets in, and the poll removes the peer', async () => {
+    const s = await openTimeSession(chain, nodeCtx, 30);
+    expect((await http(t, 'POST', '/session/auth', authBody(s.session, s.user))).status).toBe(200);
+    const racing = Array.from({ length: 4 }, () => authBody(s.session, s.user));
+    const [answers] = await Promise.all([
+      Promise.all(racing.map((b) => http(t, 'POST', '/session/auth', b))),
+      chain.send(closeSessionIx(chain, s, cfg.treasury.publicKey), [s.user]),
+    ]);
+    for (const a of answers) expect([200, 409]).toContain(a.status);
+    const after = await http(t, 'POST', '/session/auth', authBody(s.session, s.user));
+    expect(after.status).toBe(409);
+    expect(after.json.error.code).toBe('session_not_active');
+    await d.daemon.ctx.lifecycle.pollOnce();
+    expect(wgKeysOf(s).recKey).toBe(null);
+    for (const b of racing) expect(d.wg.peers.has(b.clientWgPubkey)).toBe(false);
+  });
+});
+
+describe('usage-session tick abuse', () => {
+  let u: SessionCtx;
+  let pda: string;
+  beforeAll(async () => {
+    u = await openUsageSession(chain, nodeCtx, { maxTicks: 50, durationMinutes: 30 });
+    pda = u.session.toBase58();
+    const r = await http(t, 'POST', '/session/auth', authBody(u.session, u.user));
+    expect(r.status, r.text).toBe(200);
+  });
+  const pre = (n: number) => hex(u.hashChain!.preimage(n));
+  const tick = (body: unknown) => http(t, 'POST', `/session/${pda}/ticks`, body);
+
+  it('wrong preimages, a preimage of another tick, tick 0, huge and beyond-chain ticks pay nothing', async () => {
+    const cases: Array<[unknown, number]> = [
+      [{ tick: 3, preimage: pre(2) }, 400],
+      [{ tick: 3, preimage: pre(4) }, 400],
+      [{ tick: 3, preimage: '00'.repeat(32) }, 400],
+      [{ tick: 0, preimage: pre(0) }, 400],
+      [{ tick: 51, preimage: '11'.repeat(32) }, 400],
+      [{ tick: Number.MAX_SAFE_INTEGER, preimage: pre(1) }, 400],
+      [{ tick: '99999999999999999999', preimage: pre(1) }, 400],
+      [{ tick: -1, preimage: pre(1) }, 400],
+      [{ tick: 1, preimage: pre(1).slice(0, 62) }, 400],
+      [{ tick: 1, preimage: `${pre(1)}00` }, 400],
+      [{ tick: 1, preimage: pre(1), extra: true }, 400],
+    ];
+    for (const [body, status] of cases) {
+      const r = await tick(body);
+      expect(r.status, JSON.stringify(body)).toBe(status);
+    }
+    expect(d.daemon.ctx.store.sessions.get(pda)!.latestTick).toBe(0n);
+  });
+
+  it('out of order and duplicate ticks: a later tick pays through it, an earlier one is stale, a repeat is harmless', async () => {
+    expect((await tick({ tick: 5, preimage: pre(5) })).status).toBe(200);
+    const dup = await tick({ tick: 5, preimage: pre(5).toUpperCase() });
+    expect(dup.status).toBe(200);
+    expect(dup.json.paidTick).toBe('5');
+    const old = await tick({ tick: 3, preimage: pre(3) });
+    expect(old.status).toBe(409);
+    expect(old.json.error.code).toBe('stale_tick');
+    // the same tick with another (wrong) preimage is not a duplicate
+    expect((await tick({ tick: 5, preimage: pre(4) })).status).toBe(409);
+    const concurrent = await Promise.all([6, 7, 8, 9, 10].map((n) => tick({ tick: n, preimage: pre(n) })));
+    for (const r of concurrent) expect([200, 409]).toContain(r.status);
+    const rec = d.daemon.ctx.store.sessions.get(pda)!;
+    expect(rec.latestTick).toBe(10n);
+    expect(rec.latestPreimage).toBe(pre(10));
+  });
+
+  it('ticks on a session the node never admitted, or a time session, are refused', async () => {
+    const stranger = await openUsageSession(chain, nodeCtx, { maxTicks: 5, durationMinutes: 30 });
+    const r = await http(t, 'POST', `/session/${stranger.session.toBase58()}/ticks`, { tick: 1, preimage: hex(stranger.hashChain!.preimage(1)) });
+    expect(r.status).toBe(404);
+    const time = await openTimeSession(chain, nodeCtx, 30);
+    expect((await http(t, 'POST', '/session/auth', authBody(time.session, time.user))).status).toBe(200);
+    const r2 = await http(t, 'POST', `/session/${time.session.toBase58()}/ticks`, { tick: 1, preimage: '22'.repeat(32) });
+    expect(r2.status).toBe(409);
+    expect(r2.json.error.code).toBe('not_usage_session');
+  });
+});
+
+describe('HTTP abuse and leaks', () => {
+  it('path tricks never reach another route or echo the path', async () => {
+    for (const path of ['/session/..%2fnode', '/session/%2e%2e/node', '/node/..', '/node/%2E', '/node#x', '/session%2fauth', '/node\\..\\metrics']) {
+      const r = await http(t, 'GET', path);
+      expect([400, 404], path).toContain(r.status);
+      expect(r.text).not.toContain('node"');
+    }
+    const long = `/${'a'.repeat(8000)}<script>`;
+    const r = await http(t, 'GET', long);
+    expect(r.status).toBe(404);
+    expect(r.text).not.toContain('<script>');
+    const huge = await http(t, 'GET', '/node', undefined, { headers: { 'x-junk': 'j'.repeat(20_000) } });
+    // node:http's header cap (16 KiB): refused before any handler runs
+    expect([400, 431]).toContain(huge.status);
+  });
+
+  it('/metrics, /healthz and /node name no session, wallet, client key or client address', async () => {
+    const s = await openUsageSession(chain, nodeCtx, { maxTicks: 5, durationMinutes: 30 });
+    const body = authBody(s.session, s.user);
+    const a = await http(t, 'POST', '/session/auth', body);
+    expect(a.status).toBe(200);
+    const texts = [(await http(t, 'GET', '/metrics')).text, (await http(t, 'GET', '/healthz')).text, (await http(t, 'GET', '/node')).text];
+    for (const text of texts) {
+      expect(text).not.toContain(s.session.toBase58());
+      expect(text).not.toContain(s.user.publicKey.toBase58());
+      expect(text).not.toContain(body.clientWgPubkey);
+      expect(text).not.toContain(a.json.wireguard.interface.address.split('/')[0]);
+    }
+  });
+
+  it("a session's view is 404 for an address that holds no session of this node", async () => {
+    const mallory = Keypair.generate();
+    const r = await http(t, 'GET', `/session/${mallory.publicKey.toBase58()}`);
+    expect(r.status).toBe(404);
+    expect(r.json.error.code).toBe('session_not_found');
+  });
+});
