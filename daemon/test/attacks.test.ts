@@ -18,6 +18,7 @@ import {
   type NodeCtx,
   type SessionCtx,
 } from '../../tests/harness/fixtures.js';
+import { clientKey } from '../src/http/server.js';
 import { generateWgKeypair } from '../src/wireguard/keys.js';
 import { http, type Target } from './helpers/http.js';
 import { authBody, startInProcess, type InProc } from './helpers/inproc.js';
@@ -313,4 +314,96 @@ describe('HTTP abuse and leaks', () => {
     expect(r.status).toBe(404);
     expect(r.json.error.code).toBe('session_not_found');
   });
+});
+
+describe('rate limits against a client with many addresses', () => {
+  let p: InProc;
+  beforeAll(async () => {
+    p = await startInProcess(chain, nodeCtx, {
+      overrides: { http: { trustProxy: true, rateLimit: { perSecond: 1, burst: 5 }, authFailureLimit: { perSecond: 1, burst: 3 } } },
+    });
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  it('an IPv6 client rotating through the addresses of its own /64 is still one client (behind a trusted proxy)', async () => {
+    const s = await openTimeSession(chain, nodeCtx, 30);
+    const mallory = Keypair.generate();
+    // One home connection has a /64 (2^64 addresses); each request from another address of it.
+    const statuses: number[] = [];
+    for (let i = 1; i <= 30; i++) {
+      const r = await http(p.tcp, 'POST', '/session/auth', authBody(s.session, mallory), {
+        headers: { 'x-forwarded-for': `2001:db8:77:1:${i.toString(16)}:0:0:${(i * 7).toString(16)}` },
+      });
+      statuses.push(r.status);
+    }
+    // Failures cost the /64 its bucket: at most the burst of failures, then 429.
+    expect(statuses.filter((x) => x === 401).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((x) => x === 429).length).toBeGreaterThanOrEqual(25);
+    // Another /64 is another client.
+    const other = await http(p.tcp, 'GET', '/node', undefined, { headers: { 'x-forwarded-for': '2001:db8:78:1::1' } });
+    expect(other.status).toBe(200);
+    // IPv4 clients are still one address each.
+    const v4 = await http(p.tcp, 'GET', '/node', undefined, { headers: { 'x-forwarded-for': '198.51.100.7' } });
+    expect(v4.status).toBe(200);
+    // Every spelling of one /64 is one client; IPv4 (also IPv4-mapped) is the address itself.
+    const same = ['2001:db8:77:1::1', '2001:0db8:0077:0001:ffff:ffff:ffff:ffff', '2001:DB8:77:1:0:0:1.2.3.4', '2001:db8:77:1::9%eth0'].map(clientKey);
+    expect(new Set(same).size).toBe(1);
+    expect(clientKey('2001:db8:77:2::1')).not.toBe(same[0]);
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey('::ffff:198.51.100.7')).toBe('198.51.100.7');
+    expect(clientKey('198.51.100.7')).not.toBe(clientKey('198.51.100.8'));
+  });
+});
+
+describe('two daemons on one state directory', () => {
+  it('of two processes taking over a dead daemon\'s lock at the same moment, at most one gets the directory', async () => {
+    const { spawn, spawnSync } = await import('node:child_process');
+    const { mkdtempSync, mkdirSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join, resolve } = await import('node:path');
+    const base = mkdtempSync(join(tmpdir(), 'dvpn-lockrace-'));
+    // A pid that is certainly dead: a process that already exited.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const rounds = 150;
+    for (let r = 0; r < rounds; r++) {
+      mkdirSync(join(base, String(r)));
+      writeFileSync(join(base, String(r), 'daemon.lock'), `${dead}\n`);
+    }
+    const racer = resolve(__dirname, 'helpers/lock-racer.ts');
+    const startAt = Date.now() + 4000; // both have loaded by then
+    const children = [0, 40].map((offsetUs) =>
+      spawn(process.execPath, ['--import', 'tsx', racer, base, String(rounds), String(startAt), '15', String(offsetUs)], { stdio: ['ignore', 'pipe', 'inherit'] }),
+    );
+    try {
+      const results = await Promise.all(
+        children.map(
+          (c) =>
+            new Promise<boolean[]>((res, rej) => {
+              const ok: boolean[] = [];
+              let buf = '';
+              c.stdout!.on('data', (d: Buffer) => {
+                buf += d.toString();
+                for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+                  const line = buf.slice(0, i);
+                  buf = buf.slice(i + 1);
+                  if (line === 'done') return res(ok);
+                  const m = JSON.parse(line) as { r: number; ok: boolean };
+                  ok[m.r] = m.ok;
+                }
+              });
+              c.once('exit', (code) => rej(new Error(`lock racer exited ${code}`)));
+            }),
+        ),
+      );
+      const both = results[0].map((a, r) => a && results[1][r]).filter(Boolean).length;
+      const none = results[0].map((a, r) => !a && !results[1][r]).filter(Boolean).length;
+      // Exactly one owner per directory: never two daemons writing one journal, never a directory left to nobody.
+      expect({ both, none }).toEqual({ both: 0, none: 0 });
+    } finally {
+      for (const c of children) c.kill('SIGKILL');
+      rmSync(base, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
