@@ -6,7 +6,7 @@
 // Loading applies the journal over the snapshot (entries carry a sequence
 // number, so a journal that survived a compaction is harmless), stops at a
 // torn last line, and compacts at once.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -268,23 +268,65 @@ function parseJournalLine(line: string): ReturnType<typeof JournalEntrySchema.pa
   return at > 0 ? attempt(line.slice(at)) : null;
 }
 
-/** One daemon per state directory: a lock file holding the owner's pid (a dead owner's lock is taken over). */
+/**
+ * One daemon per state directory: a lock file holding the owner's pid, created exclusively.
+ * A dead owner's lock is taken over by moving it aside (a rename: of processes that all
+ * judged it stale, one moves it) and checking that what was moved is the dead owner's: a
+ * process that judged it stale late may have moved the new owner's fresh lock instead, and
+ * puts it back. The lock appears with its pid in it (written aside, then linked: a lock
+ * never exists empty, which another process would read as stale). Removing a stale lock
+ * by path instead let two processes each remove the other's fresh lock and both run on
+ * one journal.
+ */
 function acquireLock(dir: string): void {
   const path = join(dir, 'daemon.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new Error(`state directory ${dir} is in use by process ${pid}`);
+  const aside = `${path}.stale-${process.pid}`;
+  const mine = `${path}.new-${process.pid}`;
+  writeFileSync(mine, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        linkSync(mine, path);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
-      rmSync(path, { force: true });
+      const owner = readPid(path);
+      if (owner === undefined) continue; // removed meanwhile: try again
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+        throw new Error(`state directory ${dir} is in use by process ${owner}`);
+      }
+      try {
+        renameSync(path, aside);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // another process moved it first
+        throw e;
+      }
+      const moved = readPid(aside);
+      if (moved !== owner) {
+        // Not the lock judged stale: another process took it over first. Put its lock back.
+        try {
+          linkSync(aside, path);
+        } catch {
+          /* a third process holds the path now */
+        }
+      }
+      rmSync(aside, { force: true });
     }
+  } finally {
+    rmSync(mine, { force: true });
   }
   throw new Error(`cannot lock state directory ${dir}`);
+}
+
+/** The pid in a lock file (NaN when unreadable as one), undefined when the file is gone. */
+function readPid(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, 'utf8').trim());
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
 }
 
 function releaseLock(dir: string): void {
