@@ -407,3 +407,35 @@ describe('two daemons on one state directory', () => {
     }
   }, 60_000);
 });
+
+describe('floods of the unlimited routes', () => {
+  let p: InProc;
+  beforeAll(async () => {
+    p = await startInProcess(chain, nodeCtx, { overrides: { http: { rateLimit: { perSecond: 20, burst: 40 } } } });
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  it('one client pipelining GET /metrics on 16 keep-alive sockets gets few renders; other clients and the local socket still scrape', async () => {
+    const { spawn } = await import('node:child_process');
+    const { resolve } = await import('node:path');
+    const seconds = 3;
+    const child = spawn(
+      process.execPath,
+      [resolve(__dirname, 'helpers/pipeline-flood.mjs'), '127.0.0.1', String(p.tcp.port), '/metrics', String(seconds), '16', '8', '127.0.0.5'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout!.on('data', (x: Buffer) => (out += x.toString()));
+    await new Promise((r) => child.once('exit', r));
+    const { answers, statuses } = JSON.parse(out) as { answers: number; statuses: Record<string, number> };
+    expect(answers).toBeGreaterThan(100); // the flood was real
+    // Before: every one of ~1,000 requests a second was a full render (~1 ms of the event loop
+    // each), and another client's GET /node went from ~10 ms to ~330 ms.
+    expect(statuses['200'] ?? 0).toBeLessThanOrEqual(20 + 5 * (seconds + 1));
+    const other = await http({ host: '127.0.0.1', port: p.tcp.port }, 'GET', '/metrics');
+    expect(other.status).toBe(200); // another address (the test's own 127.0.0.1) is another client
+    expect((await http(p.target, 'GET', '/metrics')).status).toBe(200);
+  }, 30_000);
+});

@@ -63,6 +63,8 @@ export class ApiServer {
    * process gets to read it.
    */
   private readonly failures: RateLimiter;
+  /** Scrapes of costly unlimited routes (GET /metrics) per client: a monitor never needs more. */
+  private readonly scrapes = new RateLimiter(5, 20);
   /** Socket peers whose X-Forwarded-For is honoured (with trustProxy). */
   private readonly trusted = new BlockList();
   /** Open connections per socket peer address (all servers together). */
@@ -199,6 +201,13 @@ export class ApiServer {
         });
       }
       routeName = match.route.name;
+      if (match.route.scrapeLimited && client !== 'unix') {
+        const wait = this.scrapes.take(client);
+        if (wait > 0) {
+          this.ctx.metrics.rateLimited.inc({ route: routeName });
+          throw new HttpError(429, 'rate_limited', `too many scrapes; retry in ${wait} s`, undefined, { 'retry-after': String(wait) });
+        }
+      }
       if (match.route.rateLimited !== false) {
         const busy = this.inFlight.get(client) ?? 0;
         const max = this.ctx.config.http.maxInFlightPerClient;
@@ -319,6 +328,7 @@ export class ApiServer {
     this.sweepTimer = setInterval(() => {
       this.limiter.sweep();
       this.failures.sweep();
+      this.scrapes.sweep();
     }, 60_000);
     this.sweepTimer.unref();
     const address = tcp.address() as AddressInfo;
