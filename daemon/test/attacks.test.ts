@@ -439,3 +439,67 @@ describe('floods of the unlimited routes', () => {
     expect((await http(p.target, 'GET', '/metrics')).status).toBe(200);
   }, 30_000);
 });
+
+describe('slow and idle connections', () => {
+  let p: InProc;
+  beforeAll(async () => {
+    p = await startInProcess(chain, nodeCtx, {
+      overrides: { http: { headersTimeoutMs: 1000, requestTimeoutMs: 2000, maxConnectionsPerClient: 8 } },
+    });
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  const connect = async (localAddress: string) => {
+    const net = await import('node:net');
+    const s = net.connect({ host: '127.0.0.1', port: p.tcp.port!, localAddress });
+    const closed = new Promise<number>((r) => s.once('close', () => r(Date.now())));
+    s.on('error', () => undefined);
+    s.resume(); // read what the server sends (its 408 and FIN)
+    await new Promise<void>((r) => {
+      s.once('connect', () => r());
+      s.once('close', () => r());
+    });
+    return { s, closed };
+  };
+
+  it('a slowloris trickling a request head one byte at a time is cut within the headers timeout', async () => {
+    const { s, closed } = await connect('127.0.0.21');
+    const started = Date.now();
+    const head = 'GET /node HTTP/1.1\r\nhost: x\r\nx-a: ';
+    let i = 0;
+    const drip = setInterval(() => {
+      if (!s.destroyed) s.write(i < head.length ? head[i++] : 'a');
+    }, 100);
+    const at = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 8000))]);
+    clearInterval(drip);
+    s.destroy();
+    expect(at).toBeGreaterThan(0);
+    expect(at - started).toBeLessThan(4000);
+  });
+
+  it('one address holding 40 idle keep-alive sockets keeps 8; another address is still served', async () => {
+    const socks = await Promise.all(Array.from({ length: 40 }, () => connect('127.0.0.22')));
+    await new Promise((r) => setTimeout(r, 300));
+    const open = socks.filter((x) => !x.s.destroyed && x.s.readyState === 'open');
+    expect(open.length).toBeLessThanOrEqual(8);
+    const r = await http({ host: '127.0.0.1', port: p.tcp.port }, 'GET', '/node');
+    expect(r.status).toBe(200);
+    for (const x of socks) x.s.destroy();
+  });
+});
+
+describe('state directory tampering', () => {
+  it('a corrupted snapshot stops the start with an error instead of starting with empty state (replays and debts would be forgotten)', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'dvpn-tamper-'));
+    mkdirSync(join(dir, 'state'));
+    writeFileSync(join(dir, 'state', 'state.json'), '{"version":1,"seq":7,"sessions":[{"session":"x"');
+    await expect(startInProcess(chain, nodeCtx, { dir })).rejects.toThrow();
+    writeFileSync(join(dir, 'state', 'state.json'), JSON.stringify({ version: 1, seq: 1, sessions: [{ session: 'not a record' }], replay: {} }));
+    await expect(startInProcess(chain, nodeCtx, { dir })).rejects.toThrow();
+  });
+});
