@@ -21,7 +21,7 @@ import {
 import { clientKey } from '../src/http/server.js';
 import { generateWgKeypair } from '../src/wireguard/keys.js';
 import { http, type Target } from './helpers/http.js';
-import { authBody, startInProcess, type InProc } from './helpers/inproc.js';
+import { authBody, startInProcess, waitFor, type InProc } from './helpers/inproc.js';
 
 let chain: Chain;
 let cfg: ConfigCtx;
@@ -502,4 +502,47 @@ describe('state directory tampering', () => {
     writeFileSync(join(dir, 'state', 'state.json'), JSON.stringify({ version: 1, seq: 1, sessions: [{ session: 'not a record' }], replay: {} }));
     await expect(startInProcess(chain, nodeCtx, { dir })).rejects.toThrow();
   });
+});
+
+describe('ticks paid far ahead of the claims', () => {
+  it("a user revealing 600,000 ticks ahead does not make each claim hash its way down on the daemon's event loop", async () => {
+    const cheap = await createProviderWithNode(chain, { maxCapacity: 4 });
+    const p = await startInProcess(chain, cheap);
+    try {
+      const n = 600_000;
+      const u = await openUsageSession(chain, cheap, { maxTicks: n, tickAmount: 2n, durationMinutes: 30 });
+      const pda = u.session.toBase58();
+      expect((await http(p.target, 'POST', '/session/auth', authBody(u.session, u.user))).status).toBe(200);
+      // Pay (reveal) the whole chain ahead, in the largest steps the node allows (checked on its hash worker).
+      const step = p.config.usage.maxTickGap;
+      for (let tick = step; ; tick += step) {
+        const t = Math.min(tick, n);
+        const r = await http(p.target, 'POST', `/session/${pda}/ticks`, { tick: t, preimage: hex(u.hashChain!.preimage(t)) });
+        expect(r.status, r.text).toBe(200);
+        if (t === n) break;
+      }
+      // Watch the event loop while the poll plans and sends the claims (512 ticks each: far behind, so at once).
+      let worst = 0;
+      let last = performance.now();
+      const watch = setInterval(() => {
+        const t = performance.now();
+        worst = Math.max(worst, t - last);
+        last = t;
+      }, 5);
+      try {
+        for (let i = 0; i < 3; i++) {
+          const before = p.daemon.ctx.store.sessions.get(pda)!.chainTick;
+          await p.daemon.ctx.lifecycle.pollOnce();
+          await waitFor(() => p.daemon.ctx.store.sessions.get(pda)!.chainTick > before, 'a claim of 512 ticks', 30_000, 20);
+        }
+      } finally {
+        clearInterval(watch);
+      }
+      expect(p.daemon.ctx.store.sessions.get(pda)!.chainTick).toBe(3n * 512n);
+      // Before: each claim derived its preimage by ~600,000 SHA-256 rounds in line (~1 s here, every poll).
+      expect(worst).toBeLessThan(300);
+    } finally {
+      await p.close();
+    }
+  }, 120_000);
 });

@@ -14,6 +14,13 @@ import type { UsagePolicy } from './usage.js';
 
 /** Tick gaps up to this are checked in line (a few microseconds); longer ones on the hash worker. */
 const INLINE_TICK_GAP = 64n;
+/**
+ * Preimages kept per session (in memory) at least this many ticks apart, so a claim derives
+ * its preimage by at most about this many hashes plus one payment's gap, however far ahead of
+ * the claims a user has paid (a claim takes at most 512 ticks; deriving from the latest
+ * preimage alone cost one SHA-256 per tick paid ahead, in line, at every poll).
+ */
+const CHECKPOINT_STRIDE = 1024n;
 
 export interface TicksDeps {
   config: DaemonConfig;
@@ -29,6 +36,8 @@ export class Ticks {
    * worker thread, so wrong preimages cannot hold up the event loop that serves everyone.
    */
   private readonly hashWorker = createHashWorker();
+  /** Known preimages below each session's latest one, ascending by tick (see CHECKPOINT_STRIDE). */
+  private readonly checkpoints = new Map<string, Array<{ tick: bigint; preimage: Uint8Array }>>();
 
   constructor(private readonly d: TicksDeps) {}
 
@@ -72,6 +81,7 @@ export class Ticks {
     if (rec.phase === 'settled' || rec.chunkClaimsDone) fail(410, 'session_settled', 'the session is settled; ticks can no longer be claimed');
     // No await between the check above and this update: concurrent ticks cannot both apply.
     const paid = tick - rec.latestTick;
+    if (rec.latestPreimage) this.remember(pda, rec.latestTick, unhex(rec.latestPreimage));
     rec.latestTick = tick;
     rec.latestPreimage = hex(req.preimage);
     rec.lastTickAt = Date.now();
@@ -83,10 +93,37 @@ export class Ticks {
     return rec;
   }
 
-  /** w_tick for a tick at or below the latest paid one (derived from the latest preimage). */
+  /** Keeps a verified preimage as a checkpoint when it is far enough from the last one kept. */
+  private remember(session: string, tick: bigint, preimage: Uint8Array): void {
+    let list = this.checkpoints.get(session);
+    if (!list) this.checkpoints.set(session, (list = []));
+    const last = list.at(-1);
+    if (last && tick < last.tick + CHECKPOINT_STRIDE) return;
+    list.push({ tick, preimage });
+  }
+
+  /**
+   * w_tick for a tick at or below the latest paid one: hashed down from the nearest known
+   * preimage above it (a checkpoint, or the latest). Checkpoints at or below the chain's
+   * claimed tick are dropped; a long derivation (after a restart) leaves checkpoints behind.
+   */
   preimageFor(rec: SessionRecord, tick: bigint): Uint8Array {
     if (!rec.latestPreimage || tick > rec.latestTick) throw new Error(`no preimage for tick ${tick}`);
-    return hashNNode(unhex(rec.latestPreimage), rec.latestTick - tick);
+    const list = (this.checkpoints.get(rec.session) ?? []).filter((c) => c.tick > rec.chainTick && c.tick <= rec.latestTick);
+    const above = list.find((c) => c.tick >= tick);
+    let from = above ? above.tick : rec.latestTick;
+    let value = above ? above.preimage : unhex(rec.latestPreimage);
+    const kept: Array<{ tick: bigint; preimage: Uint8Array }> = [];
+    while (from - tick > CHECKPOINT_STRIDE) {
+      value = hashNNode(value, CHECKPOINT_STRIDE);
+      from -= CHECKPOINT_STRIDE;
+      kept.push({ tick: from, preimage: value });
+    }
+    const result = hashNNode(value, from - tick);
+    const next = [...list, ...kept].sort((a, b) => (a.tick < b.tick ? -1 : a.tick > b.tick ? 1 : 0));
+    if (next.length > 0) this.checkpoints.set(rec.session, next);
+    else this.checkpoints.delete(rec.session);
+    return result;
   }
 
   /** Stops the hash worker. */
