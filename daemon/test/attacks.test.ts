@@ -546,3 +546,33 @@ describe('ticks paid far ahead of the claims', () => {
     }
   }, 120_000);
 });
+
+describe('a key on its way out', () => {
+  it("another session cannot take a re-keyed session's old key while its removal is under way (its peer would be removed right after its 200)", async () => {
+    const a = await openTimeSession(chain, nodeCtx, 30);
+    const b = await openTimeSession(chain, nodeCtx, 30);
+    const k1 = generateWgKeypair().publicKey;
+    expect((await http(t, 'POST', '/session/auth', authBody(a.session, a.user, k1))).status).toBe(200);
+    // A's re-key: the removal of k1 from WireGuard takes a while (a `wg` call in progress).
+    let release!: () => void;
+    d.wg.holdRemove.set(k1, new Promise<void>((r) => (release = r)));
+    const rekey = http(t, 'POST', '/session/auth', authBody(a.session, a.user));
+    await waitFor(() => d.wg.calls.some((c) => c.op === 'remove' && c.args[0] === k1), 'the removal of k1 under way');
+    // B sends k1 meanwhile (anyone can read a public key off a config or the wire).
+    const grab = http(t, 'POST', '/session/auth', authBody(b.session, b.user, k1));
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    d.wg.holdRemove.delete(k1);
+    const [r1, r2] = await Promise.all([rekey, grab]);
+    expect(r1.status).toBe(200);
+    // Whatever B was told must be true afterwards. Before: B got 200, then A's removal took k1
+    // out of WireGuard (until a later poll restored it).
+    if (r2.status === 200) expect(d.wg.peers.has(k1), 'B was admitted with k1 but WireGuard lost it').toBe(true);
+    expect(r2.status).toBe(409);
+    expect(r2.json.error.code).toBe('key_in_use');
+    // Once the removal is done, the key is free again.
+    const again = await http(t, 'POST', '/session/auth', authBody(b.session, b.user, k1, now() - 1)); // a new message
+    expect(again.status).toBe(200);
+    expect(d.wg.peers.has(k1)).toBe(true);
+  });
+});
