@@ -576,3 +576,41 @@ describe('a key on its way out', () => {
     expect(d.wg.peers.has(k1)).toBe(true);
   });
 });
+
+describe('re-keys and disputes against metering and admission', () => {
+  it('re-keying while the poll meters counts every byte of the old and the new key once', async () => {
+    const u = await openUsageSession(chain, nodeCtx, { maxTicks: 10, durationMinutes: 30 });
+    const pda = u.session.toBase58();
+    const k1 = generateWgKeypair().publicKey;
+    expect((await http(t, 'POST', '/session/auth', authBody(u.session, u.user, k1))).status).toBe(200);
+    d.wg.traffic(k1, 1000n, 10n);
+    const [, r] = await Promise.all([d.daemon.ctx.lifecycle.pollOnce(), http(t, 'POST', '/session/auth', authBody(u.session, u.user))]);
+    expect(r.status).toBe(200);
+    const k2 = r.json.clientPublicKey as string;
+    d.wg.traffic(k2, 500n, 5n);
+    await d.daemon.ctx.lifecycle.pollOnce();
+    await d.daemon.ctx.lifecycle.pollOnce();
+    const rec = d.daemon.ctx.store.sessions.get(pda)!;
+    expect({ rx: rec.bytesRx, tx: rec.bytesTx }).toEqual({ rx: 1500n, tx: 15n });
+  });
+
+  it('a user who disputes loses the peer at the next poll and cannot come back with a new key; paid ticks still count', async () => {
+    const { ix } = await import('@dvpn/sdk');
+    const u = await openUsageSession(chain, nodeCtx, { maxTicks: 10, durationMinutes: 30 });
+    const pda = u.session.toBase58();
+    expect((await http(t, 'POST', '/session/auth', authBody(u.session, u.user))).status).toBe(200);
+    expect((await http(t, 'POST', `/session/${pda}/ticks`, { tick: 2, preimage: hex(u.hashChain!.preimage(2)) })).status).toBe(200);
+    await chain.send(
+      ix.raiseDispute({ signer: u.user.publicKey, provider: nodeCtx.owner.provider, node: nodeCtx.node, session: u.session, reason: 1 }),
+      [u.user],
+    );
+    const r = await http(t, 'POST', '/session/auth', authBody(u.session, u.user));
+    expect(r.status).toBe(409);
+    await d.daemon.ctx.lifecycle.pollOnce();
+    const rec = d.daemon.ctx.store.sessions.get(pda)!;
+    expect(rec.peer).toBe(null);
+    expect(rec.latestTick).toBe(2n);
+    const again = await http(t, 'POST', '/session/auth', authBody(u.session, u.user, undefined, now() - 1));
+    expect(again.status).toBe(409);
+  });
+});
