@@ -614,3 +614,34 @@ describe('re-keys and disputes against metering and admission', () => {
     expect(again.status).toBe(409);
   });
 });
+
+describe('a lock left by a daemon that died with the machine', () => {
+  it('is taken over after a reboot even when its pid now belongs to another live process; before a reboot a live owner keeps it', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { StateStore } = await import('../src/state/store.js');
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    // After the reboot, the dead daemon's pid is some unrelated process (here: a sleep).
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const dir = mkdtempSync(join(tmpdir(), 'dvpn-reboot-'));
+    try {
+      // A lock written by this daemon version names the boot it was taken in.
+      const store = await StateStore.open({ dir });
+      expect(readFileSync(join(dir, 'daemon.lock'), 'utf8').trim()).toBe(`${process.pid} ${bootId}`);
+      await store.close();
+      writeFileSync(join(dir, 'daemon.lock'), `${other.pid} 00000000-0000-4000-8000-000000000000\n`);
+      const taken = await StateStore.open({ dir });
+      await taken.close();
+      writeFileSync(join(dir, 'daemon.lock'), `${other.pid} ${bootId}\n`);
+      await expect(StateStore.open({ dir })).rejects.toThrow(/in use by process/);
+      // A lock of an earlier version (pid only) still keeps a second daemon off while its owner lives.
+      writeFileSync(join(dir, 'daemon.lock'), `${other.pid}\n`);
+      await expect(StateStore.open({ dir })).rejects.toThrow(/in use by process/);
+    } finally {
+      other.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -276,13 +276,16 @@ function parseJournalLine(line: string): ReturnType<typeof JournalEntrySchema.pa
  * puts it back. The lock appears with its pid in it (written aside, then linked: a lock
  * never exists empty, which another process would read as stale). Removing a stale lock
  * by path instead let two processes each remove the other's fresh lock and both run on
- * one journal.
+ * one journal. The lock names the boot it was taken in: after a reboot its pid may be an
+ * unrelated live process, and the lock is stale all the same (it kept the daemon from
+ * starting after a host crash).
  */
 function acquireLock(dir: string): void {
   const path = join(dir, 'daemon.lock');
   const aside = `${path}.stale-${process.pid}`;
   const mine = `${path}.new-${process.pid}`;
-  writeFileSync(mine, `${process.pid}\n`, { mode: 0o600 });
+  const boot = bootId();
+  writeFileSync(mine, `${process.pid}${boot ? ` ${boot}` : ''}\n`, { mode: 0o600 });
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
@@ -291,10 +294,11 @@ function acquireLock(dir: string): void {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
-      const owner = readPid(path);
+      const owner = readLock(path);
       if (owner === undefined) continue; // removed meanwhile: try again
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-        throw new Error(`state directory ${dir} is in use by process ${owner}`);
+      const sameBoot = !owner.boot || !boot || owner.boot === boot;
+      if (Number.isInteger(owner.pid) && owner.pid > 0 && owner.pid !== process.pid && sameBoot && isAlive(owner.pid)) {
+        throw new Error(`state directory ${dir} is in use by process ${owner.pid}`);
       }
       try {
         renameSync(path, aside);
@@ -302,8 +306,8 @@ function acquireLock(dir: string): void {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // another process moved it first
         throw e;
       }
-      const moved = readPid(aside);
-      if (moved !== owner) {
+      const moved = readLock(aside);
+      if (moved?.text !== owner.text) {
         // Not the lock judged stale: another process took it over first. Put its lock back.
         try {
           linkSync(aside, path);
@@ -319,20 +323,32 @@ function acquireLock(dir: string): void {
   throw new Error(`cannot lock state directory ${dir}`);
 }
 
-/** The pid in a lock file (NaN when unreadable as one), undefined when the file is gone. */
-function readPid(path: string): number | undefined {
+/** A lock file: `<pid> [<boot id>]` (pid NaN when unreadable as one); undefined when the file is gone. */
+function readLock(path: string): { text: string; pid: number; boot: string | null } | undefined {
+  let text: string;
   try {
-    return Number(readFileSync(path, 'utf8').trim());
+    text = readFileSync(path, 'utf8').trim();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
+  }
+  const [pid, boot] = text.split(/\s+/);
+  return { text, pid: Number(pid), boot: boot ?? null };
+}
+
+/** This boot of the machine (Linux), null where there is no such file. */
+function bootId(): string | null {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+  } catch {
+    return null;
   }
 }
 
 function releaseLock(dir: string): void {
   const path = join(dir, 'daemon.lock');
   try {
-    if (Number(readFileSync(path, 'utf8').trim()) === process.pid) rmSync(path, { force: true });
+    if (readLock(path)?.pid === process.pid) rmSync(path, { force: true });
   } catch {
     /* already gone */
   }
