@@ -645,3 +645,44 @@ describe('a lock left by a daemon that died with the machine', () => {
     }
   });
 });
+
+describe("a session's claim history", () => {
+  it('does not make every later write of the session grow with the number of claims made', async () => {
+    const { statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const node = await createProviderWithNode(chain, { maxCapacity: 4 });
+    const p = await startInProcess(chain, node);
+    try {
+      const n = 40 * 512;
+      const u = await openUsageSession(chain, node, { maxTicks: n + 10, tickAmount: 2n, durationMinutes: 60 });
+      const pda = u.session.toBase58();
+      expect((await http(p.target, 'POST', '/session/auth', authBody(u.session, u.user))).status).toBe(200);
+      const step = p.config.usage.maxTickGap;
+      for (let tick = step; ; tick += step) {
+        const t = Math.min(tick, n);
+        expect((await http(p.target, 'POST', `/session/${pda}/ticks`, { tick: t, preimage: hex(u.hashChain!.preimage(t)) })).status).toBe(200);
+        if (t === n) break;
+      }
+      // 39 claims of 512 ticks, one per poll while more than 512 are due (a year-long time
+      // session makes one every claim interval: ~100,000).
+      for (let i = 0; i < 39; i++) {
+        const before = p.daemon.ctx.store.sessions.get(pda)!.chainTick;
+        await p.daemon.ctx.lifecycle.pollOnce();
+        await waitFor(() => p.daemon.ctx.store.sessions.get(pda)!.chainTick > before, 'a claim', 30_000, 20);
+      }
+      const claimed = p.daemon.ctx.store.sessions.get(pda)!.chainTick;
+      expect(claimed).toBe(39n * 512n);
+      // One more tick: what it costs the journal.
+      const journal = join(p.config.state.dir, 'journal.jsonl');
+      const size = statSync(journal).size;
+      expect((await http(p.target, 'POST', `/session/${pda}/ticks`, { tick: n + 1, preimage: hex(u.hashChain!.preimage(n + 1)) })).status).toBe(200);
+      const grew = statSync(journal).size - size;
+      // Before: the whole history was journaled again with every change (~8 KB here, ~25 MB for a year of claims).
+      expect(grew).toBeLessThan(6000);
+      const view = await http(p.target, 'GET', `/session/${pda}`);
+      expect(view.json.daemon.claims.at(-1).tick).toBe(String(claimed));
+    } finally {
+      await p.close();
+    }
+  }, 120_000);
+});

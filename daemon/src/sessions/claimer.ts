@@ -123,6 +123,9 @@ export interface ClaimerDeps {
 /** Errors after which a claim of that kind is over for the session (recorded, never retried). */
 const FINAL_FOR_CHUNKS = new Set(['ClaimWindowClosed', 'SessionNotActive']);
 
+/** Claims kept in a session's record (the latest ones). */
+export const CLAIM_HISTORY = 16;
+
 /** The runtime's ceiling per transaction. */
 const MAX_COMPUTE_UNITS = 1_400_000;
 /** Sessions prepared (pending looked up, plan made) at once, ahead of the batches. */
@@ -561,6 +564,9 @@ export class Claimer {
         if (ev) metrics.claimedAmount.inc({ currency }, ev.providerAmount + ev.fee);
       }
       metrics.claims.inc({ kind, result: via === 'tx' ? 'ok' : 'observed' });
+      // Only the latest claims are kept: the record is journaled whole at every change, and a
+      // year-long session makes ~100,000 claims. The chain holds them all.
+      if (rec.claims.length > CLAIM_HISTORY) rec.claims.splice(0, rec.claims.length - CLAIM_HISTORY);
     }
     if (kind === 'chunk' && tick !== null && tick > rec.chainTick) rec.chainTick = tick;
     if (kind === 'payout') {
