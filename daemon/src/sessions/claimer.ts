@@ -68,7 +68,8 @@ export function planClaim(p: {
   nowMs: number;
   intervalMs: number;
   payout: boolean;
-  preimageFor: (rec: SessionRecord, tick: bigint) => Uint8Array;
+  /** Null: not at hand yet (being derived off the event loop); the claim waits for a later poll. */
+  preimageFor: (rec: SessionRecord, tick: bigint) => Uint8Array | null;
 }): ClaimPlan | null {
   const { rec, session: s, now } = p;
   const disputed = s.state === SessionState.Disputed;
@@ -84,7 +85,9 @@ export function planClaim(p: {
     if (s.mode === SessionMode.Usage) {
       if (rec.latestTick > floor) {
         tick = rec.latestTick < floor + MAX_TICKS_PER_CLAIM ? rec.latestTick : floor + MAX_TICKS_PER_CLAIM;
-        preimage = p.preimageFor(rec, tick);
+        const known = p.preimageFor(rec, tick);
+        if (!known) return null;
+        preimage = known;
       }
     } else {
       const duration = s.endTs - s.startTs;

@@ -38,6 +38,8 @@ export class Ticks {
   private readonly hashWorker = createHashWorker();
   /** Known preimages below each session's latest one, ascending by tick (see CHECKPOINT_STRIDE). */
   private readonly checkpoints = new Map<string, Array<{ tick: bigint; preimage: Uint8Array }>>();
+  /** Sessions whose checkpoints are being derived on the hash worker. */
+  private readonly warming = new Set<string>();
 
   constructor(private readonly d: TicksDeps) {}
 
@@ -104,26 +106,45 @@ export class Ticks {
 
   /**
    * w_tick for a tick at or below the latest paid one: hashed down from the nearest known
-   * preimage above it (a checkpoint, or the latest). Checkpoints at or below the chain's
-   * claimed tick are dropped; a long derivation (after a restart) leaves checkpoints behind.
+   * preimage above it (a checkpoint, or the latest); checkpoints at or below the chain's
+   * claimed tick are dropped. Null when that is more than a few strides away (after a
+   * restart, ticks paid far ahead): the checkpoints are then derived on the hash worker, and
+   * the claim waits for a later poll instead of hashing on the event loop.
    */
-  preimageFor(rec: SessionRecord, tick: bigint): Uint8Array {
+  preimageFor(rec: SessionRecord, tick: bigint): Uint8Array | null {
     if (!rec.latestPreimage || tick > rec.latestTick) throw new Error(`no preimage for tick ${tick}`);
     const list = (this.checkpoints.get(rec.session) ?? []).filter((c) => c.tick > rec.chainTick && c.tick <= rec.latestTick);
-    const above = list.find((c) => c.tick >= tick);
-    let from = above ? above.tick : rec.latestTick;
-    let value = above ? above.preimage : unhex(rec.latestPreimage);
-    const kept: Array<{ tick: bigint; preimage: Uint8Array }> = [];
-    while (from - tick > CHECKPOINT_STRIDE) {
-      value = hashNNode(value, CHECKPOINT_STRIDE);
-      from -= CHECKPOINT_STRIDE;
-      kept.push({ tick: from, preimage: value });
-    }
-    const result = hashNNode(value, from - tick);
-    const next = [...list, ...kept].sort((a, b) => (a.tick < b.tick ? -1 : a.tick > b.tick ? 1 : 0));
-    if (next.length > 0) this.checkpoints.set(rec.session, next);
+    if (list.length > 0) this.checkpoints.set(rec.session, list);
     else this.checkpoints.delete(rec.session);
-    return result;
+    const above = list.find((c) => c.tick >= tick);
+    const from = above ? above.tick : rec.latestTick;
+    if (from - tick > 4n * CHECKPOINT_STRIDE + BigInt(this.d.config.usage.maxTickGap)) {
+      this.warm(rec);
+      return null;
+    }
+    return hashNNode(above ? above.preimage : unhex(rec.latestPreimage), from - tick);
+  }
+
+  /** Derives a checkpoint every CHECKPOINT_STRIDE ticks from the latest preimage down to the claimed tick, on the hash worker. */
+  private warm(rec: SessionRecord): void {
+    if (this.warming.has(rec.session) || !rec.latestPreimage) return;
+    this.warming.add(rec.session);
+    const session = rec.session;
+    let from = rec.latestTick;
+    let value: Uint8Array = unhex(rec.latestPreimage);
+    const floor = rec.chainTick;
+    void (async () => {
+      const kept: Array<{ tick: bigint; preimage: Uint8Array }> = [];
+      while (from - CHECKPOINT_STRIDE > floor) {
+        value = await this.hashWorker.hashN(value, CHECKPOINT_STRIDE);
+        from -= CHECKPOINT_STRIDE;
+        kept.push({ tick: from, preimage: value });
+      }
+      const merged = [...(this.checkpoints.get(session) ?? []), ...kept].sort((a, b) => (a.tick < b.tick ? -1 : a.tick > b.tick ? 1 : 0));
+      if (merged.length > 0) this.checkpoints.set(session, merged);
+    })()
+      .catch((err) => this.d.log.warn({ err, session }, 'deriving tick checkpoints failed'))
+      .finally(() => this.warming.delete(session));
   }
 
   /** Stops the hash worker. */
