@@ -107,9 +107,10 @@ export class Ticks {
   /**
    * w_tick for a tick at or below the latest paid one: hashed down from the nearest known
    * preimage above it (a checkpoint, or the latest); checkpoints at or below the chain's
-   * claimed tick are dropped. Null when that is more than a few strides away (after a
-   * restart, ticks paid far ahead): the checkpoints are then derived on the hash worker, and
-   * the claim waits for a later poll instead of hashing on the event loop.
+   * claimed tick are dropped. Null when that is more than 8 strides away (after a restart
+   * with ticks paid far ahead, or a node allowing payments in larger steps): the checkpoints
+   * are then derived on the hash worker, and the claim waits for a later poll instead of
+   * hashing on the event loop.
    */
   preimageFor(rec: SessionRecord, tick: bigint): Uint8Array | null {
     if (!rec.latestPreimage || tick > rec.latestTick) throw new Error(`no preimage for tick ${tick}`);
@@ -118,7 +119,7 @@ export class Ticks {
     else this.checkpoints.delete(rec.session);
     const above = list.find((c) => c.tick >= tick);
     const from = above ? above.tick : rec.latestTick;
-    if (from - tick > 4n * CHECKPOINT_STRIDE + BigInt(this.d.config.usage.maxTickGap)) {
+    if (from - tick > 8n * CHECKPOINT_STRIDE) {
       this.warm(rec);
       return null;
     }
