@@ -289,7 +289,7 @@ function acquireLock(dir: string): void {
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        linkSync(mine, path);
+        createLockFile(mine, path);
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -321,6 +321,17 @@ function acquireLock(dir: string): void {
     rmSync(mine, { force: true });
   }
   throw new Error(`cannot lock state directory ${dir}`);
+}
+
+/** Creates `path` holding what `prepared` holds, failing with EEXIST when it exists (a hard link; an exclusive write where links are not supported). */
+function createLockFile(prepared: string, path: string): void {
+  try {
+    linkSync(prepared, path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+    writeFileSync(path, readFileSync(prepared), { flag: 'wx', mode: 0o600 });
+  }
 }
 
 /** A lock file: `<pid> [<boot id>]` (pid NaN when unreadable as one); undefined when the file is gone. */
