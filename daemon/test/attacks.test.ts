@@ -431,9 +431,9 @@ describe('floods of the unlimited routes', () => {
     await new Promise((r) => child.once('exit', r));
     const { answers, statuses } = JSON.parse(out) as { answers: number; statuses: Record<string, number> };
     expect(answers).toBeGreaterThan(100); // the flood was real
-    // Before: every one of ~1,000 requests a second was a full render (~1 ms of the event loop
+    // Before: every one of ~700 requests a second was a full render (~1 ms of the event loop
     // each), and another client's GET /node went from ~10 ms to ~330 ms.
-    expect(statuses['200'] ?? 0).toBeLessThanOrEqual(20 + 5 * (seconds + 1));
+    expect(statuses['200'] ?? 0).toBeLessThanOrEqual(40 + 20 * (seconds + 1));
     const other = await http({ host: '127.0.0.1', port: p.tcp.port }, 'GET', '/metrics');
     expect(other.status).toBe(200); // another address (the test's own 127.0.0.1) is another client
     expect((await http(p.target, 'GET', '/metrics')).status).toBe(200);

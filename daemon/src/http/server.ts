@@ -64,7 +64,7 @@ export class ApiServer {
    */
   private readonly failures: RateLimiter;
   /** Scrapes of costly unlimited routes (GET /metrics) per client: a monitor never needs more. */
-  private readonly scrapes = new RateLimiter(5, 20);
+  private readonly scrapes = new RateLimiter(20, 40);
   /** Socket peers whose X-Forwarded-For is honoured (with trustProxy). */
   private readonly trusted = new BlockList();
   /** Open connections per socket peer address (all servers together). */
