@@ -739,3 +739,63 @@ describe("a session's claim history", () => {
     }
   }, 120_000);
 });
+
+describe('closed, settled and malleated', () => {
+  it('a settled session (closed and paid out by its user at once) gets no peer: 404, and its old peer goes at the next poll', async () => {
+    const { claimPayoutIx } = await import('../../tests/harness/fixtures.js');
+    const s = await openTimeSession(chain, nodeCtx, 30);
+    const first = authBody(s.session, s.user);
+    expect((await http(t, 'POST', '/session/auth', first)).status).toBe(200);
+    await chain.send(closeSessionIx(chain, s, cfg.treasury.publicKey), [s.user]);
+    await chain.send(claimPayoutIx(chain, s, cfg.treasury.publicKey, s.user.publicKey), [s.user]);
+    const r = await http(t, 'POST', '/session/auth', authBody(s.session, s.user));
+    expect(r.status).toBe(404);
+    expect(r.json.error.code).toBe('session_not_found');
+    await d.daemon.ctx.lifecycle.pollOnce();
+    expect(d.wg.peers.has(first.clientWgPubkey)).toBe(false);
+    expect(d.daemon.ctx.store.sessions.get(s.session.toBase58())?.peer).toBe(null);
+  });
+
+  it('ticks revealed after a close are still taken and claimed (the program keeps them claimable until the settle deadline); the peer stays gone', async () => {
+    const u = await openUsageSession(chain, nodeCtx, { maxTicks: 10, durationMinutes: 30 });
+    const pda = u.session.toBase58();
+    expect((await http(t, 'POST', '/session/auth', authBody(u.session, u.user))).status).toBe(200);
+    expect((await http(t, 'POST', `/session/${pda}/ticks`, { tick: 2, preimage: hex(u.hashChain!.preimage(2)) })).status).toBe(200);
+    await chain.send(closeSessionIx(chain, u, cfg.treasury.publicKey), [u.user]);
+    await d.daemon.ctx.lifecycle.pollOnce();
+    expect(d.daemon.ctx.store.sessions.get(pda)!.peer).toBe(null);
+    const late = await http(t, 'POST', `/session/${pda}/ticks`, { tick: 3, preimage: hex(u.hashChain!.preimage(3)) });
+    expect(late.status, late.text).toBe(200);
+    expect(late.json.peerActive).toBe(false);
+    await waitFor(
+      async () => {
+        await d.daemon.ctx.lifecycle.pollOnce();
+        return d.daemon.ctx.store.sessions.get(pda)!.chainTick === 3n;
+      },
+      'the claim through tick 3',
+      30_000,
+      100,
+    );
+    expect((await http(t, 'POST', '/session/auth', authBody(u.session, u.user))).status).toBe(409);
+  });
+
+  it('a malleated signature (S + L) is refused or a replay, never a second admission', async () => {
+    const s = await openTimeSession(chain, nodeCtx, 30);
+    const body = authBody(s.session, s.user);
+    expect((await http(t, 'POST', '/session/auth', body)).status).toBe(200);
+    const sig = Buffer.from(body.signature, 'base64');
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    let S = 0n;
+    for (let i = 63; i >= 32; i--) S = (S << 8n) | BigInt(sig[i]);
+    const S2 = S + L;
+    expect(S2 < 2n ** 256n).toBe(true);
+    const mal = Buffer.from(sig);
+    let v = S2;
+    for (let i = 32; i < 64; i++) {
+      mal[i] = Number(v & 0xffn);
+      v >>= 8n;
+    }
+    const r = await http(t, 'POST', '/session/auth', { ...body, signature: mal.toString('base64') });
+    expect([401, 409]).toContain(r.status);
+  });
+});
