@@ -799,3 +799,49 @@ describe('closed, settled and malleated', () => {
     expect([401, 409]).toContain(r.status);
   });
 });
+
+describe("the operator's RPC credentials", () => {
+  it('an RPC that stops answering does not put its URL (with its API key) into public answers', async () => {
+    const { createServer, request } = await import('node:http');
+    let hang = false;
+    const upstream = new URL(chain.rpcUrl);
+    // A paid RPC's URL carries its key; this one forwards to the embedded chain until told to hang.
+    const proxy = createServer((req, res) => {
+      if (hang) return; // accepts, never answers
+      const fwd = request({ host: upstream.hostname, port: upstream.port, path: '/', method: req.method, headers: { ...req.headers, host: upstream.host } }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      fwd.on('error', () => res.destroy());
+      req.pipe(fwd);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const secret = 'SECRET-API-KEY-5f2c';
+    const port = (proxy.address() as { port: number }).port;
+    const p = await startInProcess(chain, nodeCtx, {
+      overrides: {
+        chain: { rpcUrl: `http://127.0.0.1:${port}/v1/${secret}?api-key=${secret}`, rpcTimeoutMs: 500 },
+        auth: { sessionCacheMaxAgeMs: 0 },
+      },
+    });
+    try {
+      const s = await openTimeSession(chain, nodeCtx, 30);
+      expect((await http(p.target, 'POST', '/session/auth', authBody(s.session, s.user))).status).toBe(200);
+      hang = true;
+      const view = await http(p.tcp, 'GET', `/session/${s.session.toBase58()}`);
+      const auth = await http(p.tcp, 'POST', '/session/auth', authBody(s.session, s.user));
+      expect(auth.status).toBe(503);
+      await p.daemon.ctx.lifecycle.pollOnce();
+      const health = await http(p.tcp, 'GET', '/healthz');
+      const view2 = await http(p.tcp, 'GET', `/session/${s.session.toBase58()}`);
+      for (const a of [view, auth, health, view2]) expect(a.text).not.toContain(secret);
+      // It still says what went wrong.
+      expect(view.json.chainError ?? view2.json.chainError).toMatch(/did not answer|RPC/);
+    } finally {
+      hang = false;
+      await p.close();
+      proxy.closeAllConnections();
+      proxy.close();
+    }
+  });
+});
