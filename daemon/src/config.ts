@@ -149,6 +149,8 @@ export const ConfigSchema = z.object({
       mode: z.enum(['off', 'nat']).default('off'),
       /** The interface the pool's traffic leaves by (e.g. eth0). */
       interface: z.string().refine(isValidInterfaceName, 'an interface name (1-15 of A-Z a-z 0-9 _ = + . -)').optional(),
+      /** Let peers reach private (RFC 1918, CGNAT), link-local (cloud metadata) and reserved ranges: off by default. */
+      allowPrivate: z.boolean().default(false),
       nftBin: z.string().min(1).default('nft'),
     })
     .prefault({}),
@@ -321,6 +323,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Json {
     egress: {
       mode: envStr(env, 'DVPN_EGRESS'),
       interface: envStr(env, 'DVPN_EGRESS_INTERFACE'),
+      allowPrivate: envBool(env, 'DVPN_EGRESS_ALLOW_PRIVATE'),
       nftBin: envStr(env, 'DVPN_NFT_BIN'),
     },
     auth: {
@@ -391,6 +394,7 @@ const ENV_NAMES: Record<string, string> = {
   'wireguard.mtu': 'DVPN_WG_MTU',
   'egress.mode': 'DVPN_EGRESS',
   'egress.interface': 'DVPN_EGRESS_INTERFACE',
+  'egress.allowPrivate': 'DVPN_EGRESS_ALLOW_PRIVATE',
   'egress.nftBin': 'DVPN_NFT_BIN',
   'auth.timestampWindowSeconds': 'DVPN_AUTH_WINDOW_SECONDS',
   'auth.sessionCacheSize': 'DVPN_SESSION_CACHE_SIZE',

@@ -37,6 +37,8 @@ export class DvpnDaemon {
           serverAddress: this.ctx.pool.serverAddress,
           httpPort: http.port,
           httpHost: /^\d{1,3}(\.\d{1,3}){3}$/.test(http.host) ? http.host : null,
+          dns: this.ctx.config.wireguard.dns,
+          allowPrivate: egress.allowPrivate,
         },
         { nftBin: egress.nftBin, ipBin: this.ctx.config.wireguard.ipBin, stateDir: this.ctx.config.state.dir, log: this.ctx.log.child({ component: 'egress' }) },
       );

@@ -372,7 +372,7 @@ describe('config', () => {
     expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_EGRESS: 'nat', DVPN_EGRESS_INTERFACE: 'eth0', DVPN_HTTP_PORT: '0' })).toThrow(/fixed port/);
     expect(() => loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_EGRESS: 'nat', DVPN_EGRESS_INTERFACE: 'wg0' })).toThrow(/must not be the WireGuard interface/);
     const c = loadConfig({ DVPN_AUTHORITY_KEYPAIR: key, DVPN_EGRESS: 'nat', DVPN_EGRESS_INTERFACE: 'eth0' });
-    expect(c.egress).toEqual({ mode: 'nat', interface: 'eth0', nftBin: 'nft' });
+    expect(c.egress).toEqual({ mode: 'nat', interface: 'eth0', allowPrivate: false, nftBin: 'nft' });
   });
 
   it('reads the proxy and connection limits', () => {

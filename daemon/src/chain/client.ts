@@ -106,6 +106,19 @@ const CLOCK = SYSVAR_CLOCK_PUBKEY.toBase58();
 // Any valid 32-byte base58 value: only the size of the compiled message matters.
 const DUMMY_BLOCKHASH = PublicKey.default.toBase58();
 
+/**
+ * The RPC as errors name it: its origin only. A paid RPC's path or query holds its API key,
+ * and these errors reach public answers (GET /session/:pda's chainError, a pending claim's
+ * lastError).
+ */
+export function rpcLabel(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'the RPC';
+  }
+}
+
 export class ChainClient {
   readonly connection: Connection;
   readonly authority: Keypair;
@@ -148,7 +161,7 @@ export class ChainClient {
         return res;
       } catch (err) {
         done(timeout.aborted ? 'timeout' : 'transport');
-        if (timeout.aborted) throw new Error(`RPC ${opts.rpcUrl} did not answer within ${rpcTimeoutMs} ms`);
+        if (timeout.aborted) throw new Error(`RPC ${rpcLabel(opts.rpcUrl)} did not answer within ${rpcTimeoutMs} ms`);
         throw err;
       }
     };
@@ -258,7 +271,7 @@ export class ChainClient {
       };
       let req: ReturnType<typeof httpRequest> | null = null;
       const timer = setTimeout(() => {
-        finish('timeout', new Error(`RPC ${this.rpcUrl} did not answer within ${this.rpcTimeoutMs} ms`));
+        finish('timeout', new Error(`RPC ${rpcLabel(this.rpcUrl)} did not answer within ${this.rpcTimeoutMs} ms`));
         req?.destroy();
       }, this.rpcTimeoutMs);
       const attempt = (retry: boolean) => {

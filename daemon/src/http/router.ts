@@ -33,6 +33,12 @@ export interface Route {
    * held open together can never fail more often than the bucket allows.
    */
   countsFailures?: boolean;
+  /**
+   * Not rate limited, but costly to answer: a bucket of its own per client (Unix-socket
+   * clients, the local operator, exempt), so that scraping never competes with the API's
+   * buckets and one client cannot keep the event loop busy rendering.
+   */
+  scrapeLimited?: boolean;
   handle(r: RouteRequest, ctx: AppContext): Promise<RouteResponse>;
 }
 

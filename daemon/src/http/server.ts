@@ -31,6 +31,27 @@ const address0 = (s: Server) => (s.address() as AddressInfo).port;
 /** An IPv4-mapped IPv6 address (::ffff:1.2.3.4) as the IPv4 address it is. */
 const plainAddress = (a: string) => (/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(a) ? a.slice(7) : a);
 
+/**
+ * The client an address stands for in rate limits and connection caps: an IPv4 address is
+ * itself; an IPv6 address is its /64, the smallest block a home or a server is given (one
+ * client holds 2^64 addresses, and would otherwise get a fresh bucket per request).
+ */
+export function clientKey(address: string): string {
+  const a = plainAddress(address);
+  if (isIP(a) !== 6) return a;
+  const bare = a.split('%')[0];
+  const [head, tail] = bare.includes('::') ? bare.split('::') : [bare, null];
+  const h = head ? head.split(':') : [];
+  const tl = tail ? tail.split(':') : [];
+  // A dotted IPv4 tail stands for two groups.
+  const tailGroups = tl.length + (tl.length > 0 && tl[tl.length - 1].includes('.') ? 1 : 0);
+  const groups = tail === null ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - tailGroups)).fill('0'), ...tl];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (g.includes('.') ? g : parseInt(g, 16).toString(16)))
+    .join(':')}::/64`;
+}
+
 export class ApiServer {
   private readonly router = new Router(routes);
   private readonly limiter: RateLimiter;
@@ -42,6 +63,8 @@ export class ApiServer {
    * process gets to read it.
    */
   private readonly failures: RateLimiter;
+  /** Scrapes of costly unlimited routes (GET /metrics) per client: a monitor never needs more. */
+  private readonly scrapes = new RateLimiter(20, 40);
   /** Socket peers whose X-Forwarded-For is honoured (with trustProxy). */
   private readonly trusted = new BlockList();
   /** Open connections per socket peer address (all servers together). */
@@ -90,9 +113,9 @@ export class ApiServer {
         .map((e) => e.trim())
         .filter(Boolean);
       const entry = entries[Math.max(0, entries.length - proxyHops)];
-      if (entry && isIP(plainAddress(entry))) return plainAddress(entry);
+      if (entry && isIP(plainAddress(entry))) return clientKey(entry);
     }
-    return peer ? plainAddress(peer) : 'unix';
+    return peer ? clientKey(peer) : 'unix';
   }
 
   /**
@@ -102,9 +125,9 @@ export class ApiServer {
    */
   private admitConnection(socket: Socket): void {
     const { maxConnections, maxConnectionsPerClient, trustProxy } = this.ctx.config.http;
-    const peer = socket.remoteAddress ? plainAddress(socket.remoteAddress) : 'unix';
+    const peer = socket.remoteAddress ? clientKey(socket.remoteAddress) : 'unix';
     const mine = this.connections.get(peer) ?? 0;
-    const perClient = peer !== 'unix' && !(trustProxy && this.isTrustedProxy(peer));
+    const perClient = peer !== 'unix' && !(trustProxy && this.isTrustedProxy(socket.remoteAddress));
     if (this.openConnections >= maxConnections || (perClient && mine >= maxConnectionsPerClient)) {
       this.ctx.metrics.rateLimited.inc({ route: 'connection' });
       socket.destroy();
@@ -178,6 +201,13 @@ export class ApiServer {
         });
       }
       routeName = match.route.name;
+      if (match.route.scrapeLimited && client !== 'unix') {
+        const wait = this.scrapes.take(client);
+        if (wait > 0) {
+          this.ctx.metrics.rateLimited.inc({ route: routeName });
+          throw new HttpError(429, 'rate_limited', `too many scrapes; retry in ${wait} s`, undefined, { 'retry-after': String(wait) });
+        }
+      }
       if (match.route.rateLimited !== false) {
         const busy = this.inFlight.get(client) ?? 0;
         const max = this.ctx.config.http.maxInFlightPerClient;
@@ -298,6 +328,7 @@ export class ApiServer {
     this.sweepTimer = setInterval(() => {
       this.limiter.sweep();
       this.failures.sweep();
+      this.scrapes.sweep();
     }, 60_000);
     this.sweepTimer.unref();
     const address = tcp.address() as AddressInfo;

@@ -136,7 +136,11 @@ export class Authenticator {
       });
     }
     const owner = peers.keyHolder(key);
-    if (owner !== undefined && owner !== pda) fail(409, 'key_in_use', 'this WireGuard key is in use by another session; generate a new one');
+    // A re-key's old key is no session's, but its removal from WireGuard is under way: taken
+    // now, it would be removed right after this admission's 200.
+    if ((owner !== undefined && owner !== pda) || peers.isLeaving(key)) {
+      fail(409, 'key_in_use', 'this WireGuard key is in use by another session; generate a new one');
+    }
     const previous = rec?.peer ?? null;
     if (!previous && peers.peerCount >= node.account.maxCapacity) {
       fail(503, 'node_full', `the node serves its maximum of ${node.account.maxCapacity} sessions`);

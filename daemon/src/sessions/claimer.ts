@@ -68,7 +68,8 @@ export function planClaim(p: {
   nowMs: number;
   intervalMs: number;
   payout: boolean;
-  preimageFor: (rec: SessionRecord, tick: bigint) => Uint8Array;
+  /** Null: not at hand yet (being derived off the event loop); the claim waits for a later poll. */
+  preimageFor: (rec: SessionRecord, tick: bigint) => Uint8Array | null;
 }): ClaimPlan | null {
   const { rec, session: s, now } = p;
   const disputed = s.state === SessionState.Disputed;
@@ -84,7 +85,9 @@ export function planClaim(p: {
     if (s.mode === SessionMode.Usage) {
       if (rec.latestTick > floor) {
         tick = rec.latestTick < floor + MAX_TICKS_PER_CLAIM ? rec.latestTick : floor + MAX_TICKS_PER_CLAIM;
-        preimage = p.preimageFor(rec, tick);
+        const known = p.preimageFor(rec, tick);
+        if (!known) return null;
+        preimage = known;
       }
     } else {
       const duration = s.endTs - s.startTs;
@@ -122,6 +125,9 @@ export interface ClaimerDeps {
 
 /** Errors after which a claim of that kind is over for the session (recorded, never retried). */
 const FINAL_FOR_CHUNKS = new Set(['ClaimWindowClosed', 'SessionNotActive']);
+
+/** Claims kept in a session's record (the latest ones). */
+export const CLAIM_HISTORY = 16;
 
 /** The runtime's ceiling per transaction. */
 const MAX_COMPUTE_UNITS = 1_400_000;
@@ -561,6 +567,9 @@ export class Claimer {
         if (ev) metrics.claimedAmount.inc({ currency }, ev.providerAmount + ev.fee);
       }
       metrics.claims.inc({ kind, result: via === 'tx' ? 'ok' : 'observed' });
+      // Only the latest claims are kept: the record is journaled whole at every change, and a
+      // year-long session makes ~100,000 claims. The chain holds them all.
+      if (rec.claims.length > CLAIM_HISTORY) rec.claims.splice(0, rec.claims.length - CLAIM_HISTORY);
     }
     if (kind === 'chunk' && tick !== null && tick > rec.chainTick) rec.chainTick = tick;
     if (kind === 'payout') {

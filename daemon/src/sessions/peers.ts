@@ -116,6 +116,11 @@ export class Peers {
     if (this.addressOwner.get(address) === session) this.addressOwner.delete(address);
   }
 
+  /** Whether `key` is the old key of a re-key whose removal is under way. */
+  isLeaving(key: string): boolean {
+    return this.leaving.has(key);
+  }
+
   /** An old key of a re-key in progress: released, but reconciliation must not remove it meanwhile. */
   markLeaving(key: string, leaving: boolean): void {
     if (leaving) this.leaving.add(key);

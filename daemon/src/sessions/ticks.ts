@@ -14,6 +14,13 @@ import type { UsagePolicy } from './usage.js';
 
 /** Tick gaps up to this are checked in line (a few microseconds); longer ones on the hash worker. */
 const INLINE_TICK_GAP = 64n;
+/**
+ * Preimages kept per session (in memory) at least this many ticks apart, so a claim derives
+ * its preimage by at most about this many hashes plus one payment's gap, however far ahead of
+ * the claims a user has paid (a claim takes at most 512 ticks; deriving from the latest
+ * preimage alone cost one SHA-256 per tick paid ahead, in line, at every poll).
+ */
+const CHECKPOINT_STRIDE = 1024n;
 
 export interface TicksDeps {
   config: DaemonConfig;
@@ -29,6 +36,10 @@ export class Ticks {
    * worker thread, so wrong preimages cannot hold up the event loop that serves everyone.
    */
   private readonly hashWorker = createHashWorker();
+  /** Known preimages below each session's latest one, ascending by tick (see CHECKPOINT_STRIDE). */
+  private readonly checkpoints = new Map<string, Array<{ tick: bigint; preimage: Uint8Array }>>();
+  /** Sessions whose checkpoints are being derived on the hash worker. */
+  private readonly warming = new Set<string>();
 
   constructor(private readonly d: TicksDeps) {}
 
@@ -72,6 +83,7 @@ export class Ticks {
     if (rec.phase === 'settled' || rec.chunkClaimsDone) fail(410, 'session_settled', 'the session is settled; ticks can no longer be claimed');
     // No await between the check above and this update: concurrent ticks cannot both apply.
     const paid = tick - rec.latestTick;
+    if (rec.latestPreimage) this.remember(pda, rec.latestTick, unhex(rec.latestPreimage));
     rec.latestTick = tick;
     rec.latestPreimage = hex(req.preimage);
     rec.lastTickAt = Date.now();
@@ -83,10 +95,57 @@ export class Ticks {
     return rec;
   }
 
-  /** w_tick for a tick at or below the latest paid one (derived from the latest preimage). */
-  preimageFor(rec: SessionRecord, tick: bigint): Uint8Array {
+  /** Keeps a verified preimage as a checkpoint when it is far enough from the last one kept. */
+  private remember(session: string, tick: bigint, preimage: Uint8Array): void {
+    let list = this.checkpoints.get(session);
+    if (!list) this.checkpoints.set(session, (list = []));
+    const last = list.at(-1);
+    if (last && tick < last.tick + CHECKPOINT_STRIDE) return;
+    list.push({ tick, preimage });
+  }
+
+  /**
+   * w_tick for a tick at or below the latest paid one: hashed down from the nearest known
+   * preimage above it (a checkpoint, or the latest); checkpoints at or below the chain's
+   * claimed tick are dropped. Null when that is more than 8 strides away (after a restart
+   * with ticks paid far ahead, or a node allowing payments in larger steps): the checkpoints
+   * are then derived on the hash worker, and the claim waits for a later poll instead of
+   * hashing on the event loop.
+   */
+  preimageFor(rec: SessionRecord, tick: bigint): Uint8Array | null {
     if (!rec.latestPreimage || tick > rec.latestTick) throw new Error(`no preimage for tick ${tick}`);
-    return hashNNode(unhex(rec.latestPreimage), rec.latestTick - tick);
+    const list = (this.checkpoints.get(rec.session) ?? []).filter((c) => c.tick > rec.chainTick && c.tick <= rec.latestTick);
+    if (list.length > 0) this.checkpoints.set(rec.session, list);
+    else this.checkpoints.delete(rec.session);
+    const above = list.find((c) => c.tick >= tick);
+    const from = above ? above.tick : rec.latestTick;
+    if (from - tick > 8n * CHECKPOINT_STRIDE) {
+      this.warm(rec);
+      return null;
+    }
+    return hashNNode(above ? above.preimage : unhex(rec.latestPreimage), from - tick);
+  }
+
+  /** Derives a checkpoint every CHECKPOINT_STRIDE ticks from the latest preimage down to the claimed tick, on the hash worker. */
+  private warm(rec: SessionRecord): void {
+    if (this.warming.has(rec.session) || !rec.latestPreimage) return;
+    this.warming.add(rec.session);
+    const session = rec.session;
+    let from = rec.latestTick;
+    let value: Uint8Array = unhex(rec.latestPreimage);
+    const floor = rec.chainTick;
+    void (async () => {
+      const kept: Array<{ tick: bigint; preimage: Uint8Array }> = [];
+      while (from - CHECKPOINT_STRIDE > floor) {
+        value = await this.hashWorker.hashN(value, CHECKPOINT_STRIDE);
+        from -= CHECKPOINT_STRIDE;
+        kept.push({ tick: from, preimage: value });
+      }
+      const merged = [...(this.checkpoints.get(session) ?? []), ...kept].sort((a, b) => (a.tick < b.tick ? -1 : a.tick > b.tick ? 1 : 0));
+      if (merged.length > 0) this.checkpoints.set(session, merged);
+    })()
+      .catch((err) => this.d.log.warn({ err, session }, 'deriving tick checkpoints failed'))
+      .finally(() => this.warming.delete(session));
   }
 
   /** Stops the hash worker. */

@@ -6,7 +6,7 @@
 // Loading applies the journal over the snapshot (entries carry a sequence
 // number, so a journal that survived a compaction is harmless), stops at a
 // torn last line, and compacts at once.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -268,29 +268,98 @@ function parseJournalLine(line: string): ReturnType<typeof JournalEntrySchema.pa
   return at > 0 ? attempt(line.slice(at)) : null;
 }
 
-/** One daemon per state directory: a lock file holding the owner's pid (a dead owner's lock is taken over). */
+/**
+ * One daemon per state directory: a lock file holding the owner's pid, created exclusively.
+ * A dead owner's lock is taken over by moving it aside (a rename: of processes that all
+ * judged it stale, one moves it) and checking that what was moved is the dead owner's: a
+ * process that judged it stale late may have moved the new owner's fresh lock instead, and
+ * puts it back. The lock appears with its pid in it (written aside, then linked: a lock
+ * never exists empty, which another process would read as stale). Removing a stale lock
+ * by path instead let two processes each remove the other's fresh lock and both run on
+ * one journal. The lock names the boot it was taken in: after a reboot its pid may be an
+ * unrelated live process, and the lock is stale all the same (it kept the daemon from
+ * starting after a host crash).
+ */
 function acquireLock(dir: string): void {
   const path = join(dir, 'daemon.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new Error(`state directory ${dir} is in use by process ${pid}`);
+  const aside = `${path}.stale-${process.pid}`;
+  const mine = `${path}.new-${process.pid}`;
+  const boot = bootId();
+  writeFileSync(mine, `${process.pid}${boot ? ` ${boot}` : ''}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        createLockFile(mine, path);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
-      rmSync(path, { force: true });
+      const owner = readLock(path);
+      if (owner === undefined) continue; // removed meanwhile: try again
+      const sameBoot = !owner.boot || !boot || owner.boot === boot;
+      if (Number.isInteger(owner.pid) && owner.pid > 0 && owner.pid !== process.pid && sameBoot && isAlive(owner.pid)) {
+        throw new Error(`state directory ${dir} is in use by process ${owner.pid}`);
+      }
+      try {
+        renameSync(path, aside);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // another process moved it first
+        throw e;
+      }
+      const moved = readLock(aside);
+      if (moved?.text !== owner.text) {
+        // Not the lock judged stale: another process took it over first. Put its lock back.
+        try {
+          linkSync(aside, path);
+        } catch {
+          /* a third process holds the path now */
+        }
+      }
+      rmSync(aside, { force: true });
     }
+  } finally {
+    rmSync(mine, { force: true });
   }
   throw new Error(`cannot lock state directory ${dir}`);
+}
+
+/** Creates `path` holding what `prepared` holds, failing with EEXIST when it exists (a hard link; an exclusive write where links are not supported). */
+function createLockFile(prepared: string, path: string): void {
+  try {
+    linkSync(prepared, path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+    writeFileSync(path, readFileSync(prepared), { flag: 'wx', mode: 0o600 });
+  }
+}
+
+/** A lock file: `<pid> [<boot id>]` (pid NaN when unreadable as one); undefined when the file is gone. */
+function readLock(path: string): { text: string; pid: number; boot: string | null } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const [pid, boot] = text.split(/\s+/);
+  return { text, pid: Number(pid), boot: boot ?? null };
+}
+
+/** This boot of the machine (Linux), null where there is no such file. */
+function bootId(): string | null {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
 }
 
 function releaseLock(dir: string): void {
   const path = join(dir, 'daemon.lock');
   try {
-    if (Number(readFileSync(path, 'utf8').trim()) === process.pid) rmSync(path, { force: true });
+    if (readLock(path)?.pid === process.pid) rmSync(path, { force: true });
   } catch {
     /* already gone */
   }

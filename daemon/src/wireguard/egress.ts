@@ -23,7 +23,20 @@ export interface EgressPlan {
   httpPort: number;
   /** The address the API binds to when it is one IPv4 address (peers may reach the API there too). */
   httpHost?: string | null;
+  /** The resolvers announced to clients (DVPN_WG_DNS): reachable on port 53 even in a blocked range. */
+  dns?: string[];
+  /** Let peers reach private, link-local and other non-internet ranges (default: dropped). */
+  allowPrivate?: boolean;
 }
+
+/**
+ * Destinations that are not the internet: this host, the provider's own networks (RFC 1918,
+ * carrier-grade NAT — Alibaba's metadata service is 100.100.100.200), link-local (the cloud
+ * instance metadata service at 169.254.169.254, which hands out the machine's credentials to
+ * whoever asks from it, and masquerade makes a peer's request the machine's), multicast and
+ * reserved. A peer of a public VPN reaches none of them.
+ */
+export const NON_INTERNET_IPV4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16', '224.0.0.0/3'];
 
 /** nft table name of a daemon: one per WireGuard interface, so two daemons on one host never touch each other's rules. */
 export function egressTableName(wgInterface: string): string {
@@ -50,6 +63,13 @@ export function egressRuleset(p: EgressPlan): string {
   if (p.httpHost && p.httpHost !== server) apiAddrs.push(assertIpv4(p.httpHost));
   // A wildcard bind: the API answers on every local address, so allow its port on any of them.
   const apiMatch = p.httpHost === '0.0.0.0' ? 'fib daddr type local' : `ip daddr { ${apiAddrs.join(', ')} }`;
+  const resolvers = (p.dns ?? []).filter((a) => /^\d{1,3}(\.\d{1,3}){3}$/.test(a)).map((a) => assertIpv4(a));
+  const nonInternet = p.allowPrivate
+    ? []
+    : [
+        ...(resolvers.length > 0 ? [`    iifname "${wg}" oifname "${out}" ip daddr { ${resolvers.join(', ')} } meta l4proto { tcp, udp } th dport 53 accept comment "the announced resolvers"`] : []),
+        `    iifname "${wg}" ip daddr { ${NON_INTERNET_IPV4.join(', ')} } drop comment "no private, link-local (cloud metadata) or reserved destinations"`,
+      ];
   const t = egressTableName(wg);
   return [
     `table inet ${t}`,
@@ -60,6 +80,7 @@ export function egressRuleset(p: EgressPlan): string {
     '    type filter hook forward priority filter - 5; policy accept;',
     `    iifname "${wg}" oifname "${wg}" drop comment "peers never reach each other"`,
     `    iifname "${wg}" ip saddr != ${p.pool} drop comment "only pool addresses leave"`,
+    ...nonInternet,
     `    iifname "${wg}" oifname "${out}" accept`,
     `    iifname "${out}" oifname "${wg}" ct state established,related accept`,
     `    iifname "${wg}" drop comment "nowhere else from the tunnel"`,
