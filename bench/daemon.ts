@@ -342,7 +342,8 @@ async function main(): Promise<void> {
         console.log(
           `    ${name}: p50/p90/p99/max ${x.p50Ms}/${x.p90Ms}/${x.p99Ms}/${x.maxMs} ms; event-loop delay p99/max: daemon ${x.daemonLoopDelayMs.p99}/${x.daemonLoopDelayMs.max} ms, load generator ${x.loadGenLoopDelayMs.p99}/${x.loadGenLoopDelayMs.max} ms; daemon GC ${gcText}; slowest 1 % sent at ${x.slowestSentAtMs.join(',')} ms of ${Math.round(x.wallSeconds * 1000)}`,
         );
-        console.log(`      daemon waits (mean, p99 under): ${Object.entries(x.daemonStages).map(([k, v]) => `${k} ${v.meanMs} ms, ${v.p99UnderMs ?? '>2500'} ms`).join('; ')}`);
+        const waits = Object.entries(x.daemonStages).map(([k, v]) => `${k} ${v.meanMs} ms, ${v.p99UnderMs ?? '>2500'} ms`);
+        console.log(`      daemon waits (mean, p99 under): ${waits.length > 0 ? waits.join('; ') : 'none reported (a build without dvpn_auth_stage_seconds)'}`);
       }
       return r;
     };
