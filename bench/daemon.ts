@@ -11,7 +11,19 @@
 // daemon spends with no requests, measured after the rounds). Results also go to
 // bench/results/daemon-<date>.json.
 //
-//   npx tsx bench/daemon.ts [--sessions 1000] [--concurrency 64] [--runs 3]
+// Where the tail comes from, per round: p50/p90/p99/max; the event-loop delay
+// (p99/max) of the daemon (prom-client's monitor, reset by the scrape before
+// the round) and of the load generator itself (a stall there inflates every
+// latency it measures); the daemon's GC pauses by kind; when in the round the
+// slowest 1 % were sent (the same millisecond: one wave of requests held
+// together); and the daemon's own account of its waits per admission
+// (dvpn_auth_stage_seconds: chain read, journal, WireGuard, pre-re-key dump).
+// Each daemon first serves --warmup (128) auths of other sessions, not
+// counted (a fresh process's first burst measures V8 compiling the hot paths);
+// each round opens fresh connections. The requests are sent and timed from a
+// worker thread (bench/daemon-load.mjs) whose event loop does nothing else.
+//
+//   npx tsx bench/daemon.ts [--sessions 1000] [--concurrency 64] [--runs 3] [--warmup 128]
 //   BENCH_BASELINE=<compiled daemon> ...   an earlier build, run alternately on the same sessions
 //   BENCH_DAEMON=<compiled daemon> ...     run that build instead of building this checkout
 //   BENCH_CPU_PROF=<dir> ...               a V8 CPU profile of each daemon run
@@ -19,14 +31,15 @@
 // As root with wireguard-go, the peers are set on a real (userspace) WireGuard
 // interface in the bench's own network namespace; otherwise the daemon runs in
 // its no-tunnel mode (no `wg` exec per peer: faster than a real node) and the
-// output says so. The load generator and the embedded chain share the
-// machine's cores with the daemon. Not part of the tests.
+// output says so. The load generator (its own thread) and the embedded chain
+// share the machine's cores with the daemon. Not part of the tests.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { authRequestBody } from '@dvpn/sdk';
 import { saveKeypair } from '@dvpn/sdk/node';
 import { generateWgKeypair } from '../daemon/src/wireguard/keys.js';
@@ -40,6 +53,12 @@ const arg = (name: string, fallback: number) => {
 };
 const SESSIONS = arg('sessions', 1000);
 const CONCURRENCY = arg('concurrency', 64);
+/**
+ * Auths of other sessions each daemon serves before the measured rounds, not counted: a running
+ * daemon has compiled its hot paths and holds its RPC connections; a fresh process's first burst
+ * measures V8 warming up. The measured rounds are still every first auth of SESSIONS new sessions.
+ */
+const WARMUP = arg('warmup', 128);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function canTunnel(): boolean {
@@ -52,14 +71,13 @@ function canTunnel(): boolean {
   }
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 function call(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((ok, fail) => {
     const req = request(
       // GETs between rounds on a fresh connection: a keep-alive socket idle past the daemon's
       // headers timeout is closed by it, and reusing it would fail the run ("socket hang up").
-      { host: '127.0.0.1', port, method, path, agent: method === 'GET' ? false : agent, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} },
+      { host: '127.0.0.1', port, method, path, agent: false, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -74,48 +92,89 @@ function call(port: number, method: string, path: string, body?: unknown): Promi
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-/** Sends every body with `CONCURRENCY` requests in flight; returns rate and latency figures. */
+/** The load generator's thread (bench/daemon-load.mjs), started by main. */
+let loadThread: Worker | null = null;
+
+/** Sends every body with `CONCURRENCY` requests in flight (from the load thread); returns rate and latency figures. */
 async function authRound(port: number, bodies: unknown[]) {
-  const latencies: number[] = [];
-  const statuses = new Map<number, number>();
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++];
-        const t0 = performance.now();
-        const r = await call(port, 'POST', '/session/auth', body);
-        latencies.push(performance.now() - t0);
-        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-      }
-    }),
+  const out = await new Promise<{ timeline: Array<[number, number]>; statuses: Record<string, number>; seconds: number; loopDelayMs: { p99: number; max: number }; error?: string }>(
+    (ok, fail) => {
+      const failed = (err: Error) => fail(err);
+      loadThread!.once('error', failed);
+      loadThread!.once('message', (m) => {
+        loadThread!.off('error', failed);
+        ok(m);
+      });
+      loadThread!.postMessage({ port, bodies: bodies.map((b) => JSON.stringify(b)), concurrency: CONCURRENCY });
+    },
   );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+  if (out.error) throw new Error(`load generator: ${out.error}`);
+  const { timeline, statuses, seconds } = out;
+  const latencies = timeline.map(([, ms]) => ms).sort((a, b) => a - b);
+  const p99 = quantile(latencies, 0.99);
+  // The slowest 1 %: when in the round they were sent (ms from its start).
+  const slow = timeline.filter(([, ms]) => ms >= p99).map(([t]) => Math.round(t)).sort((a, b) => a - b);
   return {
     requests: bodies.length,
     perSecond: Math.round(bodies.length / seconds),
     p50Ms: +quantile(latencies, 0.5).toFixed(1),
-    p99Ms: +quantile(latencies, 0.99).toFixed(1),
-    statuses: Object.fromEntries(statuses),
+    p90Ms: +quantile(latencies, 0.9).toFixed(1),
+    p99Ms: +p99.toFixed(1),
+    maxMs: +latencies[latencies.length - 1].toFixed(1),
+    statuses,
+    slowestSentAtMs: slow,
+    /** The load thread's own event-loop delay over the round: a stall there adds to the latencies it measures. */
+    loadGenLoopDelayMs: { p99: +out.loopDelayMs.p99.toFixed(1), max: +out.loopDelayMs.max.toFixed(1) },
   };
 }
 
-/** The daemon's CPU seconds (user + system, from its /metrics). */
-async function daemonCpu(port: number): Promise<number> {
-  return metric((await call(port, 'GET', '/metrics')).text, 'process_cpu_seconds_total') ?? 0;
+/** Sum of a metric's samples whose labels contain `labels` (e.g. every GC kind). */
+function metricSum(text: string, name: string, ...labels: string[]): number {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))) if (labels.every((l) => (m[1] ?? '').includes(l))) sum += Number(m[2]);
+  return sum;
 }
 
-/** An auth round with the daemon's CPU use over it (share of one core). */
+/** An auth round with the daemon's CPU use over it (share of one core), its GC and its event-loop delay. */
 async function measuredRound(port: number, bodies: unknown[]) {
-  const cpu0 = await daemonCpu(port);
+  // prom-client resets its event-loop delay histogram at each scrape: the scrape after the
+  // round gives the delay over the round.
+  const m0 = (await call(port, 'GET', '/metrics')).text;
+  // The scrape is not part of the round: let the daemon finish with it before the burst.
+  await sleep(250);
   const t0 = performance.now();
   const round = await authRound(port, bodies);
   const wall = (performance.now() - t0) / 1000;
-  const cpu = (await daemonCpu(port)) - cpu0;
+  const m1 = (await call(port, 'GET', '/metrics')).text;
+  const cpu = (metric(m1, 'process_cpu_seconds_total') ?? 0) - (metric(m0, 'process_cpu_seconds_total') ?? 0);
+  const gc = (kind: string) => ({
+    count: metricSum(m1, 'nodejs_gc_duration_seconds_count', `kind="${kind}"`) - metricSum(m0, 'nodejs_gc_duration_seconds_count', `kind="${kind}"`),
+    ms: +((metricSum(m1, 'nodejs_gc_duration_seconds_sum', `kind="${kind}"`) - metricSum(m0, 'nodejs_gc_duration_seconds_sum', `kind="${kind}"`)) * 1000).toFixed(1),
+  });
+  // The daemon's own account of where admissions waited (dvpn_auth_stage_seconds over the round):
+  // mean, and the bucket bound under which 99 % of them fell.
+  const stages: Record<string, { n: number; meanMs: number; p99UnderMs: number | null }> = {};
+  for (const stage of ['session_read', 'journal', 'wireguard', 'meter']) {
+    const sel = `stage="${stage}"`;
+    const n = metricSum(m1, 'dvpn_auth_stage_seconds_count', sel) - metricSum(m0, 'dvpn_auth_stage_seconds_count', sel);
+    if (n <= 0) continue;
+    const sum = metricSum(m1, 'dvpn_auth_stage_seconds_sum', sel) - metricSum(m0, 'dvpn_auth_stage_seconds_sum', sel);
+    let p99UnderMs: number | null = null;
+    for (const le of [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5]) {
+      const b = `le="${le}"`;
+      const inBucket = metricSum(m1, 'dvpn_auth_stage_seconds_bucket', sel, b) - metricSum(m0, 'dvpn_auth_stage_seconds_bucket', sel, b);
+      if (inBucket >= 0.99 * n) {
+        p99UnderMs = le * 1000;
+        break;
+      }
+    }
+    stages[stage] = { n, meanMs: +((sum * 1000) / n).toFixed(1), p99UnderMs };
+  }
   return {
     ...round,
+    daemonStages: stages,
+    daemonLoopDelayMs: { p99: +((metric(m1, 'nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000).toFixed(1), max: +((metric(m1, 'nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000).toFixed(1) },
+    daemonGc: { minor: gc('minor'), major: gc('major'), incremental: gc('incremental') },
     daemonCpuCores: +(cpu / wall).toFixed(2),
     daemonCpuMsPerAuth: +((cpu * 1000) / bodies.length).toFixed(2),
     /** Net of what the daemon spends anyway (its poll), at the rate measured idle after the rounds: set by runOnce. */
@@ -164,21 +223,23 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const ifaces: string[] = [];
   const chain = await startChain();
+  loadThread = new Worker(new URL('./daemon-load.mjs', import.meta.url));
   try {
     await initConfig(chain);
     const serverKey = generateWgKeypair();
     const nodeCtx = await createProviderWithNode(chain, {
-      maxCapacity: SESSIONS + 10,
+      maxCapacity: SESSIONS + WARMUP + 10,
       endpoint: '192.0.2.1:51820',
       wgServerPubkey: new Uint8Array(Buffer.from(serverKey.publicKey, 'base64')),
     });
     const t0 = performance.now();
     const sessions: SessionCtx[] = [];
-    for (let i = 0; i < SESSIONS; i += 16) {
-      const batch = await Promise.all(Array.from({ length: Math.min(16, SESSIONS - i) }, () => openTimeSession(chain, nodeCtx, 60)));
+    for (let i = 0; i < SESSIONS + WARMUP; i += 16) {
+      const batch = await Promise.all(Array.from({ length: Math.min(16, SESSIONS + WARMUP - i) }, () => openTimeSession(chain, nodeCtx, 60)));
       sessions.push(...batch);
     }
-    console.log(`opened ${sessions.length} time sessions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const warmupSessions = sessions.splice(SESSIONS);
+    console.log(`opened ${sessions.length} + ${warmupSessions.length} (warm-up) time sessions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const keyPath = join(dir, 'authority.json');
     saveKeypair(keyPath, nodeCtx.owner.authority);
@@ -233,6 +294,12 @@ async function main(): Promise<void> {
       const idle = metric((await call(port, 'GET', '/metrics')).text, 'process_resident_memory_bytes');
 
       const now = () => Math.floor(Date.now() / 1000);
+      if (warmupSessions.length > 0) {
+        const bodies = warmupSessions.map((s) => authRequestBody({ sessionPda: s.session, clientWgPubkey: generateWgKeypair().publicKey, timestamp: now() }, s.user));
+        const w = await authRound(port, bodies);
+        if (Object.keys(w.statuses).some((k) => k !== '200')) throw new Error(`warm-up auths failed: ${JSON.stringify(w.statuses)}`);
+        await sleep(1000);
+      }
       const first = sessions.map((s) => authRequestBody({ sessionPda: s.session, clientWgPubkey: generateWgKeypair().publicKey, timestamp: now() }, s.user));
       const load0 = loadavg()[0];
       const cold = await measuredRound(port, first);
@@ -270,6 +337,14 @@ async function main(): Promise<void> {
         `  run ${n} ${build.label}: first ${cold.perSecond}/s p99 ${cold.p99Ms} ms, re-key ${warm.perSecond}/s p99 ${warm.p99Ms} ms, ` +
           `daemon ${cold.daemonCpuMsPerAuth} / ${warm.daemonCpuMsPerAuth} ms CPU per auth (net of idle ${cold.daemonNetCpuMsPerAuth} / ${warm.daemonNetCpuMsPerAuth}), load ${r.loadAverage1m.before}`,
       );
+      for (const [name, x] of [['first', cold], ['re-key', warm]] as const) {
+        const gcText = (['minor', 'major', 'incremental'] as const).map((k) => `${k} ${x.daemonGc[k].count}/${x.daemonGc[k].ms} ms`).join(', ');
+        console.log(
+          `    ${name}: p50/p90/p99/max ${x.p50Ms}/${x.p90Ms}/${x.p99Ms}/${x.maxMs} ms; event-loop delay p99/max: daemon ${x.daemonLoopDelayMs.p99}/${x.daemonLoopDelayMs.max} ms, load generator ${x.loadGenLoopDelayMs.p99}/${x.loadGenLoopDelayMs.max} ms; daemon GC ${gcText}; slowest 1 % sent at ${x.slowestSentAtMs.join(',')} ms of ${Math.round(x.wallSeconds * 1000)}`,
+        );
+        const waits = Object.entries(x.daemonStages).map(([k, v]) => `${k} ${v.meanMs} ms, ${v.p99UnderMs ?? '>2500'} ms`);
+        console.log(`      daemon waits (mean, p99 under): ${waits.length > 0 ? waits.join('; ') : 'none reported (a build without dvpn_auth_stage_seconds)'}`);
+      }
       return r;
     };
 
@@ -280,8 +355,13 @@ async function main(): Promise<void> {
     const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.version };
     const tunnelText = tunnel ? 'wireguard-go interface' : 'none (no-tunnel mode: not root or no wireguard-go)';
     console.log(`\nnode daemon, ${SESSIONS} sessions, c=${CONCURRENCY}, ${tunnelText}, ${machine.cpus} cores; medians of ${runs} run(s) each`);
+    if (WARMUP > 0) {
+      console.log(
+        `  each daemon first served ${WARMUP} auths of ${WARMUP} other sessions, not counted (V8 compiling the hot paths, RPC connections: a running daemon has done this); their peers stay, so the rounds run against ${SESSIONS + WARMUP} peers`,
+      );
+    }
     console.log(
-      '  the load generator (one process, requests signed before each round) and the embedded chain share the cores with the daemon, and so does anything else running here:',
+      '  the load generator (a thread of the bench, requests signed before each round) and the embedded chain share the cores with the daemon, and so does anything else running here:',
     );
     console.log(`  machine load average (1 min) during the runs: ${results.map((r) => r.loadAverage1m.before).join(', ')}`);
     const summary: Record<string, unknown> = {};
@@ -309,7 +389,7 @@ async function main(): Promise<void> {
     mkdirSync(join(REPO, 'bench/results'), { recursive: true });
     writeFileSync(
       join(REPO, `bench/results/daemon-${date.slice(0, 10)}.json`),
-      `${JSON.stringify({ date, machine, sessions: SESSIONS, concurrency: CONCURRENCY, tunnel: tunnelText, summary, runs: results }, null, 2)}\n`,
+      `${JSON.stringify({ date, machine, sessions: SESSIONS, warmupAuths: WARMUP, concurrency: CONCURRENCY, tunnel: tunnelText, summary, runs: results }, null, 2)}\n`,
     );
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -322,7 +402,7 @@ async function main(): Promise<void> {
     }
     await chain.close();
     rmSync(dir, { recursive: true, force: true });
-    agent.destroy();
+    await loadThread?.terminate();
   }
 }
 

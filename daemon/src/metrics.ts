@@ -103,6 +103,12 @@ export function createMetrics(collect: {
     httpDuration: histogram('dvpn_http_request_duration_seconds', 'HTTP request latency by route', ['route']),
     rateLimited: counter('dvpn_http_rate_limited_total', 'Requests refused by the per-client rate limit', ['route']),
     auth: counter('dvpn_auth_total', 'Session authentications by result', ['result']),
+    authStage: histogram(
+      'dvpn_auth_stage_seconds',
+      'Where an admission waits: session_read (the batched chain read), journal (the group-committed state write), wireguard (the peer change), meter (the dump before a key change)',
+      ['stage'],
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5],
+    ),
     ticks: counter('dvpn_ticks_total', 'Usage tick submissions by result', ['result']),
     ticksAccepted: counter('dvpn_ticks_paid_total', 'Ticks paid by users (verified preimages)'),
     peerRemovals: counter('dvpn_peer_removals_total', 'Peers removed, by reason', ['reason']),

@@ -305,6 +305,11 @@ describe('auth', () => {
     expect(d.wg.peers.has(admittedKey)).toBe(false);
     expect(d.wg.peers.has(key)).toBe(true);
     admittedKey = key;
+    // Where admissions waited, by stage (a key change also waits for a metering dump).
+    const m = (await http(t, 'GET', '/metrics')).text;
+    for (const stage of ['session_read', 'journal', 'wireguard', 'meter']) {
+      expect(m).toMatch(new RegExp(`^dvpn_auth_stage_seconds_count\\{stage="${stage}"\\} [1-9]`, 'm'));
+    }
   });
 });
 

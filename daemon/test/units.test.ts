@@ -308,6 +308,36 @@ describe('state store', () => {
     await store.close();
   });
 
+  it('group commit: a flush returns once a write holding its records is synced, not after later writes too', async () => {
+    const dir = join(tmp, 'store5');
+    const store = await StateStore.open({ dir });
+    // Count the real fdatasyncs of the journal (the file handle is the store's own).
+    const fh = (store as unknown as { fh: { datasync: () => Promise<void> } }).fh;
+    const datasync = fh.datasync.bind(fh);
+    let syncs = 0;
+    fh.datasync = async () => {
+      await datasync();
+      syncs++;
+    };
+    const a = sampleRecord();
+    store.put(a);
+    const first = store.flush();
+    const second = store.flush(); // waits for the same record as `first`
+    await Promise.resolve(); // `first` has taken the buffer: its write is under way
+    const b = sampleRecord();
+    store.put(b);
+    const third = store.flush();
+    await second;
+    // Before: `second` also wrote and synced `b` (appended after it was called) before returning.
+    expect(syncs).toBe(1);
+    await Promise.all([first, third]);
+    expect(syncs).toBe(2);
+    await store.close();
+    const again = await StateStore.open({ dir });
+    expect(again.sessions.has(a.session) && again.sessions.has(b.session)).toBe(true);
+    await again.close();
+  });
+
   it('refuses a state directory held by another live process', async () => {
     const dir = join(tmp, 'store4');
     const store = await StateStore.open({ dir });

@@ -86,7 +86,9 @@ export class Authenticator {
       // poll refreshes it) is enough. Any other key is a new admission and is checked against
       // the chain as it is now, so a session closed on chain gets no new peer.
       const live = store.sessions.get(req.sessionPda)?.peer?.publicKey === req.clientWgPubkey;
+      const readStarted = performance.now();
       const entry = await cache.get(req.sessionPda, { reread: !live });
+      metrics.authStage.observe({ stage: 'session_read' }, (performance.now() - readStarted) / 1000);
       lookup = entry.lookup;
       now = cache.chainNow(entry);
     } catch (err) {
@@ -119,7 +121,11 @@ export class Authenticator {
     const pda = req.sessionPda;
     // Count the old peer's last bytes before a key change (the only await before the checks below).
     const before = store.sessions.get(pda)?.peer;
-    if (before && before.publicKey !== key) await this.d.metering.fresh().catch((err) => this.log.warn({ err }, 'meter before key change failed'));
+    if (before && before.publicKey !== key) {
+      const meterStarted = performance.now();
+      await this.d.metering.fresh().catch((err) => this.log.warn({ err }, 'meter before key change failed'));
+      metrics.authStage.observe({ stage: 'meter' }, (performance.now() - meterStarted) / 1000);
+    }
 
     // From here to the reservation there is no await: checks and reservation are one step,
     // so of two sessions admitting one key at once, exactly one gets it.
@@ -195,17 +201,25 @@ export class Authenticator {
     if (leaving) peers.markLeaving(leaving, true);
     try {
       try {
+        const journalStarted = performance.now();
         await store.flush();
+        metrics.authStage.observe({ stage: 'journal' }, (performance.now() - journalStarted) / 1000);
       } catch (err) {
         this.log.error({ err, session: pda }, 'cannot write the state');
         await undo('state_error');
         return fail(503, 'state_unwritable', `the node cannot write its state (${(err as NodeJS.ErrnoException).code ?? 'I/O error'}); retry later`);
       }
       try {
-        if (leaving) await wg.removePeer(leaving);
+        const wgStarted = performance.now();
+        // A re-key's removal and addition are queued in the same turn, so they go out in the
+        // same batch, in that order: one UAPI write per re-key wave, not a write of the
+        // removals and then another of the additions.
+        const [removal, addition] = await Promise.allSettled([leaving ? wg.removePeer(leaving) : Promise.resolve(), wg.setPeer(key, address)]);
+        if (removal.status === 'rejected') throw removal.reason;
         if (leaving) peers.markPeer(leaving, false);
-        await wg.setPeer(key, address);
+        if (addition.status === 'rejected') throw addition.reason;
         peers.markPeer(key, true);
+        metrics.authStage.observe({ stage: 'wireguard' }, (performance.now() - wgStarted) / 1000);
       } catch (err) {
         this.log.error({ err, session: pda }, 'wg set failed');
         await undo('wireguard_error');

@@ -38,6 +38,8 @@ export class StateStore {
   readonly sessions = new Map<string, SessionRecord>();
   private readonly replay = new Map<string, number>();
   private seq = 0;
+  /** The last seq known to be on disk (journal or snapshot). */
+  private durableSeq = 0;
   private journalEntries = 0;
   private buffer: string[] = [];
   /** Bytes of the journal known to hold whole lines; a failed append is cut back to this. */
@@ -114,6 +116,7 @@ export class StateStore {
       else if (entry.t === 'delete') this.sessions.delete(entry.k);
       else this.replay.set(entry.k, entry.e);
     }
+    this.durableSeq = this.seq;
     this.pruneReplay();
     this.opts.log?.info({ sessions: this.sessions.size, replay: this.replay.size, journalApplied: applied }, 'state loaded');
   }
@@ -158,9 +161,15 @@ export class StateStore {
     for (const [k, e] of this.replay) if (e < now) this.replay.delete(k);
   }
 
-  /** Writes and syncs everything recorded so far. Concurrent callers share one write. */
+  /**
+   * Writes and syncs everything recorded so far. Concurrent callers share one write, and a
+   * caller returns as soon as a write holding its records is synced: it does not also wait for
+   * writes of records appended after its call (under an auth burst, admissions whose records
+   * were on disk waited behind one fdatasync per later batch, a convoy that made the tail).
+   */
   flush(): Promise<void> {
-    const next = this.chain.then(() => this.writeBuffered());
+    const target = this.seq;
+    const next = this.chain.then(() => (this.durableSeq >= target ? undefined : this.writeBuffered()));
     // Keep the chain alive after a failure; the caller still sees the error.
     this.chain = next.catch(() => undefined);
     return next;
@@ -169,6 +178,7 @@ export class StateStore {
   private async writeBuffered(): Promise<void> {
     if (this.buffer.length === 0) return;
     const lines = this.buffer;
+    const upTo = this.seq;
     this.buffer = [];
     const data = lines.join('');
     try {
@@ -181,6 +191,7 @@ export class StateStore {
       await this.fh.truncate(this.journalSize).catch(() => undefined);
       throw new StateWriteError(err as NodeJS.ErrnoException);
     }
+    this.durableSeq = upTo;
     this.journalSize += Buffer.byteLength(data);
     this.journalEntries += lines.length;
     if (this.journalEntries >= this.opts.compactEvery) {
