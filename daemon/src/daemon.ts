@@ -7,7 +7,8 @@ import { loadConfig, type DaemonConfig } from './config.js';
 import { AppContext, type ContextOverrides } from './context.js';
 import { ApiServer } from './http/server.js';
 import { createLogger } from './logger.js';
-import { Egress } from './wireguard/egress.js';
+import { readFileSync } from 'node:fs';
+import { Egress, unisolatedWarning } from './wireguard/egress.js';
 
 export class DvpnDaemon {
   private started = false;
@@ -43,6 +44,16 @@ export class DvpnDaemon {
         { nftBin: egress.nftBin, ipBin: this.ctx.config.wireguard.ipBin, stateDir: this.ctx.config.state.dir, log: this.ctx.log.child({ component: 'egress' }) },
       );
       await this.egress.up();
+    } else if (this.ctx.config.tunnel === 'wireguard') {
+      const forwarding = (() => {
+        try {
+          return readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+        } catch {
+          return null;
+        }
+      })();
+      const warning = unisolatedWarning(egress.mode, forwarding);
+      if (warning) this.ctx.log.warn({ iface: this.ctx.wg.iface }, warning);
     }
     const address = await this.server.listen();
     this.started = true;

@@ -21,7 +21,7 @@ import { pino } from 'pino';
 import { StateStore } from '../src/state/store.js';
 import { generateWgKeypair, isValidInterfaceName, isValidWgKey, wgPublicKeyOf } from '../src/wireguard/keys.js';
 import { AddressPool, PoolExhaustedError } from '../src/wireguard/pool.js';
-import { Egress, egressRuleset, egressTableName } from '../src/wireguard/egress.js';
+import { Egress, egressRuleset, egressTableName, unisolatedWarning } from '../src/wireguard/egress.js';
 import { WireGuard, parseDump } from '../src/wireguard/wg.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dvpn-units-'));
@@ -417,6 +417,15 @@ describe('config', () => {
       DVPN_HTTP_HEADERS_TIMEOUT_MS: '2000',
     });
     expect(c.http).toMatchObject({ trustedProxies: ['10.0.0.0/8', '192.0.2.7', 'fd00::/8'], proxyHops: 2, maxConnections: 200, maxConnectionsPerClient: 8, headersTimeoutMs: 2000 });
+  });
+});
+
+describe('egress off', () => {
+  it('warns at start when the host forwards IPv4 and the daemon sets no isolation; not otherwise', () => {
+    expect(unisolatedWarning('off', '1\n')).toMatch(/peers can reach each other/);
+    expect(unisolatedWarning('off', '0\n')).toBeNull();
+    expect(unisolatedWarning('off', null)).toBeNull();
+    expect(unisolatedWarning('nat', '1\n')).toBeNull();
   });
 });
 

@@ -193,3 +193,13 @@ export class Egress {
     this.active = false;
   }
 }
+
+/**
+ * With DVPN_EGRESS=off the daemon sets no rules, so what peers reach is the
+ * host's own routing: with IPv4 forwarding on (a router, a Docker host), peers
+ * reach each other and whatever the host routes. Said at start, not silently.
+ */
+export function unisolatedWarning(mode: 'off' | 'nat', ipForward: string | null): string | null {
+  if (mode !== 'off' || ipForward?.trim() !== '1') return null;
+  return 'DVPN_EGRESS=off but IPv4 forwarding is on (net.ipv4.ip_forward=1): the daemon sets no rules, so peers can reach each other and whatever this host routes; set DVPN_EGRESS=nat (isolation and NAT by the daemon) or firewall the WireGuard interface yourself';
+}
