@@ -227,6 +227,39 @@ async function runRoot(r: RootPlan, args: Args, hot: HotReads): Promise<unknown>
 }
 
 /**
+ * The request's hot reads, remembering the calls that failed (by method, model
+ * and where): when graphql-js then answers the operation, its resolvers make
+ * the same calls and get the same errors without asking the database again.
+ * Otherwise a statement timeout would cost the database, and the client, two
+ * timeouts (one here, one under graphql-js).
+ */
+function recording(hot: HotReads): { hot: HotReads; failed: Map<string, unknown>; settled: () => Promise<unknown> } {
+  const failed = new Map<string, unknown>();
+  const calls: Promise<unknown>[] = [];
+  const once = <T>(method: string, model: string, where: unknown, call: () => Promise<T>): Promise<T> => {
+    const k = `${method}\u0000${model}\u0000${JSON.stringify(where ?? null, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`;
+    if (failed.has(k)) return Promise.reject(failed.get(k));
+    const p = call().catch((e: unknown) => {
+      failed.set(k, e);
+      throw e;
+    });
+    calls.push(p);
+    return p;
+  };
+  return {
+    failed,
+    // Every call made, finished (one failing first leaves the others running).
+    settled: () => Promise.allSettled(calls),
+    hot: {
+      shape: (model) => hot.shape(model),
+      findMany: (model, a) => once('findMany', model, a.where, () => hot.findMany(model, a)),
+      findFirst: (model, a) => once('findFirst', model, a.where, () => hot.findFirst(model, a)),
+      count: (model, where) => once('count', model, where, () => hot.count(model, where)),
+    },
+  };
+}
+
+/**
  * The yoga plugin: after the limits (which validated the document and its
  * cost), a compiled operation sets its result and graphql-js does not run.
  * Needs the request context's hot reads (without them nothing is compiled).
@@ -234,20 +267,21 @@ async function runRoot(r: RootPlan, args: Args, hot: HotReads): Promise<unknown>
 export function useCompiledReads(metrics: ApiMetrics): Plugin<ApiServices> {
   const plans = new WeakMap<DocumentNode, Map<string, OperationPlan | null>>();
   return {
-    async onExecute({ args, setResultAndStopExecution }) {
-      const hot = (args.contextValue as ApiServices).hot;
-      if (!hot) return;
+    async onExecute({ args, setResultAndStopExecution, extendContext }) {
+      const shared = (args.contextValue as ApiServices).hot;
+      if (!shared) return;
       let perDoc = plans.get(args.document);
       if (!perDoc) plans.set(args.document, (perDoc = new Map()));
       const name = args.operationName ?? '';
       let plan = perDoc.get(name);
       if (plan === undefined) {
-        plan = compile(args.schema, args.document, args.operationName, hot);
+        plan = compile(args.schema, args.document, args.operationName, shared);
         perDoc.set(name, plan);
       }
       if (!plan) return;
       const vars = getVariableValues(args.schema, plan.operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Args);
       if (vars.errors) return; // graphql-js reports them
+      const { hot, failed, settled } = recording(shared);
       try {
         const values = await Promise.all(
           plan.roots.map((r) => runRoot(r, getArgumentValues(r.fieldDef, r.node, vars.coerced) as Args, hot)),
@@ -258,6 +292,8 @@ export function useCompiledReads(metrics: ApiMetrics): Plugin<ApiServices> {
         metrics.compiledReads.inc({ outcome: 'answered' });
       } catch {
         metrics.compiledReads.inc({ outcome: 'handed_back' });
+        await settled();
+        if (failed.size > 0) extendContext({ hot } as Partial<ApiServices>);
         // Declined at run time or failed: graphql-js answers (and reports errors its own way).
       }
     },

@@ -1,0 +1,377 @@
+// Attacks on compiled reads (src/api/compiled-reads.ts) and the prepared hot
+// reads (src/api/hot-reads.ts), from outside: HTTP only, against two API
+// servers on one real Postgres, one with the compiled path and one without.
+// Every query must come back with the same status and bytes from both; the
+// compiled server must keep answering correctly and stay bounded.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBus } from '../../src/bus.js';
+import { createPrismaClient, poolOf, type PrismaClient } from '../../src/db/client.js';
+import { silentLogger } from '../../src/log.js';
+import { createApiServer, type ApiServer } from '../../src/api/server.js';
+import { startDatabase, type TestDatabase } from '../helpers.js';
+import { key, seedReadFixture } from './read-fixture.js';
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+let compiled: ApiServer;
+let plain: ApiServer;
+
+const common = {
+  logger: silentLogger,
+  rpc: null,
+  port: 0,
+  rateLimit: false as const,
+  costBudget: false as const,
+  responseCache: false as const,
+  persistedOperations: 'off' as const,
+};
+
+beforeAll(async () => {
+  db = await startDatabase();
+  await seedReadFixture(db.url);
+  prisma = createPrismaClient(db.url, { max: 4 });
+  compiled = createApiServer({ ...common, prisma, bus: createBus({ logger: silentLogger }) });
+  plain = createApiServer({ ...common, prisma, bus: createBus({ logger: silentLogger }), compiledReads: false });
+  await compiled.start();
+  await plain.start();
+}, 120_000);
+
+afterAll(async () => {
+  await compiled?.stop();
+  await plain?.stop();
+  await prisma?.$disconnect();
+  await db?.stop();
+});
+
+async function post(server: ApiServer, body: Record<string, unknown>) {
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+async function outcome(server: ApiServer, which: 'answered' | 'handed_back'): Promise<number> {
+  const m = await server.yoga.api.metrics.compiledReads.get();
+  return m.values.find((v) => v.labels.outcome === which)?.value ?? 0;
+}
+
+/** Same status and bytes from both servers; whether the compiled path answered, and the answer. */
+async function same(body: Record<string, unknown>): Promise<{ compiled: boolean; status: number; text: string }> {
+  const before = await outcome(compiled, 'answered');
+  const a = await post(compiled, body);
+  const b = await post(plain, body);
+  expect(a.text, JSON.stringify(body)).toBe(b.text);
+  expect(a.status, JSON.stringify(body)).toBe(b.status);
+  return { compiled: (await outcome(compiled, 'answered')) > before, status: a.status, text: a.text };
+}
+
+describe('operation selection', () => {
+  it('an empty operationName names no operation, on both paths, whatever was asked before', async () => {
+    const query = '{ nodes(first: 1) { totalCount } }';
+    // Compiled first without a name (the plan is cached), then with "": graphql-js says no such operation.
+    expect((await same({ query })).compiled).toBe(true);
+    const r = await same({ query, operationName: '' });
+    expect(r.text).toContain('"errors"');
+    expect(r.compiled).toBe(false);
+    // And the other way round on a fresh document.
+    const q2 = '{ nodes(first: 2) { totalCount } }';
+    expect((await same({ query: q2, operationName: '' })).text).toContain('"errors"');
+    expect((await same({ query: q2 })).compiled).toBe(true);
+  });
+
+  it('operation names that are not in the document do not grow the server without bound', async () => {
+    const query = '{ nodes(first: 1) { nodes { pubkey } } }';
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heap = async () => {
+      gc();
+      await new Promise((r) => setTimeout(r, 50));
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    // Warm up (parser cache, plans, connections).
+    for (let i = 0; i < 20; i++) await post(compiled, { query, operationName: `warm${i}` });
+    const before = await heap();
+    const pad = 'x'.repeat(100_000);
+    const N = 300; // 300 x 100 kB of names: 30 MB if each is kept
+    for (let i = 0; i < N; i++) {
+      const r = await post(compiled, { query, operationName: `${pad}${i}` });
+      expect(r.text).toContain('Could not determine what operation to execute');
+    }
+    const grown = (await heap()) - before;
+    expect(grown, `heap grew ${grown} bytes`).toBeLessThan(10_000_000);
+  }, 120_000);
+
+  it('multiple operations, a named one chosen, an unknown one, a mutation or subscription named', async () => {
+    const doc = `query A { nodes(first: 1) { nodes { pubkey } } } query B { sessions(first: 2) { totalCount } } subscription S { nodeCapacity { region } }`;
+    expect((await same({ query: doc, operationName: 'A' })).compiled).toBe(true);
+    expect((await same({ query: doc, operationName: 'B' })).compiled).toBe(true);
+    expect((await same({ query: doc })).text).toContain('"errors"');
+    expect((await same({ query: doc, operationName: 'C' })).text).toContain('"errors"');
+    expect((await same({ query: doc, operationName: 'a' })).text).toContain('"errors"');
+  });
+});
+
+describe('shapes graphql-js answers its own way', () => {
+  it('aliases, __typename, the same relation twice, aliases named like other fields', async () => {
+    const pk = key('s', 4);
+    for (const query of [
+      `{ session(pubkey: "${pk}") { node { region } n: node { pubkey provider { pubkey } } provider { __typename } } }`,
+      `{ session(pubkey: "${pk}") { region: pubkey pubkey: region2: generation node: provider { pubkey } provider: node { region } } }`.replace('region2: ', ''),
+      `{ session(pubkey: "${pk}") { node { region } node { pubkey } } }`,
+      `{ session(pubkey: "${pk}") { pubkey pubkey } }`,
+      `{ session(pubkey: "${pk}") { pubkey: generation pubkey } }`,
+      `{ nodes(first: 2) { totalCount: nodes { pubkey } nodes: totalCount __typename: totalCount } }`,
+      `{ nodes(first: 2) { a: nodes { pubkey } b: nodes { region } } }`,
+      `{ nodes: sessions(first: 1) { totalCount } sessions: nodes(first: 1) { totalCount } }`,
+      `{ __typename nodes(first: 1) { totalCount } }`,
+      `{ t: __typename }`,
+      `{ nodes(first: 1) { nodes { __typename t: __typename p: provider { __typename } } } __schema { queryType { name } } }`,
+      `{ node(pubkey: "${key('n', 99)}") { pubkey provider { pubkey } } }`,
+      `{ session(pubkey: "${key('s', 99)}") { pubkey } node(pubkey: "${key('n', 1)}") { region } }`,
+      `{ nodes(first: 1) { nodes { pubkey unknownField } } }`,
+      `{ nodes(first: 1) { nodes { provider } } }`,
+      `{ nodes(first: 1) { nodes { pubkey { x } } } }`,
+      `{ nodes(first: 1) { nodes } }`,
+      `{ nodes(first: 1) }`,
+      `{ nodes(first: 1) { pageInfo { hasNextPage } totalCount } }`,
+      `{ nodes(first: 1) { nodes { pubkey } nodes { region } } }`,
+      `{ nodes(first: 1) { nodes { pubkey(x: 1) } } }`,
+    ]) {
+      await same({ query });
+    }
+  });
+
+  it('first as every kind of value, in the text and in variables', async () => {
+    const values: unknown[] = [0, 1, 100, 101, -1, -0, 1.5, 2.0, '3', null, true, 2 ** 31, -(2 ** 31) - 1, 1e300, 'x', [], {}, [1]];
+    for (const v of values) {
+      await same({ query: 'query($n: Int) { nodes(first: $n) { totalCount nodes { pubkey } } }', variables: { n: v } });
+      await same({ query: 'query($n: Int = 2) { nodes(first: $n) { nodes { pubkey } } }', variables: { n: v } });
+      await same({ query: `{ sessions(first: ${JSON.stringify(v)}) { totalCount nodes { pubkey } } }` });
+    }
+    // Omitted vs null with a default.
+    const omitted = await same({ query: 'query($n: Int = 2) { nodes(first: $n) { nodes { pubkey } } }', variables: {} });
+    expect(JSON.parse(omitted.text).data.nodes.nodes).toHaveLength(2);
+    expect(omitted.compiled).toBe(true);
+    await same({ query: 'query($n: Int = 2) { nodes(first: $n) { nodes { pubkey } } }', variables: { n: null } });
+    await same({ query: 'query($n: Int! = 2) { nodes(first: $n) { nodes { pubkey } } }', variables: { n: null } });
+    await same({ query: 'query($n: Int) { nodes(first: $n) { nodes { pubkey } } }', variables: { n: 1, extra: 'x' } });
+    await same({ query: 'query { nodes(first: $n) { nodes { pubkey } } }', variables: { n: 1 } });
+  });
+
+  it('filter values at the edges: enums as strings, BigInt, DateTime, Pubkey, from > to', async () => {
+    const sq = 'query($f: SessionFilter, $o: SessionOrder) { sessions(first: 5, filter: $f, orderBy: $o) { totalCount nodes { pubkey generation state mode startTs } } }';
+    const nq = 'query($f: NodeFilter, $o: NodeOrder) { nodes(first: 5, filter: $f, orderBy: $o) { totalCount nodes { pubkey pricePerMinute } } }';
+    const sessionFilters: unknown[] = [
+      { states: 'ACTIVE' },
+      { states: ['ACTIVE', 'active'] },
+      { states: [] },
+      { states: [null] },
+      { mode: 'USAGE' },
+      { currency: 'SOL' },
+      { currency: 'TOKEN', user: key('u', 1) },
+      { from: '2026-03-01T00:03:00Z', to: '2026-03-01T00:02:00Z' },
+      { from: '2026-03-01T00:03:00Z', to: '2026-03-01T00:03:00Z' },
+      { from: '2026-02-30T00:00:00Z' },
+      { from: 'yesterday' },
+      { from: '2026-03-01' },
+      { from: 0 },
+      { from: '+275760-09-13T00:00:00.000Z' },
+      { from: '2026-03-01T00:03:00+05:00' },
+      { user: 'x' },
+      { user: '' },
+      { user: '1'.repeat(32) },
+      { user: key('u', 0), node: key('n', 3), provider: key('p', 3) },
+      { user: 12 },
+      { unknown: 1 },
+    ];
+    for (const f of sessionFilters) await same({ query: sq, variables: { f } });
+    for (const o of [{ field: 'START_TS' }, { field: 'START_TS', direction: 'asc' }, { field: 'startTs' }, { field: 'ESCROW_AMOUNT', direction: 'ASC' }, { direction: 'ASC' }, null]) {
+      await same({ query: sq, variables: { f: null, o } });
+    }
+    const nodeFilters: unknown[] = [
+      { minPricePerMinute: '-1' },
+      { minPricePerMinute: -1 },
+      { minPricePerMinute: '1.5' },
+      { minPricePerMinute: 1.5 },
+      { minPricePerMinute: '18446744073709551616' },
+      { minPricePerMinute: '9223372036854775808' },
+      { maxPricePerMinute: '9223372036854775807' },
+      { minPricePerMinute: '1050', maxPricePerMinute: '1000' },
+      { minPricePerMinute: ' 1000' },
+      { minPricePerMinute: '0x10' },
+      { minPricePerMinute: 1e21 },
+      { minReputation: 2001 },
+      { minReputation: -1 },
+      { minFreeCapacity: -1 },
+      { minFreeCapacity: 2 ** 31 },
+      { regions: Array.from({ length: 101 }, (_, i) => `r${i}`) },
+      { regions: Array.from({ length: 100 }, (_, i) => `r${i}`) },
+      { regions: [] },
+      { region: '' },
+      { region: "'; DROP TABLE nodes; --" },
+      { region: 'eu-west\u0000' },
+      { provider: key('p', 1), hasFreeCapacity: false },
+    ];
+    for (const f of nodeFilters) await same({ query: nq, variables: { f } });
+    for (const o of [{ field: 'REPUTATION', direction: 'DESC' }, { field: 'pricePerMinute' }, { field: 'FREE_CAPACITY', direction: 'desc' }]) {
+      await same({ query: nq, variables: { o } });
+    }
+    // node / session lookups with odd keys and generations.
+    for (const pk of [key('n', 1), 'x', '', 12, null, '1'.repeat(44)]) {
+      await same({ query: 'query($pk: Pubkey!) { node(pubkey: $pk) { pubkey region } }', variables: { pk } });
+    }
+    for (const g of [0, 1, 2, -1, 2 ** 31 - 1, 2 ** 31, '1', 1.5, null]) {
+      await same({ query: 'query($pk: Pubkey!, $g: Int) { session(pubkey: $pk, generation: $g) { pubkey generation } }', variables: { pk: key('s', 2), g } });
+    }
+  });
+});
+
+describe('the database misbehaving', () => {
+  it('rows the schema says cannot be null: graphql-js answers with its own errors', async () => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      // A session whose node row does not exist (and a node whose provider does not): a non-null relation resolves to null.
+      await c.query('ALTER TABLE sessions DISABLE TRIGGER ALL');
+      await c.query('ALTER TABLE nodes DISABLE TRIGGER ALL');
+      const lone = key('s', 500);
+      await c.query(
+        `INSERT INTO sessions (pubkey, generation, "user", node, provider, session_id, mode, state, payment_mint, escrow_amount, remaining_balance,
+           tick_amount, max_ticks, hash_chain_root, start_ts, end_ts, opened_signature, updated_at, last_slot, last_signature)
+         VALUES ($1, 0, $2, $3, $4, 500, 'TIME', 'ACTIVE', 'm', '1', '1', 0, 0, 'r', now(), now(), 'o', now(), 1, 's')`,
+        [lone, key('u', 7), key('n', 500), key('p', 500)],
+      );
+      await same({ query: `{ session(pubkey: "${lone}") { pubkey node { pubkey } } }` });
+      await same({ query: `{ session(pubkey: "${lone}") { pubkey provider { pubkey } n: node { region } } }` });
+      await same({ query: `{ sessions(first: 3, filter: { user: "${key('u', 7)}" }) { totalCount nodes { pubkey node { pubkey } } } }` });
+      await same({ query: `{ sessions(first: 3, filter: { user: "${key('u', 7)}" }) { totalCount nodes { pubkey } } }` });
+      await c.query('DELETE FROM sessions WHERE pubkey = $1', [lone]);
+    } finally {
+      await c.query('ALTER TABLE sessions ENABLE TRIGGER ALL').catch(() => undefined);
+      await c.query('ALTER TABLE nodes ENABLE TRIGGER ALL').catch(() => undefined);
+      await c.end();
+    }
+  });
+});
+
+/** Two more servers (compiled and not) on their own Prisma client, with these options; stopped by the caller. */
+async function pair(opts: Record<string, unknown>, clientOpts: { statementTimeoutMs?: number } = {}) {
+  const client = createPrismaClient(db.url, { max: 4, ...clientOpts });
+  const a = createApiServer({ ...common, prisma: client, bus: createBus({ logger: silentLogger }), ...opts });
+  const b = createApiServer({ ...common, prisma: client, bus: createBus({ logger: silentLogger }), ...opts, compiledReads: false });
+  await a.start();
+  await b.start();
+  return {
+    a,
+    b,
+    stop: async () => {
+      await a.stop();
+      await b.stop();
+      await client.$disconnect();
+    },
+  };
+}
+
+describe('limits and timeouts', () => {
+  it('a compiled answer larger than maxResponseBytes is refused as graphql-js answers are', async () => {
+    const p = await pair({ limits: { maxResponseBytes: 600 } });
+    try {
+      for (const query of ['{ nodes(first: 30) { nodes { pubkey region endpoint } } }', '{ nodes(first: 2) { nodes { pubkey } } }']) {
+        const x = await post(p.a, { query });
+        const y = await post(p.b, { query });
+        expect(x.text).toBe(y.text);
+        expect(x.status).toBe(y.status);
+      }
+      expect((await post(p.a, { query: '{ nodes(first: 30) { nodes { pubkey region endpoint } } }' })).text).toContain('RESPONSE_TOO_LARGE');
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('a statement timeout costs the client one timeout, not one per path', async () => {
+    const timeout = 400;
+    const p = await pair({}, { statementTimeoutMs: timeout });
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    try {
+      const query = `{ nodes(first: 3, filter: { region: "eu-west" }) { totalCount nodes { pubkey } } }`;
+      // Warm both (connections open, statements prepared).
+      await post(p.a, { query });
+      await post(p.b, { query });
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE nodes IN ACCESS EXCLUSIVE MODE');
+      const timed = async (s: ApiServer) => {
+        const t0 = performance.now();
+        const r = await post(s, { query });
+        return { ...r, ms: performance.now() - t0 };
+      };
+      const x = await timed(p.a);
+      const y = await timed(p.b);
+      await locker.query('ROLLBACK');
+      expect(y.text).toContain('QUERY_TIMEOUT');
+      expect(x.text).toBe(y.text);
+      expect(x.status).toBe(y.status);
+      // One timeout and some slack, not two.
+      expect(x.ms, `compiled ${x.ms} ms, graphql-js ${y.ms} ms`).toBeLessThan(timeout * 1.7);
+      // The failure stays with that request: the next ones are answered (compiled) again.
+      const before = await outcome(p.a, 'answered');
+      const again = await post(p.a, { query });
+      expect(again.text).toBe((await post(p.b, { query })).text);
+      expect(again.text).toContain('"totalCount":10');
+      expect(await outcome(p.a, 'answered')).toBe(before + 1);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+      await p.stop();
+    }
+  });
+});
+
+describe('prepared statements', () => {
+  it('a flood of distinct shapes leaves the answers right and the prepared statements bounded', async () => {
+    const fields = ['totalSessions', 'providerPubkey', 'nodeId', 'endpoint', 'region', 'pricePerMinute', 'pricePerMinuteToken', 'maxCapacity', 'activeSessions', 'freeCapacity', 'isActive'];
+    const queryOf = (i: number) => {
+      const pick = fields.filter((_, b) => (i >> b) & 1);
+      return `{ nodes(first: 3, orderBy: { field: REPUTATION, direction: DESC }) { nodes { pubkey ${pick.join(' ')} } } }`;
+    };
+    // 620 distinct statement texts (more than the 500 named ones).
+    for (let i = 1; i <= 620; i++) {
+      const r = await post(compiled, { query: queryOf(i) });
+      expect(r.text.startsWith('{"data":{"nodes":{"nodes":[{'), r.text).toBe(true);
+    }
+    for (const i of [1, 300, 499, 500, 501, 619, 620]) expect((await same({ query: queryOf(i) })).compiled, queryOf(i)).toBe(true);
+    // No connection of the pool holds more than 500 prepared statements.
+    const pool = poolOf(prisma)!;
+    const held = await Promise.all(Array.from({ length: 4 }, () => pool.query('SELECT count(*)::int AS n FROM pg_prepared_statements')));
+    for (const r of held) expect(r.rows[0].n).toBeLessThanOrEqual(500);
+    expect(Math.max(...held.map((r) => r.rows[0].n))).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a column type changed under prepared statements (a migration) does not break reads', async () => {
+    const query = `{ nodes(first: 2, filter: { region: "us-east" }) { nodes { pubkey region endpoint } } }`;
+    const p = await pair({});
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      // Prepared on every connection of the pool.
+      await Promise.all(Array.from({ length: 8 }, () => post(p.a, { query })));
+      const before = await post(p.a, { query });
+      expect(before.text).toContain('"region":"us-east"');
+      await c.query('ALTER TABLE nodes ALTER COLUMN endpoint TYPE varchar(200)');
+      for (let i = 0; i < 8; i++) {
+        const after = await post(p.a, { query });
+        expect(after.text, `request ${i} after the migration`).toBe(before.text);
+      }
+    } finally {
+      await c.query('ALTER TABLE nodes ALTER COLUMN endpoint TYPE text').catch(() => undefined);
+      await c.end();
+      await p.stop();
+    }
+  });
+});
