@@ -354,7 +354,7 @@ describe('prepared statements', () => {
   }, 120_000);
 
   it('a column type changed under prepared statements (a migration) does not break reads', async () => {
-    const query = `{ nodes(first: 2, filter: { region: "us-east" }) { nodes { pubkey region endpoint } } }`;
+    const query = `{ nodes(first: 2, filter: { region: "us-east" }) { nodes { pubkey region endpoint providerReputation } } }`;
     const p = await pair({});
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
@@ -364,12 +364,14 @@ describe('prepared statements', () => {
       const before = await post(p.a, { query });
       expect(before.text).toContain('"region":"us-east"');
       await c.query('ALTER TABLE nodes ALTER COLUMN endpoint TYPE varchar(200)');
+      await c.query('ALTER TABLE nodes ALTER COLUMN provider_reputation TYPE int8');
       for (let i = 0; i < 8; i++) {
         const after = await post(p.a, { query });
         expect(after.text, `request ${i} after the migration`).toBe(before.text);
       }
     } finally {
       await c.query('ALTER TABLE nodes ALTER COLUMN endpoint TYPE text').catch(() => undefined);
+      await c.query('ALTER TABLE nodes ALTER COLUMN provider_reputation TYPE int4').catch(() => undefined);
       await c.end();
       await p.stop();
     }
