@@ -186,8 +186,10 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operationName: s
   }
 }
 
+// Answers are objects without a prototype, as graphql-js makes them: a
+// response key may be any name, `__proto__` too, and must stay a key.
 function writeObject(plan: ObjectPlan, row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   for (const f of plan.fields) {
     if (f.kind === 'column') out[f.key] = f.write(row[f.field]);
     else if (f.kind === 'typename') out[f.key] = f.name;
@@ -217,7 +219,7 @@ async function runRoot(r: RootPlan, args: Args, hot: HotReads): Promise<unknown>
     wantsCount ? hot.count(r.root.model, read.where) : 0,
   ]);
   if (rows === null || count === null) return decline();
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   for (const c of r.connection) {
     if (c.kind === 'typename') out[c.key] = c.name;
     else if (c.kind === 'totalCount') out[c.key] = count;
@@ -286,7 +288,7 @@ export function useCompiledReads(metrics: ApiMetrics): Plugin<ApiServices> {
         const values = await Promise.all(
           plan.roots.map((r) => runRoot(r, getArgumentValues(r.fieldDef, r.node, vars.coerced) as Args, hot)),
         );
-        const data: Record<string, unknown> = {};
+        const data: Record<string, unknown> = Object.create(null);
         plan.roots.forEach((r, i) => (data[r.key] = values[i]));
         setResultAndStopExecution({ data } as ExecutionResult);
         metrics.compiledReads.inc({ outcome: 'answered' });

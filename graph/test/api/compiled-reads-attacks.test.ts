@@ -147,6 +147,22 @@ describe('shapes graphql-js answers its own way', () => {
     }
   });
 
+  it('response keys that are special to JavaScript objects (__proto__, constructor)', async () => {
+    const pk = key('s', 5);
+    for (const query of [
+      `{ nodes(first: 2) { nodes { __proto__: pubkey region } } }`,
+      `{ nodes(first: 2) { nodes { pubkey __proto__: provider { pubkey } } } }`,
+      `{ nodes(first: 2) { __proto__: nodes { pubkey } totalCount } }`,
+      `{ __proto__: nodes(first: 1) { totalCount } }`,
+      `{ __proto__: session(pubkey: "${pk}") { pubkey } }`,
+      `{ session(pubkey: "${pk}") { constructor: pubkey toString: generation hasOwnProperty: node { valueOf: region } } }`,
+    ]) {
+      const r = await same({ query });
+      expect(r.text).not.toContain('"errors"');
+      expect(r.compiled, query).toBe(true);
+    }
+  });
+
   it('first as every kind of value, in the text and in variables', async () => {
     const values: unknown[] = [0, 1, 100, 101, -1, -0, 1.5, 2.0, '3', null, true, 2 ** 31, -(2 ** 31) - 1, 1e300, 'x', [], {}, [1]];
     for (const v of values) {
