@@ -3,6 +3,7 @@
 // servers on one real Postgres, one with the compiled path and one without.
 // Every query must come back with the same status and bytes from both; the
 // compiled server must keep answering correctly and stay bounded.
+import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import pg from 'pg';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBus } from '../../src/bus.js';
 import { createPrismaClient, poolOf, type PrismaClient } from '../../src/db/client.js';
 import { silentLogger } from '../../src/log.js';
+import { MANIFEST_PATH } from '../../src/api/persisted.js';
 import { createApiServer, type ApiServer } from '../../src/api/server.js';
 import { startDatabase, type TestDatabase } from '../helpers.js';
 import { key, seedReadFixture } from './read-fixture.js';
@@ -366,6 +368,9 @@ describe('prepared statements', () => {
     const pool = poolOf(prisma)!;
     const held = await Promise.all(Array.from({ length: 4 }, () => pool.query('SELECT count(*)::int AS n FROM pg_prepared_statements')));
     for (const r of held) expect(r.rows[0].n).toBeLessThanOrEqual(500);
+    const mem = await Promise.all(Array.from({ length: 4 }, () => pool.query(`SELECT (SELECT count(*) FROM pg_prepared_statements)::int AS n, sum(total_bytes)::int8 AS bytes, sum(total_bytes) FILTER (WHERE name IN ('CachedPlan', 'CachedPlanSource', 'CachedPlanQuery'))::int8 AS plans FROM pg_backend_memory_contexts`)));
+    // Measured: ~10 MB for a backend holding 472 of them (bounded by the 500 names).
+    for (const r of mem) expect(Number(r.rows[0].bytes)).toBeLessThan(64 * 1024 * 1024);
     expect(Math.max(...held.map((r) => r.rows[0].n))).toBeGreaterThan(0);
   }, 120_000);
 
@@ -391,5 +396,69 @@ describe('prepared statements', () => {
       await c.end();
       await p.stop();
     }
+  });
+});
+
+describe('cache, persisted operations and budgets around compiled answers', () => {
+  it('GET of a persisted operation: same bytes and ETag as graphql-js, then a cache hit and a 304', async () => {
+    const manifest = JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')) as { operations: Array<{ id: string; name: string }> };
+    const op = manifest.operations.find((o) => o.name === 'AppNodes')!;
+    const p = await pair({ responseCache: {}, persistedOperations: 'allow-get' });
+    try {
+      const url = (s: ApiServer) =>
+        `${s.url}/graphql?operationName=AppNodes&extensions=${encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash: op.id } }))}`;
+      const get = async (s: ApiServer, headers: Record<string, string> = {}) => {
+        const res = await fetch(url(s), { headers: { accept: 'application/json', ...headers } });
+        return { status: res.status, etag: res.headers.get('etag'), text: await res.text() };
+      };
+      const before = await outcome(p.a, 'answered');
+      const x = await get(p.a);
+      const y = await get(p.b);
+      expect(await outcome(p.a, 'answered')).toBe(before + 1);
+      expect(x.status).toBe(200);
+      expect(x.text).toBe(y.text);
+      expect(x.etag).toBe(y.etag);
+      expect(x.text).toContain('"nodes":[{');
+      const again = await get(p.a);
+      expect(again.text).toBe(x.text);
+      expect(await outcome(p.a, 'answered')).toBe(before + 1); // a hit, not executed again
+      expect((await get(p.a, { 'if-none-match': x.etag! })).status).toBe(304);
+      // Not listed: refused over GET on both, whatever the compiled path could answer.
+      const text = await fetch(`${p.a.url}/graphql?query=${encodeURIComponent('{ nodes(first: 1) { totalCount } }')}`, { headers: { accept: 'application/json' } });
+      expect(text.status).toBeGreaterThanOrEqual(400);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('the cost budget is taken by compiled answers as by graphql-js ones', async () => {
+    const p = await pair({ costBudget: { points: 500, durationSeconds: 60 } });
+    try {
+      const query = '{ nodes(first: 10) { totalCount nodes { pubkey provider { pubkey } } } }';
+      const seq = async (s: ApiServer) => {
+        const out: string[] = [];
+        for (let i = 0; i < 8; i++) {
+          const r = await post(s, { query });
+          out.push(`${r.status} ${r.text.includes('"errors"') ? JSON.parse(r.text).errors[0].extensions?.code : 'data'}`);
+        }
+        return out;
+      };
+      const x = await seq(p.a);
+      const y = await seq(p.b);
+      expect(x).toEqual(y);
+      expect(x[0]).toBe('200 data');
+      expect(x.some((v) => !v.endsWith('data')), x.join(', ')).toBe(true);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('armor limits (aliases, depth, tokens) refuse before the compiled path', async () => {
+    const many = Array.from({ length: 200 }, (_, i) => `a${i}: pubkey`).join(' ');
+    await same({ query: `{ nodes(first: 1) { nodes { ${many} } } }` });
+    const roots = Array.from({ length: 60 }, (_, i) => `r${i}: nodes(first: 100) { totalCount nodes { pubkey provider { pubkey } } }`).join(' ');
+    const r = await same({ query: `{ ${roots} }` });
+    expect(r.compiled).toBe(false);
+    expect(r.text).toContain('"errors"');
   });
 });
