@@ -115,6 +115,17 @@ function writerOf(type: GraphQLField<unknown, unknown>['type'], nullable: boolea
   };
 }
 
+/** Two selects of one model merged: the columns of both, a relation in both merged the same way (at any depth). */
+function mergeSelect(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k] as { select?: Record<string, unknown> } | undefined;
+    const next = v as { select?: Record<string, unknown> };
+    out[k] = prev?.select && next?.select ? { select: mergeSelect(prev.select, next.select) } : v;
+  }
+  return out;
+}
+
 function objectPlan(schema: GraphQLSchema, type: GraphQLObjectType, model: string, set: SelectionSetNode | undefined, hot: HotReads): ObjectPlan {
   const shape: ModelShape | null = hot.shape(model);
   if (!shape || (type.extensions as { pothosPrismaModel?: string }).pothosPrismaModel !== model) return decline();
@@ -140,7 +151,7 @@ function objectPlan(schema: GraphQLSchema, type: GraphQLObjectType, model: strin
       if (!(target instanceof GraphQLObjectType)) decline();
       const plan = objectPlan(schema, target as GraphQLObjectType, shape.toOne.get(name)!, node.selectionSet, hot);
       const prev = select[name] as { select: Record<string, unknown> } | undefined;
-      select[name] = { select: { ...prev?.select, ...plan.select } };
+      select[name] = { select: mergeSelect(prev?.select ?? {}, plan.select) };
       fields.push({ key, kind: 'relation', field: name, nullable, plan });
     } else {
       decline();

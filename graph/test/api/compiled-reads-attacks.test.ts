@@ -149,6 +149,28 @@ describe('shapes graphql-js answers its own way', () => {
     }
   });
 
+  it('one relation twice, its own relation under each with different fields', async () => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query(`UPDATE providers SET unstake_at = '2026-04-01T00:00:00Z'`);
+      const pk = key('s', 6);
+      for (const query of [
+        `{ session(pubkey: "${pk}") { a: node { provider { unstakeAt } } b: node { provider { pubkey } } } }`,
+        `{ session(pubkey: "${pk}") { a: node { region provider { unstakeAt pubkey } } b: node { provider { reputationScore } } } }`,
+        `{ sessions(first: 3) { nodes { x: node { provider { unstakeAt } } y: node { provider { pubkey } } z: provider { unstakeAt } } } }`,
+      ]) {
+        const r = await same({ query });
+        expect(r.text, query).toContain('"unstakeAt":"2026-04-01T00:00:00.000Z"');
+        expect(r.text).not.toContain('"unstakeAt":null');
+        expect(r.compiled, query).toBe(true);
+      }
+    } finally {
+      await c.query(`UPDATE providers SET unstake_at = NULL`);
+      await c.end();
+    }
+  });
+
   it('response keys that are special to JavaScript objects (__proto__, constructor)', async () => {
     const pk = key('s', 5);
     for (const query of [
