@@ -484,3 +484,37 @@ describe('cache, persisted operations and budgets around compiled answers', () =
     expect(r.text).toContain('"errors"');
   });
 });
+
+describe('other ways in', () => {
+  it('REST routes and SSE answers are the same with or without the compiled path', async () => {
+    for (const path of [
+      `/nodes/${key('n', 3)}`,
+      `/nodes/${key('n', 99)}`,
+      `/sessions/${key('s', 3)}`,
+      '/nodes?first=3&region=eu-west',
+      '/nodes?first=-1',
+      '/nodes?first=1000',
+      `/sessions?first=4&user=${key('u', 1)}`,
+      '/sessions?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z',
+    ]) {
+      const [x, y] = await Promise.all([compiled, plain].map(async (s) => {
+        const res = await fetch(`${s.url}${path}`);
+        return `${res.status} ${await res.text()}`;
+      }));
+      expect(x, path).toBe(y);
+    }
+    const sse = async (s: ApiServer) => {
+      const res = await fetch(`${s.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query: `{ nodes(first: 2) { totalCount nodes { pubkey __proto__: region } } }` }),
+      });
+      return `${res.status} ${await res.text()}`;
+    };
+    const before = await outcome(compiled, 'answered');
+    const [x, y] = [await sse(compiled), await sse(plain)];
+    expect(x).toBe(y);
+    expect(x).toContain('"__proto__":"');
+    expect(await outcome(compiled, 'answered')).toBe(before + 1);
+  });
+});
