@@ -167,6 +167,9 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operationName: s
     const operation = operationName ? ops.find((o) => o.name?.value === operationName) : ops.length === 1 ? ops[0] : undefined;
     if (!operation || operation.operation !== 'query' || (operation.directives && operation.directives.length > 0)) return null;
     if (operation.variableDefinitions?.some((v) => v.directives && v.directives.length > 0)) return null;
+    // yoga's executor coerces variables into a plain object, where $__proto__ is
+    // lost (graphql-js' getVariableValues, used here, keeps it): such names run there.
+    if (operation.variableDefinitions?.some((v) => v.variable.name.value in Object.prototype)) return null;
     const queryType = schema.getQueryType()!;
     const roots = plainFields(operation.selectionSet).map((node): RootPlan => {
       const name = node.name.value;

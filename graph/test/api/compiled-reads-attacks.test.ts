@@ -202,6 +202,16 @@ describe('shapes graphql-js answers its own way', () => {
     await same({ query: 'query($n: Int! = 2) { nodes(first: $n) { nodes { pubkey } } }', variables: { n: null } });
     await same({ query: 'query($n: Int) { nodes(first: $n) { nodes { pubkey } } }', variables: { n: 1, extra: 'x' } });
     await same({ query: 'query { nodes(first: $n) { nodes { pubkey } } }', variables: { n: 1 } });
+    // A variable named like Object.prototype's own keys.
+    await same({ query: 'query($__proto__: Int) { nodes(first: $__proto__) { nodes { pubkey } } }', variables: JSON.parse('{"__proto__": 1}') });
+    await same({ query: 'query($constructor: Int = 3) { nodes(first: $constructor) { nodes { pubkey } } }', variables: {} });
+    await same({ query: 'query($constructor: Int = 3) { nodes(first: $constructor) { nodes { pubkey } } }', variables: { constructor: 1 } });
+    // Variables inside input object literals: given, null, omitted, with and without defaults.
+    const nested = 'query($r: String, $a: Boolean = true, $d: OrderDirection, $u: Pubkey) { nodes(first: 4, filter: { region: $r, active: $a }, orderBy: { field: REPUTATION, direction: $d }) { totalCount nodes { pubkey } } sessions(first: 2, filter: { user: $u, states: [ACTIVE] }) { totalCount } }';
+    for (const variables of [{}, { r: null }, { r: 'eu-west' }, { a: null }, { a: false, r: 'us-east' }, { d: null }, { d: 'DESC' }, { u: key('u', 1) }, { u: null }]) {
+      const r = await same({ query: nested, variables });
+      expect(r.compiled, JSON.stringify(variables)).toBe(true);
+    }
   });
 
   it('filter values at the edges: enums as strings, BigInt, DateTime, Pubkey, from > to', async () => {
@@ -229,6 +239,8 @@ describe('shapes graphql-js answers its own way', () => {
       { user: key('u', 0), node: key('n', 3), provider: key('p', 3) },
       { user: 12 },
       { unknown: 1 },
+      JSON.parse('{"__proto__": {"user": "x"}, "states": ["ACTIVE"]}'),
+      JSON.parse('{"constructor": 1}'),
     ];
     for (const f of sessionFilters) await same({ query: sq, variables: { f } });
     for (const o of [{ field: 'START_TS' }, { field: 'START_TS', direction: 'asc' }, { field: 'startTs' }, { field: 'ESCROW_AMOUNT', direction: 'ASC' }, { direction: 'ASC' }, null]) {
@@ -292,6 +304,18 @@ describe('the database misbehaving', () => {
       await same({ query: `{ sessions(first: 3, filter: { user: "${key('u', 7)}" }) { totalCount nodes { pubkey node { pubkey } } } }` });
       await same({ query: `{ sessions(first: 3, filter: { user: "${key('u', 7)}" }) { totalCount nodes { pubkey } } }` });
       await c.query('DELETE FROM sessions WHERE pubkey = $1', [lone]);
+      // Timestamps JavaScript cannot hold or graphql's DateTime cannot write.
+      for (const [i, ts] of [[501, 'infinity'], [502, '-infinity'], [503, '4713-01-01 00:00:00+00 BC'], [504, '294276-12-31 00:00:00+00']] as const) {
+        await c.query(
+          `INSERT INTO sessions (pubkey, generation, "user", node, provider, session_id, mode, state, payment_mint, escrow_amount, remaining_balance,
+             tick_amount, max_ticks, hash_chain_root, start_ts, end_ts, closed_at, opened_signature, updated_at, last_slot, last_signature)
+           VALUES ($1, 0, $2, $3, $4, $5, 'TIME', 'ACTIVE', 'm', '1', '1', 0, 0, 'r', now(), $6, $6, 'o', now(), 1, 's')`,
+          [key('s', i), key('u', 8), key('n', 1), key('p', 1), i, ts],
+        );
+        await same({ query: `{ session(pubkey: "${key('s', i)}") { pubkey endTs closedAt } }` });
+      }
+      await same({ query: `{ sessions(first: 10, filter: { user: "${key('u', 8)}" }, orderBy: { field: END_TS }) { totalCount nodes { pubkey endTs } } }` });
+      await c.query('DELETE FROM sessions WHERE "user" = $1', [key('u', 8)]);
     } finally {
       await c.query('ALTER TABLE sessions ENABLE TRIGGER ALL').catch(() => undefined);
       await c.query('ALTER TABLE nodes ENABLE TRIGGER ALL').catch(() => undefined);
