@@ -202,6 +202,10 @@ describe('shapes graphql-js answers its own way', () => {
     await same({ query: 'query($n: Int! = 2) { nodes(first: $n) { nodes { pubkey } } }', variables: { n: null } });
     await same({ query: 'query($n: Int) { nodes(first: $n) { nodes { pubkey } } }', variables: { n: 1, extra: 'x' } });
     await same({ query: 'query { nodes(first: $n) { nodes { pubkey } } }', variables: { n: 1 } });
+    // The other page arguments given as null, empty, or with first.
+    for (const args of ['first: 2, last: null, after: null, before: null', 'last: null', 'first: 2, after: ""', 'first: 2, last: 2', 'first: null, last: 2', 'first: 2, before: "x"']) {
+      await same({ query: `{ nodes(${args}) { totalCount nodes { pubkey } } sessions(${args}) { nodes { pubkey generation } } }` });
+    }
     // A variable named like Object.prototype's own keys.
     await same({ query: 'query($__proto__: Int) { nodes(first: $__proto__) { nodes { pubkey } } }', variables: JSON.parse('{"__proto__": 1}') });
     await same({ query: 'query($constructor: Int = 3) { nodes(first: $constructor) { nodes { pubkey } } }', variables: {} });
