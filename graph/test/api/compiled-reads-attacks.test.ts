@@ -362,6 +362,28 @@ describe('limits and timeouts', () => {
     }
   });
 
+  it('a lower maxPageSize holds for compiled answers, whatever the variables are called', async () => {
+    const p = await pair({ limits: { maxPageSize: 10 } });
+    try {
+      for (const [query, variables] of [
+        ['query($__proto__: Int = 30) { nodes(first: $__proto__) { nodes { pubkey } } }', {}],
+        ['query($__proto__: Int) { nodes(first: $__proto__) { nodes { pubkey } } }', JSON.parse('{"__proto__": 30}')],
+        ['query($constructor: Int = 30) { nodes(first: $constructor) { nodes { pubkey } } }', {}],
+        ['query($n: Int = 30) { nodes(first: $n) { nodes { pubkey } } }', {}],
+        ['query($n: Int = 30) { nodes(first: $n) { nodes { pubkey } } }', { n: 10 }],
+        ['query($n: Int = 3) { nodes(first: $n) { nodes { pubkey } } }', { n: 30 }],
+      ] as const) {
+        const x = await post(p.a, { query, variables });
+        const y = await post(p.b, { query, variables });
+        expect(x.text, query).toBe(y.text);
+        const rows = (JSON.parse(x.text).data?.nodes?.nodes ?? []) as unknown[];
+        expect(rows.length, `${query} ${JSON.stringify(variables)}`).toBeLessThanOrEqual(10);
+      }
+    } finally {
+      await p.stop();
+    }
+  });
+
   it('a statement timeout costs the client one timeout, not one per path', async () => {
     const timeout = 600;
     const p = await pair({}, { statementTimeoutMs: timeout });
