@@ -446,6 +446,31 @@ describe('prepared statements', () => {
     expect(Math.max(...held.map((r) => r.rows[0].n))).toBeGreaterThan(0);
   }, 120_000);
 
+  it('thousands of distinct compiled documents: the heap levels off', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heap = async () => {
+      gc();
+      await new Promise((r) => setTimeout(r, 50));
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    // Each text is its own document (parser cache entry) and plan; the SQL shapes repeat.
+    const doc = (i: number) => `{ n${i}: nodes(first: ${i % 50}) { c${i}: totalCount nodes { k${i}: pubkey region } } }`;
+    const run = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 8) {
+        await Promise.all(Array.from({ length: 8 }, (_, j) => post(compiled, { query: doc(i + j) })));
+      }
+    };
+    const before = await outcome(compiled, 'answered');
+    await run(0, 2000);
+    const warm = await heap();
+    await run(2000, 6000);
+    const grown = (await heap()) - warm;
+    expect(await outcome(compiled, 'answered')).toBe(before + 6000);
+    expect(grown, `heap grew ${grown} bytes over 4000 more documents`).toBeLessThan(12_000_000);
+  }, 180_000);
+
   it('a column type changed under prepared statements (a migration) does not break reads', async () => {
     const query = `{ nodes(first: 2, filter: { region: "us-east" }) { nodes { pubkey region endpoint providerReputation } } }`;
     const p = await pair({});
