@@ -243,6 +243,18 @@ async function runRoot(r: RootPlan, args: Args, hot: HotReads): Promise<unknown>
 }
 
 /**
+ * A failure graphql-js's own statement for the same rows would meet too: a
+ * timeout or cancel, a lock wait given up, the connection or server gone. Not
+ * an error of one statement's text (graphql-js's selects differ): that one
+ * graphql-js runs again.
+ */
+function replayable(e: unknown): boolean {
+  const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && /^(57014|55P03|57P0\d|08...|ECONNREFUSED|ECONNRESET)$/.test(code)) return true;
+  return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect/.test(message);
+}
+
+/**
  * The request's hot reads, remembering the calls that failed (by method, model
  * and where): when graphql-js then answers the operation, its resolvers make
  * the same calls and get the same errors without asking the database again.
@@ -256,7 +268,7 @@ function recording(hot: HotReads): { hot: HotReads; failed: Map<string, unknown>
     const k = `${method}\u0000${model}\u0000${JSON.stringify(where ?? null, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`;
     if (failed.has(k)) return Promise.reject(failed.get(k));
     const p = call().catch((e: unknown) => {
-      failed.set(k, e);
+      if (replayable(e)) failed.set(k, e);
       throw e;
     });
     calls.push(p);
