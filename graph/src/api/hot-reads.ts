@@ -377,23 +377,24 @@ export function createHotReads(pool: pg.Pool, prisma: PrismaClient): HotReads | 
     const name = statementName(text);
     if (name === undefined) return pool.query({ text, values: params, rowMode: 'array' });
     const client = await pool.connect();
-    let broken: unknown;
+    // Released as pool.query releases: with the error, if any (the pool then drops that connection).
+    let failure: Error | undefined;
     try {
-      return await client.query({ name, text, values: params, rowMode: 'array' });
-    } catch (e) {
-      if (!planChanged(e)) throw e;
-      // A migration changed the type of a column the statement returns: Postgres
-      // refuses this prepared statement on this connection from now on. Prepare it again.
       try {
+        return await client.query({ name, text, values: params, rowMode: 'array' });
+      } catch (e) {
+        if (!planChanged(e)) throw e;
+        // A migration changed the type of a column the statement returns: Postgres
+        // refuses this prepared statement on this connection from now on. Prepare it again.
         await client.query(`DEALLOCATE ${name}`);
         delete (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements[name];
         return await client.query({ name, text, values: params, rowMode: 'array' });
-      } catch (again) {
-        broken = again;
-        throw again;
       }
+    } catch (e) {
+      failure = e instanceof Error ? e : new Error(String(e));
+      throw e;
     } finally {
-      client.release(broken instanceof Error ? broken : undefined);
+      client.release(failure);
     }
   };
   const findMany = async (model: string, args: FindManyArgs): Promise<Row[] | null> => {
