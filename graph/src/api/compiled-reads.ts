@@ -115,6 +115,17 @@ function writerOf(type: GraphQLField<unknown, unknown>['type'], nullable: boolea
   };
 }
 
+/** Two selects of one model merged: the columns of both, a relation in both merged the same way (at any depth). */
+function mergeSelect(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k] as { select?: Record<string, unknown> } | undefined;
+    const next = v as { select?: Record<string, unknown> };
+    out[k] = prev?.select && next?.select ? { select: mergeSelect(prev.select, next.select) } : v;
+  }
+  return out;
+}
+
 function objectPlan(schema: GraphQLSchema, type: GraphQLObjectType, model: string, set: SelectionSetNode | undefined, hot: HotReads): ObjectPlan {
   const shape: ModelShape | null = hot.shape(model);
   if (!shape || (type.extensions as { pothosPrismaModel?: string }).pothosPrismaModel !== model) return decline();
@@ -140,7 +151,7 @@ function objectPlan(schema: GraphQLSchema, type: GraphQLObjectType, model: strin
       if (!(target instanceof GraphQLObjectType)) decline();
       const plan = objectPlan(schema, target as GraphQLObjectType, shape.toOne.get(name)!, node.selectionSet, hot);
       const prev = select[name] as { select: Record<string, unknown> } | undefined;
-      select[name] = { select: { ...prev?.select, ...plan.select } };
+      select[name] = { select: mergeSelect(prev?.select ?? {}, plan.select) };
       fields.push({ key, kind: 'relation', field: name, nullable, plan });
     } else {
       decline();
@@ -156,6 +167,9 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operationName: s
     const operation = operationName ? ops.find((o) => o.name?.value === operationName) : ops.length === 1 ? ops[0] : undefined;
     if (!operation || operation.operation !== 'query' || (operation.directives && operation.directives.length > 0)) return null;
     if (operation.variableDefinitions?.some((v) => v.directives && v.directives.length > 0)) return null;
+    // yoga's executor coerces variables into a plain object, where $__proto__ is
+    // lost (graphql-js' getVariableValues, used here, keeps it): such names run there.
+    if (operation.variableDefinitions?.some((v) => v.variable.name.value in Object.prototype)) return null;
     const queryType = schema.getQueryType()!;
     const roots = plainFields(operation.selectionSet).map((node): RootPlan => {
       const name = node.name.value;
@@ -186,8 +200,10 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operationName: s
   }
 }
 
+// Answers are objects without a prototype, as graphql-js makes them: a
+// response key may be any name, `__proto__` too, and must stay a key.
 function writeObject(plan: ObjectPlan, row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   for (const f of plan.fields) {
     if (f.kind === 'column') out[f.key] = f.write(row[f.field]);
     else if (f.kind === 'typename') out[f.key] = f.name;
@@ -217,13 +233,58 @@ async function runRoot(r: RootPlan, args: Args, hot: HotReads): Promise<unknown>
     wantsCount ? hot.count(r.root.model, read.where) : 0,
   ]);
   if (rows === null || count === null) return decline();
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   for (const c of r.connection) {
     if (c.kind === 'typename') out[c.key] = c.name;
     else if (c.kind === 'totalCount') out[c.key] = count;
     else out[c.key] = rows.map((row) => writeObject(r.plan!, row));
   }
   return out;
+}
+
+/**
+ * A failure graphql-js's own statement for the same rows would meet too: a
+ * timeout or cancel, a lock wait given up, the connection or server gone. Not
+ * an error of one statement's text (graphql-js's selects differ): that one
+ * graphql-js runs again.
+ */
+function replayable(e: unknown): boolean {
+  const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && /^(57014|55P03|57P0\d|08...|ECONNREFUSED|ECONNRESET)$/.test(code)) return true;
+  return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect/.test(message);
+}
+
+/**
+ * The request's hot reads, remembering the calls that failed (by method, model
+ * and where): when graphql-js then answers the operation, its resolvers make
+ * the same calls and get the same errors without asking the database again.
+ * Otherwise a statement timeout would cost the database, and the client, two
+ * timeouts (one here, one under graphql-js).
+ */
+function recording(hot: HotReads): { hot: HotReads; failed: Map<string, unknown>; settled: () => Promise<unknown> } {
+  const failed = new Map<string, unknown>();
+  const calls: Promise<unknown>[] = [];
+  const once = <T>(method: string, model: string, where: unknown, call: () => Promise<T>): Promise<T> => {
+    const k = `${method}\u0000${model}\u0000${JSON.stringify(where ?? null, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`;
+    if (failed.has(k)) return Promise.reject(failed.get(k));
+    const p = call().catch((e: unknown) => {
+      if (replayable(e)) failed.set(k, e);
+      throw e;
+    });
+    calls.push(p);
+    return p;
+  };
+  return {
+    failed,
+    // Every call made, finished (one failing first leaves the others running).
+    settled: () => Promise.allSettled(calls),
+    hot: {
+      shape: (model) => hot.shape(model),
+      findMany: (model, a) => once('findMany', model, a.where, () => hot.findMany(model, a)),
+      findFirst: (model, a) => once('findFirst', model, a.where, () => hot.findFirst(model, a)),
+      count: (model, where) => once('count', model, where, () => hot.count(model, where)),
+    },
+  };
 }
 
 /**
@@ -234,30 +295,33 @@ async function runRoot(r: RootPlan, args: Args, hot: HotReads): Promise<unknown>
 export function useCompiledReads(metrics: ApiMetrics): Plugin<ApiServices> {
   const plans = new WeakMap<DocumentNode, Map<string, OperationPlan | null>>();
   return {
-    async onExecute({ args, setResultAndStopExecution }) {
-      const hot = (args.contextValue as ApiServices).hot;
-      if (!hot) return;
+    async onExecute({ args, setResultAndStopExecution, extendContext }) {
+      const shared = (args.contextValue as ApiServices).hot;
+      if (!shared) return;
       let perDoc = plans.get(args.document);
       if (!perDoc) plans.set(args.document, (perDoc = new Map()));
       const name = args.operationName ?? '';
       let plan = perDoc.get(name);
       if (plan === undefined) {
-        plan = compile(args.schema, args.document, args.operationName, hot);
+        plan = compile(args.schema, args.document, args.operationName, shared);
         perDoc.set(name, plan);
       }
       if (!plan) return;
       const vars = getVariableValues(args.schema, plan.operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Args);
       if (vars.errors) return; // graphql-js reports them
+      const { hot, failed, settled } = recording(shared);
       try {
         const values = await Promise.all(
           plan.roots.map((r) => runRoot(r, getArgumentValues(r.fieldDef, r.node, vars.coerced) as Args, hot)),
         );
-        const data: Record<string, unknown> = {};
+        const data: Record<string, unknown> = Object.create(null);
         plan.roots.forEach((r, i) => (data[r.key] = values[i]));
         setResultAndStopExecution({ data } as ExecutionResult);
         metrics.compiledReads.inc({ outcome: 'answered' });
       } catch {
         metrics.compiledReads.inc({ outcome: 'handed_back' });
+        await settled();
+        if (failed.size > 0) extendContext({ hot } as Partial<ApiServices>);
         // Declined at run time or failed: graphql-js answers (and reports errors its own way).
       }
     },

@@ -365,10 +365,39 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
+/** Postgres' "cached plan must not change result type" (a prepared statement over a column whose type changed). */
+function planChanged(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown };
+  return err?.code === '0A000' && typeof err.message === 'string' && err.message.includes('cached plan must not change result type');
+}
+
 export function createHotReads(pool: pg.Pool, prisma: PrismaClient): HotReads | null {
   const all = modelsOf(prisma);
   if (!all) return null;
-  const run = async (text: string, params: unknown[]) => pool.query({ name: statementName(text), text, values: params, rowMode: 'array' });
+  const run = async (text: string, params: unknown[]) => {
+    const name = statementName(text);
+    if (name === undefined) return pool.query({ text, values: params, rowMode: 'array' });
+    const client = await pool.connect();
+    // Released as pool.query releases: with the error, if any (the pool then drops that connection).
+    let failure: Error | undefined;
+    try {
+      try {
+        return await client.query({ name, text, values: params, rowMode: 'array' });
+      } catch (e) {
+        if (!planChanged(e)) throw e;
+        // A migration changed the type of a column the statement returns: Postgres
+        // refuses this prepared statement on this connection from now on. Prepare it again.
+        await client.query(`DEALLOCATE ${name}`);
+        delete (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements[name];
+        return await client.query({ name, text, values: params, rowMode: 'array' });
+      }
+    } catch (e) {
+      failure = e instanceof Error ? e : new Error(String(e));
+      throw e;
+    } finally {
+      client.release(failure);
+    }
+  };
   const findMany = async (model: string, args: FindManyArgs): Promise<Row[] | null> => {
     const params: unknown[] = [];
     let p: Plan;
