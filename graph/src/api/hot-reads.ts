@@ -350,18 +350,43 @@ export interface HotReads {
  * plan. Planning the three-table join of a session lookup cost Postgres 3-4x
  * the execution (0.54 vs 0.15 ms of its CPU per call, unnamed vs named). Texts
  * hold no values (every value, the page size too, is a parameter), so the set
- * is the set of shapes; past PREPARED_LIMIT distinct texts, new ones run
- * unnamed, which bounds what each connection keeps.
+ * is the set of shapes. Each connection keeps its PREPARED_PER_CONNECTION most
+ * recently used ones and deallocates the least recently used to make room: a
+ * flood of distinct shapes costs the flooder a re-prepare, bounds what each
+ * backend holds, and cannot push the shapes in steady use out for good.
  */
-const PREPARED_LIMIT = 500;
-const statementNames = new Map<string, string>();
+const PREPARED_PER_CONNECTION = 200;
 
-function statementName(text: string): string | undefined {
-  let name = statementNames.get(text);
-  if (name === undefined && statementNames.size < PREPARED_LIMIT) {
-    name = `dvpn_hot_${statementNames.size}`;
-    statementNames.set(text, name);
+interface Prepared {
+  /** text -> name, least recently used first. */
+  names: Map<string, string>;
+  next: number;
+}
+
+const preparedByClient = new WeakMap<pg.PoolClient, Prepared>();
+
+function forget(client: pg.PoolClient, name: string): void {
+  delete (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements[name];
+}
+
+/** This connection's name for `text`, deallocating its least recently used statement when full. */
+async function preparedName(client: pg.PoolClient, text: string): Promise<string> {
+  let p = preparedByClient.get(client);
+  if (!p) preparedByClient.set(client, (p = { names: new Map(), next: 0 }));
+  let name = p.names.get(text);
+  if (name !== undefined) {
+    p.names.delete(text);
+    p.names.set(text, name);
+    return name;
   }
+  if (p.names.size >= PREPARED_PER_CONNECTION) {
+    const [oldText, oldName] = p.names.entries().next().value as [string, string];
+    p.names.delete(oldText);
+    await client.query(`DEALLOCATE ${oldName}`);
+    forget(client, oldName);
+  }
+  name = `dvpn_hot_${p.next++}`;
+  p.names.set(text, name);
   return name;
 }
 
@@ -375,12 +400,11 @@ export function createHotReads(pool: pg.Pool, prisma: PrismaClient): HotReads | 
   const all = modelsOf(prisma);
   if (!all) return null;
   const run = async (text: string, params: unknown[]) => {
-    const name = statementName(text);
-    if (name === undefined) return pool.query({ text, values: params, rowMode: 'array' });
     const client = await pool.connect();
     // Released as pool.query releases: with the error, if any (the pool then drops that connection).
     let failure: Error | undefined;
     try {
+      const name = await preparedName(client, text);
       try {
         return await client.query({ name, text, values: params, rowMode: 'array' });
       } catch (e) {
@@ -388,7 +412,7 @@ export function createHotReads(pool: pg.Pool, prisma: PrismaClient): HotReads | 
         // A migration changed the type of a column the statement returns: Postgres
         // refuses this prepared statement on this connection from now on. Prepare it again.
         await client.query(`DEALLOCATE ${name}`);
-        delete (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements[name];
+        forget(client, name);
         return await client.query({ name, text, values: params, rowMode: 'array' });
       }
     } catch (e) {
