@@ -181,7 +181,7 @@ async function main(): Promise<void> {
 
   const prisma = createPrismaClient(url, { max: 10 });
   const bus = createBus();
-  const api = createApiServer({ prisma, bus, port: 0, logger: silentLogger, rateLimit: false }); // a load test is one client on purpose
+  const api = createApiServer({ prisma, bus, port: 0, logger: silentLogger, rateLimit: false, costBudget: false }); // a load test is one client on purpose
   const { url: base, wsUrl } = await api.start();
 
   // -------------------------------------------------------------------------
@@ -322,7 +322,7 @@ async function notificationLatency(dbUrl: string, txs: number): Promise<void> {
   await indexer.start();
   await indexer.whenLeader();
   await indexer.whenIdle();
-  const api = createApiServer({ prisma, bus, port: 0, logger: silentLogger, rateLimit: false, rpc: createRpcProbe(chain.rpcUrl, DVPN_PROGRAM_ID.toBase58()) });
+  const api = createApiServer({ prisma, bus, port: 0, logger: silentLogger, rateLimit: false, costBudget: false, rpc: createRpcProbe(chain.rpcUrl, DVPN_PROGRAM_ID.toBase58()) });
   const { wsUrl } = await api.start();
   await initConfig(chain);
   const provider = await createProvider(chain);
