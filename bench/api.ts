@@ -181,7 +181,7 @@ async function main(): Promise<void> {
 
   const prisma = createPrismaClient(url, { max: 10 });
   const bus = createBus();
-  const api = createApiServer({ prisma, bus, port: 0, logger: silentLogger, rateLimit: false, costBudget: false }); // a load test is one client on purpose
+  const api = createApiServer({ prisma, bus, port: 0, logger: silentLogger, rateLimit: false, costBudget: false, maxSubscriptionsPerClient: 0, maxWsConnectionsPerClient: 0 }); // a load test is one client on purpose
   const { url: base, wsUrl } = await api.start();
 
   // -------------------------------------------------------------------------
